@@ -1,0 +1,87 @@
+#include "base/tokenize.h"
+
+#include <cctype>
+
+namespace trawl {
+namespace {
+
+bool IsIdentByte(unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x80; }
+bool IsUpper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
+bool IsLower(unsigned char c) { return c >= 'a' && c <= 'z'; }
+bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> SplitIdentifier(std::string_view ident) {
+  std::vector<std::string> parts;
+  size_t n = ident.size();
+  size_t start = 0;
+  auto flush = [&](size_t end) {
+    if (end > start) parts.push_back(Lower(ident.substr(start, end - start)));
+    start = end;
+  };
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char c = ident[i];
+    if (c == '_' || c == '-' || c == '$') {
+      flush(i);
+      start = i + 1;
+      continue;
+    }
+    if (i == start) continue;
+    unsigned char p = ident[i - 1];
+    bool boundary = false;
+    if (IsUpper(c) && IsLower(p)) boundary = true;                 // fooBar
+    if (IsDigit(c) != IsDigit(p) && (IsDigit(c) || IsDigit(p))) {  // utf8 / v2
+      boundary = !(c >= 0x80 || p >= 0x80);
+    }
+    if (IsUpper(c) && IsUpper(p) && i + 1 < n && IsLower(static_cast<unsigned char>(ident[i + 1])))
+      boundary = true;  // HTTPResponse -> HTTP | Response
+    if (boundary) flush(i);
+  }
+  flush(n);
+  return parts;
+}
+
+void ForEachCodeTerm(std::string_view text,
+                     const std::function<void(std::string_view, bool)>& emit) {
+  size_t i = 0, n = text.size();
+  std::string whole;
+  while (i < n) {
+    while (i < n && !IsIdentByte(static_cast<unsigned char>(text[i]))) ++i;
+    size_t s = i;
+    while (i < n && IsIdentByte(static_cast<unsigned char>(text[i]))) ++i;
+    if (i == s) break;
+    std::string_view ident = text.substr(s, i - s);
+    if (ident.size() > 64) ident = ident.substr(0, 64);  // base64 blobs, hashes
+    std::vector<std::string> parts = SplitIdentifier(ident);
+    if (parts.empty()) continue;
+    if (parts.size() == 1) {
+      emit(parts[0], false);
+      continue;
+    }
+    whole = Lower(ident);
+    // Strip the separators so "parse_file" and "parseFile" share the whole term.
+    std::string joined;
+    for (const auto& p : parts) joined += p;
+    emit(joined, false);
+    for (const auto& p : parts) emit(p, true);
+  }
+}
+
+std::string CodeTermsText(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  ForEachCodeTerm(text, [&](std::string_view t, bool) {
+    if (!out.empty()) out += ' ';
+    out.append(t);
+  });
+  return out;
+}
+
+}  // namespace trawl

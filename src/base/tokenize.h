@@ -1,0 +1,26 @@
+// Code-aware tokenisation shared by the lexical index, the query parser and the
+// built-in embedder, so both sides of every comparison see the same terms.
+// Thread-safety: pure functions.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace trawl {
+
+// Splits an identifier at '_', '-', camelCase humps, acronym ends and letter/digit
+// boundaries, lower-cased: "parseHTTPResponse2" -> {"parse", "http", "response", "2"}.
+std::vector<std::string> SplitIdentifier(std::string_view ident);
+
+// Calls `emit(term, is_part)` for each term of `text`: every identifier (lower-cased,
+// is_part=false) and, when it has more than one part, each of its parts (is_part=true).
+// Identifiers are runs of [A-Za-z0-9_] (and non-ASCII bytes); other bytes separate.
+void ForEachCodeTerm(std::string_view text,
+                     const std::function<void(std::string_view term, bool is_part)>& emit);
+
+// The terms of ForEachCodeTerm joined by spaces: the text fed to FTS5.
+std::string CodeTermsText(std::string_view text);
+
+}  // namespace trawl

@@ -1,0 +1,67 @@
+// Chunking: one source file -> chunks that follow its syntax tree (tree-sitter),
+// sized in the spirit of cAST (split big nodes at children, merge small siblings),
+// with a fallback for every other text file (markdown by heading, text by windows).
+// Thread-safety: a Chunker is NOT thread-safe (it owns tree-sitter parsers); build
+// one per worker. Output is deterministic: same input, same chunks.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "trawl/status.h"
+
+namespace trawl {
+
+struct ChunkOptions {
+  int max_chunk_chars = 1500;   // size limit, in non-whitespace characters
+  int min_chunk_chars = 200;    // siblings smaller than this are merged with neighbours
+  int parse_timeout_ms = 5000;  // past it, the fallback chunker takes the file
+  int window_lines = 40;        // fallback: text windows
+  int window_overlap_lines = 10;
+};
+
+struct Chunk {
+  int start_line = 0;  // 1-based, inclusive
+  int end_line = 0;
+  uint32_t start_byte = 0;  // byte range in the (normalised, UTF-8) file text
+  uint32_t end_byte = 0;
+  std::string kind;      // "function", "method", "class", "struct", "interface", "enum",
+                         // "module", "imports", "block", "section", "window", ...
+  std::string symbol;    // qualified: "Class.method", "ns::Type::fn"; may be empty
+  std::string language;
+  std::string content;   // the chunk's source text
+  // What a reader needs to understand it out of place: "path/to/file.py > class Foo"
+  // (file path and enclosing definitions). Indexed with the chunk, not part of content.
+  std::string context;
+};
+
+struct ChunkedFile {
+  std::vector<Chunk> chunks;
+  std::vector<std::string> notes;  // "invalid UTF-8 replaced", "UTF-16 decoded", "BOM removed", "CRLF", "parse timeout: fallback"
+};
+
+class Chunker {
+ public:
+  explicit Chunker(ChunkOptions options = {});
+  ~Chunker();
+  Chunker(const Chunker&) = delete;
+  Chunker& operator=(const Chunker&) = delete;
+
+  // `language` as from DetectLanguage ("python", "text", "markdown", ...); `path` is
+  // the relative path, used for context. `cancel` (may be null) is checked during parsing.
+  Result<ChunkedFile> ChunkFile(std::string_view path, std::string_view content,
+                            std::string_view language, const std::atomic<bool>* cancel = nullptr);
+
+  // The languages with a tree-sitter grammar compiled in.
+  static std::vector<std::string> SyntaxLanguages();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace trawl

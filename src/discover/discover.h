@@ -1,0 +1,60 @@
+// File discovery: a parallel walk of a tree that applies git's ignore rules exactly,
+// plus trawl's own (.trawlignore, config patterns, default ignores), and classifies
+// every file as to index or to skip with a reason.
+// Thread-safety: Discover() is reentrant; it runs its own workers and returns when done.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "trawl/status.h"
+
+namespace trawl {
+
+struct DiscoverOptions {
+  std::string root;                       // absolute or relative path of the tree
+  bool use_default_ignores = true;        // VCS dirs, node_modules, build dirs, lock files, minified...
+  std::vector<std::string> extra_patterns;  // ignore.patterns from config (gitignore syntax, root-anchored scope)
+  uint64_t max_file_size_bytes = 1024 * 1024;
+  bool follow_symlinks = false;
+  int threads = 0;                        // 0: hardware concurrency
+  bool report_skipped = false;            // also return skipped files (trawl files --why)
+  // Read the first 8 KiB of every candidate to detect binary files and shebangs. The
+  // indexing pipeline sets this false and does the binary check on the bytes it reads
+  // anyway, so a no-op re-run costs one stat per file.
+  bool check_content = true;
+  // Absolute paths of directories never entered nor reported (the index folder).
+  std::vector<std::string> exclude_dirs;
+};
+
+enum class SkipReason { kNone, kIgnored, kBinary, kTooLarge, kUnsupported, kUnreadable, kSymlink };
+
+struct FileEntry {
+  std::string path;        // relative to root, '/' separators; directories end with '/'
+  std::string abs_path;
+  std::string language;    // "python", "cpp", ..., "markdown", "text"; empty when skipped
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  uint64_t inode = 0;
+  SkipReason skip = SkipReason::kNone;
+  std::string reason;      // "ignored: web/.gitignore:12: dist/", "binary", "too_large: 2.1 MB > 1 MB" ...
+  bool skipped() const { return skip != SkipReason::kNone; }
+};
+
+// Returns the files under options.root sorted by path (skipped ones only when
+// report_skipped). `cancel` may be null. Errors only when the root itself is unusable.
+Result<std::vector<FileEntry>> Discover(const DiscoverOptions& options,
+                                        const std::atomic<bool>* cancel = nullptr);
+
+// Language from the file name (extension, well-known names like Makefile,
+// Dockerfile, CMakeLists.txt) and, when given, the first bytes (shebang).
+// Returns "" for names known not to be text (images, archives, objects...).
+// Unknown text files are "text".
+std::string DetectLanguage(std::string_view rel_path, std::string_view head = {});
+
+// True if the bytes look binary (a NUL byte in the first 8 KiB).
+bool LooksBinary(std::string_view head);
+
+}  // namespace trawl

@@ -1,0 +1,150 @@
+// The Store: where an index lives. The pipeline writes through it (one writer at a
+// time), search reads through it. Narrow and free of SQLite details so that a server
+// database (PostgreSQL + pgvector) fits behind the same interface later.
+// Thread-safety: a Store opened for writing has one writer thread; a Store opened for
+// reading may be used from any number of threads concurrently (search). Readers are
+// never blocked by a writer in another process or thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "trawl/status.h"
+
+namespace trawl {
+
+struct FileRecord {
+  std::string path;          // relative to the indexed root, '/' separators
+  std::string language;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  uint64_t inode = 0;
+  std::string content_hash;  // HashHex of the raw bytes
+  std::string status;        // "indexed" or "failed"
+  std::string error;         // failure reason when status == "failed"
+  std::string git_commit;    // last commit touching the file ("" outside git)
+  std::string git_author;
+  int64_t git_time = 0;      // unix seconds
+  int git_commits = 0;       // number of commits touching the file
+  int chunk_count = 0;       // filled by ListFiles
+};
+
+struct ChunkRecord {
+  int start_line = 0;
+  int end_line = 0;
+  uint32_t start_byte = 0;
+  uint32_t end_byte = 0;
+  std::string kind;
+  std::string symbol;
+  std::string content;
+  std::string context;       // header: path and enclosing definitions
+  std::string content_hash;  // key of the chunk's vector: hash of the embedded text
+  std::vector<float> vector; // the chunk's embedding (dimension of the store's embedder)
+};
+
+// A file's new state: its old chunks are replaced by `chunks` atomically. A failed
+// file has status "failed" and no chunks (its previous chunks are removed).
+struct FileWrite {
+  FileRecord file;
+  std::vector<ChunkRecord> chunks;
+};
+
+struct SearchFilter {
+  std::vector<std::string> languages;   // any of (empty: all)
+  std::vector<std::string> path_globs;  // any of, gitignore-style wildmatch on the path (empty: all)
+  bool empty() const { return languages.empty() && path_globs.empty(); }
+};
+
+struct ChunkHit {
+  int64_t chunk_id = 0;
+  double score = 0;  // higher is better; the scale depends on the retriever
+};
+
+struct ChunkView {
+  int64_t chunk_id = 0;
+  std::string path;
+  std::string language;
+  int start_line = 0;
+  int end_line = 0;
+  std::string kind;
+  std::string symbol;
+  std::string content;
+  std::string context;
+  std::string git_commit;
+  std::string git_author;
+  int64_t git_time = 0;
+};
+
+struct StoreStats {
+  int64_t files = 0;
+  int64_t files_failed = 0;
+  int64_t chunks = 0;
+  int64_t vectors = 0;
+  std::unordered_map<std::string, int64_t> languages;  // files per language
+  std::string embedder;
+  int dimensions = 0;
+  int64_t files_known = 0;  // files the last (or running) run planned to index: coverage denominator
+};
+
+struct RunRecord {
+  std::string id;
+  int64_t started_at = 0;   // unix seconds
+  int64_t finished_at = 0;
+  std::string state;        // "running", "finished", "cancelled", "failed"
+  std::string summary_json; // the run summary
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // --- identity -----------------------------------------------------------------
+  // Binds the index to an embedder. A new index records it; an index made by another
+  // embedder (name or dimension differ) fails FailedPrecondition, unless `reset`, which
+  // drops every file, chunk and vector first (trawl index --rebuild).
+  virtual Status BindEmbedder(const std::string& name, int dimensions, bool reset) = 0;
+
+  // --- writer ---------------------------------------------------------------------
+  virtual Result<std::vector<FileRecord>> ListFiles() = 0;
+  // Vectors already stored for these content hashes (for the bound embedder).
+  virtual Result<std::unordered_map<std::string, std::vector<float>>> LookupVectors(
+      const std::vector<std::string>& content_hashes) = 0;
+  // One transaction: every write replaces its file, every path in `deletes` leaves
+  // the index. All or nothing.
+  virtual Status Commit(const std::vector<FileWrite>& writes,
+                        const std::vector<std::string>& deletes) = 0;
+  // Makes the vector index durable and consistent with the committed rows (called at
+  // the end of a run; after a crash the next open catches up from the rows).
+  virtual Status Checkpoint() = 0;
+  virtual Status SetFilesKnown(int64_t n) = 0;
+  virtual Status SaveRun(const RunRecord& run) = 0;
+
+  // --- readers --------------------------------------------------------------------
+  // `query` is raw user text; the store applies the code-aware tokenisation.
+  virtual Result<std::vector<ChunkHit>> SearchLexical(const std::string& query, int k,
+                                                      const SearchFilter& filter) = 0;
+  virtual Result<std::vector<ChunkHit>> SearchDense(const std::vector<float>& query, int k,
+                                                    const SearchFilter& filter) = 0;
+  // Rows for these ids, in the same order; ids no longer present are left out.
+  virtual Result<std::vector<ChunkView>> GetChunks(const std::vector<int64_t>& ids) = 0;
+  virtual Result<StoreStats> Stats() = 0;
+  virtual Result<std::vector<FileRecord>> FailedFiles() = 0;
+  virtual Result<std::vector<RunRecord>> Runs(int limit) = 0;
+  // Files, chunks and vectors in a stable order, as JSON lines, with nothing that
+  // differs between two indexes of the same content (no ids, times or paths of the index).
+  virtual Status Export(std::string* out) = 0;
+};
+
+enum class OpenMode { kRead, kWrite };
+
+// The embedded store: SQLite (WAL, FTS5) in `dir` (created for kWrite) plus an HNSW
+// vector index derived from it. kWrite takes the index's writer lock: if another
+// process holds it, fails kUnavailable ("index is being written by pid N"), or waits
+// when `wait` is true.
+Result<std::unique_ptr<Store>> OpenEmbeddedStore(const std::string& dir, OpenMode mode,
+                                                 bool wait = false);
+
+}  // namespace trawl
