@@ -36,8 +36,8 @@ class IgnoreFile {
   std::vector<IgnoreRule> rules_;
 };
 
-// Git's wildmatch with WM_PATHNAME semantics ('*' and '?' do not match '/', '**'
-// spans directories, [...] classes, '\' escapes).
-bool WildMatch(std::string_view pattern, std::string_view text);
+
+
+// WildMatch: see base/wildmatch.h.
 
 }  // namespace trawl
