@@ -1,0 +1,99 @@
+// trawl's configuration: every setting, with its default. Loaded from YAML
+// (.trawl.yaml at the indexed root, or --config FILE), then TRAWL_SECTION__KEY
+// environment variables, then command-line flags. docs/trawl.example.yaml documents
+// every key. Thread-safety: a value type.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "trawl/status.h"
+
+namespace trawl {
+
+struct IndexingOptions {
+  int concurrent_workers = 0;      // CPU workers; 0 = number of cores
+  bool enable_parallel = true;     // false = one worker (the same code path)
+  int worker_batch_size = 256;     // files per store transaction (at most)
+  int commit_interval_ms = 1000;   // ... or this long, whichever comes first
+  int max_file_size_kb = 1024;
+  int max_inflight_mb = 256;       // bytes of file text, chunks and vectors in flight
+  int parse_timeout_ms = 5000;
+  bool follow_symlinks = false;
+  bool git_metadata = true;
+};
+
+struct ChunkingOptions {
+  int max_chunk_chars = 1500;  // non-whitespace characters
+  int min_chunk_chars = 200;
+  int window_lines = 40;
+  int window_overlap_lines = 10;
+};
+
+struct EmbeddingOptions {
+  std::string provider = "hash";  // hash | openai | ollama
+  std::string model;
+  std::string url;
+  std::string api_key_env;        // name of the environment variable holding the key
+  int dimensions = 0;             // 0: the provider's default (hash: 256)
+  int batch_size = 64;            // chunks per request
+  int max_batch_tokens = 8192;    // estimated tokens per request
+  int max_parallel_batches = 4;   // requests in flight
+  int timeout_ms = 60000;
+  int max_retries = 6;
+};
+
+struct IgnoreOptions {
+  std::vector<std::string> patterns;  // gitignore syntax, relative to the root
+  bool use_defaults = true;
+};
+
+struct SearchOptions {
+  int k = 10;
+  std::string mode = "hybrid";  // hybrid | semantic | lexical
+  int rrf_k = 60;
+};
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 7777;
+  std::string token_file;
+};
+
+struct WatchOptions {
+  int debounce_ms = 150;
+};
+
+struct Options {
+  std::string root;       // the tree to index (absolute)
+  std::string index_dir;  // where the index lives (absolute); default <root>/.trawl
+  std::string config_file;  // the file the YAML came from, "" if none
+  IndexingOptions indexing;
+  ChunkingOptions chunking;
+  EmbeddingOptions embeddings;
+  IgnoreOptions ignore;
+  SearchOptions search;
+  ServerOptions server;
+  WatchOptions watch;
+
+  int EffectiveWorkers() const;
+};
+
+struct LoadOptionsRequest {
+  std::string root;         // default "."
+  std::string config_file;  // --config; "" = <root>/.trawl.yaml if it exists
+  std::string index_dir;    // --index; "" = <root>/.trawl
+  // Flag overrides by dotted key ("indexing.concurrent_workers" -> "4"), applied last.
+  std::map<std::string, std::string> overrides;
+  bool read_environment = true;
+};
+
+// Errors name the key and where it came from: ".trawl.yaml:7: unknown key
+// 'indexing.workers'", "TRAWL_INDEXING__CONCURRENT_WORKERS: expected an integer >= 1".
+Result<Options> LoadOptions(const LoadOptionsRequest& request);
+
+// Every key, for `trawl config` and the docs: "section.key" -> current value as text.
+std::vector<std::pair<std::string, std::string>> DescribeOptions(const Options& options);
+
+}  // namespace trawl
