@@ -69,10 +69,13 @@ struct ChunkView {
   std::string language;
   int start_line = 0;
   int end_line = 0;
+  uint32_t start_byte = 0;
+  uint32_t end_byte = 0;
   std::string kind;
   std::string symbol;
   std::string content;
   std::string context;
+  std::string content_hash;
   std::string git_commit;
   std::string git_author;
   int64_t git_time = 0;
@@ -140,11 +143,34 @@ class Store {
 
 enum class OpenMode { kRead, kWrite };
 
+// Tuning of the embedded store; the defaults are the shipped settings.
+struct EmbeddedStoreOptions {
+  // bm25 weight of each FTS column (lexical scores are -bm25).
+  double bm25_symbol_weight = 3.0;
+  double bm25_path_weight = 2.0;
+  double bm25_content_weight = 1.0;  // content and context
+  // Porter stemming of the lexical index. Fixed when the index is created (or reset by
+  // BindEmbedder(reset=true)); an existing index keeps the tokenizer it was built with.
+  bool fts_porter = false;
+  // Below this many vectors dense search is exact (brute force) and no HNSW file is kept.
+  int64_t exact_search_limit = 20000;
+  int hnsw_m = 16;
+  int hnsw_ef_construction = 128;
+  int hnsw_ef_search = 96;  // recall@10 vs exact >= 0.95 on 100k random 256-d vectors
+  // Checkpoint rebuilds the graph when more than this fraction of it is deleted.
+  double hnsw_max_deleted_fraction = 0.3;
+  int build_threads = 0;     // threads adding to the HNSW graph (0: all cores)
+  int busy_timeout_ms = 10000;
+};
+
 // The embedded store: SQLite (WAL, FTS5) in `dir` (created for kWrite) plus an HNSW
 // vector index derived from it. kWrite takes the index's writer lock: if another
-// process holds it, fails kUnavailable ("index is being written by pid N"), or waits
-// when `wait` is true.
+// process holds it, fails kUnavailable ("index <dir> is being written by another trawl
+// process (pid N); use --wait to wait"), or waits when `wait` is true. kRead of a
+// folder without an index fails NotFound.
 Result<std::unique_ptr<Store>> OpenEmbeddedStore(const std::string& dir, OpenMode mode,
                                                  bool wait = false);
+Result<std::unique_ptr<Store>> OpenEmbeddedStore(const std::string& dir, OpenMode mode, bool wait,
+                                                 const EmbeddedStoreOptions& options);
 
 }  // namespace trawl

@@ -1,0 +1,124 @@
+// Indexing: bring the index of a tree up to date (discover -> plan -> read/parse/chunk
+// -> enrich -> embed -> write), in parallel, incrementally, resumably.
+// Thread-safety: RunIndex may be called from any thread; one run per index at a time
+// (a second writer waits or fails, see IndexRequest::wait). The progress callback is
+// called from one reporter thread at a time.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "trawl/options.h"
+#include "trawl/status.h"
+
+namespace trawl {
+
+struct IndexProgress {
+  std::string event;  // "started", "progress", "file_failed", "finished"
+  std::string run_id;
+  int64_t files_total = 0;    // files to process this run (changed or new)
+  int64_t files_done = 0;     // of those, committed (indexed, failed or skipped)
+  int64_t files_unchanged = 0;
+  int64_t files_deleted = 0;
+  int64_t chunks = 0;
+  int64_t bytes = 0;
+  int64_t errors = 0;
+  double elapsed_s = 0;
+  double eta_s = -1;          // -1: unknown
+  double files_per_s = 0;
+  double mb_per_s = 0;
+  std::string stage;          // "discover", "plan", "index", "vectors", "done"
+  std::string throttled;      // "throttled, retrying in 4 s" while a remote embedder backs off
+  std::string path;           // file_failed: the file
+  std::string error;          // file_failed: why
+  std::string ToJson() const; // one line, no newline
+};
+
+using ProgressCallback = std::function<void(const IndexProgress&)>;
+
+struct IndexRequest {
+  Options options;
+  bool rebuild = false;  // drop the index's content and re-embed everything
+  bool wait = false;     // wait for another writer instead of failing
+  const std::atomic<bool>* cancel = nullptr;
+  ProgressCallback on_progress;
+  int progress_interval_ms = 250;
+};
+
+struct StageSummary {
+  std::string name;
+  double busy_s = 0;  // summed over the threads of the stage
+  int threads = 1;
+  int64_t items = 0;
+};
+
+struct WorkerSummary {
+  int worker = 0;
+  int64_t files = 0;
+  double busy_s = 0;
+};
+
+struct IndexSummary {
+  std::string run_id;
+  std::string state;  // "finished", "cancelled", "failed"
+  std::string error;  // why a failed run stopped
+  int workers = 0;
+  int64_t files_seen = 0;
+  int64_t files_total = 0;  // processed this run
+  int64_t files_indexed = 0;
+  int64_t files_unchanged = 0;
+  int64_t files_deleted = 0;
+  int64_t files_failed = 0;
+  int64_t files_skipped = 0;  // binary / too large found while reading
+  int64_t chunks = 0;
+  int64_t bytes = 0;
+  int64_t vectors_embedded = 0;
+  int64_t vectors_cached = 0;
+  int64_t embed_requests = 0;
+  int64_t embed_retries = 0;
+  double embedder_busy_fraction = 0;
+  int64_t peak_inflight_bytes = 0;
+  int64_t inflight_budget_bytes = 0;
+  double elapsed_s = 0;
+  std::vector<StageSummary> stages;
+  std::vector<WorkerSummary> worker_stats;
+  std::string bottleneck;
+  std::vector<std::pair<std::string, std::string>> failures;  // (path, reason), first 100
+  std::string ToJson() const;
+  std::string ToText() const;
+};
+
+struct IndexStatusReport {
+  std::string index_dir;
+  int64_t files = 0;         // indexed files
+  int64_t files_failed = 0;
+  int64_t files_known = 0;   // files the last run planned: coverage = files / files_known
+  int64_t chunks = 0;
+  int64_t vectors = 0;
+  std::vector<std::pair<std::string, int64_t>> languages;  // files per language, sorted
+  std::string embedder;
+  int dimensions = 0;
+  std::vector<std::pair<std::string, std::string>> failures;  // (path, reason)
+  std::string last_run_state;
+  std::string last_run_summary_json;
+  std::string ToJson() const;
+  std::string ToText() const;
+};
+
+// What the index at options.index_dir holds. NotFound when there is none.
+Result<IndexStatusReport> GetIndexStatus(const Options& options);
+
+// The index's content as JSON lines in a stable order (files, chunks, vectors), with
+// nothing that differs between two indexes of the same tree: compare two with cmp.
+Result<std::string> ExportIndex(const Options& options);
+
+// Runs one incremental indexing run. Returns the summary also when the run was
+// cancelled (state "cancelled"; what was complete is committed). Errors: the index
+// cannot be opened or locked, or is bound to another embedder (use rebuild).
+Result<IndexSummary> RunIndex(const IndexRequest& request);
+
+}  // namespace trawl

@@ -1,0 +1,61 @@
+// Search: query -> candidates (dense from the vector index, lexical from FTS5 BM25)
+// -> Reciprocal Rank Fusion -> results, with overlapping chunks of a file collapsed.
+// Thread-safety: a Searcher is safe to use from any number of threads; it never
+// blocks, and is never blocked by, an indexing run writing the same index.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "trawl/options.h"
+#include "trawl/status.h"
+
+namespace trawl {
+
+struct SearchRequest {
+  std::string query;
+  int k = 10;
+  std::string mode = "hybrid";          // hybrid | semantic | lexical
+  std::vector<std::string> languages;   // any of
+  std::vector<std::string> path_globs;  // any of (gitignore-style wildmatch)
+};
+
+struct SearchResult {
+  std::string path;  // relative to the indexed root
+  int start_line = 0;
+  int end_line = 0;
+  std::string language;
+  std::string kind;
+  std::string symbol;
+  double score = 0;
+  std::string content;
+  std::string context;
+  std::string git_commit;
+  std::string git_author;
+  int64_t git_time = 0;
+};
+
+struct SearchResponse {
+  std::vector<SearchResult> results;
+  int64_t files_indexed = 0;
+  int64_t files_known = 0;
+  double coverage = 1.0;  // files indexed / files known (< 1 while a run is writing)
+  double took_ms = 0;
+};
+
+class Searcher {
+ public:
+  virtual ~Searcher() = default;
+  virtual Result<SearchResponse> Search(const SearchRequest& request) = 0;
+
+  // Opens the index at options.index_dir for reading.
+  static Result<std::unique_ptr<Searcher>> Open(const Options& options);
+};
+
+// Finds the index by walking up from `start` as git finds .git: the first directory
+// holding a `.trawl/` index. NotFound when there is none.
+Result<std::string> FindIndexDir(const std::string& start);
+
+}  // namespace trawl

@@ -1,0 +1,71 @@
+#include "embed/hash_embedder.h"
+
+#include <cmath>
+#include <string>
+#include <unordered_map>
+
+#include "base/hash.h"
+#include "base/tokenize.h"
+
+namespace trawl {
+namespace {
+
+// Words that carry no meaning in code or in a question about code.
+bool IsStopWord(std::string_view t) {
+  static const std::unordered_map<std::string_view, bool> kStop = [] {
+    std::unordered_map<std::string_view, bool> m;
+    for (const char* w : {"the", "a", "an", "of", "to", "in", "is", "and", "or", "for", "if",
+                          "be", "it", "this", "that", "with", "as", "on", "by", "are", "from",
+                          "at", "not", "no", "s", "self", "none", "true", "false", "return",
+                          "returns", "def", "var", "let", "const", "int", "void", "its", "which"}) {
+      m.emplace(w, true);
+    }
+    return m;
+  }();
+  return kStop.count(t) != 0;
+}
+
+constexpr uint64_t kSeed = 0x7472617761ULL;  // "trawl"
+
+}  // namespace
+
+HashEmbedder::HashEmbedder(int dimensions) : dims_(dimensions > 0 ? dimensions : 256) {}
+
+std::string HashEmbedder::Name() const { return "hash-v1"; }
+
+Vector HashEmbedder::EmbedOne(std::string_view text) const {
+  std::unordered_map<std::string, float> tf;
+  ForEachCodeTerm(text, [&](std::string_view term, bool is_part) {
+    if (term.size() < 2 || IsStopWord(term)) return;
+    tf[std::string(term)] += is_part ? 0.5f : 1.0f;
+  });
+  Vector v(static_cast<size_t>(dims_), 0.0f);
+  for (const auto& [term, count] : tf) {
+    uint64_t h = Hash64(term, kSeed);
+    size_t idx = static_cast<size_t>(h % static_cast<uint64_t>(dims_));
+    float sign = (h >> 63) ? -1.0f : 1.0f;
+    v[idx] += sign * (1.0f + std::log(1.0f + count));
+  }
+  double norm = 0;
+  for (float x : v) norm += static_cast<double>(x) * x;
+  if (norm > 0) {
+    float inv = static_cast<float>(1.0 / std::sqrt(norm));
+    for (float& x : v) x *= inv;
+  }
+  return v;
+}
+
+Result<std::vector<Vector>> HashEmbedder::Embed(const std::vector<std::string_view>& texts,
+                                                const std::atomic<bool>* cancel) {
+  std::vector<Vector> out;
+  out.reserve(texts.size());
+  for (std::string_view t : texts) {
+    if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) {
+      return Status::Cancelled("embedding cancelled");
+    }
+    out.push_back(EmbedOne(t));
+  }
+  return out;
+}
+
+}  // namespace trawl

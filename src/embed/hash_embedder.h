@@ -1,0 +1,26 @@
+// The built-in embedder: no model file, no network. Code-aware terms (identifiers
+// and their camelCase/snake_case parts, base/tokenize.h), signed feature hashing into
+// a fixed dimension, sublinear term weights, L2-normalised. Deterministic everywhere.
+// Thread-safety: stateless after construction; Embed is safe from any thread.
+#pragma once
+
+#include "embed/embedder.h"
+
+namespace trawl {
+
+class HashEmbedder final : public Embedder {
+ public:
+  explicit HashEmbedder(int dimensions);
+  std::string Name() const override;
+  int Dimensions() const override { return dims_; }
+  bool IsRemote() const override { return false; }
+  Result<std::vector<Vector>> Embed(const std::vector<std::string_view>& texts,
+                                    const std::atomic<bool>* cancel) override;
+  // One text; exposed for tests and the query path.
+  Vector EmbedOne(std::string_view text) const;
+
+ private:
+  int dims_;
+};
+
+}  // namespace trawl

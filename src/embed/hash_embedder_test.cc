@@ -1,0 +1,55 @@
+#include "embed/hash_embedder.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace trawl {
+namespace {
+
+float Dot(const Vector& a, const Vector& b) {
+  float s = 0;
+  for (size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
+  return s;
+}
+
+TEST(HashEmbedderTest, DeterministicNormalisedAndSized) {
+  HashEmbedder e(128);
+  Vector a = e.EmbedOne("def parse_file(path): return open(path).read()");
+  Vector b = e.EmbedOne("def parse_file(path): return open(path).read()");
+  ASSERT_EQ(a.size(), 128u);
+  EXPECT_EQ(a, b);
+  EXPECT_NEAR(Dot(a, a), 1.0f, 1e-5);
+  for (float x : a) EXPECT_TRUE(std::isfinite(x));
+}
+
+TEST(HashEmbedderTest, IdentifierStylesMeetAndUnrelatedTextDoesNot) {
+  HashEmbedder e(256);
+  Vector snake = e.EmbedOne("parse_file");
+  Vector camel = e.EmbedOne("parseFile");
+  Vector query = e.EmbedOne("parse a file");
+  Vector other = e.EmbedOne("socket connect timeout");
+  EXPECT_NEAR(Dot(snake, camel), 1.0f, 1e-5);
+  EXPECT_GT(Dot(query, camel), 0.5f);
+  EXPECT_LT(std::abs(Dot(query, other)), 0.3f);
+}
+
+TEST(HashEmbedderTest, EmptyTextIsZeroVectorNotNaN) {
+  HashEmbedder e(64);
+  Vector v = e.EmbedOne("  ... ");
+  for (float x : v) EXPECT_EQ(x, 0.0f);
+}
+
+TEST(HashEmbedderTest, BatchHonoursCancel) {
+  HashEmbedder e(64);
+  std::atomic<bool> cancel{true};
+  auto r = e.Embed({"a b", "c d"}, &cancel);
+  EXPECT_EQ(r.status().code(), StatusCode::kCancelled);
+  cancel = false;
+  auto ok = e.Embed({"alpha beta", "gamma"}, &cancel);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->size(), 2u);
+}
+
+}  // namespace
+}  // namespace trawl

@@ -1,0 +1,99 @@
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "store/store.h"
+#include "trawl/index.h"
+
+namespace trawl {
+namespace {
+
+Result<std::unique_ptr<Store>> OpenForReading(const Options& options) {
+  std::error_code ec;
+  if (!std::filesystem::exists(options.index_dir, ec)) {
+    return Status::NotFound("no index at " + options.index_dir + " (run `trawl index` first)");
+  }
+  return OpenEmbeddedStore(options.index_dir, OpenMode::kRead);
+}
+
+}  // namespace
+
+Result<IndexStatusReport> GetIndexStatus(const Options& options) {
+  TRAWL_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenForReading(options));
+  TRAWL_ASSIGN_OR_RETURN(StoreStats stats, store->Stats());
+  IndexStatusReport r;
+  r.index_dir = options.index_dir;
+  r.files = stats.files;
+  r.files_failed = stats.files_failed;
+  r.files_known = stats.files_known;
+  r.chunks = stats.chunks;
+  r.vectors = stats.vectors;
+  r.embedder = stats.embedder;
+  r.dimensions = stats.dimensions;
+  r.languages.assign(stats.languages.begin(), stats.languages.end());
+  std::sort(r.languages.begin(), r.languages.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  TRAWL_ASSIGN_OR_RETURN(std::vector<FileRecord> failed, store->FailedFiles());
+  for (const auto& f : failed) r.failures.emplace_back(f.path, f.error);
+  TRAWL_ASSIGN_OR_RETURN(std::vector<RunRecord> runs, store->Runs(1));
+  if (!runs.empty()) {
+    r.last_run_state = runs[0].state;
+    r.last_run_summary_json = runs[0].summary_json;
+  }
+  return r;
+}
+
+std::string IndexStatusReport::ToJson() const {
+  nlohmann::ordered_json j;
+  j["index_dir"] = index_dir;
+  j["files"] = files;
+  j["files_failed"] = files_failed;
+  j["files_known"] = files_known;
+  j["coverage"] = files_known > 0 ? std::min(1.0, static_cast<double>(files + files_failed) / static_cast<double>(files_known)) : 1.0;
+  j["chunks"] = chunks;
+  j["vectors"] = vectors;
+  nlohmann::ordered_json langs = nlohmann::ordered_json::object();
+  for (const auto& [l, n] : languages) langs[l] = n;
+  j["languages"] = langs;
+  j["embedder"] = {{"name", embedder}, {"dimensions", dimensions}};
+  nlohmann::ordered_json fails = nlohmann::ordered_json::array();
+  for (const auto& [p, why] : failures) fails.push_back({{"path", p}, {"reason", why}});
+  j["failures"] = fails;
+  nlohmann::ordered_json last = nullptr;
+  if (!last_run_summary_json.empty()) {
+    last = nlohmann::ordered_json::parse(last_run_summary_json, nullptr, false);
+    if (last.is_discarded()) last = {{"state", last_run_state}};
+  } else if (!last_run_state.empty()) {
+    last = {{"state", last_run_state}};
+  }
+  j["last_run"] = last;
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string IndexStatusReport::ToText() const {
+  std::ostringstream o;
+  o << "index:     " << index_dir << "\n";
+  o << fmt::format("files:     {} indexed, {} failed ({} known)\n", files, files_failed, files_known);
+  o << fmt::format("chunks:    {} ({} vectors)\n", chunks, vectors);
+  o << fmt::format("embedder:  {} (dimension {})\n", embedder, dimensions);
+  o << "languages:";
+  for (const auto& [l, n] : languages) o << " " << l << " " << n;
+  o << "\n";
+  if (!last_run_state.empty()) o << "last run:  " << last_run_state << "\n";
+  for (const auto& [p, why] : failures) o << "failed:    " << p << ": " << why << "\n";
+  return o.str();
+}
+
+Result<std::string> ExportIndex(const Options& options) {
+  TRAWL_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenForReading(options));
+  std::string out;
+  TRAWL_RETURN_IF_ERROR(store->Export(&out));
+  return out;
+}
+
+}  // namespace trawl

@@ -1,0 +1,710 @@
+// The indexing run. Stages and who runs them:
+//   discover (parallel walk, its own workers) + git history (one thread), then plan
+//   (stat comparison with the store), then the CPU stage: a oneTBB parallel_pipeline
+//   in an arena of `workers` threads (read -> hash -> chunk -> enrich), then the embed
+//   service (its own I/O threads, batching chunks from every file), then one writer
+//   thread that owns the store and commits many files per transaction.
+// Memory: every file holds a share of one ByteBudget from the moment it is read
+// until its transaction commits, so what is in flight never exceeds the budget.
+// The same code runs for 1 and for N workers; only the arena size differs.
+#include <signal.h>
+#include <tbb/parallel_pipeline.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+#include "base/file_util.h"
+#include "base/hash.h"
+#include "base/mutex.h"
+#include "chunk/chunker.h"
+#include "discover/discover.h"
+#include "embed/embedder.h"
+#include "enrich/git_history.h"
+#include "pipeline/byte_budget.h"
+#include "pipeline/embed_text.h"
+#include "pipeline/work_queue.h"
+#include "store/store.h"
+#include "trawl/index.h"
+
+namespace trawl {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+int64_t Nanos(Clock::duration d) { return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count(); }
+
+enum Stage { kDiscover, kPlan, kRead, kChunk, kEnrich, kEmbed, kWrite, kVectorIndex, kNumStages };
+constexpr const char* kStageNames[kNumStages] = {"discover", "plan", "read", "chunk",
+                                                 "enrich", "embed", "write", "vector_index"};
+
+struct StageCounter {
+  std::atomic<int64_t> busy_ns{0};
+  std::atomic<int64_t> items{0};
+  void Add(Clock::duration d, int64_t n = 1) {
+    busy_ns.fetch_add(Nanos(d), std::memory_order_relaxed);
+    items.fetch_add(n, std::memory_order_relaxed);
+  }
+};
+
+struct WorkerCounter {
+  std::atomic<int64_t> files{0};
+  std::atomic<int64_t> busy_ns{0};
+};
+
+// A file on its way from the CPU stage to the writer. Owned by exactly one stage at a
+// time; while its chunks are being embedded the embed service holds it.
+struct FileWork {
+  FileWrite write;
+  std::vector<std::string> embed_texts;  // per chunk, what the embedder sees
+  std::vector<int> need_vectors;         // chunk indexes without a cached vector
+  int64_t budget_bytes = 0;
+  std::atomic<int> pending{0};           // batches not yet back
+  Mutex mu;
+  std::string embed_error GUARDED_BY(mu);
+};
+
+struct EmbedItem {
+  FileWork* file;
+  int chunk;
+};
+
+struct EmbedBatch {
+  std::vector<EmbedItem> items;
+};
+
+class IndexRun {
+ public:
+  explicit IndexRun(const IndexRequest& request)
+      : req_(request), opts_(request.options), started_(Clock::now()),
+        budget_(static_cast<int64_t>(opts_.indexing.max_inflight_mb) << 20) {}
+
+  Result<IndexSummary> Run();
+
+ private:
+  bool Stopping() const {
+    return stop_.load(std::memory_order_relaxed) ||
+           (req_.cancel != nullptr && req_.cancel->load(std::memory_order_relaxed));
+  }
+  void Stop() {
+    stop_.store(true);
+    budget_.Cancel();
+  }
+  void Fail(Status st) EXCLUDES(fatal_mu_) {
+    {
+      MutexLock lock(&fatal_mu_);
+      if (fatal_.ok()) fatal_ = std::move(st);
+    }
+    Stop();
+  }
+
+  Status Prepare();
+  Status Plan(std::vector<FileEntry> found);
+  void RunCpuStage();
+  std::unique_ptr<FileWork> ProcessFile(const FileEntry& entry, Chunker& chunker, int worker);
+  void EmbedBatcher();
+  void EmbedExecutor();
+  void FinishEmbedItem(FileWork* file);
+  void Writer();
+  Status CommitPending(std::vector<std::unique_ptr<FileWork>>* pending,
+                       std::vector<std::string>* deletes);
+  void Reporter();
+  void Emit(const IndexProgress& p) EXCLUDES(emit_mu_);
+  IndexProgress Snapshot(const char* event);
+  IndexSummary Summarize(const std::string& state);
+
+  const IndexRequest& req_;
+  const Options& opts_;
+  const Clock::time_point started_;
+  std::string run_id_;
+  int workers_ = 1;
+
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Embedder> embedder_;
+  std::optional<GitHistory> history_;  // empty when git metadata is off or unavailable
+  const GitFileInfo* GitInfo(std::string_view path) const { return history_ ? history_->Find(path) : nullptr; }
+
+  std::vector<FileEntry> tasks_;
+  std::unordered_map<std::string, FileRecord> previous_;
+  std::vector<std::string> deletes_;
+  int64_t files_seen_ = 0;
+  int64_t files_unchanged_ = 0;
+
+  std::atomic<bool> stop_{false};
+  ByteBudget budget_;
+  WorkQueue<std::unique_ptr<FileWork>> embed_in_;
+  WorkQueue<EmbedBatch> batches_;
+  WorkQueue<std::unique_ptr<FileWork>> write_in_;
+
+  StageCounter stages_[kNumStages];
+  std::vector<std::unique_ptr<WorkerCounter>> worker_counters_;
+  std::atomic<int64_t> files_done_{0}, files_indexed_{0}, files_failed_{0}, files_skipped_{0};
+  std::atomic<int64_t> chunks_{0}, bytes_{0}, bytes_done_{0}, vectors_embedded_{0},
+      vectors_cached_{0}, embed_requests_{0};
+  int64_t bytes_total_ = 0;
+  Clock::time_point cpu_started_{}, embed_finished_{};
+  int embed_threads_ = 1;
+
+  Mutex fatal_mu_;
+  Status fatal_ GUARDED_BY(fatal_mu_);
+  Mutex emit_mu_;
+  Mutex failures_mu_;
+  std::vector<std::pair<std::string, std::string>> failures_ GUARDED_BY(failures_mu_);
+  Mutex reporter_mu_;
+  CondVar reporter_cv_;
+  bool reporter_done_ GUARDED_BY(reporter_mu_) = false;
+};
+
+Status IndexRun::Prepare() {
+  workers_ = std::max(1, opts_.EffectiveWorkers());
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  run_id_ = "run-" + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+  TRAWL_ASSIGN_OR_RETURN(embedder_, MakeEmbedder(opts_.embeddings));
+  TRAWL_ASSIGN_OR_RETURN(store_, OpenEmbeddedStore(opts_.index_dir, OpenMode::kWrite, req_.wait));
+  TRAWL_RETURN_IF_ERROR(store_->BindEmbedder(embedder_->Name(), embedder_->Dimensions(), req_.rebuild));
+  RunRecord rec;
+  rec.id = run_id_;
+  rec.started_at = std::chrono::duration_cast<std::chrono::seconds>(now).count();
+  rec.state = "running";
+  return store_->SaveRun(rec);
+}
+
+Status IndexRun::Plan(std::vector<FileEntry> found) {
+  auto t0 = Clock::now();
+  TRAWL_ASSIGN_OR_RETURN(std::vector<FileRecord> stored, store_->ListFiles());
+  previous_.reserve(stored.size());
+  for (auto& r : stored) previous_.emplace(r.path, std::move(r));
+  files_seen_ = static_cast<int64_t>(found.size());
+  std::unordered_map<std::string_view, bool> present;
+  present.reserve(found.size());
+  for (auto& f : found) {
+    present.emplace(f.path, true);
+    auto it = previous_.find(f.path);
+    bool unchanged = false;
+    if (it != previous_.end() && !req_.rebuild) {
+      const FileRecord& r = it->second;
+      unchanged = r.status != "failed" && r.size == f.size && r.mtime_ns == f.mtime_ns &&
+                  r.inode == f.inode;
+      if (unchanged && history_ && history_->in_repo()) {
+        // Same bytes, but a commit since may have changed the git fields.
+        const GitFileInfo* g = GitInfo(f.path);
+        unchanged = (g ? g->commit : std::string()) == r.git_commit;
+      }
+    }
+    if (unchanged) {
+      ++files_unchanged_;
+    } else {
+      bytes_total_ += static_cast<int64_t>(f.size);
+      tasks_.push_back(std::move(f));
+    }
+  }
+  for (const auto& [path, rec] : previous_) {
+    if (!present.count(path)) deletes_.push_back(path);
+  }
+  std::sort(deletes_.begin(), deletes_.end());
+  stages_[kPlan].Add(Clock::now() - t0, files_seen_);
+  return store_->SetFilesKnown(files_seen_);
+}
+
+std::unique_ptr<FileWork> IndexRun::ProcessFile(const FileEntry& entry, Chunker& chunker,
+                                                int worker) {
+  auto t0 = Clock::now();
+  auto work = std::make_unique<FileWork>();
+  FileRecord& rec = work->write.file;
+  rec.path = entry.path;
+  rec.language = entry.language;
+  rec.size = entry.size;
+  rec.mtime_ns = entry.mtime_ns;
+  rec.inode = entry.inode;
+  rec.status = "indexed";
+  uint64_t max_bytes = static_cast<uint64_t>(opts_.indexing.max_file_size_kb) * 1024;
+  Result<std::string> data = ReadFile(entry.abs_path, max_bytes + 1);
+  auto t1 = Clock::now();
+  stages_[kRead].Add(t1 - t0);
+  auto finish = [&](const char* status, std::string error) {
+    rec.status = status;
+    rec.error = std::move(error);
+    work->write.chunks.clear();
+    return std::move(work);
+  };
+  if (!data.ok()) return finish("failed", "unreadable: " + data.status().message());
+  const std::string& text = *data;
+  rec.size = text.size();
+  rec.content_hash = HashHex(text);
+  if (text.size() > max_bytes) return finish("skipped", "too_large");
+  if (LooksBinary(std::string_view(text).substr(0, 8192))) return finish("skipped", "binary");
+
+  Result<ChunkedFile> chunked = chunker.ChunkFile(entry.path, text, entry.language, &stop_);
+  auto t2 = Clock::now();
+  stages_[kChunk].Add(t2 - t1);
+  if (!chunked.ok()) {
+    if (chunked.status().code() == StatusCode::kCancelled) return nullptr;
+    return finish("failed", chunked.status().message());
+  }
+  if (const GitFileInfo* g = GitInfo(entry.path)) {
+    rec.git_commit = g->commit;
+    rec.git_author = g->author;
+    rec.git_time = g->time;
+    rec.git_commits = g->commits;
+  }
+  auto& chunks = work->write.chunks;
+  chunks.reserve(chunked->chunks.size());
+  work->embed_texts.reserve(chunked->chunks.size());
+  for (auto& c : chunked->chunks) {
+    ChunkRecord cr;
+    cr.start_line = c.start_line;
+    cr.end_line = c.end_line;
+    cr.start_byte = c.start_byte;
+    cr.end_byte = c.end_byte;
+    cr.kind = std::move(c.kind);
+    cr.symbol = std::move(c.symbol);
+    cr.context = std::move(c.context);
+    cr.content = std::move(c.content);
+    std::string embed = EmbedText(entry.path, cr.context, cr.content);
+    cr.content_hash = HashHex(embed);
+    work->embed_texts.push_back(std::move(embed));
+    work->need_vectors.push_back(static_cast<int>(chunks.size()));
+    chunks.push_back(std::move(cr));
+  }
+  stages_[kEnrich].Add(Clock::now() - t2);
+  worker_counters_[worker]->files.fetch_add(1, std::memory_order_relaxed);
+  worker_counters_[worker]->busy_ns.fetch_add(Nanos(Clock::now() - t0), std::memory_order_relaxed);
+  return work;
+}
+
+void IndexRun::RunCpuStage() {
+  std::vector<std::unique_ptr<Chunker>> chunkers;
+  ChunkOptions copts;
+  copts.max_chunk_chars = opts_.chunking.max_chunk_chars;
+  copts.min_chunk_chars = opts_.chunking.min_chunk_chars;
+  copts.window_lines = opts_.chunking.window_lines;
+  copts.window_overlap_lines = opts_.chunking.window_overlap_lines;
+  copts.parse_timeout_ms = opts_.indexing.parse_timeout_ms;
+  for (int i = 0; i < workers_; ++i) chunkers.push_back(std::make_unique<Chunker>(copts));
+
+  size_t next = 0;
+  tbb::task_arena arena(workers_);
+  arena.execute([&] {
+    tbb::parallel_pipeline(
+        static_cast<size_t>(workers_) * 4,
+        tbb::make_filter<void, const FileEntry*>(
+            tbb::filter_mode::serial_in_order,
+            [&](tbb::flow_control& fc) -> const FileEntry* {
+              if (next >= tasks_.size() || Stopping()) {
+                fc.stop();
+                return nullptr;
+              }
+              const FileEntry* e = &tasks_[next++];
+              // Text, chunks and vectors: about three times the file.
+              if (!budget_.Acquire(static_cast<int64_t>(e->size) * 3 + 4096)) {
+                fc.stop();
+                return nullptr;
+              }
+              return e;
+            }) &
+            tbb::make_filter<const FileEntry*, FileWork*>(
+                tbb::filter_mode::parallel,
+                [&](const FileEntry* e) -> FileWork* {
+                  int worker = std::clamp(tbb::this_task_arena::current_thread_index(), 0, workers_ - 1);
+                  std::unique_ptr<FileWork> w = ProcessFile(*e, *chunkers[worker], worker);
+                  int64_t cost = static_cast<int64_t>(e->size) * 3 + 4096;
+                  if (!w) {
+                    budget_.Release(cost);
+                    return nullptr;
+                  }
+                  w->budget_bytes = cost;
+                  return w.release();
+                }) &
+            tbb::make_filter<FileWork*, void>(tbb::filter_mode::serial_out_of_order,
+                                              [&](FileWork* w) {
+                                                if (w != nullptr) embed_in_.Push(std::unique_ptr<FileWork>(w));
+                                              }));
+  });
+}
+
+// Gathers chunks from every file into batches of embeddings.batch_size (and of
+// embeddings.max_batch_tokens estimated tokens); a partial batch leaves when no
+// file arrived for a moment, so the tail of a run is not held back.
+void IndexRun::EmbedBatcher() {
+  const size_t max_items = static_cast<size_t>(opts_.embeddings.batch_size);
+  const size_t max_tokens = static_cast<size_t>(opts_.embeddings.max_batch_tokens);
+  EmbedBatch batch;
+  size_t tokens = 0;
+  auto dispatch = [&] {
+    if (batch.items.empty()) return;
+    batches_.Push(std::move(batch));
+    batch = EmbedBatch{};
+    tokens = 0;
+  };
+  for (;;) {
+    std::optional<std::unique_ptr<FileWork>> in = embed_in_.PopFor(std::chrono::milliseconds(20));
+    if (!in) {
+      if (embed_in_.closed()) break;
+      dispatch();
+      continue;
+    }
+    std::unique_ptr<FileWork> file = std::move(*in);
+    if (file->need_vectors.empty()) {
+      write_in_.Push(std::move(file));
+      continue;
+    }
+    // Count this file's batches before any can finish: one per batch it lands in.
+    FileWork* raw = file.release();
+    // Dry run of the loop below: how many batches will carry this file's chunks.
+    int batches = 0;
+    size_t items = batch.items.size(), tok = tokens;
+    bool in_current = false;
+    for (int idx : raw->need_vectors) {
+      size_t t = raw->embed_texts[static_cast<size_t>(idx)].size() / 4 + 1;
+      if (items > 0 && (items >= max_items || tok + t > max_tokens)) {
+        items = 0;
+        tok = 0;
+        in_current = false;
+      }
+      if (!in_current) {
+        ++batches;
+        in_current = true;
+      }
+      ++items;
+      tok += t;
+    }
+    raw->pending.store(batches);
+    for (int idx : raw->need_vectors) {
+      size_t t = raw->embed_texts[static_cast<size_t>(idx)].size() / 4 + 1;
+      if (!batch.items.empty() && (batch.items.size() >= max_items || tokens + t > max_tokens)) dispatch();
+      batch.items.push_back({raw, idx});
+      tokens += t;
+    }
+    if (batch.items.size() >= max_items) dispatch();
+  }
+  dispatch();
+  batches_.Close();
+}
+
+void IndexRun::FinishEmbedItem(FileWork* file) {
+  if (file->pending.fetch_sub(1) == 1) write_in_.Push(std::unique_ptr<FileWork>(file));
+}
+
+void IndexRun::EmbedExecutor() {
+  while (std::optional<EmbedBatch> batch = batches_.Pop()) {
+    std::vector<std::string_view> texts;
+    texts.reserve(batch->items.size());
+    for (const auto& it : batch->items) texts.push_back(it.file->embed_texts[static_cast<size_t>(it.chunk)]);
+    auto t0 = Clock::now();
+    Result<std::vector<Vector>> vectors = Stopping() ? Result<std::vector<Vector>>(Status::Cancelled("stopping"))
+                                                     : embedder_->Embed(texts, &stop_);
+    stages_[kEmbed].Add(Clock::now() - t0, static_cast<int64_t>(texts.size()));
+    embed_requests_.fetch_add(1, std::memory_order_relaxed);
+    // FileWork::pending counts batches; this batch may hold several chunks of a file.
+    std::vector<FileWork*> touched;
+    if (vectors.ok() && vectors->size() == texts.size()) {
+      vectors_embedded_.fetch_add(static_cast<int64_t>(texts.size()), std::memory_order_relaxed);
+      for (size_t i = 0; i < texts.size(); ++i) {
+        const EmbedItem& it = batch->items[i];
+        it.file->write.chunks[static_cast<size_t>(it.chunk)].vector = std::move((*vectors)[i]);
+        if (touched.empty() || touched.back() != it.file) touched.push_back(it.file);
+      }
+    } else {
+      Status st = vectors.ok() ? Status::Internal("embedder returned a wrong number of vectors")
+                               : vectors.status();
+      if (st.code() == StatusCode::kPermissionDenied || st.code() == StatusCode::kFailedPrecondition) {
+        Fail(st);  // a fault of the whole run, not of these files
+      }
+      for (const auto& it : batch->items) {
+        {
+          MutexLock lock(&it.file->mu);
+          if (it.file->embed_error.empty()) it.file->embed_error = "embedding failed: " + st.message();
+        }
+        if (touched.empty() || touched.back() != it.file) touched.push_back(it.file);
+      }
+    }
+    for (FileWork* f : touched) FinishEmbedItem(f);
+  }
+}
+
+Status IndexRun::CommitPending(std::vector<std::unique_ptr<FileWork>>* pending,
+                               std::vector<std::string>* deletes) {
+  if (pending->empty() && deletes->empty()) return Status::Ok();
+  auto t0 = Clock::now();
+  std::vector<FileWrite> writes;
+  writes.reserve(pending->size());
+  std::vector<IndexProgress> failed_events;
+  for (auto& w : *pending) {
+    std::string embed_error;
+    {
+      MutexLock lock(&w->mu);
+      embed_error = w->embed_error;
+    }
+    if (!embed_error.empty()) {
+      w->write.file.status = "failed";
+      w->write.file.error = embed_error;
+      w->write.chunks.clear();
+    }
+    writes.push_back(std::move(w->write));
+  }
+  Status st = store_->Commit(writes, *deletes);
+  stages_[kWrite].Add(Clock::now() - t0, static_cast<int64_t>(writes.size()));
+  if (!st.ok()) return st.WithContext("writing the index");
+  deletes->clear();
+  for (size_t i = 0; i < writes.size(); ++i) {
+    const FileRecord& f = writes[i].file;
+    files_done_.fetch_add(1, std::memory_order_relaxed);
+    bytes_done_.fetch_add(static_cast<int64_t>(f.size), std::memory_order_relaxed);
+    if (f.status == "indexed") {
+      files_indexed_.fetch_add(1, std::memory_order_relaxed);
+      chunks_.fetch_add(static_cast<int64_t>(writes[i].chunks.size()), std::memory_order_relaxed);
+      bytes_.fetch_add(static_cast<int64_t>(f.size), std::memory_order_relaxed);
+    } else if (f.status == "skipped") {
+      files_skipped_.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      files_failed_.fetch_add(1, std::memory_order_relaxed);
+      {
+        MutexLock lock(&failures_mu_);
+        if (failures_.size() < 100) failures_.emplace_back(f.path, f.error);
+      }
+      IndexProgress ev = Snapshot("file_failed");
+      ev.path = f.path;
+      ev.error = f.error;
+      Emit(ev);
+    }
+    budget_.Release((*pending)[i]->budget_bytes);
+  }
+  pending->clear();
+  return Status::Ok();
+}
+
+void IndexRun::Writer() {
+  std::vector<std::unique_ptr<FileWork>> pending;
+  std::vector<std::string> deletes = deletes_;
+  const auto interval = std::chrono::milliseconds(opts_.indexing.commit_interval_ms);
+  const size_t max_files = static_cast<size_t>(opts_.indexing.worker_batch_size);
+  Clock::time_point first = Clock::now();
+  bool failed = false;
+  for (;;) {
+    auto wait = pending.empty() ? interval : std::max<Clock::duration>(first + interval - Clock::now(), Clock::duration(0));
+    std::optional<std::unique_ptr<FileWork>> w = write_in_.PopFor(wait);
+    bool closed = !w && write_in_.closed();
+    if (w) {
+      if (failed) {
+        budget_.Release((*w)->budget_bytes);
+        continue;
+      }
+      if (pending.empty()) first = Clock::now();
+      pending.push_back(std::move(*w));
+    }
+    bool due = !pending.empty() && (pending.size() >= max_files || Clock::now() - first >= interval);
+    if (!failed && (due || closed || (!deletes.empty() && pending.empty()))) {
+      Status st = CommitPending(&pending, &deletes);
+      if (!st.ok()) {
+        Fail(st);
+        failed = true;
+        for (auto& p : pending) budget_.Release(p->budget_bytes);
+        pending.clear();
+      }
+    }
+    if (closed) break;
+  }
+}
+
+void IndexRun::Emit(const IndexProgress& p) {
+  if (!req_.on_progress) return;
+  MutexLock lock(&emit_mu_);
+  req_.on_progress(p);
+}
+
+IndexProgress IndexRun::Snapshot(const char* event) {
+  IndexProgress p;
+  p.event = event;
+  p.run_id = run_id_;
+  p.files_total = static_cast<int64_t>(tasks_.size());
+  p.files_done = files_done_.load();
+  p.files_unchanged = files_unchanged_;
+  p.files_deleted = static_cast<int64_t>(deletes_.size());
+  p.chunks = chunks_.load();
+  p.bytes = bytes_.load();
+  p.errors = files_failed_.load();
+  p.elapsed_s = Seconds(Clock::now() - started_);
+  double cpu_elapsed = cpu_started_ == Clock::time_point{} ? 0 : Seconds(Clock::now() - cpu_started_);
+  if (cpu_elapsed > 0) {
+    p.files_per_s = static_cast<double>(p.files_done) / cpu_elapsed;
+    p.mb_per_s = static_cast<double>(bytes_done_.load()) / cpu_elapsed / 1e6;
+    int64_t left = bytes_total_ - bytes_done_.load();
+    double rate = static_cast<double>(bytes_done_.load()) / cpu_elapsed;
+    if (rate > 0 && p.files_done > 0) p.eta_s = static_cast<double>(std::max<int64_t>(left, 0)) / rate;
+  }
+  p.stage = cpu_started_ == Clock::time_point{} ? "discover" : "index";
+  return p;
+}
+
+void IndexRun::Reporter() {
+  MutexLock lock(&reporter_mu_);
+  while (!reporter_done_) {
+    reporter_cv_.WaitFor(&reporter_mu_, std::chrono::milliseconds(req_.progress_interval_ms));
+    if (req_.cancel != nullptr && req_.cancel->load()) Stop();
+    if (!reporter_done_) Emit(Snapshot("progress"));
+  }
+}
+
+IndexSummary IndexRun::Summarize(const std::string& state) {
+  IndexSummary s;
+  s.run_id = run_id_;
+  s.state = state;
+  {
+    MutexLock lock(&fatal_mu_);
+    if (!fatal_.ok()) s.error = fatal_.message();
+  }
+  s.workers = workers_;
+  s.files_seen = files_seen_;
+  s.files_total = static_cast<int64_t>(tasks_.size());
+  s.files_indexed = files_indexed_.load();
+  s.files_unchanged = files_unchanged_;
+  s.files_deleted = static_cast<int64_t>(deletes_.size());
+  s.files_failed = files_failed_.load();
+  s.files_skipped = files_skipped_.load();
+  s.chunks = chunks_.load();
+  s.bytes = bytes_.load();
+  s.vectors_embedded = vectors_embedded_.load();
+  s.vectors_cached = vectors_cached_.load();
+  s.embed_requests = embed_requests_.load();
+  s.peak_inflight_bytes = budget_.peak();
+  s.inflight_budget_bytes = budget_.capacity();
+  s.elapsed_s = Seconds(Clock::now() - started_);
+  const int threads[kNumStages] = {workers_, 1, workers_, workers_, workers_, embed_threads_, 1, workers_};
+  double worst = -1;
+  double cpu_span = embed_finished_ > cpu_started_ ? Seconds(embed_finished_ - cpu_started_) : 0;
+  for (int i = 0; i < kNumStages; ++i) {
+    StageSummary st;
+    st.name = kStageNames[i];
+    st.busy_s = static_cast<double>(stages_[i].busy_ns.load()) / 1e9;
+    st.items = stages_[i].items.load();
+    st.threads = threads[i];
+    s.stages.push_back(st);
+    // The bottleneck is the streaming stage whose threads were busiest.
+    if (i >= kRead && i <= kWrite && cpu_span > 0) {
+      double util = st.busy_s / st.threads;
+      if (i == kRead || i == kChunk || i == kEnrich) {
+        util = static_cast<double>(stages_[kRead].busy_ns + stages_[kChunk].busy_ns + stages_[kEnrich].busy_ns) / 1e9 / workers_;
+      }
+      if (util > worst) {
+        worst = util;
+        s.bottleneck = (i <= kEnrich) ? "read+chunk (CPU workers)" : st.name;
+      }
+    }
+  }
+  if (cpu_span > 0) {
+    s.embedder_busy_fraction = std::min(1.0, stages_[kEmbed].busy_ns.load() / 1e9 / embed_threads_ / cpu_span);
+  }
+  for (int i = 0; i < workers_; ++i) {
+    s.worker_stats.push_back({i, worker_counters_[static_cast<size_t>(i)]->files.load(),
+                              static_cast<double>(worker_counters_[static_cast<size_t>(i)]->busy_ns.load()) / 1e9});
+  }
+  MutexLock lock(&failures_mu_);
+  s.failures = failures_;
+  return s;
+}
+
+Result<IndexSummary> IndexRun::Run() {
+  TRAWL_RETURN_IF_ERROR(Prepare());
+  for (int i = 0; i < workers_; ++i) worker_counters_.push_back(std::make_unique<WorkerCounter>());
+  std::thread reporter([this] { Reporter(); });
+  auto stop_reporter = [&] {
+    {
+      MutexLock lock(&reporter_mu_);
+      reporter_done_ = true;
+    }
+    reporter_cv_.NotifyAll();
+    reporter.join();
+  };
+  Emit(Snapshot("started"));
+
+  // Discovery and the git history walk run side by side.
+  auto t0 = Clock::now();
+  std::thread git_thread;
+  Status git_status;
+  if (opts_.indexing.git_metadata) {
+    git_thread = std::thread([&] {
+      Result<GitHistory> h = GitHistory::Load(opts_.root, &stop_);
+      if (h.ok()) history_.emplace(std::move(h).value());
+      else git_status = h.status();  // no enrichment, no error
+    });
+  }
+  DiscoverOptions dopts;
+  dopts.root = opts_.root;
+  dopts.use_default_ignores = opts_.ignore.use_defaults;
+  dopts.extra_patterns = opts_.ignore.patterns;
+  dopts.max_file_size_bytes = static_cast<uint64_t>(opts_.indexing.max_file_size_kb) * 1024;
+  dopts.follow_symlinks = opts_.indexing.follow_symlinks;
+  dopts.threads = workers_;
+  dopts.check_content = false;
+  dopts.exclude_dirs = {opts_.index_dir};
+  Result<std::vector<FileEntry>> found = Discover(dopts, &stop_);
+  if (git_thread.joinable()) git_thread.join();
+  stages_[kDiscover].Add(Clock::now() - t0, found.ok() ? static_cast<int64_t>(found->size()) : 0);
+  Status st = found.ok() ? Plan(std::move(found).value()) : found.status();
+  if (!st.ok()) {
+    stop_reporter();
+    return st;
+  }
+
+  // The streaming stages.
+  cpu_started_ = Clock::now();
+  embed_threads_ = std::max(1, opts_.embeddings.max_parallel_batches);
+  std::thread writer([this] { Writer(); });
+  std::thread batcher([this] { EmbedBatcher(); });
+  std::vector<std::thread> executors;
+  for (int i = 0; i < embed_threads_; ++i) executors.emplace_back([this] { EmbedExecutor(); });
+  RunCpuStage();
+  embed_in_.Close();
+  batcher.join();
+  for (auto& t : executors) t.join();
+  embed_finished_ = Clock::now();
+  write_in_.Close();
+  writer.join();
+
+  bool cancelled = Stopping();
+  Status fatal;
+  {
+    MutexLock lock(&fatal_mu_);
+    fatal = fatal_;
+  }
+  if (fatal.ok()) {
+    auto tv = Clock::now();
+    Status cp = store_->Checkpoint();
+    stages_[kVectorIndex].Add(Clock::now() - tv);
+    if (!cp.ok()) {
+      MutexLock lock(&fatal_mu_);
+      fatal_ = cp;
+      fatal = cp;
+    }
+  }
+  stop_reporter();
+  std::string state = !fatal.ok() ? "failed" : (cancelled ? "cancelled" : "finished");
+  IndexSummary summary = Summarize(state);
+  RunRecord rec;
+  rec.id = run_id_;
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  rec.finished_at = std::chrono::duration_cast<std::chrono::seconds>(now).count();
+  rec.started_at = rec.finished_at - static_cast<int64_t>(summary.elapsed_s);
+  rec.state = state;
+  rec.summary_json = summary.ToJson();
+  (void)store_->SaveRun(rec);  // history only: a failure here loses nothing indexed
+  IndexProgress fin = Snapshot("finished");
+  fin.stage = "done";
+  fin.eta_s = 0;
+  Emit(fin);
+  return summary;
+}
+
+}  // namespace
+
+Result<IndexSummary> RunIndex(const IndexRequest& request) {
+  IndexRun run(request);
+  return run.Run();
+}
+
+}  // namespace trawl

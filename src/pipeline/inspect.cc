@@ -1,0 +1,78 @@
+#include "trawl/inspect.h"
+
+#include <filesystem>
+
+#include "base/file_util.h"
+#include "chunk/chunker.h"
+#include "discover/discover.h"
+
+namespace trawl {
+
+Result<std::vector<FileListing>> ListFiles(const Options& options, bool include_skipped) {
+  DiscoverOptions d;
+  d.root = options.root;
+  d.use_default_ignores = options.ignore.use_defaults;
+  d.extra_patterns = options.ignore.patterns;
+  d.max_file_size_bytes = static_cast<uint64_t>(options.indexing.max_file_size_kb) * 1024;
+  d.follow_symlinks = options.indexing.follow_symlinks;
+  d.threads = options.EffectiveWorkers();
+  d.report_skipped = include_skipped;
+  d.check_content = true;
+  d.exclude_dirs = {options.index_dir};
+  TRAWL_ASSIGN_OR_RETURN(std::vector<FileEntry> found, Discover(d));
+  std::vector<FileListing> out;
+  out.reserve(found.size());
+  for (auto& f : found) {
+    FileListing l;
+    l.path = std::move(f.path);
+    l.status = f.skipped() ? "skip" : "index";
+    l.reason = std::move(f.reason);
+    l.language = std::move(f.language);
+    l.size = f.size;
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+Result<ChunkFileResult> ChunkFile(const Options& options, const std::string& path,
+                                  const std::string& language) {
+  uint64_t max_bytes = static_cast<uint64_t>(options.indexing.max_file_size_kb) * 1024;
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return Status::InvalidArgument(path + " is a directory");
+  TRAWL_ASSIGN_OR_RETURN(std::string text, ReadFile(path, max_bytes + 1));
+  if (text.size() > max_bytes) {
+    return Status::InvalidArgument(path + " is larger than indexing.max_file_size_kb (" +
+                                   std::to_string(options.indexing.max_file_size_kb) + " KiB)");
+  }
+  if (LooksBinary(std::string_view(text).substr(0, 8192))) {
+    return Status::InvalidArgument(path + " is a binary file");
+  }
+  ChunkFileResult result;
+  result.language = language.empty() ? DetectLanguage(path, std::string_view(text).substr(0, 8192)) : language;
+  if (result.language.empty()) result.language = "text";
+  ChunkOptions copts;
+  copts.max_chunk_chars = options.chunking.max_chunk_chars;
+  copts.min_chunk_chars = options.chunking.min_chunk_chars;
+  copts.window_lines = options.chunking.window_lines;
+  copts.window_overlap_lines = options.chunking.window_overlap_lines;
+  copts.parse_timeout_ms = options.indexing.parse_timeout_ms;
+  Chunker chunker(copts);
+  TRAWL_ASSIGN_OR_RETURN(ChunkedFile chunked, chunker.ChunkFile(path, text, result.language));
+  result.notes = std::move(chunked.notes);
+  for (auto& c : chunked.chunks) {
+    ChunkListing l;
+    l.start_line = c.start_line;
+    l.end_line = c.end_line;
+    l.start_byte = c.start_byte;
+    l.end_byte = c.end_byte;
+    l.kind = std::move(c.kind);
+    l.symbol = std::move(c.symbol);
+    l.language = std::move(c.language);
+    l.context = std::move(c.context);
+    l.content = std::move(c.content);
+    result.chunks.push_back(std::move(l));
+  }
+  return result;
+}
+
+}  // namespace trawl

@@ -1,0 +1,148 @@
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <unordered_map>
+
+#include "embed/embedder.h"
+#include "store/store.h"
+#include "trawl/search.h"
+
+namespace trawl {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class HybridSearcher final : public Searcher {
+ public:
+  HybridSearcher(Options options, std::unique_ptr<Store> store, std::unique_ptr<Embedder> embedder)
+      : options_(std::move(options)), store_(std::move(store)), embedder_(std::move(embedder)) {}
+
+  Result<SearchResponse> Search(const SearchRequest& req) override {
+    auto t0 = Clock::now();
+    if (req.k < 1) return Status::InvalidArgument("k must be at least 1");
+    const std::string& mode = req.mode.empty() ? options_.search.mode : req.mode;
+    if (mode != "hybrid" && mode != "semantic" && mode != "lexical") {
+      return Status::InvalidArgument("mode must be hybrid, semantic or lexical, got '" + mode + "'");
+    }
+    SearchFilter filter;
+    filter.languages = req.languages;
+    filter.path_globs = req.path_globs;
+    // Candidates per list: enough that fusion and collapsing still leave k.
+    const int depth = std::max(50, req.k * 5);
+    std::vector<ChunkHit> lexical, dense;
+    if (mode != "semantic") {
+      TRAWL_ASSIGN_OR_RETURN(lexical, store_->SearchLexical(req.query, depth, filter));
+    }
+    if (mode != "lexical") {
+      TRAWL_ASSIGN_OR_RETURN(std::vector<Vector> q, embedder_->Embed({req.query}, nullptr));
+      if (!q.empty()) {
+        TRAWL_ASSIGN_OR_RETURN(dense, store_->SearchDense(q[0], depth, filter));
+      }
+    }
+    std::vector<ChunkHit> fused;
+    if (mode == "lexical") {
+      fused = std::move(lexical);
+    } else if (mode == "semantic") {
+      fused = std::move(dense);
+    } else {
+      // Reciprocal Rank Fusion: rank-based, so BM25 and cosine scales never mix.
+      const double k = options_.search.rrf_k;
+      std::unordered_map<int64_t, double> score;
+      for (size_t i = 0; i < lexical.size(); ++i) score[lexical[i].chunk_id] += 1.0 / (k + static_cast<double>(i) + 1);
+      for (size_t i = 0; i < dense.size(); ++i) score[dense[i].chunk_id] += 1.0 / (k + static_cast<double>(i) + 1);
+      fused.reserve(score.size());
+      for (const auto& [id, s] : score) fused.push_back({id, s});
+      std::sort(fused.begin(), fused.end(), [](const ChunkHit& a, const ChunkHit& b) {
+        return a.score != b.score ? a.score > b.score : a.chunk_id < b.chunk_id;
+      });
+    }
+    SearchResponse resp;
+    // Fetch in rank order; collapse chunks overlapping a better-ranked one of the same file.
+    std::unordered_map<std::string, std::vector<std::pair<int, int>>> taken;
+    size_t pos = 0;
+    while (static_cast<int>(resp.results.size()) < req.k && pos < fused.size()) {
+      size_t end = std::min(fused.size(), pos + static_cast<size_t>(req.k) * 2);
+      std::vector<int64_t> ids;
+      for (size_t i = pos; i < end; ++i) ids.push_back(fused[i].chunk_id);
+      TRAWL_ASSIGN_OR_RETURN(std::vector<ChunkView> views, store_->GetChunks(ids));
+      std::unordered_map<int64_t, ChunkView*> by_id;
+      for (auto& v : views) by_id[v.chunk_id] = &v;
+      for (size_t i = pos; i < end && static_cast<int>(resp.results.size()) < req.k; ++i) {
+        auto it = by_id.find(fused[i].chunk_id);
+        if (it == by_id.end()) continue;  // deleted since the candidate lists were made
+        ChunkView& v = *it->second;
+        auto& spans = taken[v.path];
+        bool overlaps = false;
+        for (const auto& [s, e] : spans) overlaps |= v.start_line <= e && s <= v.end_line;
+        if (overlaps) continue;
+        spans.emplace_back(v.start_line, v.end_line);
+        SearchResult r;
+        r.path = std::move(v.path);
+        r.start_line = v.start_line;
+        r.end_line = v.end_line;
+        r.language = std::move(v.language);
+        r.kind = std::move(v.kind);
+        r.symbol = std::move(v.symbol);
+        r.score = fused[i].score;
+        r.content = std::move(v.content);
+        r.context = std::move(v.context);
+        r.git_commit = std::move(v.git_commit);
+        r.git_author = std::move(v.git_author);
+        r.git_time = v.git_time;
+        resp.results.push_back(std::move(r));
+      }
+      pos = end;
+    }
+    TRAWL_ASSIGN_OR_RETURN(StoreStats stats, store_->Stats());
+    resp.files_indexed = stats.files + stats.files_failed;
+    resp.files_known = stats.files_known;
+    resp.coverage = stats.files_known > 0
+                        ? std::min(1.0, static_cast<double>(resp.files_indexed) / static_cast<double>(stats.files_known))
+                        : 1.0;
+    resp.took_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    return resp;
+  }
+
+ private:
+  const Options options_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Embedder> embedder_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Searcher>> Searcher::Open(const Options& options) {
+  std::error_code ec;
+  if (!std::filesystem::exists(options.index_dir, ec)) {
+    return Status::NotFound("no index at " + options.index_dir + " (run `trawl index` first)");
+  }
+  TRAWL_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenEmbeddedStore(options.index_dir, OpenMode::kRead));
+  TRAWL_ASSIGN_OR_RETURN(StoreStats stats, store->Stats());
+  EmbeddingOptions eopts = options.embeddings;
+  if (eopts.dimensions == 0) eopts.dimensions = stats.dimensions;
+  TRAWL_ASSIGN_OR_RETURN(std::unique_ptr<Embedder> embedder, MakeEmbedder(eopts));
+  if (!stats.embedder.empty() && (embedder->Name() != stats.embedder ||
+                                  (embedder->Dimensions() != 0 && embedder->Dimensions() != stats.dimensions))) {
+    return Status::FailedPrecondition("index was built with embedder " + stats.embedder + " (dimension " +
+                                      std::to_string(stats.dimensions) + ") but the configuration names " +
+                                      embedder->Name() + ": run `trawl index --rebuild` or fix the config");
+  }
+  return std::unique_ptr<Searcher>(std::make_unique<HybridSearcher>(options, std::move(store), std::move(embedder)));
+}
+
+Result<std::string> FindIndexDir(const std::string& start) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path dir = fs::absolute(start.empty() ? "." : start, ec).lexically_normal();
+  if (ec) return Status::InvalidArgument("bad path: " + start);
+  for (;;) {
+    fs::path candidate = dir / ".trawl";
+    if (fs::is_directory(candidate, ec)) return candidate.string();
+    if (!dir.has_parent_path() || dir.parent_path() == dir) break;
+    dir = dir.parent_path();
+  }
+  return Status::NotFound("no trawl index found in " + start +
+                          " or any parent directory (run `trawl index` first, or pass --index DIR)");
+}
+
+}  // namespace trawl

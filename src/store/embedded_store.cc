@@ -1,0 +1,1202 @@
+// The embedded store: SQLite (WAL + FTS5) is the source of truth; the HNSW graph is
+// derived from it and only ever trusted after checking it against the rows.
+//
+// On disk, in the index folder:
+//   .gitignore            "*", so the folder never shows in git status
+//   index.db (+ -wal/-shm) the database
+//   lock                  the writer lock (flock), holding the writer's pid
+//   vectors-<gen>.hnsw    the HNSW graph of checkpoint generation <gen> (only above
+//                         exact_search_limit vectors)
+//
+// Derived HNSW, crash safety. Commit never touches the graph. Checkpoint (writer only)
+// loads the current generation's file, marks the tombstoned chunk ids deleted, adds
+// every chunk with id > meta.hnsw_hwm (ids are AUTOINCREMENT, never reused), writes
+// vectors-<gen+1>.hnsw via tmp + fsync + rename, and then, in one transaction, points
+// meta at it (generation, file, xxhash of the file, high-water mark) and clears the
+// tombstones. A crash before that transaction leaves meta pointing at the old file
+// (the orphan is removed by the next writer); a crash after it leaves only an old
+// orphan. A file that is missing, fails its hash, or does not parse is rebuilt from
+// the vectors table by the next Checkpoint, and meanwhile searched around: readers
+// load the file named by meta, apply tombstones, and search every chunk above the
+// high-water mark exactly (brute force), merging both. Candidates are then checked
+// against the chunks table, so a deleted chunk is never returned even before its
+// tombstone is applied.
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <unordered_set>
+
+#include "base/file_util.h"
+#include "base/hash.h"
+#include "base/mutex.h"
+#include "base/tokenize.h"
+#include "store/path_filter.h"
+#include "store/sqlite_db.h"
+#include "store/store.h"
+#include "store/vector_index.h"
+#include "store/writer_lock.h"
+
+namespace trawl {
+namespace {
+
+using store_internal::Db;
+using store_internal::HnswGraph;
+using store_internal::HnswParams;
+using store_internal::Scored;
+using store_internal::Stmt;
+using store_internal::TopK;
+using store_internal::Transaction;
+using store_internal::VectorBlock;
+
+constexpr int kSchemaVersion = 1;
+constexpr char kDbName[] = "index.db";
+
+std::string SchemaSql() {
+  return R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS files(
+  id INTEGER PRIMARY KEY,
+  path TEXT NOT NULL UNIQUE,
+  language TEXT NOT NULL DEFAULT '',
+  size INTEGER NOT NULL DEFAULT 0,
+  mtime_ns INTEGER NOT NULL DEFAULT 0,
+  inode INTEGER NOT NULL DEFAULT 0,
+  content_hash TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT 'indexed',
+  error TEXT NOT NULL DEFAULT '',
+  git_commit TEXT NOT NULL DEFAULT '',
+  git_author TEXT NOT NULL DEFAULT '',
+  git_time INTEGER NOT NULL DEFAULT 0,
+  git_commits INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS files_status ON files(status);
+CREATE TABLE IF NOT EXISTS chunks(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  file_id INTEGER NOT NULL REFERENCES files(id),
+  start_line INTEGER NOT NULL,
+  end_line INTEGER NOT NULL,
+  start_byte INTEGER NOT NULL,
+  end_byte INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  symbol TEXT NOT NULL,
+  content TEXT NOT NULL,
+  context TEXT NOT NULL,
+  content_hash TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_file ON chunks(file_id);
+CREATE TABLE IF NOT EXISTS vectors(
+  embedder TEXT NOT NULL,
+  content_hash TEXT NOT NULL,
+  dim INTEGER NOT NULL,
+  vec BLOB NOT NULL,
+  PRIMARY KEY(embedder, content_hash));
+CREATE TABLE IF NOT EXISTS tombstones(chunk_id INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS runs(
+  id TEXT PRIMARY KEY,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  summary_json TEXT NOT NULL);
+)sql";
+}
+
+std::string FtsSql(bool porter) {
+  // The columns hold CodeTermsText() output (lower-case identifiers and their parts);
+  // rowid = chunk id. A regular (content-storing) table so deletes by rowid work on
+  // SQLite 3.40 (contentless_delete needs 3.43).
+  return std::string("CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5(symbol, path, body, tokenize='") +
+         (porter ? "porter unicode61" : "unicode61") + "');";
+}
+
+std::string JsonIds(const std::vector<int64_t>& ids) {
+  std::string out = "[";
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i) out += ',';
+    out += std::to_string(ids[i]);
+  }
+  out += ']';
+  return out;
+}
+
+std::string JsonStrings(const std::vector<std::string>& v) {
+  return nlohmann::json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// trawl_path_match(globs, path): `globs` is '\n'-separated; true if any matches. The
+// parsed list is cached per statement with sqlite3_set_auxdata (the argument is a
+// bound parameter, constant for the statement's run).
+void PathMatchFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  if (argc != 2) return sqlite3_result_error(ctx, "trawl_path_match takes 2 arguments", -1);
+  auto* globs = static_cast<std::vector<std::string>*>(sqlite3_get_auxdata(ctx, 0));
+  if (globs == nullptr) {
+    auto parsed = std::make_unique<std::vector<std::string>>();
+    const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+    std::string_view all = text ? text : "";
+    while (!all.empty()) {
+      size_t nl = all.find('\n');
+      std::string_view one = all.substr(0, nl);
+      if (!one.empty()) parsed->emplace_back(one);
+      if (nl == std::string_view::npos) break;
+      all.remove_prefix(nl + 1);
+    }
+    globs = parsed.get();
+    sqlite3_set_auxdata(ctx, 0, parsed.release(),
+                        [](void* p) { delete static_cast<std::vector<std::string>*>(p); });
+    // set_auxdata may have destroyed it already (out of memory): re-fetch.
+    globs = static_cast<std::vector<std::string>*>(sqlite3_get_auxdata(ctx, 0));
+    if (globs == nullptr) return sqlite3_result_error_nomem(ctx);
+  }
+  const auto* path_text = reinterpret_cast<const char*>(sqlite3_value_text(argv[1]));
+  std::string_view path = path_text ? path_text : "";
+  for (const auto& g : *globs) {
+    if (store_internal::PathMatchesGlob(g, path)) return sqlite3_result_int(ctx, 1);
+  }
+  sqlite3_result_int(ctx, 0);
+}
+
+Result<std::unique_ptr<Db>> OpenDb(const std::string& path, bool read_only, int busy_timeout_ms) {
+  TRAWL_ASSIGN_OR_RETURN(auto db, Db::Open(path, read_only, busy_timeout_ms));
+  int rc = sqlite3_create_function_v2(db->raw(), "trawl_path_match", 2,
+                                      SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
+                                      PathMatchFunction, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return db->LastError("registering trawl_path_match");
+  if (read_only) {
+    TRAWL_RETURN_IF_ERROR(db->Exec("PRAGMA cache_size=-32768; PRAGMA mmap_size=268435456;"));
+  } else {
+    TRAWL_RETURN_IF_ERROR(db->Exec(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;"
+        "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;"));
+  }
+  return db;
+}
+
+// The filter as SQL over `f` (files): language any-of (?lang: JSON array) and path
+// globs any-of (?glob: '\n'-joined). Empty when the filter is empty.
+std::string FilterClause(const SearchFilter& filter, int lang_param, int glob_param) {
+  std::string sql;
+  if (!filter.languages.empty()) {
+    sql += " AND f.language IN (SELECT value FROM json_each(?" + std::to_string(lang_param) + "))";
+  }
+  if (!filter.path_globs.empty()) {
+    sql += " AND trawl_path_match(?" + std::to_string(glob_param) + ", f.path)";
+  }
+  return sql;
+}
+
+void BindFilter(Stmt* stmt, const SearchFilter& filter, int lang_param, int glob_param) {
+  if (!filter.languages.empty()) stmt->Bind(lang_param, JsonStrings(filter.languages));
+  if (!filter.path_globs.empty()) {
+    std::string globs;
+    for (const auto& g : filter.path_globs) {
+      if (!globs.empty()) globs += '\n';
+      globs += g;
+    }
+    stmt->Bind(glob_param, globs);
+  }
+}
+
+Result<std::string> GetMeta(Db* db, const std::string& key) {
+  TRAWL_ASSIGN_OR_RETURN(auto st, db->Prepare("SELECT value FROM meta WHERE key = ?1"));
+  st->Bind(1, key);
+  TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
+  return row ? st->Text(0) : std::string();
+}
+
+Result<int64_t> GetMetaInt(Db* db, const std::string& key) {
+  TRAWL_ASSIGN_OR_RETURN(auto st, db->Prepare("SELECT value FROM meta WHERE key = ?1"));
+  st->Bind(1, key);
+  TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
+  return row ? st->Int(0) : int64_t{0};
+}
+
+Status SetMeta(Db* db, const std::string& key, const std::string& value) {
+  TRAWL_ASSIGN_OR_RETURN(auto st, db->Prepare(
+      "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+  st->Bind(1, key).Bind(2, value);
+  return st->Run();
+}
+
+Status SetMetaInt(Db* db, const std::string& key, int64_t value) {
+  TRAWL_ASSIGN_OR_RETURN(auto st, db->Prepare(
+      "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+  st->Bind(1, key).Bind(2, value);
+  return st->Run();
+}
+
+std::string FileError(const std::string& what, const std::string& path) {
+  return what + " " + path + ": " + std::strerror(errno);
+}
+
+Status SyncPath(const std::string& path, bool directory) {
+  int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+  if (fd < 0) return Status::IoError(FileError("cannot open", path));
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return Status::IoError(FileError("cannot fsync", path));
+  return Status::Ok();
+}
+
+Result<std::string> HashFile(const std::string& path) {
+  TRAWL_ASSIGN_OR_RETURN(std::string data, ReadFile(path));
+  return HashHex(data);
+}
+
+std::string FormatFloat(float f) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.9g", static_cast<double>(f));
+  return buf;
+}
+
+// What dense search works from: an immutable view, replaced (never modified) when the
+// database moves on. Shared by concurrent searches.
+struct DenseState {
+  int64_t commit_seq = -1;
+  int64_t generation = -1;
+  std::string embedder;
+  int dim = 0;
+  std::shared_ptr<const HnswGraph> graph;                   // null: exact only
+  std::vector<std::shared_ptr<const VectorBlock>> blocks;   // chunks above the graph's hwm
+  int64_t max_id = 0;                                       // highest chunk id covered
+  size_t elements() const {
+    size_t n = graph ? graph->size() : 0;
+    for (const auto& b : blocks) n += b->size();
+    return n;
+  }
+};
+
+class EmbeddedStore final : public Store {
+ public:
+  EmbeddedStore(std::string dir, OpenMode mode, const EmbeddedStoreOptions& options)
+      : dir_(std::move(dir)), db_path_(dir_ + "/" + kDbName), mode_(mode), opts_(options) {
+    hnsw_.m = options.hnsw_m;
+    hnsw_.ef_construction = options.hnsw_ef_construction;
+    hnsw_.ef_search = options.hnsw_ef_search;
+    hnsw_.build_threads = options.build_threads;
+  }
+
+  Status Open(bool wait);
+
+  Status BindEmbedder(const std::string& name, int dimensions, bool reset) override;
+  Result<std::vector<FileRecord>> ListFiles() override;
+  Result<std::unordered_map<std::string, std::vector<float>>> LookupVectors(
+      const std::vector<std::string>& content_hashes) override;
+  Status Commit(const std::vector<FileWrite>& writes, const std::vector<std::string>& deletes) override;
+  Status Checkpoint() override;
+  Status SetFilesKnown(int64_t n) override;
+  Status SaveRun(const RunRecord& run) override;
+  Result<std::vector<ChunkHit>> SearchLexical(const std::string& query, int k,
+                                              const SearchFilter& filter) override;
+  Result<std::vector<ChunkHit>> SearchDense(const std::vector<float>& query, int k,
+                                            const SearchFilter& filter) override;
+  Result<std::vector<ChunkView>> GetChunks(const std::vector<int64_t>& ids) override;
+  Result<StoreStats> Stats() override;
+  Result<std::vector<FileRecord>> FailedFiles() override;
+  Result<std::vector<RunRecord>> Runs(int limit) override;
+  Status Export(std::string* out) override;
+
+ private:
+  // A pooled read-only connection, returned to the pool when it goes out of scope.
+  class Reader {
+   public:
+    Reader(EmbeddedStore* store, std::unique_ptr<Db> db) : store_(store), db_(std::move(db)) {}
+    ~Reader() { store_->Release(std::move(db_)); }
+    Reader(const Reader&) = delete;
+    Reader& operator=(const Reader&) = delete;
+    Db* operator->() { return db_.get(); }
+    Db* get() { return db_.get(); }
+
+   private:
+    EmbeddedStore* store_;
+    std::unique_ptr<Db> db_;
+  };
+
+  Result<std::unique_ptr<Reader>> AcquireReader();
+  void Release(std::unique_ptr<Db> db);
+  Status RequireWriter() const;
+  std::string GraphPath(int64_t generation) const {
+    return dir_ + "/vectors-" + std::to_string(generation) + ".hnsw";
+  }
+  Status RemoveStaleGraphFiles(const std::string& keep);
+  Status RemoveFileRows(int64_t file_id, bool delete_file_row);
+
+  // Dense search state, refreshed when the database has moved on.
+  Result<std::shared_ptr<const DenseState>> CurrentDense(Db* db);
+  Result<std::shared_ptr<const DenseState>> LoadDense(Db* db, const DenseState* previous);
+  // The graph file named by meta, checked against its recorded hash, with the
+  // tombstoned chunks marked deleted.
+  Result<std::unique_ptr<HnswGraph>> LoadGraph(Db* db, int dim, const std::string& file,
+                                               const std::string& hash);
+  Result<VectorBlock> LoadVectors(Db* db, const std::string& embedder, int dim, int64_t above_id);
+  // Keeps the candidates (best first) that still exist and pass the filter.
+  Result<std::vector<Scored>> VerifyCandidates(Db* db, const std::vector<Scored>& cands,
+                                               const SearchFilter& filter);
+
+  const std::string dir_;
+  const std::string db_path_;
+  const OpenMode mode_;
+  const EmbeddedStoreOptions opts_;
+  HnswParams hnsw_;
+
+  // Writer state: used by the one writer thread only.
+  std::unique_ptr<store_internal::WriterLock> lock_;
+  std::unique_ptr<Db> writer_;
+  std::string embedder_;
+  int dims_ = 0;
+
+  Mutex pool_mu_;
+  std::vector<std::unique_ptr<Db>> pool_ GUARDED_BY(pool_mu_);
+
+  Mutex dense_mu_;
+  std::shared_ptr<const DenseState> dense_ GUARDED_BY(dense_mu_);
+  // Held while one thread loads a new DenseState, so others do not load it too.
+  Mutex refresh_mu_;
+};
+
+Status EmbeddedStore::RequireWriter() const {
+  if (mode_ != OpenMode::kWrite) return Status::FailedPrecondition("the index " + dir_ + " is open read-only");
+  return Status::Ok();
+}
+
+Status EmbeddedStore::Open(bool wait) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (mode_ == OpenMode::kRead) {
+    if (!fs::exists(db_path_, ec)) {
+      return Status::NotFound("no index at " + dir_ + ": run `trawl index` first");
+    }
+    TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+    TRAWL_ASSIGN_OR_RETURN(int64_t version, GetMetaInt(reader->get(), "schema_version"));
+    if (version != kSchemaVersion) {
+      return Status::FailedPrecondition("index " + dir_ + " has format " + std::to_string(version) +
+                                        ", this trawl reads format " + std::to_string(kSchemaVersion) +
+                                        ": run `trawl index --rebuild`");
+    }
+    return Status::Ok();
+  }
+
+  fs::create_directories(dir_, ec);
+  if (ec) return Status::IoError("cannot create " + dir_ + ": " + ec.message());
+  std::string gitignore = dir_ + "/.gitignore";
+  if (!fs::exists(gitignore, ec)) TRAWL_RETURN_IF_ERROR(WriteFileAtomic(gitignore, "*\n"));
+  TRAWL_ASSIGN_OR_RETURN(lock_, store_internal::WriterLock::Acquire(dir_, wait));
+  TRAWL_ASSIGN_OR_RETURN(writer_, OpenDb(db_path_, /*read_only=*/false, opts_.busy_timeout_ms));
+
+  Transaction txn(writer_.get());
+  TRAWL_RETURN_IF_ERROR(txn.Begin(true));
+  TRAWL_RETURN_IF_ERROR(writer_->Exec(SchemaSql()));
+  TRAWL_ASSIGN_OR_RETURN(int64_t version, GetMetaInt(writer_.get(), "schema_version"));
+  if (version == 0) {
+    TRAWL_RETURN_IF_ERROR(writer_->Exec(FtsSql(opts_.fts_porter)));
+    TRAWL_RETURN_IF_ERROR(SetMetaInt(writer_.get(), "schema_version", kSchemaVersion));
+    TRAWL_RETURN_IF_ERROR(SetMeta(writer_.get(), "fts_tokenizer", opts_.fts_porter ? "porter" : "unicode61"));
+  } else if (version != kSchemaVersion) {
+    return Status::FailedPrecondition("index " + dir_ + " has format " + std::to_string(version) +
+                                      ", this trawl writes format " + std::to_string(kSchemaVersion) +
+                                      ": delete " + dir_ + " and index again");
+  }
+  TRAWL_RETURN_IF_ERROR(txn.Commit());
+  TRAWL_ASSIGN_OR_RETURN(embedder_, GetMeta(writer_.get(), "embedder"));
+  TRAWL_ASSIGN_OR_RETURN(int64_t dims, GetMetaInt(writer_.get(), "dimensions"));
+  dims_ = static_cast<int>(dims);
+  TRAWL_ASSIGN_OR_RETURN(std::string file, GetMeta(writer_.get(), "hnsw_file"));
+  return RemoveStaleGraphFiles(file);
+}
+
+Status EmbeddedStore::RemoveStaleGraphFiles(const std::string& keep) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind("vectors-", 0) == 0 && name != keep) fs::remove(entry.path(), ec);
+  }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<EmbeddedStore::Reader>> EmbeddedStore::AcquireReader() {
+  {
+    MutexLock lock(&pool_mu_);
+    if (!pool_.empty()) {
+      auto db = std::move(pool_.back());
+      pool_.pop_back();
+      return std::make_unique<Reader>(this, std::move(db));
+    }
+  }
+  TRAWL_ASSIGN_OR_RETURN(auto db, OpenDb(db_path_, /*read_only=*/true, opts_.busy_timeout_ms));
+  return std::make_unique<Reader>(this, std::move(db));
+}
+
+void EmbeddedStore::Release(std::unique_ptr<Db> db) {
+  MutexLock lock(&pool_mu_);
+  if (pool_.size() < 16) pool_.push_back(std::move(db));
+}
+
+// --- identity -----------------------------------------------------------------------
+
+Status EmbeddedStore::BindEmbedder(const std::string& name, int dimensions, bool reset) {
+  TRAWL_RETURN_IF_ERROR(RequireWriter());
+  if (name.empty() || dimensions <= 0) {
+    return Status::InvalidArgument("an embedder needs a name and a positive dimension");
+  }
+  Db* db = writer_.get();
+  Transaction txn(db);
+  TRAWL_RETURN_IF_ERROR(txn.Begin(true));
+  TRAWL_ASSIGN_OR_RETURN(std::string old_name, GetMeta(db, "embedder"));
+  TRAWL_ASSIGN_OR_RETURN(int64_t old_dims, GetMetaInt(db, "dimensions"));
+  bool same = old_name == name && old_dims == dimensions;
+  if (!reset && !same && !old_name.empty()) {
+    TRAWL_ASSIGN_OR_RETURN(auto st, db->Prepare("SELECT (SELECT count(*) FROM chunks) + (SELECT count(*) FROM vectors)"));
+    TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (row && st->Int(0) > 0) {
+      return Status::FailedPrecondition("index was built with embedder " + old_name + " (dim " +
+                                        std::to_string(old_dims) + "); this run uses " + name + " (dim " +
+                                        std::to_string(dimensions) + "): run `trawl index --rebuild` to re-embed");
+    }
+  }
+  std::string old_file;
+  if (reset) {
+    TRAWL_ASSIGN_OR_RETURN(old_file, GetMeta(db, "hnsw_file"));
+    TRAWL_ASSIGN_OR_RETURN(int64_t gen, GetMetaInt(db, "hnsw_generation"));
+    TRAWL_RETURN_IF_ERROR(db->Exec(
+        "DELETE FROM chunks; DELETE FROM files; DELETE FROM vectors; DELETE FROM tombstones;"
+        "DROP TABLE IF EXISTS chunk_fts;"));
+    TRAWL_RETURN_IF_ERROR(db->Exec(FtsSql(opts_.fts_porter)));
+    TRAWL_RETURN_IF_ERROR(SetMeta(db, "fts_tokenizer", opts_.fts_porter ? "porter" : "unicode61"));
+    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "hnsw_generation", gen + 1));
+    TRAWL_RETURN_IF_ERROR(SetMeta(db, "hnsw_file", ""));
+    TRAWL_RETURN_IF_ERROR(SetMeta(db, "hnsw_hash", ""));
+    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "hnsw_hwm", 0));
+    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "hnsw_commit_seq", -1));
+    TRAWL_ASSIGN_OR_RETURN(int64_t seq, GetMetaInt(db, "commit_seq"));
+    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "commit_seq", seq + 1));
+  }
+  TRAWL_RETURN_IF_ERROR(SetMeta(db, "embedder", name));
+  TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "dimensions", dimensions));
+  TRAWL_RETURN_IF_ERROR(txn.Commit());
+  embedder_ = name;
+  dims_ = dimensions;
+  if (reset) {
+    TRAWL_RETURN_IF_ERROR(RemoveStaleGraphFiles(""));
+    MutexLock lock(&dense_mu_);
+    dense_.reset();
+  }
+  return Status::Ok();
+}
+
+// --- writer -------------------------------------------------------------------------
+
+FileRecord ReadFileRecord(const Stmt& st) {
+  FileRecord f;
+  f.path = st.Text(0);
+  f.language = st.Text(1);
+  f.size = static_cast<uint64_t>(st.Int(2));
+  f.mtime_ns = st.Int(3);
+  f.inode = static_cast<uint64_t>(st.Int(4));
+  f.content_hash = st.Text(5);
+  f.status = st.Text(6);
+  f.error = st.Text(7);
+  f.git_commit = st.Text(8);
+  f.git_author = st.Text(9);
+  f.git_time = st.Int(10);
+  f.git_commits = static_cast<int>(st.Int(11));
+  f.chunk_count = static_cast<int>(st.Int(12));
+  return f;
+}
+
+constexpr char kFileColumns[] =
+    "f.path, f.language, f.size, f.mtime_ns, f.inode, f.content_hash, f.status, f.error, "
+    "f.git_commit, f.git_author, f.git_time, f.git_commits, "
+    "(SELECT count(*) FROM chunks c WHERE c.file_id = f.id)";
+
+Result<std::vector<FileRecord>> EmbeddedStore::ListFiles() {
+  TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+  TRAWL_ASSIGN_OR_RETURN(auto st, (*reader)->Prepare(std::string("SELECT ") + kFileColumns +
+                                                     " FROM files f ORDER BY f.path"));
+  std::vector<FileRecord> out;
+  for (;;) {
+    TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    out.push_back(ReadFileRecord(*st));
+  }
+  return out;
+}
+
+Result<std::unordered_map<std::string, std::vector<float>>> EmbeddedStore::LookupVectors(
+    const std::vector<std::string>& content_hashes) {
+  std::unordered_map<std::string, std::vector<float>> out;
+  if (content_hashes.empty()) return out;
+  TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+  Db* db = reader->get();
+  std::string embedder = embedder_;
+  int dim = dims_;
+  if (mode_ == OpenMode::kRead) {
+    TRAWL_ASSIGN_OR_RETURN(embedder, GetMeta(db, "embedder"));
+    TRAWL_ASSIGN_OR_RETURN(int64_t d, GetMetaInt(db, "dimensions"));
+    dim = static_cast<int>(d);
+  }
+  if (embedder.empty()) return out;
+  TRAWL_ASSIGN_OR_RETURN(auto st, db->Prepare(
+      "SELECT content_hash, vec FROM vectors WHERE embedder = ?1 AND content_hash IN "
+      "(SELECT value FROM json_each(?2))"));
+  st->Bind(1, embedder).Bind(2, JsonStrings(content_hashes));
+  for (;;) {
+    TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    std::string_view blob = st->Blob(1);
+    if (blob.size() != static_cast<size_t>(dim) * sizeof(float)) continue;
+    std::vector<float> v(static_cast<size_t>(dim));
+    std::memcpy(v.data(), blob.data(), blob.size());
+    out.emplace(st->Text(0), std::move(v));
+  }
+  return out;
+}
+
+Status EmbeddedStore::RemoveFileRows(int64_t file_id, bool delete_file_row) {
+  Db* db = writer_.get();
+  // Chunks the saved graph may hold are tombstoned so the next load drops them.
+  TRAWL_ASSIGN_OR_RETURN(auto tomb, db->Prepare(
+      "INSERT OR IGNORE INTO tombstones(chunk_id) SELECT id FROM chunks WHERE file_id = ?1 AND "
+      "id <= (SELECT coalesce((SELECT value FROM meta WHERE key = 'hnsw_hwm'), 0))"));
+  TRAWL_RETURN_IF_ERROR(tomb->Bind(1, file_id).Run());
+  TRAWL_ASSIGN_OR_RETURN(auto fts, db->Prepare(
+      "DELETE FROM chunk_fts WHERE rowid IN (SELECT id FROM chunks WHERE file_id = ?1)"));
+  TRAWL_RETURN_IF_ERROR(fts->Bind(1, file_id).Run());
+  TRAWL_ASSIGN_OR_RETURN(auto chunks, db->Prepare("DELETE FROM chunks WHERE file_id = ?1"));
+  TRAWL_RETURN_IF_ERROR(chunks->Bind(1, file_id).Run());
+  if (delete_file_row) {
+    TRAWL_ASSIGN_OR_RETURN(auto file, db->Prepare("DELETE FROM files WHERE id = ?1"));
+    TRAWL_RETURN_IF_ERROR(file->Bind(1, file_id).Run());
+  }
+  return Status::Ok();
+}
+
+Status EmbeddedStore::Commit(const std::vector<FileWrite>& writes, const std::vector<std::string>& deletes) {
+  TRAWL_RETURN_IF_ERROR(RequireWriter());
+  // Validate everything first: a commit is all or nothing.
+  for (const auto& w : writes) {
+    if (w.file.path.empty()) return Status::InvalidArgument("a file write without a path");
+    if (!w.file.status.empty() && w.file.status != "indexed" && w.file.status != "failed") {
+      return Status::InvalidArgument("file " + w.file.path + ": unknown status '" + w.file.status + "'");
+    }
+    if (w.file.status == "failed") continue;
+    for (const auto& c : w.chunks) {
+      if (c.vector.empty()) continue;
+      if (dims_ == 0) return Status::FailedPrecondition("Commit of vectors before BindEmbedder");
+      if (c.vector.size() != static_cast<size_t>(dims_)) {
+        return Status::InvalidArgument("file " + w.file.path + ": a chunk vector has dimension " +
+                                       std::to_string(c.vector.size()) + ", the index has " +
+                                       std::to_string(dims_));
+      }
+    }
+  }
+
+  Db* db = writer_.get();
+  Transaction txn(db);
+  TRAWL_RETURN_IF_ERROR(txn.Begin(true));
+  TRAWL_ASSIGN_OR_RETURN(auto find_file, db->Prepare("SELECT id FROM files WHERE path = ?1"));
+  auto lookup = [&](const std::string& path) -> Result<int64_t> {
+    find_file->Bind(1, path);
+    TRAWL_ASSIGN_OR_RETURN(bool row, find_file->Step());
+    int64_t id = row ? find_file->Int(0) : 0;
+    find_file->Reset();
+    return id;
+  };
+  for (const auto& path : deletes) {
+    TRAWL_ASSIGN_OR_RETURN(int64_t id, lookup(path));
+    if (id != 0) TRAWL_RETURN_IF_ERROR(RemoveFileRows(id, /*delete_file_row=*/true));
+  }
+
+  TRAWL_ASSIGN_OR_RETURN(auto upsert_file, db->Prepare(
+      "INSERT INTO files(path, language, size, mtime_ns, inode, content_hash, status, error, "
+      "git_commit, git_author, git_time, git_commits) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+      "ON CONFLICT(path) DO UPDATE SET language = excluded.language, size = excluded.size, "
+      "mtime_ns = excluded.mtime_ns, inode = excluded.inode, content_hash = excluded.content_hash, "
+      "status = excluded.status, error = excluded.error, git_commit = excluded.git_commit, "
+      "git_author = excluded.git_author, git_time = excluded.git_time, git_commits = excluded.git_commits "
+      "RETURNING id"));
+  TRAWL_ASSIGN_OR_RETURN(auto insert_chunk, db->Prepare(
+      "INSERT INTO chunks(file_id, start_line, end_line, start_byte, end_byte, kind, symbol, content, "
+      "context, content_hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+  TRAWL_ASSIGN_OR_RETURN(auto insert_fts, db->Prepare(
+      "INSERT INTO chunk_fts(rowid, symbol, path, body) VALUES(?1, ?2, ?3, ?4)"));
+  TRAWL_ASSIGN_OR_RETURN(auto insert_vector, db->Prepare(
+      "INSERT OR IGNORE INTO vectors(embedder, content_hash, dim, vec) VALUES(?1, ?2, ?3, ?4)"));
+
+  std::vector<float> normalized;
+  std::string body;
+  for (const auto& w : writes) {
+    const FileRecord& f = w.file;
+    TRAWL_ASSIGN_OR_RETURN(int64_t old_id, lookup(f.path));
+    if (old_id != 0) TRAWL_RETURN_IF_ERROR(RemoveFileRows(old_id, /*delete_file_row=*/false));
+    bool failed = f.status == "failed";
+    upsert_file->Bind(1, f.path).Bind(2, f.language).Bind(3, f.size).Bind(4, f.mtime_ns)
+        .Bind(5, f.inode).Bind(6, f.content_hash).Bind(7, failed ? "failed" : "indexed")
+        .Bind(8, f.error).Bind(9, f.git_commit).Bind(10, f.git_author).Bind(11, f.git_time)
+        .Bind(12, f.git_commits);
+    TRAWL_ASSIGN_OR_RETURN(bool row, upsert_file->Step());
+    if (!row) return Status::Internal("upserting file " + f.path + " returned no id");
+    int64_t file_id = upsert_file->Int(0);
+    upsert_file->Reset();
+    if (failed) continue;
+
+    std::string path_terms = CodeTermsText(f.path);
+    for (const auto& c : w.chunks) {
+      insert_chunk->Bind(1, file_id).Bind(2, c.start_line).Bind(3, c.end_line)
+          .Bind(4, static_cast<int64_t>(c.start_byte)).Bind(5, static_cast<int64_t>(c.end_byte))
+          .Bind(6, c.kind).Bind(7, c.symbol).Bind(8, c.content).Bind(9, c.context).Bind(10, c.content_hash);
+      TRAWL_RETURN_IF_ERROR(insert_chunk->Run());
+      int64_t chunk_id = db->LastInsertId();
+
+      body = CodeTermsText(c.content);
+      if (!c.context.empty()) {
+        body += ' ';
+        body += CodeTermsText(c.context);
+      }
+      insert_fts->Bind(1, chunk_id).Bind(2, CodeTermsText(c.symbol)).Bind(3, path_terms).Bind(4, body);
+      TRAWL_RETURN_IF_ERROR(insert_fts->Run());
+
+      if (!c.vector.empty()) {
+        normalized = c.vector;
+        store_internal::Normalize(&normalized);
+        insert_vector->Bind(1, embedder_).Bind(2, c.content_hash).Bind(3, dims_)
+            .BindBlob(4, normalized.data(), normalized.size() * sizeof(float));
+        TRAWL_RETURN_IF_ERROR(insert_vector->Run());
+      }
+    }
+  }
+  TRAWL_ASSIGN_OR_RETURN(int64_t seq, GetMetaInt(db, "commit_seq"));
+  TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "commit_seq", seq + 1));
+  return txn.Commit();
+}
+
+Status EmbeddedStore::SetFilesKnown(int64_t n) {
+  TRAWL_RETURN_IF_ERROR(RequireWriter());
+  return SetMetaInt(writer_.get(), "files_known", n);
+}
+
+Status EmbeddedStore::SaveRun(const RunRecord& run) {
+  TRAWL_RETURN_IF_ERROR(RequireWriter());
+  TRAWL_ASSIGN_OR_RETURN(auto st, writer_->Prepare(
+      "INSERT INTO runs(id, started_at, finished_at, state, summary_json) VALUES(?1, ?2, ?3, ?4, ?5) "
+      "ON CONFLICT(id) DO UPDATE SET started_at = excluded.started_at, finished_at = excluded.finished_at, "
+      "state = excluded.state, summary_json = excluded.summary_json"));
+  st->Bind(1, run.id).Bind(2, run.started_at).Bind(3, run.finished_at).Bind(4, run.state)
+      .Bind(5, run.summary_json);
+  return st->Run();
+}
+
+Result<VectorBlock> EmbeddedStore::LoadVectors(Db* db, const std::string& embedder, int dim,
+                                               int64_t above_id) {
+  VectorBlock block;
+  block.dim = dim;
+  TRAWL_ASSIGN_OR_RETURN(auto st, db->Prepare(
+      "SELECT c.id, v.vec FROM chunks c JOIN vectors v ON v.embedder = ?1 AND v.content_hash = c.content_hash "
+      "WHERE c.id > ?2 ORDER BY c.id"));
+  st->Bind(1, embedder).Bind(2, above_id);
+  size_t bytes = static_cast<size_t>(dim) * sizeof(float);
+  for (;;) {
+    TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    std::string_view blob = st->Blob(1);
+    if (blob.size() != bytes) continue;  // not this embedder's shape: never searched
+    block.ids.push_back(st->Int(0));
+    size_t at = block.data.size();
+    block.data.resize(at + static_cast<size_t>(dim));
+    std::memcpy(block.data.data() + at, blob.data(), bytes);
+  }
+  return block;
+}
+
+Status EmbeddedStore::Checkpoint() {
+  TRAWL_RETURN_IF_ERROR(RequireWriter());
+  Db* db = writer_.get();
+  TRAWL_ASSIGN_OR_RETURN(int64_t seq, GetMetaInt(db, "commit_seq"));
+  TRAWL_ASSIGN_OR_RETURN(int64_t done_seq, GetMetaInt(db, "hnsw_commit_seq"));
+  TRAWL_ASSIGN_OR_RETURN(int64_t gen, GetMetaInt(db, "hnsw_generation"));
+  TRAWL_ASSIGN_OR_RETURN(std::string file, GetMeta(db, "hnsw_file"));
+  TRAWL_ASSIGN_OR_RETURN(std::string hash, GetMeta(db, "hnsw_hash"));
+  TRAWL_ASSIGN_OR_RETURN(int64_t hwm, GetMetaInt(db, "hnsw_hwm"));
+  bool file_ok = file.empty() || ::access((dir_ + "/" + file).c_str(), R_OK) == 0;
+  if (seq == done_seq && file_ok) return Status::Ok();  // nothing committed since
+  if (dims_ == 0) return Status::Ok();                   // no embedder, no vectors
+
+  TRAWL_ASSIGN_OR_RETURN(auto count, db->Prepare(
+      "SELECT count(*), coalesce(max(c.id), 0) FROM chunks c JOIN vectors v ON v.embedder = ?1 AND "
+      "v.content_hash = c.content_hash"));
+  count->Bind(1, embedder_);
+  TRAWL_ASSIGN_OR_RETURN(bool row, count->Step());
+  int64_t live = row ? count->Int(0) : 0;
+  int64_t max_id = row ? count->Int(1) : 0;
+  count->Reset();
+
+  std::shared_ptr<const HnswGraph> published;
+  std::string new_file, new_hash;
+  int64_t new_hwm = 0;
+  int64_t new_gen = gen + 1;
+  if (live >= opts_.exact_search_limit) {
+    // A graph of our own to extend (readers share theirs, immutable): the current
+    // file if it checks out, else a rebuild from every row.
+    std::unique_ptr<HnswGraph> own;
+    int64_t above = 0;
+    if (!file.empty()) {
+      auto loaded = LoadGraph(db, dims_, file, hash);
+      if (loaded.ok()) {
+        own = std::move(loaded).value();
+        if (static_cast<double>(own->deleted()) >
+            opts_.hnsw_max_deleted_fraction * static_cast<double>(own->size())) {
+          own.reset();  // too many holes: rebuild
+        } else {
+          above = hwm;
+        }
+      }
+    }
+    TRAWL_ASSIGN_OR_RETURN(VectorBlock rows, LoadVectors(db, embedder_, dims_, above));
+    if (!own) {
+      TRAWL_ASSIGN_OR_RETURN(own, HnswGraph::Create(dims_, rows.size(), hnsw_));
+    }
+    TRAWL_RETURN_IF_ERROR(own->Add(rows, hnsw_.build_threads));
+    new_hwm = std::max(max_id, hwm);
+    new_file = "vectors-" + std::to_string(new_gen) + ".hnsw";
+    std::string final_path = dir_ + "/" + new_file;
+    std::string tmp = final_path + ".tmp";
+    TRAWL_RETURN_IF_ERROR(own->Save(tmp));
+    TRAWL_RETURN_IF_ERROR(SyncPath(tmp, false));
+    TRAWL_ASSIGN_OR_RETURN(new_hash, HashFile(tmp));
+    if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
+      return Status::IoError(FileError("cannot rename to", final_path));
+    }
+    TRAWL_RETURN_IF_ERROR(SyncPath(dir_, true));
+    published = std::shared_ptr<const HnswGraph>(std::move(own));
+  }
+
+  Transaction txn(db);
+  TRAWL_RETURN_IF_ERROR(txn.Begin(true));
+  TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "hnsw_generation", new_gen));
+  TRAWL_RETURN_IF_ERROR(SetMeta(db, "hnsw_file", new_file));
+  TRAWL_RETURN_IF_ERROR(SetMeta(db, "hnsw_hash", new_hash));
+  TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "hnsw_hwm", new_hwm));
+  TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "hnsw_commit_seq", seq));
+  TRAWL_RETURN_IF_ERROR(db->Exec("DELETE FROM tombstones"));
+  // Vectors no chunk uses any more (the cache keeps those of the current tree only).
+  TRAWL_RETURN_IF_ERROR(db->Exec(
+      "DELETE FROM vectors WHERE content_hash NOT IN (SELECT content_hash FROM chunks)"));
+  TRAWL_RETURN_IF_ERROR(txn.Commit());
+  TRAWL_RETURN_IF_ERROR(RemoveStaleGraphFiles(new_file));
+
+  auto state = std::make_shared<DenseState>();
+  state->commit_seq = seq;
+  state->generation = new_gen;
+  state->embedder = embedder_;
+  state->dim = dims_;
+  if (published) {
+    state->graph = std::move(published);
+    state->max_id = new_hwm;
+    MutexLock lock(&dense_mu_);
+    dense_ = std::move(state);
+  } else {
+    MutexLock lock(&dense_mu_);
+    dense_.reset();  // exact mode: the next search loads the rows
+  }
+  return Status::Ok();
+}
+
+// --- readers --------------------------------------------------------------------------
+
+Result<std::unique_ptr<HnswGraph>> EmbeddedStore::LoadGraph(Db* db, int dim, const std::string& file,
+                                                             const std::string& hash) {
+  std::string path = dir_ + "/" + file;
+  TRAWL_ASSIGN_OR_RETURN(std::string actual, HashFile(path));
+  if (actual != hash) return Status::Corruption(path + ": checksum mismatch");
+  TRAWL_ASSIGN_OR_RETURN(auto graph, HnswGraph::Load(path, dim, hnsw_));
+  TRAWL_ASSIGN_OR_RETURN(auto tombs, db->Prepare("SELECT chunk_id FROM tombstones"));
+  for (;;) {
+    TRAWL_ASSIGN_OR_RETURN(bool more, tombs->Step());
+    if (!more) break;
+    graph->MarkDeleted(tombs->Int(0));
+  }
+  return graph;
+}
+
+Result<std::shared_ptr<const DenseState>> EmbeddedStore::LoadDense(Db* db, const DenseState* previous) {
+  // One read transaction: meta, tombstones and rows from the same snapshot.
+  Transaction txn(db);
+  TRAWL_RETURN_IF_ERROR(txn.Begin(false));
+  auto state = std::make_shared<DenseState>();
+  TRAWL_ASSIGN_OR_RETURN(state->commit_seq, GetMetaInt(db, "commit_seq"));
+  TRAWL_ASSIGN_OR_RETURN(state->generation, GetMetaInt(db, "hnsw_generation"));
+  TRAWL_ASSIGN_OR_RETURN(state->embedder, GetMeta(db, "embedder"));
+  TRAWL_ASSIGN_OR_RETURN(int64_t dim, GetMetaInt(db, "dimensions"));
+  state->dim = static_cast<int>(dim);
+  if (state->embedder.empty() || state->dim <= 0) {
+    TRAWL_RETURN_IF_ERROR(txn.Commit());
+    return std::shared_ptr<const DenseState>(std::move(state));
+  }
+  bool incremental = previous != nullptr && previous->generation == state->generation &&
+                     previous->embedder == state->embedder && previous->dim == state->dim;
+  int64_t above = 0;
+  if (incremental) {
+    state->graph = previous->graph;
+    state->blocks = previous->blocks;
+    above = previous->max_id;
+  } else {
+    TRAWL_ASSIGN_OR_RETURN(std::string file, GetMeta(db, "hnsw_file"));
+    TRAWL_ASSIGN_OR_RETURN(std::string hash, GetMeta(db, "hnsw_hash"));
+    TRAWL_ASSIGN_OR_RETURN(int64_t hwm, GetMetaInt(db, "hnsw_hwm"));
+    if (!file.empty()) {
+      // A missing or damaged file is derived data: search the rows exactly instead.
+      auto graph = LoadGraph(db, state->dim, file, hash);
+      if (graph.ok()) {
+        state->graph = std::move(graph).value();
+        above = hwm;
+      }
+    }
+  }
+  TRAWL_ASSIGN_OR_RETURN(VectorBlock rows, LoadVectors(db, state->embedder, state->dim, above));
+  state->max_id = rows.ids.empty() ? above : std::max(above, rows.ids.back());
+  if (rows.size() > 0) state->blocks.push_back(std::make_shared<const VectorBlock>(std::move(rows)));
+  TRAWL_RETURN_IF_ERROR(txn.Commit());
+  return std::shared_ptr<const DenseState>(std::move(state));
+}
+
+Result<std::shared_ptr<const DenseState>> EmbeddedStore::CurrentDense(Db* db) {
+  std::shared_ptr<const DenseState> current;
+  {
+    MutexLock lock(&dense_mu_);
+    current = dense_;
+  }
+  TRAWL_ASSIGN_OR_RETURN(int64_t seq, GetMetaInt(db, "commit_seq"));
+  TRAWL_ASSIGN_OR_RETURN(int64_t gen, GetMetaInt(db, "hnsw_generation"));
+  if (current && current->commit_seq == seq && current->generation == gen) return current;
+  if (current) {
+    // Someone is already catching up: search what we have (candidates are verified
+    // against the rows, so it is never wrong, only possibly missing the newest chunks).
+    if (!refresh_mu_.TryLock()) return current;
+  } else {
+    refresh_mu_.Lock();
+  }
+  auto unlock = [this]() NO_THREAD_SAFETY_ANALYSIS { refresh_mu_.Unlock(); };
+  {
+    MutexLock lock(&dense_mu_);
+    current = dense_;
+  }
+  Result<std::shared_ptr<const DenseState>> loaded =
+      (current && current->commit_seq == seq && current->generation == gen)
+          ? Result<std::shared_ptr<const DenseState>>(current)
+          : LoadDense(db, current.get());
+  if (loaded.ok()) {
+    MutexLock lock(&dense_mu_);
+    // Keep the newer of the two if a writer's Checkpoint published meanwhile.
+    if (!dense_ || dense_->commit_seq <= (*loaded)->commit_seq) dense_ = *loaded;
+  }
+  unlock();
+  return loaded;
+}
+
+Result<std::vector<Scored>> EmbeddedStore::VerifyCandidates(Db* db, const std::vector<Scored>& cands,
+                                                            const SearchFilter& filter) {
+  std::vector<Scored> kept;
+  if (cands.empty()) return kept;
+  std::vector<int64_t> ids;
+  ids.reserve(cands.size());
+  for (const auto& c : cands) ids.push_back(c.id);
+  std::string sql = filter.empty()
+                        ? "SELECT id FROM chunks WHERE id IN (SELECT value FROM json_each(?1))"
+                        : "SELECT c.id FROM chunks c JOIN files f ON f.id = c.file_id "
+                          "WHERE c.id IN (SELECT value FROM json_each(?1))" + FilterClause(filter, 2, 3);
+  TRAWL_ASSIGN_OR_RETURN(auto st, db->Prepare(sql));
+  st->Bind(1, JsonIds(ids));
+  BindFilter(st.get(), filter, 2, 3);
+  std::unordered_set<int64_t> ok;
+  for (;;) {
+    TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    ok.insert(st->Int(0));
+  }
+  for (const auto& c : cands) {
+    if (ok.count(c.id)) kept.push_back(c);
+  }
+  return kept;
+}
+
+Result<std::vector<ChunkHit>> EmbeddedStore::SearchDense(const std::vector<float>& query, int k,
+                                                         const SearchFilter& filter) {
+  std::vector<ChunkHit> out;
+  if (k <= 0) return out;
+  TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+  Db* db = reader->get();
+  TRAWL_ASSIGN_OR_RETURN(auto state, CurrentDense(db));
+  if (state->dim <= 0) return out;
+  if (query.size() != static_cast<size_t>(state->dim)) {
+    return Status::InvalidArgument("query vector has dimension " + std::to_string(query.size()) +
+                                   ", the index has " + std::to_string(state->dim));
+  }
+  std::vector<float> q = query;
+  store_internal::Normalize(&q);
+  size_t total = state->elements();
+  if (total == 0) return out;
+  size_t want = filter.empty() ? static_cast<size_t>(k) : static_cast<size_t>(k) * 4;
+  for (;;) {
+    want = std::min(want, total);
+    TopK top(want);
+    if (state->graph) {
+      // Past a fraction of the graph, a full scan is both exact and cheaper.
+      if (want * 8 >= state->graph->size()) {
+        state->graph->ExactSearch(q.data(), &top);
+      } else {
+        for (const auto& s : state->graph->Search(q.data(), want)) top.Push(s.score, s.id);
+      }
+    }
+    for (const auto& block : state->blocks) store_internal::ExactSearch(*block, q.data(), &top);
+    std::vector<Scored> cands = top.Take();
+    TRAWL_ASSIGN_OR_RETURN(std::vector<Scored> kept, VerifyCandidates(db, cands, filter));
+    if (kept.size() >= static_cast<size_t>(k) || want >= total) {
+      for (const auto& s : kept) {
+        if (out.size() >= static_cast<size_t>(k)) break;
+        out.push_back({s.id, static_cast<double>(s.score)});
+      }
+      return out;
+    }
+    want *= 4;
+  }
+}
+
+Result<std::vector<ChunkHit>> EmbeddedStore::SearchLexical(const std::string& query, int k,
+                                                           const SearchFilter& filter) {
+  std::vector<ChunkHit> out;
+  if (k <= 0) return out;
+  std::vector<std::string> terms;
+  std::unordered_set<std::string> seen;
+  ForEachCodeTerm(query, [&](std::string_view t, bool) {
+    if (seen.emplace(t).second) terms.emplace_back(t);
+  });
+  if (terms.empty()) return out;
+  std::string match;
+  for (const auto& t : terms) {
+    if (!match.empty()) match += " OR ";
+    match += '"';
+    for (char c : t) {
+      if (c == '"') match += '"';
+      match += c;
+    }
+    match += '"';
+  }
+  char weights[96];
+  std::snprintf(weights, sizeof(weights), "%g, %g, %g", opts_.bm25_symbol_weight, opts_.bm25_path_weight,
+                opts_.bm25_content_weight);
+  std::string sql;
+  if (filter.empty()) {
+    sql = std::string("SELECT rowid, bm25(chunk_fts, ") + weights +
+          ") AS s FROM chunk_fts WHERE chunk_fts MATCH ?1 ORDER BY s LIMIT ?2";
+  } else {
+    sql = std::string("SELECT chunk_fts.rowid, bm25(chunk_fts, ") + weights +
+          ") AS s FROM chunk_fts JOIN chunks c ON c.id = chunk_fts.rowid JOIN files f ON f.id = c.file_id "
+          "WHERE chunk_fts MATCH ?1" + FilterClause(filter, 3, 4) + " ORDER BY s LIMIT ?2";
+  }
+  TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+  TRAWL_ASSIGN_OR_RETURN(auto st, (*reader)->Prepare(sql));
+  st->Bind(1, match).Bind(2, k);
+  BindFilter(st.get(), filter, 3, 4);
+  for (;;) {
+    TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    out.push_back({st->Int(0), -st->Double(1)});
+  }
+  return out;
+}
+
+Result<std::vector<ChunkView>> EmbeddedStore::GetChunks(const std::vector<int64_t>& ids) {
+  std::vector<ChunkView> out;
+  if (ids.empty()) return out;
+  TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+  TRAWL_ASSIGN_OR_RETURN(auto st, (*reader)->Prepare(
+      "SELECT c.id, f.path, f.language, c.start_line, c.end_line, c.start_byte, c.end_byte, c.kind, "
+      "c.symbol, c.content, c.context, c.content_hash, f.git_commit, f.git_author, f.git_time "
+      "FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id IN (SELECT value FROM json_each(?1))"));
+  st->Bind(1, JsonIds(ids));
+  std::unordered_map<int64_t, ChunkView> by_id;
+  for (;;) {
+    TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    ChunkView v;
+    v.chunk_id = st->Int(0);
+    v.path = st->Text(1);
+    v.language = st->Text(2);
+    v.start_line = static_cast<int>(st->Int(3));
+    v.end_line = static_cast<int>(st->Int(4));
+    v.start_byte = static_cast<uint32_t>(st->Int(5));
+    v.end_byte = static_cast<uint32_t>(st->Int(6));
+    v.kind = st->Text(7);
+    v.symbol = st->Text(8);
+    v.content = st->Text(9);
+    v.context = st->Text(10);
+    v.content_hash = st->Text(11);
+    v.git_commit = st->Text(12);
+    v.git_author = st->Text(13);
+    v.git_time = st->Int(14);
+    by_id.emplace(v.chunk_id, std::move(v));
+  }
+  out.reserve(ids.size());
+  for (int64_t id : ids) {
+    auto it = by_id.find(id);
+    if (it != by_id.end()) out.push_back(it->second);
+  }
+  return out;
+}
+
+Result<StoreStats> EmbeddedStore::Stats() {
+  TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+  Db* db = reader->get();
+  Transaction txn(db);
+  TRAWL_RETURN_IF_ERROR(txn.Begin(false));
+  StoreStats s;
+  TRAWL_ASSIGN_OR_RETURN(auto counts, db->Prepare(
+      "SELECT (SELECT count(*) FROM files), (SELECT count(*) FROM files WHERE status = 'failed'), "
+      "(SELECT count(*) FROM chunks), (SELECT count(*) FROM vectors)"));
+  TRAWL_ASSIGN_OR_RETURN(bool row, counts->Step());
+  if (row) {
+    s.files = counts->Int(0);
+    s.files_failed = counts->Int(1);
+    s.chunks = counts->Int(2);
+    s.vectors = counts->Int(3);
+  }
+  counts->Reset();
+  TRAWL_ASSIGN_OR_RETURN(auto langs, db->Prepare(
+      "SELECT language, count(*) FROM files WHERE status != 'failed' GROUP BY language"));
+  for (;;) {
+    TRAWL_ASSIGN_OR_RETURN(bool more, langs->Step());
+    if (!more) break;
+    s.languages[langs->Text(0)] = langs->Int(1);
+  }
+  langs->Reset();
+  TRAWL_ASSIGN_OR_RETURN(s.embedder, GetMeta(db, "embedder"));
+  TRAWL_ASSIGN_OR_RETURN(int64_t dims, GetMetaInt(db, "dimensions"));
+  s.dimensions = static_cast<int>(dims);
+  TRAWL_ASSIGN_OR_RETURN(s.files_known, GetMetaInt(db, "files_known"));
+  TRAWL_RETURN_IF_ERROR(txn.Commit());
+  return s;
+}
+
+Result<std::vector<FileRecord>> EmbeddedStore::FailedFiles() {
+  TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+  TRAWL_ASSIGN_OR_RETURN(auto st, (*reader)->Prepare(std::string("SELECT ") + kFileColumns +
+                                                     " FROM files f WHERE f.status = 'failed' ORDER BY f.path"));
+  std::vector<FileRecord> out;
+  for (;;) {
+    TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    out.push_back(ReadFileRecord(*st));
+  }
+  return out;
+}
+
+Result<std::vector<RunRecord>> EmbeddedStore::Runs(int limit) {
+  TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+  TRAWL_ASSIGN_OR_RETURN(auto st, (*reader)->Prepare(
+      "SELECT id, started_at, finished_at, state, summary_json FROM runs "
+      "ORDER BY started_at DESC, id DESC LIMIT ?1"));
+  st->Bind(1, limit < 0 ? int64_t{-1} : int64_t{limit});
+  std::vector<RunRecord> out;
+  for (;;) {
+    TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    RunRecord r;
+    r.id = st->Text(0);
+    r.started_at = st->Int(1);
+    r.finished_at = st->Int(2);
+    r.state = st->Text(3);
+    r.summary_json = st->Text(4);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Status EmbeddedStore::Export(std::string* out) {
+  using Json = nlohmann::ordered_json;
+  auto dump = [](const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); };
+  TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+  Db* db = reader->get();
+  Transaction txn(db);
+  TRAWL_RETURN_IF_ERROR(txn.Begin(false));
+  TRAWL_ASSIGN_OR_RETURN(std::string embedder, GetMeta(db, "embedder"));
+  TRAWL_ASSIGN_OR_RETURN(int64_t dims, GetMetaInt(db, "dimensions"));
+  out->clear();
+  *out += dump(Json{{"embedder", embedder}, {"dimensions", dims}, {"schema_version", kSchemaVersion}});
+  *out += '\n';
+  // One pass over files by path and one over chunks by (path, position), merged.
+  TRAWL_ASSIGN_OR_RETURN(auto files, db->Prepare(
+      "SELECT f.id, f.path, f.language, f.size, f.content_hash, f.status, f.error, f.git_commit, "
+      "f.git_author, f.git_time, f.git_commits FROM files f ORDER BY f.path"));
+  TRAWL_ASSIGN_OR_RETURN(auto chunks, db->Prepare(
+      "SELECT c.start_line, c.end_line, c.start_byte, c.end_byte, c.kind, c.symbol, c.content, c.context, "
+      "c.content_hash, v.vec FROM chunks c LEFT JOIN vectors v ON v.embedder = ?2 AND "
+      "v.content_hash = c.content_hash WHERE c.file_id = ?1 "
+      "ORDER BY c.start_byte, c.end_byte, c.start_line, c.end_line, c.kind, c.symbol, c.content_hash, c.content, c.context"));
+  for (;;) {
+    TRAWL_ASSIGN_OR_RETURN(bool row, files->Step());
+    if (!row) break;
+    Json f;
+    f["path"] = files->Text(1);
+    f["language"] = files->Text(2);
+    f["size"] = files->Int(3);
+    f["content_hash"] = files->Text(4);
+    f["status"] = files->Text(5);
+    f["error"] = files->Text(6);
+    f["git_commit"] = files->Text(7);
+    f["git_author"] = files->Text(8);
+    f["git_time"] = files->Int(9);
+    f["git_commits"] = files->Int(10);
+    *out += dump(f);
+    *out += '\n';
+    chunks->Bind(1, files->Int(0)).Bind(2, embedder);
+    for (;;) {
+      TRAWL_ASSIGN_OR_RETURN(bool more, chunks->Step());
+      if (!more) break;
+      Json c;
+      c["start_line"] = chunks->Int(0);
+      c["end_line"] = chunks->Int(1);
+      c["start_byte"] = chunks->Int(2);
+      c["end_byte"] = chunks->Int(3);
+      c["kind"] = chunks->Text(4);
+      c["symbol"] = chunks->Text(5);
+      c["content"] = chunks->Text(6);
+      c["context"] = chunks->Text(7);
+      c["content_hash"] = chunks->Text(8);
+      std::string line = dump(c);
+      line.pop_back();  // '}': the vector is appended by hand for its "%.9g" floats
+      line += ",\"vector\":[";
+      std::string_view blob = chunks->Blob(9);
+      size_t n = blob.size() / sizeof(float);
+      for (size_t i = 0; i < n; ++i) {
+        float x;
+        std::memcpy(&x, blob.data() + i * sizeof(float), sizeof(float));
+        if (i) line += ',';
+        line += FormatFloat(x);
+      }
+      line += "]}\n";
+      *out += line;
+    }
+    chunks->Reset();
+  }
+  return txn.Commit();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenEmbeddedStore(const std::string& dir, OpenMode mode, bool wait,
+                                                 const EmbeddedStoreOptions& options) {
+  auto store = std::make_unique<EmbeddedStore>(dir, mode, options);
+  TRAWL_RETURN_IF_ERROR(store->Open(wait));
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+Result<std::unique_ptr<Store>> OpenEmbeddedStore(const std::string& dir, OpenMode mode, bool wait) {
+  return OpenEmbeddedStore(dir, mode, wait, EmbeddedStoreOptions());
+}
+
+}  // namespace trawl

@@ -1,0 +1,237 @@
+// Whole-program tests: the real trawl binary on generated trees.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
+
+#include "e2e_util.h"
+
+namespace trawl::e2e {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::vector<nlohmann::json> JsonLines(const std::string& text) {
+  std::vector<nlohmann::json> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+  }
+  return out;
+}
+
+TEST(CliTest, VersionHelpAndUsageErrors) {
+  auto v = Trawl("--version");
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_THAT(v.out, HasSubstr("trawl "));
+  EXPECT_EQ(Trawl("--help").exit_code, 0);
+  EXPECT_EQ(Trawl("index --help").exit_code, 0);
+  auto bad = Trawl("index --no-such-flag");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("trawl:"));
+  EXPECT_EQ(Trawl("").exit_code, 2);
+  auto missing = Trawl("chunk /no/such/file.py");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("no such file"));
+}
+
+TEST(CliTest, FilesJsonListsIndexedAndSkippedWithReasons) {
+  TempDir dir("files");
+  MakeProject(dir.path());
+  WriteFile(dir.path() / ".gitignore", "*.log\n");
+  WriteFile(dir.path() / "debug.log", "x\n");
+  WriteFile(dir.path() / "blob.bin", std::string("\0\1\2", 3));
+  auto r = Trawl("files --why --json " + Quote(dir.path().string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::map<std::string, nlohmann::json> by_path;
+  for (auto& j : JsonLines(r.out)) by_path[j["path"].get<std::string>()] = j;
+  ASSERT_TRUE(by_path.count("pkg/parser.py"));
+  EXPECT_EQ(by_path["pkg/parser.py"]["status"], "index");
+  EXPECT_EQ(by_path["pkg/parser.py"]["language"], "python");
+  ASSERT_TRUE(by_path.count("debug.log"));
+  EXPECT_EQ(by_path["debug.log"]["status"], "skip");
+  EXPECT_THAT(by_path["debug.log"]["reason"].get<std::string>(), HasSubstr("ignored: .gitignore:1: *.log"));
+  ASSERT_TRUE(by_path.count("blob.bin"));
+  EXPECT_THAT(by_path["blob.bin"]["reason"].get<std::string>(), HasSubstr("binary"));
+  ASSERT_TRUE(by_path.count("node_modules/"));
+  EXPECT_THAT(by_path["node_modules/"]["reason"].get<std::string>(), HasSubstr("ignored"));
+  auto plain = Trawl("files --no-default-ignores " + Quote(dir.path().string()));
+  EXPECT_THAT(plain.out, HasSubstr("node_modules/dep/index.js"));
+}
+
+TEST(CliTest, ChunkJsonFollowsDefinitions) {
+  TempDir dir("chunk");
+  MakeProject(dir.path());
+  auto r = Trawl("chunk --json " + Quote((dir.path() / "pkg/parser.py").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto arr = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(arr.is_array());
+  bool found = false;
+  for (auto& c : arr) {
+    EXPECT_GE(c["end_line"].get<int>(), c["start_line"].get<int>());
+    EXPECT_EQ(c["language"], "python");
+    if (c["symbol"] == "checksum_of_bytes") found = true;
+  }
+  EXPECT_TRUE(found) << r.out;
+}
+
+TEST(CliTest, IndexSearchStatusAndIncrementalRuns) {
+  TempDir dir("index");
+  MakeProject(dir.path(), 20);
+  auto idx = Trawl("index --stats " + Quote(dir.path().string()));
+  ASSERT_EQ(idx.exit_code, 0) << idx.err;
+  auto stats = nlohmann::json::parse(idx.out);
+  EXPECT_EQ(stats["state"], "finished");
+  EXPECT_EQ(stats["files_indexed"].get<int>(), 24);  // 20 generated + 4 (node_modules ignored)
+  EXPECT_GT(stats["chunks"].get<int>(), 24);
+  EXPECT_EQ(Slurp(dir.path() / ".trawl/.gitignore"), "*\n");
+
+  // Search from inside the tree finds the index by walking up.
+  auto s = Trawl("search --json -k 3 'checksum of bytes'", dir.path() / "pkg");
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  auto res = nlohmann::json::parse(s.out);
+  ASSERT_FALSE(res.empty());
+  EXPECT_EQ(res[0]["path"], "pkg/parser.py");
+  EXPECT_EQ(res[0]["symbol"], "checksum_of_bytes");
+  for (const char* mode : {"lexical", "semantic"}) {
+    auto m = Trawl(std::string("search --json --mode ") + mode + " 'open socket timeout'", dir.path());
+    ASSERT_EQ(m.exit_code, 0) << m.err;
+    auto mr = nlohmann::json::parse(m.out);
+    ASSERT_FALSE(mr.empty()) << mode;
+    EXPECT_EQ(mr[0]["path"], "src/net.c") << mode;
+  }
+  auto filtered = Trawl("search --json --lang javascript 'widget'", dir.path());
+  for (auto& r : nlohmann::json::parse(filtered.out)) EXPECT_EQ(r["language"], "javascript");
+
+  // No-op re-run: nothing processed.
+  auto again = Trawl("index --stats " + Quote(dir.path().string()));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  auto st2 = nlohmann::json::parse(again.out);
+  EXPECT_EQ(st2["files_processed"].get<int>(), 0);
+  EXPECT_EQ(st2["files_unchanged"].get<int>(), 24);
+
+  // Edit one file, delete one: only those change.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  WriteFile(dir.path() / "src/net.c", "int close_connection_gracefully(int fd) { return fd; }\n");
+  fs::remove(dir.path() / "web/app.js");
+  auto third = Trawl("index --stats " + Quote(dir.path().string()));
+  auto st3 = nlohmann::json::parse(third.out);
+  EXPECT_EQ(st3["files_processed"].get<int>(), 1);
+  EXPECT_EQ(st3["files_deleted"].get<int>(), 1);
+  auto gone = Trawl("search --json 'renderWidget'", dir.path());
+  for (auto& r : nlohmann::json::parse(gone.out)) EXPECT_NE(r["path"], "web/app.js");
+  auto fresh = Trawl("search --json -k 1 'close connection gracefully'", dir.path());
+  EXPECT_EQ(nlohmann::json::parse(fresh.out)[0]["path"], "src/net.c");
+
+  auto status = Trawl("status --json", dir.path());
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  auto sj = nlohmann::json::parse(status.out);
+  EXPECT_EQ(sj["files"].get<int>(), 23);
+  EXPECT_EQ(sj["embedder"]["name"], "hash-v1");
+}
+
+TEST(CliTest, ExportIsIdenticalForOneAndFourWorkers) {
+  TempDir dir("export");
+  MakeProject(dir.path(), 60);
+  TempDir idx1("export_idx1"), idx4("export_idx4");
+  auto a = Trawl("index --workers 1 --index " + Quote(idx1.path().string()) + " " + Quote(dir.path().string()));
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  auto b = Trawl("index --workers 4 --index " + Quote(idx4.path().string()) + " " + Quote(dir.path().string()));
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  auto e1 = Trawl("export --json --index " + Quote(idx1.path().string()));
+  auto e4 = Trawl("export --json --index " + Quote(idx4.path().string()));
+  ASSERT_EQ(e1.exit_code, 0) << e1.err;
+  EXPECT_GT(e1.out.size(), 1000u);
+  EXPECT_TRUE(e1.out == e4.out) << "exports differ between 1 and 4 workers";
+  EXPECT_THAT(e1.out, Not(HasSubstr(idx1.path().string())));
+}
+
+TEST(CliTest, BadConfigIsAClearUsageError) {
+  TempDir dir("badcfg");
+  MakeProject(dir.path());
+  WriteFile(dir.path() / ".trawl.yaml", "indexing:\n  concurrent_workerz: 2\n");
+  auto r = Trawl("index " + Quote(dir.path().string()));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr(".trawl.yaml:2: unknown key 'indexing.concurrent_workerz'"));
+  EXPECT_FALSE(fs::exists(dir.path() / ".trawl"));
+}
+
+TEST(CliTest, EmbedderMismatchNeedsRebuild) {
+  TempDir dir("mismatch");
+  MakeProject(dir.path());
+  ASSERT_EQ(Trawl("index " + Quote(dir.path().string())).exit_code, 0);
+  ::setenv("TRAWL_EMBEDDINGS__DIMENSIONS", "64", 1);
+  auto r = Trawl("index " + Quote(dir.path().string()));
+  auto rb = Trawl("index --rebuild " + Quote(dir.path().string()));
+  ::unsetenv("TRAWL_EMBEDDINGS__DIMENSIONS");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("--rebuild"));
+  EXPECT_EQ(rb.exit_code, 0) << rb.err;
+}
+
+// kill -9 at some moment of a run: the next run finishes the job, and the index then
+// equals one made by a clean run.
+TEST(CliTest, KillNineThenResumeEqualsCleanRun) {
+  TempDir dir("kill9");
+  MakeProject(dir.path(), 1500);
+  TempDir clean("kill9_clean");
+  ASSERT_EQ(Trawl("index --index " + Quote(clean.path().string()) + " " + Quote(dir.path().string())).exit_code, 0);
+  for (int delay_ms : {30, 150, 400}) {
+    TempDir idx("kill9_idx");
+    std::string cmd = Quote(Binary()) + " index --progress none --index " + Quote(idx.path().string()) + " " +
+                      Quote(dir.path().string()) + " >/dev/null 2>&1 & pid=$!; sleep " +
+                      std::to_string(delay_ms / 1000.0) + "; kill -9 $pid; wait $pid 2>/dev/null; true";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    auto resume = Trawl("index --index " + Quote(idx.path().string()) + " " + Quote(dir.path().string()));
+    ASSERT_EQ(resume.exit_code, 0) << resume.err;
+    auto e1 = Trawl("export --index " + Quote(idx.path().string()));
+    auto e2 = Trawl("export --index " + Quote(clean.path().string()));
+    EXPECT_TRUE(e1.out == e2.out) << "resumed index differs from a clean one (kill after " << delay_ms << " ms)";
+  }
+}
+
+TEST(CliTest, SigtermStopsCleanlyWith130AndNextRunFinishes) {
+  TempDir dir("sigterm");
+  MakeProject(dir.path(), 3000);
+  std::string cmd = Quote(Binary()) + " index --progress none " + Quote(dir.path().string()) +
+                    " >/dev/null 2>&1 & pid=$!; sleep 0.3; kill -TERM $pid; wait $pid; echo $? > " +
+                    Quote((dir.path() / "rc.txt").string());
+  auto t0 = std::chrono::steady_clock::now();
+  std::system(cmd.c_str());
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::string rc = Slurp(dir.path() / "rc.txt");
+  // Either it was interrupted (130) or it had already finished (0).
+  EXPECT_TRUE(rc == "130\n" || rc == "0\n") << rc;
+  EXPECT_LT(secs, 5.0);
+  auto next = Trawl("index --stats " + Quote(dir.path().string()));
+  ASSERT_EQ(next.exit_code, 0) << next.err;
+  auto st = nlohmann::json::parse(next.out);
+  EXPECT_EQ(st["files_failed"].get<int>(), 0);
+  auto again = Trawl("index --stats " + Quote(dir.path().string()));
+  EXPECT_EQ(nlohmann::json::parse(again.out)["files_processed"].get<int>(), 0);
+}
+
+TEST(CliTest, ProgressJsonLines) {
+  TempDir dir("progress");
+  MakeProject(dir.path(), 10);
+  auto r = Trawl("index --progress json " + Quote(dir.path().string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto events = JsonLines(r.out);
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(events.front()["event"], "started");
+  EXPECT_EQ(events.back()["event"], "finished");
+  EXPECT_EQ(events.back()["files_done"], events.back()["files_total"]);
+  for (auto& e : events) {
+    for (const char* k : {"files_done", "files_total", "chunks", "bytes", "errors", "elapsed_s", "eta_s"}) {
+      EXPECT_TRUE(e.contains(k)) << k;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace trawl::e2e

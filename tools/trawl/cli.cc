@@ -1,0 +1,52 @@
+#include "cli.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "trawl/search.h"
+
+namespace trawl::cli {
+
+void AddCommonFlags(CLI::App* cmd, CommonFlags* flags, bool with_index) {
+  cmd->add_option("--config", flags->config_file, "YAML config file (default: <root>/.trawl.yaml)");
+  if (with_index) cmd->add_option("--index", flags->index_dir, "index folder (default: <root>/.trawl)");
+}
+
+Result<Options> Load(const std::string& root, const CommonFlags& flags,
+                     std::map<std::string, std::string> overrides) {
+  LoadOptionsRequest req;
+  req.root = root;
+  req.config_file = flags.config_file;
+  req.index_dir = flags.index_dir;
+  req.overrides = std::move(overrides);
+  return LoadOptions(req);
+}
+
+Result<Options> LoadForIndex(const std::string& start, const CommonFlags& flags,
+                             std::map<std::string, std::string> overrides) {
+  namespace fs = std::filesystem;
+  std::string index_dir = flags.index_dir;
+  if (index_dir.empty()) {
+    TRAWL_ASSIGN_OR_RETURN(index_dir, FindIndexDir(start));
+  }
+  std::error_code ec;
+  fs::path abs = fs::absolute(index_dir, ec).lexically_normal();
+  std::string root = abs.filename() == ".trawl" ? abs.parent_path().string() : (start.empty() ? "." : start);
+  CommonFlags f = flags;
+  f.index_dir = abs.string();
+  return Load(root, f, std::move(overrides));
+}
+
+int Fail(const Status& status) {
+  std::fprintf(stderr, "trawl: %s\n", status.message().c_str());
+  if (status.code() == StatusCode::kInvalidArgument) return kExitUsage;
+  if (status.code() == StatusCode::kCancelled) return kExitInterrupted;
+  return kExitFailure;
+}
+
+bool StdoutIsTerminal() { return ::isatty(STDOUT_FILENO) == 1; }
+bool StderrIsTerminal() { return ::isatty(STDERR_FILENO) == 1; }
+
+}  // namespace trawl::cli

@@ -1,0 +1,52 @@
+// Shared pieces of the trawl command line: global flags, option loading, exit codes.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <map>
+#include <string>
+
+#include "trawl/options.h"
+#include "trawl/status.h"
+
+namespace trawl::cli {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitInterrupted = 130;
+
+// Flags every command that reads a tree or an index accepts.
+struct CommonFlags {
+  std::string config_file;
+  std::string index_dir;
+};
+
+void AddCommonFlags(CLI::App* cmd, CommonFlags* flags, bool with_index = true);
+
+// Loads options for the tree at `root` (config file, environment, `overrides`).
+Result<Options> Load(const std::string& root, const CommonFlags& flags,
+                     std::map<std::string, std::string> overrides = {});
+
+// For commands that read an existing index (search, status, export): --index DIR, or
+// the index found by walking up from `start`; the root is the folder holding `.trawl`.
+Result<Options> LoadForIndex(const std::string& start, const CommonFlags& flags,
+                             std::map<std::string, std::string> overrides = {});
+
+// Prints "trawl: <message>" to stderr; returns the exit code for the status.
+int Fail(const Status& status);
+
+bool StdoutIsTerminal();
+bool StderrIsTerminal();
+
+// Subcommands: each registers itself and returns the function that runs it.
+using Runner = std::function<int()>;
+Runner RegisterFiles(CLI::App& app);
+Runner RegisterChunk(CLI::App& app);
+Runner RegisterIndex(CLI::App& app);
+Runner RegisterSearch(CLI::App& app);
+Runner RegisterStatus(CLI::App& app);
+Runner RegisterExport(CLI::App& app);
+Runner RegisterConfig(CLI::App& app);
+
+}  // namespace trawl::cli

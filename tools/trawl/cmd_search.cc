@@ -1,0 +1,194 @@
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <fstream>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "cli.h"
+#include "trawl/search.h"
+
+namespace trawl::cli {
+namespace {
+
+nlohmann::ordered_json ResultJson(const SearchResult& r, bool content, double coverage) {
+  nlohmann::ordered_json j;
+  j["path"] = r.path;
+  j["start_line"] = r.start_line;
+  j["end_line"] = r.end_line;
+  j["language"] = r.language;
+  j["kind"] = r.kind;
+  j["symbol"] = r.symbol;
+  j["score"] = r.score;
+  if (!r.git_commit.empty()) {
+    j["git"] = {{"commit", r.git_commit}, {"author", r.git_author}, {"time", r.git_time}};
+  }
+  if (content) j["content"] = r.content;
+  if (coverage < 1.0) j["coverage"] = coverage;
+  return j;
+}
+
+std::vector<std::string> QueryWords(const std::string& q) {
+  std::vector<std::string> words;
+  std::string cur;
+  for (char c : q + " ") {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') {
+      cur += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    } else {
+      if (cur.size() >= 2) words.push_back(cur);
+      cur.clear();
+    }
+  }
+  return words;
+}
+
+// Marks the query's words in `line` (ANSI bold yellow on a terminal, nothing otherwise).
+std::string Highlight(const std::string& line, const std::vector<std::string>& words, bool colour, int* hits) {
+  std::string lower = line;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::vector<bool> mark(line.size(), false);
+  for (const auto& w : words) {
+    for (size_t p = lower.find(w); p != std::string::npos; p = lower.find(w, p + 1)) {
+      for (size_t i = p; i < p + w.size(); ++i) mark[i] = true;
+      ++*hits;
+    }
+  }
+  if (!colour) return line;
+  std::string out;
+  bool on = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    if (mark[i] != on) {
+      out += mark[i] ? "\x1b[1;33m" : "\x1b[0m";
+      on = mark[i];
+    }
+    out += line[i];
+  }
+  if (on) out += "\x1b[0m";
+  return out;
+}
+
+void PrintHuman(const SearchResponse& resp, const std::string& query) {
+  bool colour = StdoutIsTerminal();
+  auto words = QueryWords(query);
+  if (resp.results.empty()) std::printf("no results\n");
+  for (const auto& r : resp.results) {
+    std::string head = fmt::format("{}:{}-{}", r.path, r.start_line, r.end_line);
+    if (colour) head = "\x1b[1;36m" + head + "\x1b[0m";
+    std::printf("%s  %s %s  (%.4f)\n", head.c_str(), r.kind.c_str(), r.symbol.empty() ? "-" : r.symbol.c_str(), r.score);
+    // Up to four lines: those with the most query words, in file order.
+    std::vector<std::string> lines;
+    size_t s = 0;
+    while (s < r.content.size()) {
+      size_t e = r.content.find('\n', s);
+      if (e == std::string::npos) e = r.content.size();
+      lines.push_back(r.content.substr(s, e - s));
+      s = e + 1;
+    }
+    std::vector<std::pair<int, size_t>> scored;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      int hits = 0;
+      Highlight(lines[i], words, false, &hits);
+      if (hits > 0) scored.emplace_back(-hits, i);
+    }
+    std::sort(scored.begin(), scored.end());
+    std::set<size_t> show;
+    for (size_t i = 0; i < scored.size() && show.size() < 4; ++i) show.insert(scored[i].second);
+    for (size_t i = 0; show.empty() && i < lines.size() && i < 3; ++i) show.insert(i);
+    for (size_t i : show) {
+      int hits = 0;
+      std::string l = lines[i].size() > 160 ? lines[i].substr(0, 160) + "..." : lines[i];
+      std::printf("  %5d  %s\n", r.start_line + static_cast<int>(i), Highlight(l, words, colour, &hits).c_str());
+    }
+    std::printf("\n");
+  }
+  if (resp.coverage < 1.0) {
+    std::printf("(index %.0f%% complete: %lld of %lld files)\n", resp.coverage * 100,
+                static_cast<long long>(resp.files_indexed), static_cast<long long>(resp.files_known));
+  }
+}
+
+}  // namespace
+
+Runner RegisterSearch(CLI::App& app) {
+  struct Args {
+    std::string query, queries_file, mode, path = ".";
+    int k = 0;
+    bool json = false, content = false;
+    std::vector<std::string> langs, globs;
+    CommonFlags common;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand("search", "Search the index (hybrid lexical + semantic by default)");
+  cmd->add_option("query", args->query, "what to look for");
+  cmd->add_option("-k", args->k, "number of results (default 10)")->check(CLI::Range(1, 10000));
+  cmd->add_flag("--json", args->json, "JSON output");
+  cmd->add_flag("--content", args->content, "include chunk content in JSON output");
+  cmd->add_option("--lang", args->langs, "only these languages (repeatable)");
+  cmd->add_option("--path", args->globs, "only paths matching this glob (repeatable)");
+  cmd->add_option("--mode", args->mode, "hybrid, semantic or lexical")->check(CLI::IsMember({"hybrid", "semantic", "lexical"}));
+  cmd->add_option("--queries", args->queries_file,
+                  "batch mode: JSON lines {\"id\", \"query\"} in, one {\"id\", \"results\"} line out per query");
+  cmd->add_option("--from", args->path, "where to look for the index (default: .)");
+  AddCommonFlags(cmd, &args->common);
+  return [args] {
+    if (args->query.empty() == args->queries_file.empty()) {
+      return Fail(Status::InvalidArgument("give a QUERY or --queries FILE (exactly one)"));
+    }
+    Result<Options> opts = LoadForIndex(args->path, args->common);
+    if (!opts.ok()) return Fail(opts.status());
+    Result<std::unique_ptr<Searcher>> searcher = Searcher::Open(*opts);
+    if (!searcher.ok()) return Fail(searcher.status());
+    SearchRequest base;
+    base.k = args->k > 0 ? args->k : opts->search.k;
+    base.mode = args->mode.empty() ? opts->search.mode : args->mode;
+    base.languages = args->langs;
+    base.path_globs = args->globs;
+    if (!args->queries_file.empty()) {
+      std::ifstream in(args->queries_file);
+      if (!in) return Fail(Status::InvalidArgument("cannot read " + args->queries_file));
+      std::string line;
+      int lineno = 0;
+      while (std::getline(in, line)) {
+        ++lineno;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        nlohmann::json q = nlohmann::json::parse(line, nullptr, false);
+        if (q.is_discarded() || !q.is_object() || !q.contains("query") || !q["query"].is_string()) {
+          return Fail(Status::InvalidArgument(args->queries_file + ":" + std::to_string(lineno) +
+                                              ": expected {\"id\": ..., \"query\": \"...\"}"));
+        }
+        SearchRequest req = base;
+        req.query = q["query"].get<std::string>();
+        Result<SearchResponse> resp = (*searcher)->Search(req);
+        if (!resp.ok()) return Fail(resp.status());
+        nlohmann::ordered_json out;
+        out["id"] = q.contains("id") ? q["id"] : nlohmann::json(nullptr);
+        nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+        for (const auto& r : resp->results) arr.push_back(ResultJson(r, args->content, 1.0));
+        out["results"] = arr;
+        out["coverage"] = resp->coverage;
+        out["took_ms"] = resp->took_ms;
+        std::string s = out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        std::fprintf(stdout, "%s\n", s.c_str());
+      }
+      return kExitOk;
+    }
+    SearchRequest req = base;
+    req.query = args->query;
+    Result<SearchResponse> resp = (*searcher)->Search(req);
+    if (!resp.ok()) return Fail(resp.status());
+    if (args->json) {
+      nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+      for (const auto& r : resp->results) arr.push_back(ResultJson(r, args->content, resp->coverage));
+      std::string s = arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+      std::fprintf(stdout, "%s\n", s.c_str());
+    } else {
+      PrintHuman(*resp, args->query);
+    }
+    return kExitOk;
+  };
+}
+
+}  // namespace trawl::cli

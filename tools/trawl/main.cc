@@ -1,0 +1,39 @@
+// trawl: index source-code repositories for search and retrieval, fast, locally.
+#include <cstdio>
+
+#include "cli.h"
+
+#ifndef TRAWL_VERSION
+#define TRAWL_VERSION "0.0.0"
+#endif
+
+int main(int argc, char** argv) {
+  using namespace trawl::cli;
+  CLI::App app{"trawl: a fast, local, incremental code-search index (syntax-aware chunks, "
+               "hybrid lexical + vector search)"};
+  app.set_version_flag("--version", std::string("trawl ") + TRAWL_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough(false);
+  std::vector<Runner> runners = {RegisterFiles(app),  RegisterChunk(app),  RegisterIndex(app),
+                                 RegisterSearch(app), RegisterStatus(app), RegisterExport(app),
+                                 RegisterConfig(app)};
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "trawl: %s\n", e.what());
+    std::fprintf(stderr, "Run 'trawl --help' for usage.\n");
+    return kExitUsage;
+  }
+  // Subcommands were registered in the order of `runners`.
+  auto all = app.get_subcommands({});
+  for (size_t i = 0; i < all.size() && i < runners.size(); ++i) {
+    if (all[i]->parsed()) return runners[i]();
+  }
+  return kExitUsage;
+}
