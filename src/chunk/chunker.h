@@ -1,6 +1,9 @@
 // Chunking: one source file -> chunks that follow its syntax tree (tree-sitter),
 // sized in the spirit of cAST (split big nodes at children, merge small siblings),
 // with a fallback for every other text file (markdown by heading, text by windows).
+// Contract: every non-blank line of the (normalised) file is in at least one chunk;
+// no chunk holds more than max_chunk_chars non-whitespace characters; syntax chunks
+// never overlap and come in file order (text windows overlap by design).
 // Thread-safety: a Chunker is NOT thread-safe (it owns tree-sitter parsers); build
 // one per worker. Output is deterministic: same input, same chunks.
 #pragma once
@@ -30,8 +33,12 @@ struct Chunk {
   uint32_t start_byte = 0;  // byte range in the (normalised, UTF-8) file text
   uint32_t end_byte = 0;
   std::string kind;      // "function", "method", "class", "struct", "interface", "enum",
-                         // "module", "imports", "block", "section", "window", ...
-  std::string symbol;    // qualified: "Class.method", "ns::Type::fn"; may be empty
+                         // "trait", "impl", "record", "namespace", "module", "type",
+                         // "imports", "block" (other code), "section" (markdown), "window"
+  // Qualified: "Class.method", "ns::Type::fn"; may be empty. A piece of a definition
+  // split for size carries the definition's symbol. When small definitions were
+  // merged into one chunk, the largest of them names it.
+  std::string symbol;
   std::string language;
   std::string content;   // the chunk's source text
   // What a reader needs to understand it out of place: "path/to/file.py > class Foo"
@@ -41,7 +48,10 @@ struct Chunk {
 
 struct ChunkedFile {
   std::vector<Chunk> chunks;
-  std::vector<std::string> notes;  // "invalid UTF-8 replaced", "UTF-16 decoded", "BOM removed", "CRLF", "parse timeout: fallback"
+  // What was done to read the file, for the run's report: "UTF-8 BOM removed",
+  // "UTF-16LE decoded to UTF-8", "invalid UTF-8: N byte(s) replaced by U+FFFD",
+  // "CRLF line ends normalised to LF", "parse timeout (N ms): fallback chunker".
+  std::vector<std::string> notes;
 };
 
 class Chunker {
@@ -53,6 +63,8 @@ class Chunker {
 
   // `language` as from DetectLanguage ("python", "text", "markdown", ...); `path` is
   // the relative path, used for context. `cancel` (may be null) is checked during parsing.
+  // Errors: InvalidArgument (bad options, file of 2 GiB or more), Cancelled. A parse
+  // past parse_timeout_ms is not an error: the fallback takes the file, with a note.
   Result<ChunkedFile> ChunkFile(std::string_view path, std::string_view content,
                             std::string_view language, const std::atomic<bool>* cancel = nullptr);
 

@@ -1,1 +1,593 @@
-// placeholder
+#include "chunk/chunker.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace trawl {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+bool IsSpaceByte(unsigned char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+int NonSpaceChars(std::string_view s) {
+  int n = 0;
+  for (unsigned char c : s) n += !IsSpaceByte(c) && (c & 0xC0) != 0x80;
+  return n;
+}
+
+std::vector<std::string_view> Lines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t nl = text.find('\n', start);
+    if (nl == std::string_view::npos) nl = text.size();
+    lines.push_back(text.substr(start, nl - start));
+    start = nl + 1;
+  }
+  return lines;
+}
+
+bool ValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    for (size_t k = 1; k < len; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+// 1-based line of a byte offset.
+int LineOf(const std::vector<size_t>& line_starts, size_t byte) {
+  return static_cast<int>(std::upper_bound(line_starts.begin(), line_starts.end(), byte) -
+                          line_starts.begin());
+}
+
+// The contract every result must meet. `text` is the normalised text (the input when
+// it needed no normalisation).
+void CheckInvariants(std::string_view path, std::string_view text, const ChunkedFile& file,
+                     const ChunkOptions& options) {
+  SCOPED_TRACE(std::string(path));
+  std::vector<std::string_view> lines = Lines(text);
+  std::vector<bool> covered(lines.size(), false);
+  std::vector<size_t> line_starts;
+  for (std::string_view line : lines) line_starts.push_back(line.data() - text.data());
+  uint32_t prev_start = 0;
+  for (const Chunk& c : file.chunks) {
+    SCOPED_TRACE(std::to_string(c.start_line) + "-" + std::to_string(c.end_line) + " " + c.kind +
+                 " " + c.symbol);
+    ASSERT_GE(c.start_line, 1);
+    ASSERT_LE(c.start_line, c.end_line);
+    ASSERT_LE(c.end_line, static_cast<int>(lines.size()));
+    ASSERT_LT(c.start_byte, c.end_byte);
+    ASSERT_LE(c.end_byte, text.size());
+    EXPECT_GE(c.start_byte, prev_start) << "chunks are in file order";
+    prev_start = c.start_byte;
+    ASSERT_EQ(c.content, text.substr(c.start_byte, c.end_byte - c.start_byte));
+    EXPECT_EQ(LineOf(line_starts, c.start_byte), c.start_line);
+    EXPECT_EQ(LineOf(line_starts, c.end_byte - 1), c.end_line);
+    EXPECT_LE(NonSpaceChars(c.content), options.max_chunk_chars);
+    EXPECT_GT(NonSpaceChars(c.content), 0);
+    EXPECT_FALSE(c.kind.empty());
+    EXPECT_TRUE(c.context.starts_with(path)) << c.context;
+    EXPECT_TRUE(ValidUtf8(c.content));
+    for (int l = c.start_line; l <= c.end_line; ++l) covered[l - 1] = true;
+  }
+  for (size_t l = 0; l < lines.size(); ++l) {
+    if (NonSpaceChars(lines[l]) > 0) {
+      ASSERT_TRUE(covered[l]) << "line " << l + 1 << " is in no chunk: " << lines[l];
+    }
+  }
+}
+
+std::string ReadAll(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+fs::path TestdataDir() {
+  const char* src = std::getenv("TRAWL_SOURCE_DIR");
+  return fs::path(src != nullptr ? src : ".") / "src" / "chunk" / "testdata";
+}
+
+nlohmann::json ToGolden(const ChunkedFile& file) {
+  nlohmann::json chunks = nlohmann::json::array();
+  for (const Chunk& c : file.chunks) {
+    chunks.push_back({{"start_line", c.start_line},
+                      {"end_line", c.end_line},
+                      {"kind", c.kind},
+                      {"symbol", c.symbol},
+                      {"context", c.context}});
+  }
+  return {{"notes", file.notes}, {"chunks", chunks}};
+}
+
+const Chunk* FindChunk(const ChunkedFile& file, std::string_view symbol) {
+  for (const Chunk& c : file.chunks) {
+    if (c.symbol == symbol) return &c;
+  }
+  return nullptr;
+}
+
+// ---------------------------------------------------------------------------------
+// Golden files: testdata/<language>/<sample> -> <sample>.golden.json.
+// Regenerate with TRAWL_UPDATE_GOLDEN=1 and review the diff.
+
+struct GoldenCase {
+  std::string language;
+  std::string file;
+};
+
+void PrintTo(const GoldenCase& gc, std::ostream* os) { *os << gc.language << "/" << gc.file; }
+
+std::vector<GoldenCase> GoldenCases() {
+  return {{"python", "decoder.py"},     {"javascript", "store.js"}, {"typescript", "cache.ts"},
+          {"tsx", "TodoList.tsx"},      {"c", "ringbuf.c"},         {"cpp", "lru_cache.cc"},
+          {"go", "server.go"},          {"rust", "tokenizer.rs"},   {"java", "Inventory.java"},
+          {"c_sharp", "OrderService.cs"}, {"ruby", "bank_account.rb"}, {"php", "UserRepository.php"},
+          {"bash", "deploy.sh"},        {"json", "package.json"},   {"markdown", "README.md"},
+          {"text", "notes.txt"}};
+}
+
+class GoldenTest : public ::testing::TestWithParam<GoldenCase> {};
+
+TEST_P(GoldenTest, MatchesGolden) {
+  const GoldenCase& gc = GetParam();
+  fs::path sample = TestdataDir() / gc.language / gc.file;
+  ASSERT_TRUE(fs::exists(sample)) << sample;
+  std::string content = ReadAll(sample);
+  std::string rel = gc.language + "/" + gc.file;
+  Chunker chunker;
+  auto result = chunker.ChunkFile(rel, content, gc.language);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  CheckInvariants(rel, content, *result, ChunkOptions{});
+  std::string got = ToGolden(*result).dump(1) + "\n";
+  fs::path golden = sample;
+  golden += ".golden.json";
+  const char* update = std::getenv("TRAWL_UPDATE_GOLDEN");
+  if (update != nullptr && std::string(update) == "1") {
+    std::ofstream(golden, std::ios::binary) << got;
+    GTEST_SKIP() << "golden written: " << golden;
+  }
+  ASSERT_TRUE(fs::exists(golden)) << golden << " missing; run with TRAWL_UPDATE_GOLDEN=1";
+  EXPECT_EQ(ReadAll(golden), got) << "golden differs: " << golden
+                                  << " (TRAWL_UPDATE_GOLDEN=1 regenerates)";
+}
+
+INSTANTIATE_TEST_SUITE_P(Languages, GoldenTest, ::testing::ValuesIn(GoldenCases()),
+                         [](const auto& param_info) { return param_info.param.language; });
+
+TEST(ChunkerTest, EverySyntaxLanguageHasAGolden) {
+  std::vector<std::string> with_golden;
+  for (const GoldenCase& gc : GoldenCases()) with_golden.push_back(gc.language);
+  for (const std::string& lang : Chunker::SyntaxLanguages()) {
+    EXPECT_NE(std::find(with_golden.begin(), with_golden.end(), lang), with_golden.end()) << lang;
+  }
+  EXPECT_EQ(Chunker::SyntaxLanguages().size(), 14u);
+}
+
+// ---------------------------------------------------------------------------------
+// Structure.
+
+TEST(ChunkerTest, BigClassSplitsIntoMethodsWithClassContext) {
+  std::string src = "import os\n\n\nclass JSONDecoder(object):\n    \"\"\"Decodes.\"\"\"\n\n"
+                    "    limit = 10\n\n";
+  for (int i = 0; i < 8; ++i) {
+    src += "    def method" + std::to_string(i) + "(self, value):\n";
+    for (int k = 0; k < 6; ++k) {
+      src += "        value = value * " + std::to_string(k + 2) + " + len(str(value))\n";
+    }
+    src += "        return value\n\n";
+  }
+  Chunker chunker;
+  auto r = chunker.ChunkFile("json/decoder.py", src, "python");
+  ASSERT_TRUE(r.ok());
+  CheckInvariants("json/decoder.py", src, *r, ChunkOptions{});
+  const Chunk* m3 = FindChunk(*r, "JSONDecoder.method3");
+  ASSERT_NE(m3, nullptr);
+  EXPECT_EQ(m3->kind, "method");
+  EXPECT_EQ(m3->context, "json/decoder.py > class JSONDecoder(object):");
+  EXPECT_THAT(m3->content, HasSubstr("def method3(self, value):"));
+  EXPECT_LE(m3->end_line - m3->start_line + 1, 9);
+  const Chunk* cls = FindChunk(*r, "JSONDecoder");
+  ASSERT_NE(cls, nullptr);
+  EXPECT_EQ(cls->kind, "class");
+  EXPECT_THAT(cls->content, HasSubstr("limit = 10"));
+  EXPECT_EQ(r->chunks.front().kind, "imports");
+}
+
+TEST(ChunkerTest, SmallFunctionsMergeButStayNearTheirSize) {
+  std::string src;
+  for (int i = 0; i < 40; ++i) src += "def f" + std::to_string(i) + "():\n    return " + std::to_string(i) + "\n\n\n";
+  Chunker chunker;
+  auto r = chunker.ChunkFile("small.py", src, "python");
+  ASSERT_TRUE(r.ok());
+  CheckInvariants("small.py", src, *r, ChunkOptions{});
+  EXPECT_LT(r->chunks.size(), 40u);  // merged
+  for (const Chunk& c : r->chunks) EXPECT_LE(c.end_line - c.start_line + 1, 2 * 2 + 30);
+}
+
+TEST(ChunkerTest, LeadingCommentsAndDecoratorsStayWithTheDefinition) {
+  std::string src =
+      "import functools\n\n\n"
+      "# Computes the answer.\n# Twice.\n@functools.cache\ndef answer():\n" +
+      std::string(60, ' ') + "\n";
+  for (int i = 0; i < 30; ++i) src += "    x" + std::to_string(i) + " = compute_something_long(" + std::to_string(i) + ")\n";
+  src += "    return 42\n";
+  Chunker chunker;
+  auto r = chunker.ChunkFile("a.py", src, "python");
+  ASSERT_TRUE(r.ok());
+  const Chunk* f = FindChunk(*r, "answer");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->start_line, 4);
+  EXPECT_THAT(f->content, HasSubstr("@functools.cache"));
+}
+
+TEST(ChunkerTest, HugeFunctionIsCutButEveryPieceNamesIt) {
+  std::string src = "int huge(int x) {\n";
+  for (int i = 0; i < 3000; ++i) src += "  x = x * 31 + " + std::to_string(i) + ";\n";
+  src += "  return x;\n}\n";
+  Chunker chunker;
+  auto r = chunker.ChunkFile("huge.c", src, "c");
+  ASSERT_TRUE(r.ok());
+  CheckInvariants("huge.c", src, *r, ChunkOptions{});
+  ASSERT_GT(r->chunks.size(), 10u);
+  for (const Chunk& c : r->chunks) {
+    EXPECT_EQ(c.symbol, "huge");
+    EXPECT_EQ(c.kind, "function");
+  }
+  EXPECT_EQ(r->chunks[1].context, "huge.c > int huge(int x) {");
+}
+
+TEST(ChunkerTest, HugeStringLiteralIsCutByLines) {
+  std::string src = "DATA = \"\"\"\n";
+  for (int i = 0; i < 2000; ++i) src += "line " + std::to_string(i) + " of a long literal\n";
+  src += "\"\"\"\n";
+  Chunker chunker;
+  auto r = chunker.ChunkFile("data.py", src, "python");
+  ASSERT_TRUE(r.ok());
+  CheckInvariants("data.py", src, *r, ChunkOptions{});
+}
+
+TEST(ChunkerTest, VeryLongSingleLine) {
+  std::string src = "var a = [";
+  for (int i = 0; i < 50000; ++i) src += std::to_string(i) + ",";
+  src += "];function f(){return a.map(function(x){return x*2;});}";
+  Chunker chunker;
+  auto r = chunker.ChunkFile("min.js", src, "javascript");
+  ASSERT_TRUE(r.ok());
+  CheckInvariants("min.js", src, *r, ChunkOptions{});
+  EXPECT_GT(r->chunks.size(), 100u);
+  // Together the chunks hold all of the line.
+  size_t total = 0;
+  for (const Chunk& c : r->chunks) total += c.content.size();
+  EXPECT_GE(total, src.size() - 2);
+  auto text = chunker.ChunkFile("long.txt", src, "text");
+  ASSERT_TRUE(text.ok());
+  CheckInvariants("long.txt", src, *text, ChunkOptions{});
+}
+
+TEST(ChunkerTest, EmptyAndWhitespaceOnly) {
+  Chunker chunker;
+  for (std::string lang : {"python", "c", "json", "markdown", "text", "yaml"}) {
+    auto empty = chunker.ChunkFile("e", "", lang);
+    ASSERT_TRUE(empty.ok()) << lang;
+    EXPECT_TRUE(empty->chunks.empty()) << lang;
+    auto blank = chunker.ChunkFile("b", "  \n\n\t\n   ", lang);
+    ASSERT_TRUE(blank.ok()) << lang;
+    EXPECT_TRUE(blank->chunks.empty()) << lang;
+  }
+}
+
+TEST(ChunkerTest, BrokenSyntaxStillChunksEverything) {
+  std::string src =
+      "import os\n\ndef ok_before(a):\n    return a + 1\n\n"
+      "def broken(a:\n    if a ==\n        return [1, 2,\n\n"
+      "class Later:\n    def method(self):\n        return {'a': (1, 2}\n\n"
+      "def ok_after(b):\n    return b * 2\n";
+  Chunker chunker;
+  auto r = chunker.ChunkFile("broken.py", src, "python");
+  ASSERT_TRUE(r.ok());
+  CheckInvariants("broken.py", src, *r, ChunkOptions{});
+  std::string cpp = "namespace a { class B { void f() { if (x { } };\nint g() { return 1; }\n";
+  auto rc = chunker.ChunkFile("broken.cc", cpp, "cpp");
+  ASSERT_TRUE(rc.ok());
+  CheckInvariants("broken.cc", cpp, *rc, ChunkOptions{});
+}
+
+TEST(ChunkerTest, InvalidUtf8IsReplaced) {
+  std::string src = "def f():\n    return \"caf\xe9 \xff\xfe \xc3\"\n\ndef g():\n    return 1\n";
+  Chunker chunker;
+  auto r = chunker.ChunkFile("bad.py", src, "python");
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->notes.size(), 1u);
+  EXPECT_THAT(r->notes[0], HasSubstr("invalid UTF-8"));
+  for (const Chunk& c : r->chunks) EXPECT_TRUE(ValidUtf8(c.content));
+  EXPECT_THAT(r->chunks[0].content, HasSubstr("caf\xEF\xBF\xBD"));
+}
+
+TEST(ChunkerTest, Utf8BomIsStripped) {
+  std::string src = "\xEF\xBB\xBF" "def f():\n    return 1\n";
+  Chunker chunker;
+  auto r = chunker.ChunkFile("bom.py", src, "python");
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->notes.size(), 1u);
+  EXPECT_THAT(r->notes[0], HasSubstr("BOM"));
+  ASSERT_EQ(r->chunks.size(), 1u);
+  EXPECT_EQ(r->chunks[0].start_byte, 0u);
+  EXPECT_EQ(r->chunks[0].content, "def f():\n    return 1");
+  EXPECT_EQ(r->chunks[0].symbol, "f");
+}
+
+std::string ToUtf16(std::string_view ascii, bool big_endian) {
+  std::string out = big_endian ? "\xFE\xFF" : "\xFF\xFE";
+  for (char c : ascii) {
+    if (big_endian) out.push_back('\0');
+    out.push_back(c);
+    if (!big_endian) out.push_back('\0');
+  }
+  return out;
+}
+
+TEST(ChunkerTest, Utf16IsDecoded) {
+  std::string ascii = "def f():\n    return 1\n\n\ndef g():\n    return 2\n";
+  ChunkOptions options;
+  options.min_chunk_chars = 0;  // keep f and g apart
+  Chunker chunker(options);
+  for (bool be : {false, true}) {
+    std::string src = ToUtf16(ascii, be);
+    src += be ? std::string("\xD8\x3D\xDE\x00", 4) : std::string("\x3D\xD8\x00\xDE", 4);  // U+1F600
+    src.push_back('x');  // odd trailing byte
+    auto r = chunker.ChunkFile("u16.py", src, "python");
+    ASSERT_TRUE(r.ok());
+    ASSERT_FALSE(r->notes.empty());
+    EXPECT_THAT(r->notes[0], HasSubstr(be ? "UTF-16BE" : "UTF-16LE"));
+    ASSERT_NE(FindChunk(*r, "g"), nullptr);
+    EXPECT_EQ(FindChunk(*r, "g")->start_line, 5);
+    EXPECT_THAT(r->chunks.back().content, HasSubstr("\xF0\x9F\x98\x80"));
+  }
+}
+
+TEST(ChunkerTest, CrlfLineEnds) {
+  std::string src = "import os\r\n\r\ndef f():\r\n    return 1\r\n\r\n\r\ndef g():\r\n    return 2\r\n";
+  ChunkOptions options;
+  options.min_chunk_chars = 0;  // keep f and g apart
+  Chunker chunker(options);
+  auto r = chunker.ChunkFile("crlf.py", src, "python");
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->notes.size(), 1u);
+  EXPECT_THAT(r->notes[0], HasSubstr("CRLF"));
+  const Chunk* g = FindChunk(*r, "g");
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->start_line, 7);
+  EXPECT_EQ(g->end_line, 8);
+  for (const Chunk& c : r->chunks) EXPECT_EQ(c.content.find('\r'), std::string::npos);
+  auto text = chunker.ChunkFile("crlf.txt", src, "text");
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(text->chunks.at(0).end_line, 8);
+}
+
+TEST(ChunkerTest, DeeplyNestedInput) {
+  Chunker chunker;
+  struct Case {
+    std::string lang, src;
+  };
+  std::vector<Case> cases;
+  cases.push_back({"json", std::string(20000, '[') + "1" + std::string(20000, ']')});
+  cases.push_back({"python", "x = " + std::string(3000, '(') + "1" + std::string(3000, ')') + "\n"});
+  std::string c = "void f() {\n";
+  for (int i = 0; i < 400; ++i) c += std::string(i % 40, ' ') + "if (a" + std::to_string(i) + ") {\n";
+  for (int i = 0; i < 400; ++i) c += "  g(" + std::to_string(i) + ");\n}\n";
+  c += "}\n";
+  cases.push_back({"c", c});
+  std::string js;
+  for (int i = 0; i < 2000; ++i) js += "function f" + std::to_string(i) + "(){";
+  js += std::string(2000, '}');
+  cases.push_back({"javascript", js});
+  for (const Case& k : cases) {
+    auto r = chunker.ChunkFile("deep", k.src, k.lang);
+    ASSERT_TRUE(r.ok()) << k.lang;
+    CheckInvariants("deep", k.src, *r, ChunkOptions{});
+  }
+}
+
+TEST(ChunkerTest, Deterministic) {
+  fs::path dir = TestdataDir();
+  for (const GoldenCase& gc : GoldenCases()) {
+    std::string content = ReadAll(dir / gc.language / gc.file);
+    Chunker a;
+    Chunker b;
+    auto ra = a.ChunkFile(gc.file, content, gc.language);
+    auto ra2 = a.ChunkFile(gc.file, content, gc.language);
+    auto rb = b.ChunkFile(gc.file, content, gc.language);
+    ASSERT_TRUE(ra.ok() && ra2.ok() && rb.ok());
+    auto key = [](const ChunkedFile& f) {
+      std::string s;
+      for (const Chunk& c : f.chunks) {
+        s += std::to_string(c.start_byte) + ":" + std::to_string(c.end_byte) + ":" + c.kind + ":" +
+             c.symbol + ":" + c.context + ":" + c.content + "\n";
+      }
+      return s;
+    };
+    EXPECT_EQ(key(*ra), key(*rb)) << gc.language;
+    EXPECT_EQ(key(*ra), key(*ra2)) << gc.language;
+  }
+}
+
+TEST(ChunkerTest, CancelledBeforeAndDuringParse) {
+  std::atomic<bool> cancel{true};
+  Chunker chunker;
+  auto r = chunker.ChunkFile("a.py", "def f(): pass\n", "python", &cancel);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kCancelled);
+  // The flag is followed while parsing: set it from the reader of the input.
+  cancel = false;
+  auto ok = chunker.ChunkFile("a.py", "def f(): pass\n", "python", &cancel);
+  ASSERT_TRUE(ok.ok());
+}
+
+TEST(ChunkerTest, CancelWhileParsing) {
+  std::string src;
+  for (int i = 0; i < 200000; ++i) src += "def f" + std::to_string(i) + "(a, b):\n    return a + b\n";
+  std::atomic<bool> cancel{false};
+  ChunkOptions options;
+  options.parse_timeout_ms = 0;  // no timeout: only the flag stops it
+  Chunker chunker(options);
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    cancel = true;
+  });
+  auto start = std::chrono::steady_clock::now();
+  auto r = chunker.ChunkFile("big.py", src, "python", &cancel);
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  stopper.join();
+  if (r.ok()) GTEST_SKIP() << "parsing finished before the flag was set";
+  EXPECT_EQ(r.status().code(), StatusCode::kCancelled);
+  EXPECT_LT(elapsed, std::chrono::seconds(2));
+  cancel = false;
+  auto again = chunker.ChunkFile("s.py", "def f():\n    return 1\n", "python", &cancel);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->chunks.at(0).symbol, "f");
+}
+
+TEST(ChunkerTest, ParseTimeoutFallsBack) {
+  std::string src;
+  for (int i = 0; i < 60000; ++i) src += "def f" + std::to_string(i) + "(a, b):\n    return a + b * " + std::to_string(i) + "\n";
+  ChunkOptions options;
+  options.parse_timeout_ms = 1;
+  Chunker chunker(options);
+  auto r = chunker.ChunkFile("big.py", src, "python");
+  ASSERT_TRUE(r.ok());
+  ASSERT_FALSE(r->notes.empty());
+  EXPECT_THAT(r->notes.back(), HasSubstr("parse timeout"));
+  EXPECT_EQ(r->chunks.front().kind, "window");
+  CheckInvariants("big.py", src, *r, options);
+  // The parser is reset: the next file parses from scratch.
+  auto small = chunker.ChunkFile("s.py", "def f():\n    return 1\n", "python");
+  ASSERT_TRUE(small.ok());
+  EXPECT_EQ(small->chunks.at(0).symbol, "f");
+}
+
+TEST(ChunkerTest, InvalidOptions) {
+  ChunkOptions options;
+  options.window_overlap_lines = options.window_lines;
+  Chunker chunker(options);
+  auto r = chunker.ChunkFile("a.txt", "x\n", "text");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(ChunkerTest, TextWindowsOverlap) {
+  std::string src;
+  for (int i = 1; i <= 100; ++i) src += "line " + std::to_string(i) + "\n";
+  ChunkOptions options;
+  options.window_lines = 40;
+  options.window_overlap_lines = 10;
+  Chunker chunker(options);
+  auto r = chunker.ChunkFile("a.txt", src, "text");
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->chunks.size(), 3u);
+  EXPECT_EQ(r->chunks[0].start_line, 1);
+  EXPECT_EQ(r->chunks[0].end_line, 40);
+  EXPECT_EQ(r->chunks[1].start_line, 31);
+  EXPECT_EQ(r->chunks[1].end_line, 70);
+  EXPECT_EQ(r->chunks[2].start_line, 61);
+  EXPECT_EQ(r->chunks[2].end_line, 100);
+  CheckInvariants("a.txt", src, *r, options);
+}
+
+TEST(ChunkerTest, MarkdownSectionsCarryTheirHeadings) {
+  std::string src = "# Title\n\nIntro.\n\n## Install\n\n";
+  for (int i = 0; i < 60; ++i) src += "Step " + std::to_string(i) + ": run the installer with care.\n";
+  src += "\n```sh\n# not a heading\nmake\n```\n\n## Usage\n\nRun it.\n";
+  Chunker chunker;
+  auto r = chunker.ChunkFile("README.md", src, "markdown");
+  ASSERT_TRUE(r.ok());
+  CheckInvariants("README.md", src, *r, ChunkOptions{});
+  const Chunk* install = FindChunk(*r, "Install");
+  ASSERT_NE(install, nullptr);
+  EXPECT_EQ(install->context, "README.md > # Title");
+  EXPECT_EQ(r->chunks.back().symbol, "Usage");
+  EXPECT_EQ(r->chunks.back().context, "README.md > # Title");
+  // The second piece of the long section names it in its context.
+  EXPECT_EQ(r->chunks.at(2).symbol, "Install");
+  EXPECT_EQ(r->chunks.at(2).context, "README.md > # Title > ## Install");
+  for (const Chunk& c : r->chunks) EXPECT_NE(c.symbol, "not a heading");
+}
+
+TEST(ChunkerTest, UnknownLanguageUsesWindows) {
+  Chunker chunker;
+  auto r = chunker.ChunkFile("a.yaml", "a: 1\nb: 2\n", "yaml");
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->chunks.size(), 1u);
+  EXPECT_EQ(r->chunks[0].kind, "window");
+  EXPECT_EQ(r->chunks[0].language, "yaml");
+}
+
+// ---------------------------------------------------------------------------------
+// Coverage over real files: every non-blank line in some chunk, sizes bounded.
+
+void CheckTree(const fs::path& root, const std::vector<std::string>& exts, std::string lang,
+               size_t every, size_t max_files, bool recursive) {
+  if (!fs::exists(root)) GTEST_SKIP() << root << " not present";
+  std::vector<fs::path> files;
+  auto consider = [&](const fs::directory_entry& e) {
+    if (!e.is_regular_file()) return;
+    if (std::find(exts.begin(), exts.end(), e.path().extension().string()) == exts.end()) return;
+    files.push_back(e.path());
+  };
+  std::error_code ec;
+  if (recursive) {
+    for (auto it = fs::recursive_directory_iterator(root, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) consider(*it);
+  } else {
+    for (auto it = fs::directory_iterator(root, ec); it != fs::directory_iterator(); it.increment(ec)) consider(*it);
+  }
+  std::sort(files.begin(), files.end());
+  Chunker chunker;
+  size_t checked = 0;
+  for (size_t i = 0; i < files.size() && checked < max_files; i += every) {
+    std::string content = ReadAll(files[i]);
+    auto r = chunker.ChunkFile(files[i].string(), content, lang);
+    ASSERT_TRUE(r.ok()) << files[i];
+    if (!r->notes.empty()) continue;  // normalised text differs from the bytes read
+    CheckInvariants(files[i].string(), content, *r, ChunkOptions{});
+    if (::testing::Test::HasFatalFailure()) return;
+    ++checked;
+  }
+  EXPECT_GT(checked, 0u);
+}
+
+TEST(ChunkerCoverageTest, PythonStandardLibrary) {
+  CheckTree("/usr/lib/python3.11", {".py"}, "python", 7, 120, true);
+}
+
+TEST(ChunkerCoverageTest, SystemCHeaders) { CheckTree("/usr/include", {".h"}, "c", 3, 80, false); }
+
+TEST(ChunkerCoverageTest, LibstdcxxHeaders) {
+  CheckTree("/usr/include/c++/12/bits", {".h", ".tcc"}, "cpp", 4, 60, false);
+}
+
+}  // namespace
+}  // namespace trawl

@@ -1,1 +1,765 @@
-// placeholder
+// The syntax chunker. A node's children, each stretched over the gap before it, tile
+// the node's byte range; a level of the tree is a list of such "units". A unit over
+// the size limit is split at its own children (recursively, cutting by lines as the
+// last resort), then adjacent units are merged up to the limit. Because the units of
+// a level always tile their parent, every byte of the file ends up in exactly one
+// chunk and no chunk is dropped.
+//
+// Definitions stay whole when they fit. A definition that does not fit becomes the
+// owner of the pieces it is split into, and pieces only merge with pieces of the same
+// owner, so a method is never glued to its neighbour's fragments. Types, namespaces
+// and the file itself are also split when they are long in lines, so that a method of
+// a 60-line class is its own chunk and is found as such.
+#include "chunk/syntax_chunker.h"
+
+#include <tree_sitter/api.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+#include <string>
+
+namespace trawl::chunk_internal {
+namespace {
+
+// Past this depth of splitting, a unit is cut by lines (keeps the recursion bounded on
+// pathological nesting; real code is never split this deep).
+constexpr int kMaxDepth = 96;
+// A type or namespace longer than this (in lines) is split into its members.
+constexpr int kWholeContainerMaxLines = 32;
+// Merging never makes a chunk holding a definition longer than 2 x that definition + this.
+constexpr int kSpanSlack = 16;
+// A type's or namespace's header line alone ("namespace store {") is no use as a chunk:
+// a one-line header under this size goes with the definition that follows.
+constexpr int kTinyHeader = 80;
+// tree-sitter reads the input in pieces of this size; between pieces we look at `cancel`.
+constexpr uint32_t kReadPiece = 64 * 1024;
+
+struct TreeDeleter {
+  void operator()(TSTree* t) const { ts_tree_delete(t); }
+};
+
+struct ReadState {
+  std::string_view text;
+  const std::atomic<bool>* cancel;
+  size_t* flag;
+};
+
+const char* ReadInput(void* payload, uint32_t byte, TSPoint /*position*/, uint32_t* bytes_read) {
+  auto* state = static_cast<ReadState*>(payload);
+  if (state->cancel != nullptr && state->cancel->load(std::memory_order_relaxed)) {
+    *state->flag = 1;
+  }
+  const auto size = static_cast<uint32_t>(state->text.size());
+  if (byte >= size) {
+    *bytes_read = 0;
+    return "";
+  }
+  uint32_t end = byte + std::min(kReadPiece, size - byte);
+  // End the piece on a character boundary.
+  while (end < size && end > byte + 1 &&
+         (static_cast<unsigned char>(state->text[end]) & 0xC0) == 0x80) {
+    --end;
+  }
+  *bytes_read = end - byte;
+  return state->text.data() + byte;
+}
+
+// A definition met while walking; chunks name it by symbol and context by header.
+struct Def {
+  std::string_view kind;
+  std::string symbol;
+  std::string header;  // its first line (the line of its name)
+  int parent = -1;
+  int lines = 1;       // its own line span (without leading comments)
+  TSNode inner{};      // the node it is split at
+  bool container = false;
+  bool type_scope = false;
+};
+
+// One entry of a level: before expansion, one child node (plus the gap before it and
+// whatever was glued to it); after, a chunk-to-be.
+struct Unit {
+  uint32_t begin = 0;
+  uint32_t end = 0;
+  int nws = 0;
+  int first_line = -1;  // of its non-blank text; -1 when blank
+  int last_line = -1;
+  int owner = -1;       // innermost definition this unit is a piece of; -1: the file
+  int def = -1;         // the (largest) whole definition inside
+  int def_nws = 0;
+  int min_def_lines = INT_MAX;
+  bool has_header = false;  // holds the start of its owner (the first piece)
+  bool has_import = false;
+  bool only_imports_or_comments = true;
+  // Before expansion only.
+  bool has_node = false;
+  bool is_comment = false;
+  bool is_prefix = false;  // glues to what follows: comments, attributes, an opening "{"
+  bool is_token = false;   // a short anonymous token: "{", "}", ";", "end", ","
+  TSNode node{};
+  TSNode inner{};          // a definition's node to split (inside decorators, export, ...)
+};
+
+struct DefInfo {
+  const DefRule* rule = nullptr;
+  std::string_view kind;
+  std::string name;
+  TSNode inner{};
+  uint32_t name_byte = UINT32_MAX;
+};
+
+bool IsFunctionValue(std::string_view type) {
+  return type == "arrow_function" || type == "function_expression" || type == "function" ||
+         type == "generator_function";
+}
+
+// Collapses whitespace and bounds the length: names come from source text.
+std::string CleanName(std::string_view text) {
+  constexpr size_t kMaxName = 160;
+  std::string out;
+  bool space = false;
+  for (char c : text) {
+    if (IsSpace(static_cast<unsigned char>(c))) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out.push_back(' ');
+    space = false;
+    out.push_back(c);
+    if (out.size() >= kMaxName) break;
+  }
+  if (out.size() >= kMaxName) {  // cut: never end inside a character
+    while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) {
+      out.pop_back();
+    }
+    if (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0xC0) out.pop_back();
+  }
+  return out;
+}
+
+// The walk over one file's tree. Holds the definitions met so far.
+class Walk {
+ public:
+  Walk(const LanguageSpec& spec, const std::vector<SyntaxChunker::SymbolInfo>& symbols,
+       const std::vector<uint16_t>& inner_fields, const SyntaxChunker::FieldIds& fields,
+       const TextIndex& index, const ChunkOptions& options)
+      : spec_(spec),
+        symbols_(symbols),
+        inner_fields_(inner_fields),
+        fields_(fields),
+        index_(index),
+        max_(options.max_chunk_chars),
+        min_(options.min_chunk_chars) {}
+
+  void Run(TSNode root, std::string_view path, ChunkSink* sink) {
+    std::vector<Unit> out;
+    Split(root, 0, index_.size(), /*owner=*/-1, /*header_first=*/false, /*reserve=*/0, 0, &out);
+    std::vector<int> chain;
+    for (const Unit& u : out) {
+      if (u.nws == 0) continue;
+      std::string_view kind;
+      std::string_view symbol;
+      int context_from;
+      if (u.owner >= 0 && u.has_header) {
+        kind = defs_[u.owner].kind;
+        symbol = defs_[u.owner].symbol;
+        context_from = defs_[u.owner].parent;
+      } else if (u.def >= 0) {
+        kind = defs_[u.def].kind;
+        symbol = defs_[u.def].symbol;
+        context_from = u.owner;
+      } else if (u.owner >= 0) {
+        kind = defs_[u.owner].kind;
+        symbol = defs_[u.owner].symbol;
+        context_from = u.owner;
+      } else {
+        kind = u.has_import && u.only_imports_or_comments ? "imports" : "block";
+        context_from = -1;
+      }
+      chain.clear();
+      for (int d = context_from; d >= 0; d = defs_[d].parent) chain.push_back(d);
+      std::string context(path);
+      for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+        context += " > ";
+        context += defs_[*it].header;
+      }
+      sink->Emit(u.begin, u.end, kind, symbol, std::move(context));
+    }
+  }
+
+ private:
+  std::string_view Text(TSNode n) const {
+    uint32_t b = std::min(ts_node_start_byte(n), index_.size());
+    uint32_t e = std::min(ts_node_end_byte(n), index_.size());
+    return index_.text().substr(b, e > b ? e - b : 0);
+  }
+  TSNode Field(TSNode n, uint16_t id) const {
+    if (id == 0) return TSNode{};
+    return ts_node_child_by_field_id(n, id);
+  }
+  const SyntaxChunker::SymbolInfo* Info(TSNode n) const {
+    TSSymbol sym = ts_node_symbol(n);
+    return sym < symbols_.size() ? &symbols_[sym] : nullptr;
+  }
+
+  int LinesOf(uint32_t b, uint32_t e) const {
+    uint32_t s = index_.FirstNonSpace(b, e);
+    if (s >= e) return 1;
+    return index_.LineOf(index_.EndNonSpace(s, e) - 1) - index_.LineOf(s) + 1;
+  }
+
+  void Measure(Unit* u) const {
+    u->nws = index_.Nws(u->begin, u->end);
+    if (u->nws == 0) {
+      u->first_line = u->last_line = -1;
+      return;
+    }
+    uint32_t s = index_.FirstNonSpace(u->begin, u->end);
+    u->first_line = index_.LineOf(s);
+    u->last_line = index_.LineOf(index_.EndNonSpace(s, u->end) - 1);
+  }
+
+  // The name of a C/C++ declarator: follows "declarator" fields down to the
+  // function_declarator (functions) or to the innermost name (typedefs).
+  std::string_view DeclaratorName(TSNode n, bool want_function) const {
+    for (int guard = 0; guard < 16 && !ts_node_is_null(n); ++guard) {
+      std::string_view type = ts_node_type(n);
+      if (want_function && type == "function_declarator") {
+        TSNode d = Field(n, fields_.declarator);
+        return ts_node_is_null(d) ? std::string_view() : Text(d);
+      }
+      TSNode next = Field(n, fields_.declarator);
+      if (ts_node_is_null(next)) {
+        if (ts_node_named_child_count(n) == 0) return want_function ? std::string_view() : Text(n);
+        next = ts_node_named_child(n, 0);  // reference_declarator, parenthesized, ...
+      }
+      n = next;
+    }
+    return {};
+  }
+
+  bool Classify(TSNode node, DefInfo* info, int depth = 0) const {
+    const SyntaxChunker::SymbolInfo* si = Info(node);
+    if (si == nullptr || si->def_rule < 0 || depth > 4) return false;
+    const DefRule& rule = spec_.defs[si->def_rule];
+    info->rule = &rule;
+    info->kind = rule.kind;
+    info->inner = node;
+    TSNode name_node{};
+    switch (rule.name) {
+      case NameRule::kField:
+        name_node = Field(node, fields_.name);
+        break;
+      case NameRule::kWrapper: {
+        TSNode inner{};
+        uint16_t field = inner_fields_[si->def_rule];
+        if (field != 0) {
+          inner = Field(node, field);
+        } else {
+          uint32_t count = ts_node_named_child_count(node);
+          for (uint32_t i = count; i-- > 0;) {  // the definition comes last
+            TSNode c = ts_node_named_child(node, i);
+            const SyntaxChunker::SymbolInfo* ci = Info(c);
+            if (ci != nullptr && ci->def_rule >= 0) {
+              inner = c;
+              break;
+            }
+          }
+        }
+        if (ts_node_is_null(inner)) return false;
+        return Classify(inner, info, depth + 1);
+      }
+      case NameRule::kCFunction: {
+        std::string_view name = DeclaratorName(Field(node, fields_.declarator), true);
+        info->name = CleanName(name);
+        if (spec_.separator == "::" && info->name.find("::") != std::string::npos) {
+          info->kind = "method";
+        }
+        TSNode d = Field(node, fields_.declarator);
+        if (!ts_node_is_null(d)) info->name_byte = ts_node_start_byte(d);
+        return true;
+      }
+      case NameRule::kCTypedef: {
+        TSNode type = Field(node, fields_.type);
+        if (!ts_node_is_null(type) && !ts_node_is_null(Field(type, fields_.body))) {
+          std::string_view t = ts_node_type(type);
+          if (t == "struct_specifier") info->kind = "struct";
+          if (t == "union_specifier") info->kind = "union";
+          if (t == "enum_specifier") info->kind = "enum";
+          if (t == "class_specifier") info->kind = "class";
+        }
+        TSNode d = Field(node, fields_.declarator);
+        info->name = CleanName(DeclaratorName(d, false));
+        if (!ts_node_is_null(d)) info->name_byte = ts_node_start_byte(d);
+        return true;
+      }
+      case NameRule::kCSpecifier:
+        if (ts_node_is_null(Field(node, fields_.body))) return false;
+        name_node = Field(node, fields_.name);
+        break;
+      case NameRule::kGoMethod: {
+        name_node = Field(node, fields_.name);
+        TSNode receiver = Field(node, fields_.receiver);
+        std::string recv;
+        if (!ts_node_is_null(receiver) && ts_node_named_child_count(receiver) > 0) {
+          TSNode param = ts_node_named_child(receiver, 0);
+          TSNode type = Field(param, fields_.type);
+          if (!ts_node_is_null(type)) {
+            std::string_view t = Text(type);
+            while (!t.empty() && (t.front() == '*' || IsSpace(t.front()))) t.remove_prefix(1);
+            recv = CleanName(t.substr(0, t.find('[')));
+          }
+        }
+        std::string name = ts_node_is_null(name_node) ? "" : CleanName(Text(name_node));
+        info->name = recv.empty() ? name : recv + "." + name;
+        if (!ts_node_is_null(name_node)) info->name_byte = ts_node_start_byte(name_node);
+        return true;
+      }
+      case NameRule::kGoType: {
+        TSNode spec{};
+        uint32_t count = ts_node_named_child_count(node);
+        int specs = 0;
+        for (uint32_t i = 0; i < count; ++i) {
+          TSNode c = ts_node_named_child(node, i);
+          std::string_view t = ts_node_type(c);
+          if (t == "type_spec" || t == "type_alias") {
+            spec = c;
+            if (++specs > 1) break;
+          }
+        }
+        if (specs != 1) return false;
+        name_node = Field(spec, fields_.name);
+        TSNode type = Field(spec, fields_.type);
+        if (!ts_node_is_null(type)) {
+          std::string_view t = ts_node_type(type);
+          if (t == "struct_type") info->kind = "struct";
+          if (t == "interface_type") info->kind = "interface";
+        }
+        break;
+      }
+      case NameRule::kRustImpl: {
+        TSNode type = Field(node, fields_.type);
+        if (!ts_node_is_null(type)) {
+          std::string_view t = Text(type);
+          info->name = CleanName(t.substr(0, t.find('<')));
+          info->name_byte = ts_node_start_byte(type);
+        }
+        return true;
+      }
+      case NameRule::kJsVariable: {
+        if (ts_node_named_child_count(node) != 1) return false;
+        TSNode decl = ts_node_named_child(node, 0);
+        if (std::string_view(ts_node_type(decl)) != "variable_declarator") return false;
+        TSNode value = Field(decl, fields_.value);
+        if (ts_node_is_null(value)) return false;
+        std::string_view vt = ts_node_type(value);
+        if (vt == "class") {
+          info->kind = "class";
+        } else if (!IsFunctionValue(vt)) {
+          return false;
+        }
+        name_node = Field(decl, fields_.name);
+        break;
+      }
+      case NameRule::kJsField: {
+        TSNode value = Field(node, fields_.value);
+        if (ts_node_is_null(value) || !IsFunctionValue(ts_node_type(value))) return false;
+        name_node = Field(node, fields_.property);
+        if (ts_node_is_null(name_node)) name_node = Field(node, fields_.name);
+        break;
+      }
+    }
+    if (!ts_node_is_null(name_node)) {
+      info->name = CleanName(Text(name_node));
+      info->name_byte = ts_node_start_byte(name_node);
+    }
+    return true;
+  }
+
+  bool IsImport(TSNode node, ImportRule rule) const {
+    switch (rule) {
+      case ImportRule::kNone:
+        return false;
+      case ImportRule::kAlways:
+        return true;
+      case ImportRule::kRubyRequire: {
+        TSNode m = Field(node, fields_.method);
+        if (ts_node_is_null(m)) return false;
+        std::string_view t = Text(m);
+        return t == "require" || t == "require_relative" || t == "load";
+      }
+      case ImportRule::kPhpInclude: {
+        if (ts_node_named_child_count(node) == 0) return false;
+        std::string_view t = ts_node_type(ts_node_named_child(node, 0));
+        return t.starts_with("include") || t.starts_with("require");
+      }
+    }
+    return false;
+  }
+
+  int AddDef(const DefInfo& info, TSNode node, int parent) {
+    Def def;
+    def.parent = parent;
+    def.container = info.rule->container;
+    def.type_scope = info.rule->type_scope;
+    def.kind = info.kind;
+    if (def.kind == "function" && parent >= 0 && defs_[parent].type_scope) def.kind = "method";
+    const std::string& parent_symbol = parent >= 0 ? defs_[parent].symbol : std::string();
+    if (info.name.empty()) {
+      def.symbol = parent_symbol;
+    } else if (parent_symbol.empty()) {
+      def.symbol = info.name;
+    } else {
+      def.symbol = parent_symbol;
+      def.symbol += spec_.separator;
+      def.symbol += info.name;
+    }
+    uint32_t start = std::min(ts_node_start_byte(info.inner), index_.size());
+    uint32_t end = std::min(ts_node_end_byte(node), index_.size());
+    uint32_t header_byte = info.name_byte < index_.size() ? info.name_byte : start;
+    def.header = HeaderLine(index_, index_.LineOf(header_byte));
+    def.lines = LinesOf(start, std::max(start, end));
+    def.inner = info.inner;
+    defs_.push_back(std::move(def));
+    return static_cast<int>(defs_.size()) - 1;
+  }
+
+  // Children of `node` as units tiling [b, e).
+  void Collect(TSNode node, uint32_t b, uint32_t e, int owner, std::vector<Unit>* units) {
+    TSTreeCursor cursor = ts_tree_cursor_new(node);
+    uint32_t pos = b;
+    if (ts_tree_cursor_goto_first_child(&cursor)) {
+      do {
+        TSNode c = ts_tree_cursor_current_node(&cursor);
+        uint32_t ce = std::min(ts_node_end_byte(c), e);
+        if (ce <= pos) continue;  // empty (MISSING) nodes
+        Unit u;
+        u.begin = pos;
+        u.end = ce;
+        u.owner = owner;
+        u.has_node = true;
+        u.node = c;
+        u.inner = c;
+        u.is_token = !ts_node_is_named(c) && ts_node_end_byte(c) - ts_node_start_byte(c) <= 16;
+        const SyntaxChunker::SymbolInfo* si = Info(c);
+        if (si != nullptr) {
+          u.is_comment = si->comment;
+          u.is_prefix = si->comment || si->attribute;
+          u.has_import = IsImport(c, si->import);
+          if (si->def_rule >= 0) {
+            DefInfo info;
+            if (Classify(c, &info)) {
+              u.def = AddDef(info, c, owner);
+              u.inner = info.inner;
+            }
+          }
+        }
+        u.only_imports_or_comments = u.has_import || u.is_comment;
+        units->push_back(u);
+        pos = ce;
+      } while (ts_tree_cursor_goto_next_sibling(&cursor));
+    }
+    ts_tree_cursor_delete(&cursor);
+    if (!units->empty()) units->back().end = e;
+    for (Unit& u : *units) {
+      Measure(&u);
+      if (u.def >= 0) {
+        u.def_nws = u.nws;
+        u.min_def_lines = defs_[u.def].lines;
+      }
+    }
+  }
+
+  // Appends `next` (adjacent, after) to `u`, keeping u's node and definition.
+  static void Append(Unit* u, const Unit& next) {
+    u->end = next.end;
+    u->nws += next.nws;
+    if (next.first_line >= 0) {
+      if (u->first_line < 0) u->first_line = next.first_line;
+      u->last_line = next.last_line;
+    }
+    u->has_header |= next.has_header;
+    u->has_import |= next.has_import;
+    u->only_imports_or_comments &= next.only_imports_or_comments;
+    u->is_comment &= next.is_comment;
+  }
+
+  // Prepends `prev` (adjacent, before) to `u`, keeping u's node and definition.
+  static void Prepend(Unit* u, const Unit& prev) {
+    u->begin = prev.begin;
+    u->nws += prev.nws;
+    if (prev.first_line >= 0) {
+      if (u->last_line < 0) u->last_line = prev.last_line;
+      u->first_line = prev.first_line;
+    }
+    u->has_header |= prev.has_header;
+    u->has_import |= prev.has_import;
+    u->only_imports_or_comments &= prev.only_imports_or_comments;
+  }
+
+  // Comments and attributes go with the code right below them; punctuation and
+  // same-line comments go with the code before them.
+  void Glue(std::vector<Unit>* units) const {
+    std::vector<Unit> forward;
+    forward.reserve(units->size());
+    for (Unit& u : *units) {
+      if (!forward.empty()) {
+        Unit& prev = forward.back();
+        bool trailing_comment = u.is_comment && prev.last_line >= 0 && u.first_line == prev.last_line;
+        if (u.nws == 0 || u.is_token || trailing_comment) {
+          Append(&prev, u);
+          continue;
+        }
+      } else if (u.nws == 0 || u.is_token) {
+        u.is_prefix = true;
+      }
+      forward.push_back(u);
+    }
+    units->clear();
+    for (size_t i = forward.size(); i-- > 0;) {
+      Unit& u = forward[i];
+      if (!units->empty() && u.is_prefix) {
+        Unit& next = units->back();
+        bool adjacent = u.is_token || u.nws == 0 ||
+                        (u.def < 0 && next.first_line - u.last_line <= 1 &&
+                         u.nws + next.nws <= max_);
+        if (adjacent) {
+          Prepend(&next, u);
+          continue;
+        }
+      }
+      units->push_back(u);
+    }
+    std::reverse(units->begin(), units->end());
+  }
+
+  bool CanMerge(const Unit& g, const Unit& u, int limit) const {
+    if (g.owner != u.owner || g.nws + u.nws > limit) return false;
+    bool gd = g.def >= 0;
+    bool ud = u.def >= 0;
+    if (!gd && !ud) return true;
+    if ((gd && u.has_import) || (ud && g.has_import)) return false;  // imports stay apart
+    if (gd && ud) {
+      if (g.nws >= min_ && u.nws >= min_) return false;
+    } else {
+      // A small definition joins small code, or the header of the type it is in.
+      const Unit& code = gd ? u : g;
+      if ((gd ? g.nws : u.nws) >= min_ || (code.nws >= min_ && !code.has_header)) return false;
+    }
+    int span = std::max(g.last_line, u.last_line) - std::min(g.first_line, u.first_line) + 1;
+    int def_lines = std::max(std::min(g.min_def_lines, u.min_def_lines), 4);
+    return span <= 2 * def_lines + kSpanSlack;
+  }
+
+  static void MergeInto(Unit* g, const Unit& u) {
+    int def = g->def;
+    int def_nws = g->def_nws;
+    if (u.def >= 0 && u.def_nws > def_nws) {
+      def = u.def;
+      def_nws = u.def_nws;
+    }
+    Append(g, u);
+    g->def = def;
+    g->def_nws = def_nws;
+    g->min_def_lines = std::min(g->min_def_lines, u.min_def_lines);
+    g->has_node = false;
+  }
+
+  // Adds `u` to a level under construction, merging it into the last group when the
+  // rules allow. The first group of a level stays `reserve` under the limit, room for
+  // the small group before it one level up (a function's header line joins the first
+  // piece of its body).
+  void Add(std::vector<Unit>* level, const Unit& u, int reserve) const {
+    if (level->empty()) {
+      level->push_back(u);
+      return;
+    }
+    Unit& g = level->back();
+    if (u.nws == 0) {
+      Append(&g, u);
+      return;
+    }
+    if (g.nws == 0) {
+      Unit merged = u;
+      Prepend(&merged, g);
+      g = merged;
+      return;
+    }
+    int limit = level->size() == 1 ? max_ - reserve : max_;
+    if (CanMerge(g, u, limit)) {
+      MergeInto(&g, u);
+      return;
+    }
+    level->push_back(u);
+  }
+
+  void LineCut(uint32_t b, uint32_t e, int owner, bool header_first, std::vector<Unit>* out,
+               int room = 0) const {
+    std::vector<ByteRange> ranges;
+    CutByLines(index_, b, e, max_, &ranges, room > 0 ? max_ - room : 0);
+    for (const ByteRange& r : ranges) {
+      Unit u;
+      u.begin = r.begin;
+      u.end = r.end;
+      u.owner = owner;
+      u.has_header = header_first;
+      u.only_imports_or_comments = false;
+      header_first = false;
+      Measure(&u);
+      out->push_back(u);
+    }
+  }
+
+  bool NeedsSplit(const Unit& u, bool in_container) const {
+    if (u.nws > max_) return true;
+    int lines = u.first_line < 0 ? 0 : u.last_line - u.first_line + 1;
+    if (lines <= kWholeContainerMaxLines) return false;
+    if (u.def >= 0) return defs_[u.def].container;
+    // Inside a type, namespace or the file, a long non-definition (a class body, an
+    // #ifdef, extern "C") may hold definitions: look inside. Its statements merge
+    // back freely when it holds none.
+    return in_container && u.has_node && ts_node_child_count(u.node) > 0;
+  }
+
+  // A definition being split: its body's members join the level of its header, so
+  // that the header, fields and small members can merge into one chunk.
+  void SpliceBody(TSNode def_node, int owner, std::vector<Unit>* units) {
+    TSNode body = Field(def_node, fields_.body);
+    if (ts_node_is_null(body)) return;
+    for (size_t i = 0; i < units->size(); ++i) {
+      const Unit u = (*units)[i];
+      if (u.def >= 0 || !u.has_node || !ts_node_eq(u.node, body)) continue;
+      std::vector<Unit> members;
+      Collect(body, u.begin, u.end, owner, &members);
+      if (members.empty()) return;
+      units->erase(units->begin() + static_cast<std::ptrdiff_t>(i));
+      units->insert(units->begin() + static_cast<std::ptrdiff_t>(i), members.begin(), members.end());
+      return;
+    }
+  }
+
+  void Split(TSNode node, uint32_t b, uint32_t e, int owner, bool header_first, int reserve,
+             int depth, std::vector<Unit>* out) {
+    std::vector<Unit> units;
+    Collect(node, b, e, owner, &units);
+    if (owner >= 0 && ts_node_eq(node, defs_[owner].inner)) SpliceBody(node, owner, &units);
+    std::vector<Unit> level;
+    if (units.empty()) {
+      LineCut(b, e, owner, header_first, &level, reserve);
+    } else {
+      units.front().has_header |= header_first;
+      Glue(&units);
+    }
+    const bool in_container = owner < 0 || defs_[owner].container;
+    std::vector<Unit> sub;
+    for (Unit u : units) {
+      if (u.def >= 0 && level.size() == 1 && level[0].has_header && level[0].def < 0 &&
+          level[0].nws < kTinyHeader && level[0].first_line == level[0].last_line &&
+          !CanMerge(level[0], u, max_ - reserve)) {
+        Prepend(&u, level[0]);
+        u.has_header = false;
+        level.clear();
+      }
+      if (!NeedsSplit(u, in_container)) {
+        Add(&level, u, reserve);
+        continue;
+      }
+      // Room to keep for the small group before it, which may then join its first piece.
+      int room = 0;
+      if (u.def < 0) {
+        if (level.empty()) {
+          room = reserve;
+        } else if (level.back().owner == owner && level.back().def < 0 &&
+                   level.back().nws < min_) {
+          room = level.back().nws + (level.size() == 1 ? reserve : 0);
+        }
+        if (room > max_ / 2) room = 0;
+      }
+      sub.clear();
+      if (depth >= kMaxDepth) {
+        LineCut(u.begin, u.end, u.def >= 0 ? u.def : owner, u.def >= 0 || u.has_header, &sub);
+      } else if (u.def >= 0) {
+        Split(u.inner, u.begin, u.end, u.def, /*header_first=*/true, 0, depth + 1, &sub);
+      } else if (u.has_node && ts_node_child_count(u.node) > 0) {
+        Split(u.node, u.begin, u.end, owner, u.has_header, room, depth + 1, &sub);
+      } else {
+        LineCut(u.begin, u.end, owner, u.has_header, &sub, room);
+      }
+      for (const Unit& piece : sub) Add(&level, piece, reserve);
+    }
+    out->insert(out->end(), level.begin(), level.end());
+  }
+
+  const LanguageSpec& spec_;
+  const std::vector<SyntaxChunker::SymbolInfo>& symbols_;
+  const std::vector<uint16_t>& inner_fields_;
+  const SyntaxChunker::FieldIds& fields_;
+  const TextIndex& index_;
+  const int max_;
+  const int min_;
+  std::vector<Def> defs_;
+};
+
+uint16_t FieldId(const TSLanguage* lang, std::string_view name) {
+  if (name.empty()) return 0;
+  return ts_language_field_id_for_name(lang, name.data(), static_cast<uint32_t>(name.size()));
+}
+
+}  // namespace
+
+void SyntaxChunker::ParserDeleter::operator()(TSParser* p) const { ts_parser_delete(p); }
+
+SyntaxChunker::SyntaxChunker(const LanguageSpec& spec) : spec_(spec), parser_(ts_parser_new()) {
+  const TSLanguage* lang = spec.ts_language();
+  language_ok_ = ts_parser_set_language(parser_.get(), lang);
+  if (!language_ok_) return;
+  ts_parser_set_cancellation_flag(parser_.get(), &cancel_flag_);
+  symbols_.resize(ts_language_symbol_count(lang));
+  for (TSSymbol sym = 0; sym < symbols_.size(); ++sym) {
+    if (ts_language_symbol_type(lang, sym) != TSSymbolTypeRegular) continue;
+    std::string_view name = ts_language_symbol_name(lang, sym);
+    SymbolInfo& info = symbols_[sym];
+    for (size_t i = 0; i < spec.defs.size(); ++i) {
+      if (spec.defs[i].node_type == name) info.def_rule = static_cast<int16_t>(i);
+    }
+    for (const auto& [type, rule] : spec.imports) {
+      if (type == name) info.import = rule;
+    }
+    for (std::string_view type : spec.comments) info.comment |= type == name;
+    for (std::string_view type : spec.attributes) info.attribute |= type == name;
+  }
+  for (const DefRule& rule : spec.defs) inner_fields_.push_back(FieldId(lang, rule.inner_field));
+  fields_.name = FieldId(lang, "name");
+  fields_.declarator = FieldId(lang, "declarator");
+  fields_.type = FieldId(lang, "type");
+  fields_.receiver = FieldId(lang, "receiver");
+  fields_.value = FieldId(lang, "value");
+  fields_.body = FieldId(lang, "body");
+  fields_.method = FieldId(lang, "method");
+  fields_.property = FieldId(lang, "property");
+}
+
+SyntaxChunker::~SyntaxChunker() = default;
+
+SyntaxChunker::Outcome SyntaxChunker::Chunk(const TextIndex& index, const ChunkOptions& options,
+                                            std::string_view path,
+                                            const std::atomic<bool>* cancel, ChunkSink* sink) {
+  if (!language_ok_) return Outcome::kUnavailable;
+  cancel_flag_ = 0;
+  ts_parser_set_timeout_micros(parser_.get(),
+                               static_cast<uint64_t>(std::max(0, options.parse_timeout_ms)) * 1000);
+  ReadState state{index.text(), cancel, &cancel_flag_};
+  TSInput input{&state, ReadInput, TSInputEncodingUTF8};
+  std::unique_ptr<TSTree, TreeDeleter> tree(ts_parser_parse(parser_.get(), nullptr, input));
+  if (tree == nullptr) {
+    ts_parser_reset(parser_.get());  // else the next parse would resume this one
+    bool cancelled = cancel_flag_ != 0 || (cancel != nullptr && cancel->load());
+    return cancelled ? Outcome::kCancelled : Outcome::kTimeout;
+  }
+  Walk walk(spec_, symbols_, inner_fields_, fields_, index, options);
+  walk.Run(ts_tree_root_node(tree.get()), path, sink);
+  return Outcome::kOk;
+}
+
+}  // namespace trawl::chunk_internal

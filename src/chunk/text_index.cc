@@ -215,8 +215,14 @@ uint32_t TextIndex::AdvanceNws(uint32_t b, uint32_t e, int n) const {
 }
 
 void CutByLines(const TextIndex& index, uint32_t b, uint32_t e, int max_nws,
-                std::vector<ByteRange>* out) {
+                std::vector<ByteRange>* out, int first_max_nws) {
   if (b >= e) return;
+  const size_t out_start = out->size();
+  // The first piece may have to leave room for what precedes the range.
+  auto limit = [&] {
+    return out->size() == out_start && first_max_nws > 0 ? std::min(first_max_nws, max_nws)
+                                                         : max_nws;
+  };
   uint32_t piece_begin = b;
   int piece_nws = 0;
   int first = index.LineOf(b);
@@ -225,7 +231,7 @@ void CutByLines(const TextIndex& index, uint32_t b, uint32_t e, int max_nws,
     uint32_t lb = std::max(index.LineStart(line), b);
     uint32_t le = std::min(index.LineNext(line), e);
     int line_nws = index.Nws(lb, le);
-    if (line_nws > max_nws) {
+    if (line_nws > limit()) {
       if (piece_nws > 0) {
         out->push_back({piece_begin, lb});
         piece_begin = lb;
@@ -234,8 +240,8 @@ void CutByLines(const TextIndex& index, uint32_t b, uint32_t e, int max_nws,
       // Cut the long line at character boundaries; the last cut carries on as the
       // current piece so that the following lines can join it.
       uint32_t p = piece_begin;
-      while (index.Nws(p, le) > max_nws) {
-        uint32_t cut = index.AdvanceNws(p, le, max_nws);
+      while (index.Nws(p, le) > limit()) {
+        uint32_t cut = index.AdvanceNws(p, le, limit());
         out->push_back({p, cut});
         p = cut;
       }
@@ -243,7 +249,7 @@ void CutByLines(const TextIndex& index, uint32_t b, uint32_t e, int max_nws,
       piece_nws = index.Nws(p, le);
       continue;
     }
-    if (piece_nws > 0 && piece_nws + line_nws > max_nws) {
+    if (piece_nws > 0 && piece_nws + line_nws > limit()) {
       out->push_back({piece_begin, lb});
       piece_begin = lb;
       piece_nws = 0;

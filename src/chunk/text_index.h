@@ -60,9 +60,10 @@ struct ByteRange {
 
 // Splits [b, e) at line ends into pieces of at most `max_nws` non-whitespace
 // characters; a line longer than that is cut at character boundaries. The pieces
-// tile [b, e) exactly (the last resort that never fails).
+// tile [b, e) exactly (the last resort that never fails). `first_max_nws` (if > 0)
+// bounds the first piece more tightly.
 void CutByLines(const TextIndex& index, uint32_t b, uint32_t e, int max_nws,
-                std::vector<ByteRange>* out);
+                std::vector<ByteRange>* out, int first_max_nws = 0);
 
 // Builds Chunk values from byte ranges: trims blank space (keeping the first line's
 // indentation), computes lines, copies the content. Blank ranges produce nothing.

@@ -79,10 +79,12 @@ IgnoreFile IgnoreFile::Parse(std::string_view content, std::string base, std::st
     rule.anchored = p.find('/') != std::string_view::npos;
     rule.literal_prefix = LiteralLength(p);
     rule.ends_with = p[0] == '*' && LiteralLength(p.substr(1)) == p.size() - 1;
+    if (char last = p.back(); !IsGlobSpecial(last) && last != ']') rule.last_literal = last;
     rule.pattern = std::string(p);
     rule.source = source;
     rule.line = line_no;
     rule.origin = origin;
+    file.prefilter_.push_back({rule.last_literal, rule.dir_only});
     file.rules_.push_back(std::move(rule));
   }
   return file;
@@ -91,6 +93,7 @@ IgnoreFile IgnoreFile::Parse(std::string_view content, std::string base, std::st
 bool IgnoreRuleMatches(const IgnoreRule& rule, std::string_view base, std::string_view path,
                        std::string_view basename, bool is_dir) {
   if (rule.dir_only && !is_dir) return false;
+  if (rule.last_literal != 0 && (basename.empty() || basename.back() != rule.last_literal)) return false;
   std::string_view pattern = rule.pattern;
   size_t prefix = rule.literal_prefix;
   if (!rule.anchored) {
@@ -129,8 +132,12 @@ bool IgnoreRuleMatches(const IgnoreRule& rule, std::string_view base, std::strin
 const IgnoreRule* IgnoreFile::Match(std::string_view rel_path, bool is_dir) const {
   size_t slash = rel_path.rfind('/');
   std::string_view basename = slash == std::string_view::npos ? rel_path : rel_path.substr(slash + 1);
-  for (auto it = rules_.rbegin(); it != rules_.rend(); ++it) {
-    if (IgnoreRuleMatches(*it, base_, rel_path, basename, is_dir)) return &*it;
+  const char last = basename.empty() ? '\0' : basename.back();
+  for (size_t i = rules_.size(); i-- > 0;) {
+    const Prefilter& pf = prefilter_[i];
+    if (pf.dir_only && !is_dir) continue;
+    if (pf.last_literal != 0 && pf.last_literal != last) continue;
+    if (IgnoreRuleMatches(rules_[i], base_, rel_path, basename, is_dir)) return &rules_[i];
   }
   return nullptr;
 }

@@ -32,6 +32,9 @@ struct IgnoreRule {
   // Precomputed for cheap matching (git's nowildcardlen and PATTERN_FLAG_ENDSWITH).
   size_t literal_prefix = 0;  // leading bytes without '*', '?', '[', '\'
   bool ends_with = false;     // "*literal": a suffix compare of the basename
+  // The pattern's last byte when it can only match itself there (not a glob
+  // character): every path the rule matches ends with it, a one-byte reject test.
+  char last_literal = 0;
 
   // "web/.gitignore:12: dist/", "config: *.log", "default: node_modules/".
   std::string Describe() const;
@@ -52,8 +55,15 @@ class IgnoreFile {
   const IgnoreRule* Match(std::string_view rel_path, bool is_dir) const;
 
  private:
+  // The two one-byte reject tests of each rule, packed apart from the rules so that
+  // the usual case (no rule matches) scans a few cache lines, not every IgnoreRule.
+  struct Prefilter {
+    char last_literal;
+    bool dir_only;
+  };
   std::string base_;
   std::vector<IgnoreRule> rules_;
+  std::vector<Prefilter> prefilter_;  // parallel to rules_
 };
 
 // True if `rule` matches `path` (relative to the same directory as base), following

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -25,7 +26,28 @@ class Embedder {
   virtual int Dimensions() const = 0;
   // True when Embed waits on the network (runs on I/O threads, not CPU workers).
   virtual bool IsRemote() const = 0;
-  // One vector per text, L2-normalised, in order.
+  // Makes Dimensions() known: a remote embedder without a configured dimension sends
+  // one short probe request. Called only when an index has no dimension yet.
+  virtual Status EnsureDimensions(const std::atomic<bool>* cancel) {
+    (void)cancel;
+    return Status::Ok();
+  }
+  // The dimension an existing index recorded for this embedder: no probe needed, and
+  // every response is checked against it.
+  virtual void SetDimensions(int dimensions) { (void)dimensions; }
+  // "" normally; "throttled, retrying in 4 s" while backing off (shown in progress).
+  virtual std::string ThrottleState() const { return {}; }
+  struct Counters {
+    int64_t requests = 0;      // HTTP requests sent (incl. retries)
+    int64_t retries = 0;
+    int64_t throttled = 0;     // 429 answers
+    double throttled_s = 0;    // time spent waiting on rate limits
+    int64_t truncated = 0;     // inputs cut because the model found them too long
+  };
+  virtual Counters GetCounters() const { return {}; }
+  // One vector per text, L2-normalised, in order. Errors: PermissionDenied (bad key:
+  // stop the run), InvalidArgument (bad response: dimension, count, NaN), Unavailable
+  // (retries spent), Cancelled.
   virtual Result<std::vector<Vector>> Embed(const std::vector<std::string_view>& texts,
                                             const std::atomic<bool>* cancel) = 0;
 };

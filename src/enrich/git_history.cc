@@ -184,9 +184,9 @@ class HistoryWalk {
   Result<const git_oid*> SubtreeId(uint32_t i) {
     CommitNode& node = nodes_[i];
     if (node.subtree_state == CommitNode::kUnknown) {
-      node.subtree_state = CommitNode::kPresent;
       if (prefix_.empty()) {
         git_oid_cpy(&node.subtree, &node.tree);
+        node.subtree_state = CommitNode::kPresent;
       } else {
         TRAWL_ASSIGN_OR_RETURN(TreePtr top, LookupTree(&node.tree));
         git_tree_entry* raw_entry = nullptr;
@@ -197,6 +197,7 @@ class HistoryWalk {
           node.subtree_state = CommitNode::kAbsent;
         } else {
           git_oid_cpy(&node.subtree, git_tree_entry_id(entry.get()));
+          node.subtree_state = CommitNode::kPresent;
         }
       }
     }

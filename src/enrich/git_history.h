@@ -5,19 +5,23 @@
 // from any number of threads. Load() itself is reentrant.
 //
 // Attribution rules (documented because they differ slightly from `git log -- path`):
-// - Commits are walked from HEAD in topological + time order; every reachable commit is
-//   visited (not just the first-parent chain). The first (newest) commit seen changing a
+// - Commits are walked from HEAD in topological + time order (children before parents,
+//   newest first among the rest: git's --date-order); every reachable commit is visited,
+//   not just the first-parent chain. The first (newest) commit seen changing a
 //   path gives commit/author/time; every commit changing it adds to `commits`.
 // - A non-merge commit changes a path when the path's blob id or mode differs from its
 //   parent's tree (added, modified, deleted, mode change). A root commit adds all paths.
 // - A merge commit changes a path only when it differs from EVERY parent, i.e. the merge
 //   itself authored the content (a conflict resolution, an "evil" merge). A change that a
 //   merge merely brings in from a branch is attributed to the branch commit that made it.
-//   For ordinary merges this gives the same counts as `git log -- path`.
+//   For ordinary merges this gives the same commit and count as `git log -- path`; they
+//   differ when a merge kept one side's version of a file the other side also changed
+//   (git's history simplification hides the discarded side, this walk counts it).
 // - No rename detection: a renamed file starts a fresh history at its new path.
 // - Only files present in HEAD are reported; deleted files are absent. Submodules
 //   (gitlinks) are not files of this repository and are absent too.
-// - In a shallow clone the oldest available commits are treated as root commits.
+// - A commit whose parent object is missing (the boundary of a shallow clone) is treated
+//   as a root commit: it adds every path.
 #pragma once
 
 #include <atomic>
@@ -45,8 +49,9 @@ class GitHistory {
   // When `root` is in no work tree (no repository, or a bare one), or HEAD has no
   // commit yet, the history is empty and that is not an error.
   // `cancel` (may be null) is checked between commits: Cancelled when set.
-  // `max_commits` > 0 stops after that many commits; files untouched by them are absent
-  // and the counts cover only those commits.
+  // `max_commits` > 0 stops after that many commits in walk order (the commit graph is
+  // still read whole, which is cheap: ~100k commits/s); files untouched by them are
+  // absent and the counts cover only those commits.
   // Errors: NotFound when `root` does not exist, FailedPrecondition when the repository
   // is owned by another user (git's safe.directory), IoError for an unreadable repository.
   static Result<GitHistory> Load(const std::string& root, const std::atomic<bool>* cancel = nullptr,

@@ -110,6 +110,7 @@ class IndexRun {
   void EmbedBatcher();
   void EmbedExecutor();
   void FinishEmbedItem(FileWork* file);
+  void DropCachedChunks(FileWork* file);
   void Writer();
   Status CommitPending(std::vector<std::unique_ptr<FileWork>>* pending,
                        std::vector<std::string>* deletes);
@@ -125,6 +126,7 @@ class IndexRun {
   int workers_ = 1;
 
   std::unique_ptr<Store> store_;
+  std::unique_ptr<Store> cache_;  // read connection for vector lookups (remote embedders)
   std::unique_ptr<Embedder> embedder_;
   std::optional<GitHistory> history_;  // empty when git metadata is off or unavailable
   const GitFileInfo* GitInfo(std::string_view path) const { return history_ ? history_->Find(path) : nullptr; }
@@ -166,7 +168,21 @@ Status IndexRun::Prepare() {
   run_id_ = "run-" + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
   TRAWL_ASSIGN_OR_RETURN(embedder_, MakeEmbedder(opts_.embeddings));
   TRAWL_ASSIGN_OR_RETURN(store_, OpenEmbeddedStore(opts_.index_dir, OpenMode::kWrite, req_.wait));
+  if (embedder_->Dimensions() == 0) {
+    // A remote model of unknown size: the index knows it, or one probe request tells.
+    TRAWL_ASSIGN_OR_RETURN(StoreStats stats, store_->Stats());
+    if (!req_.rebuild && stats.embedder == embedder_->Name() && stats.dimensions > 0) {
+      embedder_->SetDimensions(stats.dimensions);
+    } else {
+      TRAWL_RETURN_IF_ERROR(embedder_->EnsureDimensions(req_.cancel));
+    }
+  }
   TRAWL_RETURN_IF_ERROR(store_->BindEmbedder(embedder_->Name(), embedder_->Dimensions(), req_.rebuild));
+  if (embedder_->IsRemote()) {
+    // Vectors are looked up by content hash before asking the network: a second
+    // connection, so the lookups never wait on the writer.
+    TRAWL_ASSIGN_OR_RETURN(cache_, OpenEmbeddedStore(opts_.index_dir, OpenMode::kRead));
+  }
   RunRecord rec;
   rec.id = run_id_;
   rec.started_at = std::chrono::duration_cast<std::chrono::seconds>(now).count();
@@ -349,6 +365,7 @@ void IndexRun::EmbedBatcher() {
       continue;
     }
     std::unique_ptr<FileWork> file = std::move(*in);
+    if (cache_ != nullptr && !file->need_vectors.empty()) DropCachedChunks(file.get());
     if (file->need_vectors.empty()) {
       write_in_.Push(std::move(file));
       continue;
@@ -384,6 +401,28 @@ void IndexRun::EmbedBatcher() {
   }
   dispatch();
   batches_.Close();
+}
+
+// Chunks whose vector the index already holds (same text, same embedder) need no
+// request: renamed, copied and unchanged code costs nothing.
+void IndexRun::DropCachedChunks(FileWork* file) {
+  std::vector<std::string> hashes;
+  hashes.reserve(file->need_vectors.size());
+  for (int idx : file->need_vectors) hashes.push_back(file->write.chunks[static_cast<size_t>(idx)].content_hash);
+  Result<std::unordered_map<std::string, std::vector<float>>> found = cache_->LookupVectors(hashes);
+  if (!found.ok() || found->empty()) return;
+  std::vector<int> still;
+  for (int idx : file->need_vectors) {
+    auto& chunk = file->write.chunks[static_cast<size_t>(idx)];
+    auto it = found->find(chunk.content_hash);
+    if (it == found->end()) {
+      still.push_back(idx);
+    } else {
+      chunk.vector = it->second;
+      vectors_cached_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  file->need_vectors = std::move(still);
 }
 
 void IndexRun::FinishEmbedItem(FileWork* file) {
@@ -538,6 +577,7 @@ IndexProgress IndexRun::Snapshot(const char* event) {
     if (rate > 0 && p.files_done > 0) p.eta_s = static_cast<double>(std::max<int64_t>(left, 0)) / rate;
   }
   p.stage = cpu_started_ == Clock::time_point{} ? "discover" : "index";
+  if (embedder_) p.throttled = embedder_->ThrottleState();
   return p;
 }
 
@@ -571,6 +611,11 @@ IndexSummary IndexRun::Summarize(const std::string& state) {
   s.vectors_embedded = vectors_embedded_.load();
   s.vectors_cached = vectors_cached_.load();
   s.embed_requests = embed_requests_.load();
+  if (embedder_ && embedder_->IsRemote()) {
+    Embedder::Counters c = embedder_->GetCounters();
+    s.embed_requests = c.requests;
+    s.embed_retries = c.retries;
+  }
   s.peak_inflight_bytes = budget_.peak();
   s.inflight_budget_bytes = budget_.capacity();
   s.elapsed_s = Seconds(Clock::now() - started_);

@@ -1,1 +1,633 @@
+#include "store/store.h"
+
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "base/file_util.h"
+#include "store/store_test_util.h"
+
+namespace trawl {
+namespace {
+
+using store_test::MakeChunk;
+using store_test::MakeFile;
+using store_test::RandomVector;
+using store_test::TempDir;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAre;
+
+constexpr int kDim = 16;
+
+std::unique_ptr<Store> OpenWriter(const std::string& dir, EmbeddedStoreOptions opts = {}) {
+  auto s = OpenEmbeddedStore(dir, OpenMode::kWrite, false, opts);
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  if (!s.ok()) return nullptr;
+  EXPECT_TRUE((*s)->BindEmbedder("test-emb", kDim, false).ok());
+  return std::move(s).value();
+}
+
+std::unique_ptr<Store> OpenReader(const std::string& dir, EmbeddedStoreOptions opts = {}) {
+  auto s = OpenEmbeddedStore(dir, OpenMode::kRead, false, opts);
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  return s.ok() ? std::move(s).value() : nullptr;
+}
+
+std::vector<int64_t> Ids(const std::vector<ChunkHit>& hits) {
+  std::vector<int64_t> ids;
+  for (const auto& h : hits) ids.push_back(h.chunk_id);
+  return ids;
+}
+
+std::vector<std::string> HitPaths(Store* store, const std::vector<ChunkHit>& hits) {
+  auto views = store->GetChunks(Ids(hits));
+  EXPECT_TRUE(views.ok());
+  std::vector<std::string> paths;
+  for (const auto& v : *views) paths.push_back(v.path);
+  return paths;
+}
+
+std::vector<float> Vec(int seed) {
+  std::mt19937 rng(static_cast<unsigned>(seed));
+  return RandomVector(&rng, kDim);
+}
+
+TEST(StoreTest, CreatesFolderWithGitignoreAndRefusesMissingIndexForReading) {
+  TempDir tmp;
+  auto missing = OpenEmbeddedStore(tmp.index(), OpenMode::kRead);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+
+  auto store = OpenWriter(tmp.index());
+  ASSERT_TRUE(store);
+  auto gi = ReadFile(tmp.index() + "/.gitignore");
+  ASSERT_TRUE(gi.ok());
+  EXPECT_EQ(*gi, "*\n");
+  EXPECT_TRUE(std::filesystem::exists(tmp.index() + "/index.db"));
+  EXPECT_TRUE(OpenReader(tmp.index()));
+  // A reader cannot write.
+  auto reader = OpenReader(tmp.index());
+  EXPECT_EQ(reader->Commit({}, {}).code(), StatusCode::kFailedPrecondition);
+}
+
+TEST(StoreTest, CommitReplacesAndDeletesFiles) {
+  TempDir tmp;
+  auto store = OpenWriter(tmp.index());
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->Commit({MakeFile("a.py", "python", {MakeChunk("def alpha(): pass", Vec(1), 1, "alpha"),
+                                                         MakeChunk("def beta(): pass", Vec(2), 5, "beta")}),
+                             MakeFile("b.py", "python", {MakeChunk("def gamma(): pass", Vec(3), 1, "gamma")})},
+                            {}).ok());
+  auto files = store->ListFiles();
+  ASSERT_TRUE(files.ok());
+  ASSERT_EQ(files->size(), 2u);
+  EXPECT_EQ((*files)[0].path, "a.py");
+  EXPECT_EQ((*files)[0].chunk_count, 2);
+  EXPECT_EQ((*files)[0].git_author, "Ada");
+  EXPECT_EQ((*files)[1].chunk_count, 1);
+
+  auto beta = store->SearchLexical("beta", 10, {});
+  ASSERT_TRUE(beta.ok());
+  ASSERT_EQ(beta->size(), 1u);
+  int64_t old_beta_id = (*beta)[0].chunk_id;
+
+  // Replace a.py: beta goes, delta arrives; ids are never reused.
+  ASSERT_TRUE(store->Commit({MakeFile("a.py", "python", {MakeChunk("def delta(): pass", Vec(4), 1, "delta")})}, {})
+                  .ok());
+  EXPECT_TRUE(store->SearchLexical("beta", 10, {})->empty());
+  auto delta = store->SearchLexical("delta", 10, {});
+  ASSERT_EQ(delta->size(), 1u);
+  EXPECT_GT((*delta)[0].chunk_id, old_beta_id);
+  EXPECT_TRUE(store->GetChunks({old_beta_id})->empty());
+  // Dense search never returns a replaced chunk.
+  auto dense = store->SearchDense(Vec(2), 10, {});
+  ASSERT_TRUE(dense.ok());
+  auto dense_ids = Ids(*dense);
+  EXPECT_EQ(std::count(dense_ids.begin(), dense_ids.end(), old_beta_id), 0);
+  EXPECT_EQ(dense->size(), 2u);
+
+  // Delete b.py.
+  ASSERT_TRUE(store->Commit({}, {"b.py", "never-indexed.py"}).ok());
+  files = store->ListFiles();
+  ASSERT_EQ(files->size(), 1u);
+  EXPECT_TRUE(store->SearchLexical("gamma", 10, {})->empty());
+  EXPECT_EQ(store->SearchDense(Vec(3), 10, {})->size(), 1u);
+
+  auto stats = store->Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->files, 1);
+  EXPECT_EQ(stats->chunks, 1);
+  EXPECT_EQ(stats->embedder, "test-emb");
+  EXPECT_EQ(stats->dimensions, kDim);
+  EXPECT_EQ(stats->languages["python"], 1);
+}
+
+TEST(StoreTest, CommitIsAllOrNothing) {
+  TempDir tmp;
+  auto store = OpenWriter(tmp.index());
+  ASSERT_TRUE(store->Commit({MakeFile("a.py", "python", {MakeChunk("alpha", Vec(1))})}, {}).ok());
+  auto bad = MakeFile("b.py", "python", {MakeChunk("beta", std::vector<float>(3, 1.0f))});
+  Status st = store->Commit({MakeFile("a.py", "python", {MakeChunk("gamma", Vec(2))}), bad}, {});
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->SearchLexical("alpha", 10, {})->size(), 1u);
+  EXPECT_TRUE(store->SearchLexical("gamma", 10, {})->empty());
+}
+
+TEST(StoreTest, FailedFilesAreRecordedWithoutChunks) {
+  TempDir tmp;
+  auto store = OpenWriter(tmp.index());
+  ASSERT_TRUE(store->Commit({MakeFile("a.py", "python", {MakeChunk("alpha", Vec(1))})}, {}).ok());
+  FileWrite failed = MakeFile("a.py", "python", {MakeChunk("ignored", Vec(2))});
+  failed.file.status = "failed";
+  failed.file.error = "parse error at line 3";
+  ASSERT_TRUE(store->Commit({failed}, {}).ok());
+  auto ff = store->FailedFiles();
+  ASSERT_TRUE(ff.ok());
+  ASSERT_EQ(ff->size(), 1u);
+  EXPECT_EQ((*ff)[0].error, "parse error at line 3");
+  EXPECT_EQ((*ff)[0].chunk_count, 0);
+  EXPECT_TRUE(store->SearchLexical("alpha ignored", 10, {})->empty());
+  EXPECT_EQ(store->Stats()->files_failed, 1);
+}
+
+TEST(StoreTest, LexicalFindsIdentifierParts) {
+  TempDir tmp;
+  auto store = OpenWriter(tmp.index());
+  ASSERT_TRUE(store->Commit(
+      {MakeFile("src/reader.py", "python", {MakeChunk("def parse_file(path):\n  return open(path)", Vec(1), 1, "parse_file")}),
+       MakeFile("web/reader.js", "javascript", {MakeChunk("function parseFile(p) { return fs.read(p); }", Vec(2), 1, "parseFile")}),
+       MakeFile("docs/notes.md", "markdown", {MakeChunk("Notes about the HTTPServer and a file.", Vec(3))})},
+      {}).ok());
+  auto paths = [&](const std::string& q) {
+    auto hits = store->SearchLexical(q, 10, {});
+    EXPECT_TRUE(hits.ok()) << hits.status().ToString();
+    return HitPaths(store.get(), *hits);
+  };
+  EXPECT_THAT(paths("parse"), UnorderedElementsAre("src/reader.py", "web/reader.js"));
+  EXPECT_THAT(paths("parsefile"), UnorderedElementsAre("src/reader.py", "web/reader.js"));
+  // "parse_file" is parsefile OR parse OR file: the notes mention "file", ranked last.
+  EXPECT_THAT(paths("parse_file"), ElementsAre(::testing::AnyOf("src/reader.py", "web/reader.js"),
+                                               ::testing::AnyOf("src/reader.py", "web/reader.js"), "docs/notes.md"));
+  EXPECT_THAT(paths("http server"), ElementsAre("docs/notes.md"));
+  EXPECT_THAT(paths("HTTPServer"), ElementsAre("docs/notes.md"));
+  // Path terms are searchable, and a symbol match outranks a mention in the body.
+  EXPECT_THAT(paths("notes"), ElementsAre("docs/notes.md"));
+  EXPECT_EQ(paths("file")[2], "docs/notes.md");
+  EXPECT_TRUE(paths("\"(*&^").empty());
+  EXPECT_TRUE(paths("nonexistentterm").empty());
+  auto hits = store->SearchLexical("parse", 10, {});
+  ASSERT_EQ(hits->size(), 2u);
+  EXPECT_GT((*hits)[0].score, 0);
+  EXPECT_GE((*hits)[0].score, (*hits)[1].score);
+}
+
+TEST(StoreTest, PorterOptionStemsTerms) {
+  TempDir tmp;
+  EmbeddedStoreOptions opts;
+  opts.fts_porter = true;
+  auto store = OpenWriter(tmp.index(), opts);
+  ASSERT_TRUE(store->Commit({MakeFile("a.py", "python", {MakeChunk("def parsing_files(): pass", Vec(1))})}, {}).ok());
+  EXPECT_EQ(store->SearchLexical("parse file", 10, {})->size(), 1u);
+}
+
+class FilterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = OpenWriter(tmp_.index());
+    std::vector<FileWrite> writes;
+    const char* files[][2] = {{"src/store/a.cc", "cpp"}, {"src/store/b.h", "cpp"}, {"src/web/app.py", "python"},
+                              {"tools/gen.py", "python"}, {"main.go", "go"}, {"docs/x.md", "markdown"}};
+    int seed = 0;
+    for (auto& f : files) {
+      writes.push_back(MakeFile(f[0], f[1], {MakeChunk(std::string("shared_token in ") + f[0], Vec(++seed))}));
+    }
+    ASSERT_TRUE(store_->Commit(writes, {}).ok());
+  }
+  std::vector<std::string> Lexical(SearchFilter filter) {
+    auto hits = store_->SearchLexical("shared token", 10, filter);
+    EXPECT_TRUE(hits.ok()) << hits.status().ToString();
+    auto p = HitPaths(store_.get(), *hits);
+    std::sort(p.begin(), p.end());
+    return p;
+  }
+  std::vector<std::string> Dense(SearchFilter filter, int k = 10) {
+    auto hits = store_->SearchDense(Vec(1), k, filter);
+    EXPECT_TRUE(hits.ok()) << hits.status().ToString();
+    auto p = HitPaths(store_.get(), *hits);
+    std::sort(p.begin(), p.end());
+    return p;
+  }
+  TempDir tmp_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(FilterTest, Languages) {
+  EXPECT_THAT(Lexical({{"python"}, {}}), ElementsAre("src/web/app.py", "tools/gen.py"));
+  EXPECT_THAT(Lexical({{"go", "markdown"}, {}}), ElementsAre("docs/x.md", "main.go"));
+  EXPECT_THAT(Dense({{"python"}, {}}), ElementsAre("src/web/app.py", "tools/gen.py"));
+  EXPECT_TRUE(Lexical({{"rust"}, {}}).empty());
+}
+
+TEST_F(FilterTest, PathGlobs) {
+  EXPECT_THAT(Lexical({{}, {"*.py"}}), ElementsAre("src/web/app.py", "tools/gen.py"));
+  EXPECT_THAT(Lexical({{}, {"src/store"}}), ElementsAre("src/store/a.cc", "src/store/b.h"));
+  EXPECT_THAT(Lexical({{}, {"src/**/*.py", "*.go"}}), ElementsAre("main.go", "src/web/app.py"));
+  EXPECT_THAT(Lexical({{"cpp"}, {"*.h"}}), ElementsAre("src/store/b.h"));
+  EXPECT_THAT(Dense({{}, {"docs/"}}), ElementsAre("docs/x.md"));
+}
+
+TEST_F(FilterTest, SelectiveFilterKeepsRecall) {
+  // k=1 with a filter that rejects the nearest chunks still finds one.
+  EXPECT_THAT(Dense({{"markdown"}, {}}, 1), ElementsAre("docs/x.md"));
+  auto hits = store_->SearchLexical("shared", 1, {{"markdown"}, {}});
+  EXPECT_EQ(HitPaths(store_.get(), *hits), std::vector<std::string>{"docs/x.md"});
+}
+
+TEST(StoreTest, LookupVectorsReturnsCachedVectorsOfTheBoundEmbedder) {
+  TempDir tmp;
+  auto store = OpenWriter(tmp.index());
+  auto c = MakeChunk("alpha", Vec(1));
+  ASSERT_TRUE(store->Commit({MakeFile("a.py", "python", {c})}, {}).ok());
+  auto got = store->LookupVectors({c.content_hash, "missing"});
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 1u);
+  const auto& v = got->at(c.content_hash);
+  ASSERT_EQ(v.size(), static_cast<size_t>(kDim));
+  for (int i = 0; i < kDim; ++i) EXPECT_NEAR(v[i], c.vector[i], 1e-6);
+  // A renamed file reuses the vector by content hash.
+  ASSERT_TRUE(store->Commit({MakeFile("b.py", "python", {MakeChunk("alpha", {})})}, {"a.py"}).ok());
+  EXPECT_EQ(store->SearchDense(Vec(1), 1, {})->size(), 1u);
+}
+
+TEST(StoreTest, EmbedderMismatchFailsUnlessReset) {
+  TempDir tmp;
+  {
+    auto store = OpenWriter(tmp.index());
+    ASSERT_TRUE(store->Commit({MakeFile("a.py", "python", {MakeChunk("alpha", Vec(1))})}, {}).ok());
+  }
+  auto s = OpenEmbeddedStore(tmp.index(), OpenMode::kWrite);
+  ASSERT_TRUE(s.ok());
+  auto& store = *s;
+  EXPECT_TRUE(store->BindEmbedder("test-emb", kDim, false).ok());
+  Status st = store->BindEmbedder("other", 32, false);
+  EXPECT_EQ(st.code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(st.message(), HasSubstr("index was built with embedder test-emb (dim 16); this run uses other (dim 32)"));
+  EXPECT_THAT(st.message(), HasSubstr("trawl index --rebuild"));
+  ASSERT_TRUE(store->BindEmbedder("other", 32, true).ok());
+  auto stats = store->Stats();
+  EXPECT_EQ(stats->files, 0);
+  EXPECT_EQ(stats->chunks, 0);
+  EXPECT_EQ(stats->vectors, 0);
+  EXPECT_EQ(stats->embedder, "other");
+  EXPECT_EQ(stats->dimensions, 32);
+  EXPECT_TRUE(store->SearchLexical("alpha", 10, {})->empty());
+}
+
+TEST(StoreTest, WriterLockRefusesSecondWriter) {
+  TempDir tmp;
+  auto first = OpenWriter(tmp.index());
+  auto second = OpenEmbeddedStore(tmp.index(), OpenMode::kWrite);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
+  EXPECT_THAT(second.status().message(),
+              HasSubstr("index " + tmp.index() + " is being written by another trawl process (pid " +
+                        std::to_string(::getpid()) + "); use --wait to wait"));
+  // Readers are welcome.
+  EXPECT_TRUE(OpenReader(tmp.index()));
+  first.reset();
+  EXPECT_TRUE(OpenEmbeddedStore(tmp.index(), OpenMode::kWrite).ok());
+}
+
+TEST(StoreTest, RunsAndFilesKnown) {
+  TempDir tmp;
+  auto store = OpenWriter(tmp.index());
+  ASSERT_TRUE(store->SaveRun({"r1", 100, 0, "running", "{}"}).ok());
+  ASSERT_TRUE(store->SaveRun({"r2", 200, 0, "running", "{}"}).ok());
+  ASSERT_TRUE(store->SaveRun({"r1", 100, 150, "finished", "{\"files\":3}"}).ok());
+  ASSERT_TRUE(store->SetFilesKnown(42).ok());
+  auto runs = store->Runs(10);
+  ASSERT_TRUE(runs.ok());
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_EQ((*runs)[0].id, "r2");
+  EXPECT_EQ((*runs)[1].state, "finished");
+  EXPECT_EQ((*runs)[1].summary_json, "{\"files\":3}");
+  EXPECT_EQ(store->Runs(1)->size(), 1u);
+  EXPECT_EQ(store->Stats()->files_known, 42);
+}
+
+// --- dense search: exact is the oracle ----------------------------------------------
+
+// Commits n single-chunk files with random vectors; returns their vectors by path.
+std::map<std::string, std::vector<float>> CommitRandom(Store* store, int n, int dim, unsigned seed,
+                                                       int first = 0, int batch = 500) {
+  std::mt19937 rng(seed);
+  std::map<std::string, std::vector<float>> out;
+  std::vector<FileWrite> writes;
+  for (int i = first; i < first + n; ++i) {
+    std::string path = "f" + std::to_string(i) + ".txt";
+    auto v = RandomVector(&rng, dim);
+    out[path] = v;
+    writes.push_back(MakeFile(path, "text", {MakeChunk("chunk number " + std::to_string(i), v)}));
+    if (static_cast<int>(writes.size()) == batch) {
+      EXPECT_TRUE(store->Commit(writes, {}).ok());
+      writes.clear();
+    }
+  }
+  if (!writes.empty()) {
+    EXPECT_TRUE(store->Commit(writes, {}).ok());
+  }
+  return out;
+}
+
+std::vector<std::string> ExactTopPaths(const std::map<std::string, std::vector<float>>& vecs,
+                                       const std::vector<float>& q, size_t k) {
+  std::vector<std::pair<float, std::string>> scored;
+  for (const auto& [path, v] : vecs) {
+    float s = 0;
+    for (size_t i = 0; i < v.size(); ++i) s += v[i] * q[i];
+    scored.push_back({-s, path});
+  }
+  std::sort(scored.begin(), scored.end());
+  std::vector<std::string> out;
+  for (size_t i = 0; i < k && i < scored.size(); ++i) out.push_back(scored[i].second);
+  return out;
+}
+
+double RecallAt10(Store* store, const std::map<std::string, std::vector<float>>& vecs, int dim,
+                  int queries, unsigned seed) {
+  std::mt19937 rng(seed);
+  double found = 0;
+  for (int qi = 0; qi < queries; ++qi) {
+    auto q = RandomVector(&rng, dim);
+    auto truth = ExactTopPaths(vecs, q, 10);
+    auto hits = store->SearchDense(q, 10, {});
+    EXPECT_TRUE(hits.ok()) << hits.status().ToString();
+    auto got = HitPaths(store, *hits);
+    std::set<std::string> g(got.begin(), got.end());
+    for (const auto& t : truth) found += g.count(t);
+  }
+  return found / (10.0 * queries);
+}
+
+constexpr int kBigDim = 48;
+
+EmbeddedStoreOptions SmallHnswOptions() {
+  EmbeddedStoreOptions o;
+  o.exact_search_limit = 1000;  // make a few thousand vectors use HNSW
+  o.build_threads = 2;
+  return o;
+}
+
+std::unique_ptr<Store> OpenBigWriter(const std::string& dir) {
+  auto s = OpenEmbeddedStore(dir, OpenMode::kWrite, false, SmallHnswOptions());
+  EXPECT_TRUE(s.ok());
+  EXPECT_TRUE((*s)->BindEmbedder("rand", kBigDim, false).ok());
+  return std::move(s).value();
+}
+
+std::vector<std::string> GraphFiles(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    std::string name = e.path().filename().string();
+    if (name.rfind("vectors-", 0) == 0) out.push_back(name);
+  }
+  return out;
+}
+
+TEST(DenseTest, ExactSearchMatchesOracleBelowTheLimit) {
+  TempDir tmp;
+  auto s = OpenEmbeddedStore(tmp.index(), OpenMode::kWrite);
+  ASSERT_TRUE((*s)->BindEmbedder("rand", kBigDim, false).ok());
+  auto vecs = CommitRandom(s->get(), 800, kBigDim, 7);
+  ASSERT_TRUE((*s)->Checkpoint().ok());
+  EXPECT_TRUE(GraphFiles(tmp.index()).empty());  // small: no HNSW file
+  EXPECT_DOUBLE_EQ(RecallAt10(s->get(), vecs, kBigDim, 20, 99), 1.0);
+}
+
+TEST(DenseTest, HnswRecallAgainstExact) {
+  TempDir tmp;
+  auto store = OpenBigWriter(tmp.index());
+  auto vecs = CommitRandom(store.get(), 5000, kBigDim, 11);
+  // Before the checkpoint, search is exact over the rows.
+  EXPECT_DOUBLE_EQ(RecallAt10(store.get(), vecs, kBigDim, 10, 5), 1.0);
+  ASSERT_TRUE(store->Checkpoint().ok());
+  ASSERT_EQ(GraphFiles(tmp.index()).size(), 1u);
+  double writer_recall = RecallAt10(store.get(), vecs, kBigDim, 100, 5);
+  EXPECT_GE(writer_recall, 0.9);
+  auto reader = OpenReader(tmp.index(), SmallHnswOptions());
+  double reader_recall = RecallAt10(reader.get(), vecs, kBigDim, 100, 5);
+  EXPECT_GE(reader_recall, 0.9);
+  std::printf("recall@10 writer %.3f reader %.3f\n", writer_recall, reader_recall);
+}
+
+TEST(DenseTest, DerivedIndexSurvivesMissingAndCorruptFiles) {
+  TempDir tmp;
+  auto store = OpenBigWriter(tmp.index());
+  auto vecs = CommitRandom(store.get(), 3000, kBigDim, 13);
+  ASSERT_TRUE(store->Checkpoint().ok());
+  auto files = GraphFiles(tmp.index());
+  ASSERT_EQ(files.size(), 1u);
+  std::string graph = tmp.index() + "/" + files[0];
+
+  // Corrupt: flip bytes in the middle. Readers notice (hash) and search exactly.
+  {
+    std::fstream f(graph, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(std::filesystem::file_size(graph) / 2));
+    f.write("garbage!garbage!", 16);
+  }
+  {
+    auto reader = OpenReader(tmp.index(), SmallHnswOptions());
+    EXPECT_DOUBLE_EQ(RecallAt10(reader.get(), vecs, kBigDim, 10, 3), 1.0);
+  }
+  // Truncated to a few bytes.
+  std::filesystem::resize_file(graph, 20);
+  {
+    auto reader = OpenReader(tmp.index(), SmallHnswOptions());
+    EXPECT_DOUBLE_EQ(RecallAt10(reader.get(), vecs, kBigDim, 10, 3), 1.0);
+  }
+  // Missing: the next checkpoint rebuilds it, even with nothing new committed.
+  std::filesystem::remove(graph);
+  {
+    auto reader = OpenReader(tmp.index(), SmallHnswOptions());
+    EXPECT_DOUBLE_EQ(RecallAt10(reader.get(), vecs, kBigDim, 10, 3), 1.0);
+  }
+  ASSERT_TRUE(store->Checkpoint().ok());
+  ASSERT_EQ(GraphFiles(tmp.index()).size(), 1u);
+  auto reader = OpenReader(tmp.index(), SmallHnswOptions());
+  EXPECT_GE(RecallAt10(reader.get(), vecs, kBigDim, 50, 3), 0.9);
+}
+
+TEST(DenseTest, CorruptFileIsRebuiltByCheckpoint) {
+  TempDir tmp;
+  auto store = OpenBigWriter(tmp.index());
+  auto vecs = CommitRandom(store.get(), 2000, kBigDim, 17);
+  ASSERT_TRUE(store->Checkpoint().ok());
+  std::string graph = tmp.index() + "/" + GraphFiles(tmp.index())[0];
+  ASSERT_TRUE(WriteFileAtomic(graph, std::string(4096, 'x')).ok());
+  // Add more, then checkpoint: the bad file is not trusted, the graph is rebuilt.
+  auto more = CommitRandom(store.get(), 500, kBigDim, 18, 2000);
+  vecs.insert(more.begin(), more.end());
+  ASSERT_TRUE(store->Checkpoint().ok());
+  auto reader = OpenReader(tmp.index(), SmallHnswOptions());
+  EXPECT_GE(RecallAt10(reader.get(), vecs, kBigDim, 50, 4), 0.9);
+}
+
+TEST(DenseTest, TombstonesAndHighWaterCatchUp) {
+  TempDir tmp;
+  auto store = OpenBigWriter(tmp.index());
+  auto vecs = CommitRandom(store.get(), 3000, kBigDim, 21);
+  ASSERT_TRUE(store->Checkpoint().ok());
+  std::string first_graph = GraphFiles(tmp.index())[0];
+
+  // Without a checkpoint (as after a crash): delete some files, replace others, add new.
+  std::vector<std::string> deletes;
+  for (int i = 0; i < 3000; i += 7) {
+    deletes.push_back("f" + std::to_string(i) + ".txt");
+    vecs.erase("f" + std::to_string(i) + ".txt");
+  }
+  ASSERT_TRUE(store->Commit({}, deletes).ok());
+  auto replaced = CommitRandom(store.get(), 100, kBigDim, 22, 1);  // f1..f100 get new vectors
+  for (auto& [p, v] : replaced) vecs[p] = v;
+  auto added = CommitRandom(store.get(), 400, kBigDim, 23, 3000);
+  vecs.insert(added.begin(), added.end());
+  EXPECT_EQ(GraphFiles(tmp.index()), std::vector<std::string>{first_graph});
+
+  auto check = [&](Store* s, double min_recall) {
+    // Probing with stored vectors: each finds itself first; nothing deleted or
+    // replaced is ever returned (every hit is a live path whose vector matches).
+    int self_found = 0, probes = 0, i = 0;
+    for (const auto& [path, v] : vecs) {
+      if (i++ % 37 != 0) continue;
+      auto hits = s->SearchDense(v, 10, {});
+      ASSERT_TRUE(hits.ok());
+      auto paths = HitPaths(s, *hits);
+      ASSERT_EQ(paths.size(), hits->size());  // no stale ids
+      ++probes;
+      if (!paths.empty() && paths[0] == path) ++self_found;
+      for (const auto& p : paths) EXPECT_EQ(vecs.count(p), 1u) << p;
+    }
+    EXPECT_GE(self_found, probes * 9 / 10);
+    EXPECT_GE(RecallAt10(s, vecs, kBigDim, 50, 8), min_recall);
+  };
+  {
+    SCOPED_TRACE("reader before checkpoint: graph + tombstones + exact catch-up");
+    auto reader = OpenReader(tmp.index(), SmallHnswOptions());
+    check(reader.get(), 0.9);
+  }
+  {
+    SCOPED_TRACE("writer reopened: catches up at checkpoint");
+    store.reset();
+    store = OpenBigWriter(tmp.index());
+    ASSERT_TRUE(store->Checkpoint().ok());
+    EXPECT_NE(GraphFiles(tmp.index()), std::vector<std::string>{first_graph});
+    check(store.get(), 0.9);
+    auto reader = OpenReader(tmp.index(), SmallHnswOptions());
+    check(reader.get(), 0.9);
+  }
+}
+
+TEST(DenseTest, ManyDeletionsTriggerRebuild) {
+  TempDir tmp;
+  auto store = OpenBigWriter(tmp.index());
+  auto vecs = CommitRandom(store.get(), 3000, kBigDim, 31);
+  ASSERT_TRUE(store->Checkpoint().ok());
+  std::vector<std::string> deletes;
+  for (int i = 0; i < 1500; ++i) {
+    deletes.push_back("f" + std::to_string(i) + ".txt");
+    vecs.erase(deletes.back());
+  }
+  ASSERT_TRUE(store->Commit({}, deletes).ok());
+  ASSERT_TRUE(store->Checkpoint().ok());
+  auto reader = OpenReader(tmp.index(), SmallHnswOptions());
+  EXPECT_GE(RecallAt10(reader.get(), vecs, kBigDim, 50, 9), 0.9);
+  // Below the exact limit after more deletions: no graph file at all.
+  deletes.clear();
+  for (int i = 1500; i < 2600; ++i) {
+    deletes.push_back("f" + std::to_string(i) + ".txt");
+    vecs.erase(deletes.back());
+  }
+  ASSERT_TRUE(store->Commit({}, deletes).ok());
+  ASSERT_TRUE(store->Checkpoint().ok());
+  EXPECT_TRUE(GraphFiles(tmp.index()).empty());
+  EXPECT_DOUBLE_EQ(RecallAt10(store.get(), vecs, kBigDim, 20, 9), 1.0);
+}
+
+TEST(DenseTest, WriterRemovesOrphanGraphFiles) {
+  TempDir tmp;
+  {
+    auto store = OpenBigWriter(tmp.index());
+    CommitRandom(store.get(), 1500, kBigDim, 41);
+    ASSERT_TRUE(store->Checkpoint().ok());
+  }
+  // A crash between writing the next generation and recording it leaves an orphan.
+  std::string current = GraphFiles(tmp.index())[0];
+  std::filesystem::copy_file(tmp.index() + "/" + current, tmp.index() + "/vectors-99.hnsw");
+  std::filesystem::copy_file(tmp.index() + "/" + current, tmp.index() + "/vectors-99.hnsw.tmp");
+  auto store = OpenBigWriter(tmp.index());
+  EXPECT_EQ(GraphFiles(tmp.index()), std::vector<std::string>{current});
+}
+
+// --- export ----------------------------------------------------------------------------
+
+std::vector<FileWrite> ExportCorpus() {
+  std::vector<FileWrite> writes;
+  for (int i = 0; i < 30; ++i) {
+    std::vector<ChunkRecord> chunks;
+    for (int j = 0; j < 3; ++j) {
+      chunks.push_back(MakeChunk("content " + std::to_string(i) + "/" + std::to_string(j) + " \"quoted\" \xc3\xa9",
+                                 Vec(i * 10 + j), j * 10 + 1, "sym" + std::to_string(j)));
+    }
+    writes.push_back(MakeFile("dir" + std::to_string(i % 4) + "/file" + std::to_string(i) + ".py", "python",
+                              std::move(chunks)));
+  }
+  FileWrite failed = MakeFile("broken.py", "python", {});
+  failed.file.status = "failed";
+  failed.file.error = "boom";
+  writes.push_back(failed);
+  return writes;
+}
+
+TEST(ExportTest, SameContentExportsIdentically) {
+  TempDir a, b;
+  auto corpus = ExportCorpus();
+  {
+    auto s = OpenWriter(a.index());
+    ASSERT_TRUE(s->Commit(corpus, {}).ok());
+    ASSERT_TRUE(s->Checkpoint().ok());
+  }
+  {
+    // Another order, other batches, chunk order within files reversed, a detour
+    // through a since-deleted file, and mtimes that differ.
+    auto s = OpenWriter(b.index());
+    ASSERT_TRUE(s->Commit({MakeFile("tmp.py", "python", {MakeChunk("temp", Vec(999))})}, {}).ok());
+    std::vector<FileWrite> rev(corpus.rbegin(), corpus.rend());
+    for (auto& w : rev) {
+      std::reverse(w.chunks.begin(), w.chunks.end());
+      w.file.mtime_ns += 1000;
+      w.file.inode += 3;
+    }
+    for (size_t i = 0; i < rev.size(); i += 7) {
+      std::vector<FileWrite> batch(rev.begin() + i, rev.begin() + std::min(rev.size(), i + 7));
+      ASSERT_TRUE(s->Commit(batch, {}).ok());
+    }
+    ASSERT_TRUE(s->Commit({}, {"tmp.py"}).ok());
+  }
+  std::string ea, eb;
+  ASSERT_TRUE(OpenReader(a.index())->Export(&ea).ok());
+  ASSERT_TRUE(OpenReader(b.index())->Export(&eb).ok());
+  EXPECT_EQ(ea, eb);
+  EXPECT_EQ(ea.find(a.path()), std::string::npos);
+  EXPECT_EQ(std::count(ea.begin(), ea.end(), '\n'), 1 + 31 + 90);
+  EXPECT_THAT(ea, HasSubstr("\"path\":\"broken.py\""));
+  EXPECT_THAT(ea, HasSubstr("\"vector\":["));
+  EXPECT_EQ(ea.find("mtime"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace trawl

@@ -147,6 +147,13 @@ Result<std::unique_ptr<HnswGraph>> HnswGraph::Load(const std::string& path, int 
   try {
     g->index_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(g->space_.get(), path, false, 0);
     g->index_->setEf(static_cast<size_t>(params.ef_search));
+    // hnswlib 0.6.2's loading constructor leaves num_deleted_ uninitialised before
+    // counting into it: count again.
+    size_t deleted = 0;
+    for (size_t i = 0; i < g->index_->cur_element_count; ++i) {
+      deleted += g->index_->isMarkedDeleted(static_cast<hnswlib::tableint>(i)) ? 1 : 0;
+    }
+    g->index_->num_deleted_ = deleted;
   } catch (const std::exception& e) {
     return Status::Corruption("loading " + path + ": " + e.what());
   }

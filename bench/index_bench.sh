@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# End-to-end indexing benchmark: trawl beside `universal-ctags -R` on the same tree, in
+# the same run. Prints wall time, files/s, MB/s, chunks/s, peak RSS, time per stage,
+# workers=1 vs workers=2, and a no-op re-run. Writes bench/out/index_bench.json.
+#   bench/index_bench.sh python      the Python standard library (../shared/eval corpus)
+#   bench/index_bench.sh linux       Debian's linux-source-6.1 (installed and unpacked once)
+#   bench/index_bench.sh DIR         any tree
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TRAWL="${TRAWL:-build/release/tools/trawl/trawl}"
+target="${1:-python}"
+case "$target" in
+  python)
+    tree=/tmp/trawl-eval/corpus
+    [ -d "$tree" ] || python3 ../shared/eval/make_docstring_eval.py --out /tmp/trawl-eval >&2 ;;
+  linux)
+    tree=/tmp/linux-src/linux-source-6.1
+    if [ ! -d "$tree" ]; then
+      [ -f /usr/src/linux-source-6.1.tar.xz ] || apt-get install -y -q linux-source-6.1 >&2
+      mkdir -p /tmp/linux-src && tar -xf /usr/src/linux-source-6.1.tar.xz -C /tmp/linux-src
+    fi ;;
+  *) tree="$target" ;;
+esac
+out=bench/out; mkdir -p "$out"
+files=$(find "$tree" -type f | wc -l); mb=$(du -sm "$tree" | cut -f1)
+echo "tree: $tree ($files files, $mb MB)"
+
+measure() { python3 bench/measure.py "$@" 2> >(tail -n 1 > "$out/.m") ; sleep 0.2; cat "$out/.m"; }
+
+ctags_m=$(cd "$tree" && python3 "$OLDPWD/bench/measure.py" ctags -R -f /tmp/trawl-bench.tags . 2>&1 >/dev/null | tail -n 1)
+echo "ctags -R:            $ctags_m"
+results="{\"tree\": \"$tree\", \"files\": $files, \"mb\": $mb, \"ctags\": $ctags_m"
+for w in 1 2; do
+  rm -rf /tmp/trawl-bench-index
+  m=$(python3 bench/measure.py "$TRAWL" index --progress none --stats --workers "$w" --index /tmp/trawl-bench-index "$tree" 2>"$out/.err" >"$out/stats-w$w.json"; tail -n 1 "$out/.err")
+  echo "trawl workers=$w:     $m"
+  python3 - "$out/stats-w$w.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+e = s["elapsed_s"] or 1e-9
+print(f"  files {s['files_processed']}  chunks {s['chunks']}  {s['files_processed']/e:.0f} files/s  {s['bytes']/e/1e6:.2f} MB/s  {s['chunks']/e:.0f} chunks/s  peak in flight {s['memory']['peak_inflight_bytes']/1e6:.1f} MB")
+print("  stages (busy s): " + "  ".join(f"{x['stage']} {x['busy_s']:.2f}" for x in s["stages"]) + f"  | bottleneck: {s['bottleneck']}")
+PY
+  results="$results, \"trawl_w$w\": $m"
+done
+m=$(python3 bench/measure.py "$TRAWL" index --progress none --stats --workers 2 --index /tmp/trawl-bench-index "$tree" 2>"$out/.err" >"$out/stats-noop.json"; tail -n 1 "$out/.err")
+echo "trawl no-op re-run:  $m"
+results="$results, \"trawl_noop\": $m}"
+echo "$results" > "$out/index_bench.json"
+python3 - "$out/index_bench.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+c, w1, w2, n = r["ctags"]["wall_s"], r["trawl_w1"]["wall_s"], r["trawl_w2"]["wall_s"], r["trawl_noop"]["wall_s"]
+print(f"speedup 1->2 workers: {w1/w2:.2f}x   trawl(2)/ctags: {w2/c:.2f}x   no-op re-run: {n:.2f}s   peak RSS trawl(2): {r['trawl_w2']['peak_rss_mb']} MB, ctags: {r['ctags']['peak_rss_mb']} MB")
+PY

@@ -1,0 +1,631 @@
+#include "discover/discover.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <git2.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+#include <oneapi/tbb/parallel_for_each.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include "base/mutex.h"
+#include "discover/ignore.h"
+#include "discover/language.h"
+
+namespace trawl {
+namespace {
+
+constexpr size_t kHeadBytes = 8192;
+constexpr uint64_t kMaxIgnoreFileBytes = 100u << 20;  // git's PATTERN_MAX_FILE_SIZE
+
+// Trawl's default ignores, lowest precedence: a .gitignore may re-include with '!'.
+// Directory rules yield to tracked files (a committed build/ folder is source); file
+// rules do not (lock files and minified bundles are usually committed, and noise).
+constexpr std::string_view kDefaultIgnores =
+    // Other VCS folders (".git" itself is never entered, with or without defaults).
+    ".hg/\n.svn/\n.bzr/\n_darcs/\nCVS/\n.jj/\n"
+    // Dependencies, virtualenvs, caches.
+    "node_modules/\nbower_components/\njspm_packages/\n__pycache__/\n.venv/\nvenv/\n.tox/\n"
+    ".nox/\n.mypy_cache/\n.pytest_cache/\n.ruff_cache/\n.hypothesis/\n.eggs/\n*.egg-info/\n"
+    ".ipynb_checkpoints/\n.gradle/\n.dart_tool/\n.stack-work/\n.terraform/\n.serverless/\n"
+    ".cache/\n.parcel-cache/\n.turbo/\n.nyc_output/\nPods/\n"
+    // Build output.
+    "target/\nbuild/\ndist/\n_build/\n.next/\n.nuxt/\n.svelte-kit/\n.angular/\nDerivedData/\n"
+    "zig-cache/\n.zig-cache/\nzig-out/\ncmake-build-*/\n"
+    // Lock files.
+    "package-lock.json\nnpm-shrinkwrap.json\nyarn.lock\npnpm-lock.yaml\nbun.lockb\nCargo.lock\n"
+    "poetry.lock\nPipfile.lock\nuv.lock\npdm.lock\ncomposer.lock\nGemfile.lock\nmix.lock\n"
+    "Podfile.lock\nflake.lock\ngo.sum\npackages.lock.json\n"
+    // Minified bundles, source maps, generated code.
+    "*.min.js\n*.min.mjs\n*.min.css\n*.map\n*-min.js\n*_pb2.py\n*_pb2_grpc.py\n*.pb.go\n"
+    "*.pb.cc\n*.pb.h\n*.g.dart\n*.freezed.dart\n.DS_Store\n";
+
+std::string Errno(int err) { return std::strerror(err); }
+
+std::string HumanSize(uint64_t bytes) {
+  char buf[32];
+  if (bytes >= (1u << 20)) {
+    std::snprintf(buf, sizeof(buf), "%.1f MB", static_cast<double>(bytes) / (1u << 20));
+  } else if (bytes >= 1024) {
+    std::snprintf(buf, sizeof(buf), "%.1f KB", static_cast<double>(bytes) / 1024);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%llu B", static_cast<unsigned long long>(bytes));
+  }
+  std::string s(buf);
+  if (size_t pos = s.find(".0 "); pos != std::string::npos) s.erase(pos, 2);  // "1.0 MB" -> "1 MB"
+  return s;
+}
+
+// Reads at most `max_bytes` of an entry of directory `dir_fd` (only what one read()
+// returns when `one_read`: enough for a file head); errno-style error.
+int ReadAt(int dir_fd, const char* name, bool follow, size_t max_bytes, std::string* out,
+           bool one_read = false) {
+  int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | (follow ? 0 : O_NOFOLLOW));
+  if (fd < 0) return errno;
+  out->clear();
+  char buf[16384];
+  while (out->size() < max_bytes) {
+    size_t want = std::min(sizeof(buf), max_bytes - out->size());
+    ssize_t n = read(fd, buf, want);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      close(fd);
+      return err;
+    }
+    if (n == 0) break;
+    out->append(buf, static_cast<size_t>(n));
+    if (one_read) break;
+  }
+  close(fd);
+  return 0;
+}
+
+// The ignore rules of one directory, chained to its parent's. Lives in the walk's
+// arena for the whole walk; directories without ignore files share their parent's.
+struct Level {
+  const Level* parent = nullptr;
+  std::vector<IgnoreFile> files;  // later files take precedence: .trawlignore over .gitignore
+};
+
+struct DirTask {
+  std::string rel;  // relative to the root: "" or "a/b/"
+  const Level* level = nullptr;
+  // Set when the directory itself is ignored but holds files git tracks: only those
+  // are kept (git cannot re-include anything else below an excluded directory).
+  const IgnoreRule* ignored_by = nullptr;
+  bool via_symlink = false;
+};
+
+struct DevIno {
+  dev_t dev;
+  ino_t ino;
+  bool operator<(const DevIno& o) const { return dev != o.dev ? dev < o.dev : ino < o.ino; }
+};
+
+struct GitIndexDeleter {
+  void operator()(git_index* index) const { git_index_free(index); }
+};
+struct GitRepoDeleter {
+  void operator()(git_repository* repo) const { git_repository_free(repo); }
+};
+
+class Walk {
+ public:
+  Walk(const DiscoverOptions& options, const std::atomic<bool>* cancel)
+      : options_(options), cancel_(cancel) {}
+  ~Walk() {
+    index_.reset();
+    repo_.reset();
+    if (git_initialized_) git_libgit2_shutdown();
+  }
+  Walk(const Walk&) = delete;
+  Walk& operator=(const Walk&) = delete;
+
+  Result<std::vector<FileEntry>> Run();
+
+ private:
+  Status Setup();
+  void OpenRepository();
+  const Level* AddLevel(const Level* parent, std::vector<IgnoreFile> files);
+  void VisitDir(const DirTask& task, oneapi::tbb::feeder<DirTask>& feeder);
+  const IgnoreRule* Decide(const Level* level, std::string_view match_path, bool is_dir) const;
+  bool IsTracked(std::string_view match_path) const;
+  bool HasTrackedUnder(std::string_view match_dir) const;
+  bool Cancelled() const { return cancel_ != nullptr && cancel_->load(std::memory_order_relaxed); }
+  void Skip(std::vector<FileEntry>* out, std::string rel, SkipReason skip, std::string reason) const;
+  void ClassifyFile(int dir_fd, const char* name, std::string rel, bool follow,
+                    const struct stat* known_stat, std::vector<FileEntry>* out) const;
+
+  const DiscoverOptions& options_;
+  const std::atomic<bool>* cancel_;
+  std::string root_abs_;     // absolute, lexically normal, no trailing '/' (unless "/")
+  std::string root_prefix_;  // root_abs_ + '/' (abs paths are root_prefix_ + rel)
+  std::string git_prefix_;   // the root relative to the work tree's top: "" or "sub/dir/"
+  std::vector<std::string> exclude_rel_;  // exclude_dirs under the root: "a/b/"
+  std::optional<IgnoreFile> info_exclude_;
+  std::optional<IgnoreFile> defaults_;
+  const Level* root_level_ = nullptr;  // .gitignore files above the root, if any
+
+  bool git_initialized_ = false;
+  std::unique_ptr<git_repository, GitRepoDeleter> repo_;
+  std::unique_ptr<git_index, GitIndexDeleter> index_;
+  std::vector<std::string_view> tracked_;  // work-tree-relative, sorted; point into index_
+
+  Mutex mu_;
+  std::vector<std::unique_ptr<Level>> levels_ GUARDED_BY(mu_);
+  std::vector<FileEntry> results_ GUARDED_BY(mu_);
+  std::vector<DirTask> pending_links_ GUARDED_BY(mu_);  // directory symlinks for the next round
+  std::map<DevIno, std::string> visited_ GUARDED_BY(mu_);  // follow_symlinks only
+  Status root_error_ GUARDED_BY(mu_);
+};
+
+const Level* Walk::AddLevel(const Level* parent, std::vector<IgnoreFile> files) {
+  auto level = std::make_unique<Level>();
+  level->parent = parent;
+  level->files = std::move(files);
+  const Level* ptr = level.get();
+  MutexLock lock(&mu_);
+  levels_.push_back(std::move(level));
+  return ptr;
+}
+
+void Walk::OpenRepository() {
+  git_libgit2_init();
+  git_initialized_ = true;
+  std::error_code ec;
+  std::string root_real = std::filesystem::canonical(root_abs_, ec).string();
+  if (ec) return;
+  git_repository* raw = nullptr;
+  if (git_repository_open_ext(&raw, root_real.c_str(), 0, nullptr) != 0) return;
+  repo_.reset(raw);
+  const char* workdir = git_repository_workdir(raw);
+  if (workdir == nullptr) return;  // bare
+  std::string top = std::filesystem::canonical(workdir, ec).string();
+  if (ec) return;
+  if (root_real == top) {
+    git_prefix_.clear();
+  } else if (root_real.size() > top.size() && root_real.compare(0, top.size(), top) == 0 &&
+             (top == "/" || root_real[top.size()] == '/')) {
+    git_prefix_ = root_real.substr(top == "/" ? 1 : top.size() + 1) + "/";
+    if (git_prefix_ == ".git/" || git_prefix_.starts_with(".git/")) return;  // inside the git dir
+  } else {
+    return;
+  }
+
+  git_index* index = nullptr;
+  if (git_repository_index(&index, raw) == 0) {
+    index_.reset(index);
+    size_t n = git_index_entrycount(index);
+    tracked_.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      const git_index_entry* e = git_index_get_byindex(index, i);
+      if (e == nullptr || e->path == nullptr) continue;
+      std::string_view path(e->path);
+      if (path.starts_with(git_prefix_)) tracked_.push_back(path);
+    }
+    if (!std::is_sorted(tracked_.begin(), tracked_.end())) std::sort(tracked_.begin(), tracked_.end());
+  }
+
+  // .git/info/exclude: below every .gitignore in precedence.
+  const char* common = git_repository_commondir(raw);
+  if (common != nullptr) {
+    std::string path = std::string(common) + "info/exclude";
+    std::string content;
+    if (ReadAt(AT_FDCWD, path.c_str(), true, kMaxIgnoreFileBytes, &content) == 0) {
+      std::string source = std::filesystem::path(path).lexically_relative(root_real).string();
+      if (source.empty()) source = path;
+      info_exclude_ = IgnoreFile::Parse(content, "", std::move(source));
+    }
+  }
+
+  // .gitignore files of the directories from the work tree's top down to the root's parent.
+  if (!git_prefix_.empty()) {
+    std::vector<std::string_view> parts;
+    for (size_t start = 0; start < git_prefix_.size();) {
+      size_t slash = git_prefix_.find('/', start);
+      parts.push_back(std::string_view(git_prefix_).substr(0, slash + 1));
+      start = slash + 1;
+    }
+    // parts: "sub/", "sub/dir/"; the ancestors are "", "sub/" (all but the last).
+    const Level* level = nullptr;
+    for (size_t i = 0; i < parts.size(); ++i) {
+      std::string base = i == 0 ? "" : std::string(parts[i - 1]);
+      std::string dir = top + "/" + base;
+      std::string content;
+      if (ReadAt(AT_FDCWD, (dir + ".gitignore").c_str(), false, kMaxIgnoreFileBytes, &content) != 0) {
+        continue;
+      }
+      std::string source;
+      for (size_t up = i; up < parts.size(); ++up) source += "../";
+      source += ".gitignore";
+      std::vector<IgnoreFile> files;
+      files.push_back(IgnoreFile::Parse(content, base, std::move(source)));
+      level = AddLevel(level, std::move(files));
+    }
+    root_level_ = level;
+  }
+}
+
+Status Walk::Setup() {
+  if (options_.root.empty()) return Status::InvalidArgument("discover: empty root");
+  std::error_code ec;
+  std::filesystem::path abs = std::filesystem::absolute(options_.root, ec);
+  if (ec) return Status::InvalidArgument("discover: bad root " + options_.root + ": " + ec.message());
+  root_abs_ = abs.lexically_normal().string();
+  while (root_abs_.size() > 1 && root_abs_.back() == '/') root_abs_.pop_back();
+  root_prefix_ = root_abs_ == "/" ? "/" : root_abs_ + "/";
+  struct stat st;
+  if (stat(root_abs_.c_str(), &st) != 0) {
+    int err = errno;
+    if (err == ENOENT) return Status::NotFound("discover: no such directory: " + root_abs_);
+    if (err == EACCES) return Status::PermissionDenied("discover: " + root_abs_ + ": " + Errno(err));
+    return Status::IoError("discover: " + root_abs_ + ": " + Errno(err));
+  }
+  if (!S_ISDIR(st.st_mode)) return Status::InvalidArgument("discover: not a directory: " + root_abs_);
+
+  OpenRepository();
+
+  std::string root_real = std::filesystem::canonical(root_abs_, ec).string();
+  if (ec) root_real = root_abs_;
+  for (const std::string& dir : options_.exclude_dirs) {
+    std::filesystem::path p = std::filesystem::absolute(dir, ec);
+    if (ec) continue;
+    std::filesystem::path real = std::filesystem::weakly_canonical(p, ec);
+    if (ec) real = p.lexically_normal();
+    std::string rel = real.lexically_relative(root_real).string();
+    if (rel.empty() || rel == "." || rel.starts_with("..")) continue;
+    while (!rel.empty() && rel.back() == '/') rel.pop_back();
+    exclude_rel_.push_back(rel + "/");
+  }
+
+  if (options_.use_default_ignores) {
+    defaults_ = IgnoreFile::Parse(kDefaultIgnores, "", "default", RuleOrigin::kDefault);
+  }
+  return Status::Ok();
+}
+
+const IgnoreRule* Walk::Decide(const Level* level, std::string_view match_path, bool is_dir) const {
+  for (const Level* l = level; l != nullptr; l = l->parent) {
+    for (auto it = l->files.rbegin(); it != l->files.rend(); ++it) {
+      if (const IgnoreRule* r = it->Match(match_path, is_dir)) return r;
+    }
+  }
+  if (info_exclude_) {
+    if (const IgnoreRule* r = info_exclude_->Match(match_path, is_dir)) return r;
+  }
+  if (defaults_) {
+    if (const IgnoreRule* r = defaults_->Match(match_path, is_dir)) return r;
+  }
+  return nullptr;
+}
+
+bool Walk::IsTracked(std::string_view match_path) const {
+  return std::binary_search(tracked_.begin(), tracked_.end(), match_path);
+}
+
+bool Walk::HasTrackedUnder(std::string_view match_dir) const {
+  auto it = std::lower_bound(tracked_.begin(), tracked_.end(), match_dir);
+  return it != tracked_.end() && it->starts_with(match_dir);
+}
+
+bool TrackedOverrides(const IgnoreRule& rule) {
+  return rule.origin == RuleOrigin::kGit || (rule.origin == RuleOrigin::kDefault && rule.dir_only);
+}
+
+void Walk::Skip(std::vector<FileEntry>* out, std::string rel, SkipReason skip, std::string reason) const {
+  if (!options_.report_skipped) return;
+  FileEntry e;
+  e.abs_path = root_prefix_ + rel;
+  e.path = std::move(rel);
+  e.skip = skip;
+  e.reason = std::move(reason);
+  out->push_back(std::move(e));
+}
+
+void Walk::ClassifyFile(int dir_fd, const char* name, std::string rel, bool follow,
+                        const struct stat* known_stat, std::vector<FileEntry>* out) const {
+  NameInfo info = LanguageFromName(rel);
+  if (info.kind == NameKind::kUnsupported) {
+    Skip(out, std::move(rel), SkipReason::kUnsupported, "unsupported: " + std::string(info.extension));
+    return;
+  }
+  struct stat st;
+  if (known_stat != nullptr) {
+    st = *known_stat;
+  } else if (fstatat(dir_fd, name, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) != 0) {
+    Skip(out, std::move(rel), SkipReason::kUnreadable, "unreadable: " + Errno(errno));
+    return;
+  }
+  FileEntry e;
+  e.size = static_cast<uint64_t>(st.st_size);
+  e.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  e.inode = static_cast<uint64_t>(st.st_ino);
+  if (e.size > options_.max_file_size_bytes) {
+    if (!options_.report_skipped) return;
+    e.skip = SkipReason::kTooLarge;
+    e.reason = "too_large: " + HumanSize(e.size) + " > " + HumanSize(options_.max_file_size_bytes);
+  } else if (options_.check_content || info.kind == NameKind::kUnknown) {
+    std::string head;
+    if (int err = ReadAt(dir_fd, name, follow, kHeadBytes, &head, /*one_read=*/true); err != 0) {
+      e.skip = SkipReason::kUnreadable;
+      e.reason = "unreadable: " + Errno(err);
+    } else if (LooksBinary(head)) {
+      e.skip = SkipReason::kBinary;
+      e.reason = "binary";
+    } else if (info.kind == NameKind::kUnknown) {
+      std::string_view lang = LanguageFromShebang(head);
+      e.language = lang.empty() ? "text" : std::string(lang);
+    } else {
+      e.language = std::string(info.language);
+    }
+  } else {
+    e.language = std::string(info.language);
+  }
+  if (e.skipped() && !options_.report_skipped) return;
+  e.abs_path = root_prefix_ + rel;
+  e.path = std::move(rel);
+  out->push_back(std::move(e));
+}
+
+void Walk::VisitDir(const DirTask& task, oneapi::tbb::feeder<DirTask>& feeder) {
+  if (Cancelled()) return;
+  std::vector<FileEntry> out;
+  std::string dir_abs = root_prefix_ + task.rel;
+  bool is_root = task.rel.empty();
+  int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | ((is_root || task.via_symlink) ? 0 : O_NOFOLLOW);
+  int fd = open(dir_abs.c_str(), flags);
+  if (fd < 0) {
+    int err = errno;
+    if (is_root) {
+      MutexLock lock(&mu_);
+      root_error_ = Status::IoError("discover: cannot open " + root_abs_ + ": " + Errno(err));
+      return;
+    }
+    Skip(&out, task.rel, SkipReason::kUnreadable, "unreadable: " + Errno(err));
+    MutexLock lock(&mu_);
+    for (FileEntry& e : out) results_.push_back(std::move(e));
+    return;
+  }
+  if (options_.follow_symlinks) {
+    struct stat st;
+    if (fstat(fd, &st) == 0) {
+      MutexLock lock(&mu_);
+      auto [it, inserted] = visited_.emplace(DevIno{st.st_dev, st.st_ino}, task.rel);
+      if (!inserted) {
+        close(fd);
+        if (options_.report_skipped) {
+          FileEntry e;
+          e.path = task.rel;
+          e.abs_path = dir_abs;
+          e.skip = SkipReason::kSymlink;
+          e.reason = "symlink: already walked as " + (it->second.empty() ? std::string("./") : it->second);
+          results_.push_back(std::move(e));
+        }
+        return;
+      }
+    }
+  }
+  DIR* dir = fdopendir(fd);
+  if (dir == nullptr) {
+    int err = errno;
+    close(fd);
+    Skip(&out, task.rel, SkipReason::kUnreadable, "unreadable: " + Errno(err));
+    MutexLock lock(&mu_);
+    for (FileEntry& e : out) results_.push_back(std::move(e));
+    return;
+  }
+  struct Entry {
+    std::string name;
+    unsigned char type;
+  };
+  std::vector<Entry> entries;
+  bool has_gitignore = false;
+  bool has_trawlignore = false;
+  while (struct dirent* de = readdir(dir)) {
+    std::string_view name(de->d_name);
+    if (name == "." || name == ".." || name == ".git") continue;  // git never looks inside .git
+    if (name == ".gitignore") has_gitignore = true;
+    if (name == ".trawlignore") has_trawlignore = true;
+    entries.push_back({std::string(name), de->d_type});
+  }
+  int dfd = dirfd(dir);
+
+  // The ignore files of this directory: .gitignore, then .trawlignore (which wins),
+  // then at the root the config patterns (which win over both).
+  const Level* level = task.level;
+  std::string match_dir = git_prefix_ + task.rel;  // paths as git sees them
+  {
+    std::vector<IgnoreFile> files;
+    std::string content;
+    // Like git since 2.32, an in-tree ignore file that is a symlink is not read.
+    if (has_gitignore && ReadAt(dfd, ".gitignore", false, kMaxIgnoreFileBytes, &content) == 0) {
+      IgnoreFile f = IgnoreFile::Parse(content, match_dir, task.rel + ".gitignore", RuleOrigin::kGit);
+      if (!f.empty()) files.push_back(std::move(f));
+    }
+    if (has_trawlignore && ReadAt(dfd, ".trawlignore", false, kMaxIgnoreFileBytes, &content) == 0) {
+      IgnoreFile f = IgnoreFile::Parse(content, match_dir, task.rel + ".trawlignore", RuleOrigin::kTrawl);
+      if (!f.empty()) files.push_back(std::move(f));
+    }
+    if (is_root && !task.via_symlink && !options_.extra_patterns.empty()) {
+      std::string joined;
+      for (const std::string& p : options_.extra_patterns) {
+        joined += p;
+        joined += '\n';
+      }
+      IgnoreFile f = IgnoreFile::Parse(joined, match_dir, "config", RuleOrigin::kTrawl);
+      if (!f.empty()) files.push_back(std::move(f));
+    }
+    if (!files.empty()) level = AddLevel(level, std::move(files));
+  }
+
+  std::string match_path;
+  for (Entry& entry : entries) {
+    std::string rel = task.rel + entry.name;
+    struct stat st;
+    bool have_stat = false;
+    unsigned char type = entry.type;
+    if (type == DT_UNKNOWN) {
+      if (fstatat(dfd, entry.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        Skip(&out, std::move(rel), SkipReason::kUnreadable, "unreadable: " + Errno(errno));
+        continue;
+      }
+      have_stat = true;
+      type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : S_ISLNK(st.st_mode) ? DT_LNK : DT_FIFO;
+    }
+    bool is_link = type == DT_LNK;
+    bool is_dir = type == DT_DIR;
+    bool link_target_ok = false;
+    if (is_link && options_.follow_symlinks) {
+      // Followed links are what they point to; git itself treats links as files.
+      if (fstatat(dfd, entry.name.c_str(), &st, 0) == 0) {
+        have_stat = true;
+        link_target_ok = true;
+        is_dir = S_ISDIR(st.st_mode);
+        if (!is_dir && !S_ISREG(st.st_mode)) type = DT_FIFO;
+      } else {
+        have_stat = false;
+      }
+    }
+    if (is_dir && !exclude_rel_.empty()) {
+      std::string with_slash = rel + "/";
+      if (std::find(exclude_rel_.begin(), exclude_rel_.end(), with_slash) != exclude_rel_.end()) continue;
+    }
+
+    std::string_view mpath = rel;
+    if (!git_prefix_.empty()) {
+      match_path.assign(match_dir);
+      match_path += entry.name;
+      mpath = match_path;
+    }
+    const IgnoreRule* rule = nullptr;  // the rule that ignores this entry, if any
+    bool tracked_exception = false;     // ignored, but git tracks it (or files below it)
+    if (task.ignored_by != nullptr) {
+      rule = task.ignored_by;
+      if (is_dir) {
+        tracked_exception = HasTrackedUnder(std::string(mpath) + "/");
+      } else if (IsTracked(mpath)) {
+        // Tracked files inside still answer to trawl's own rules.
+        const IgnoreRule* own = Decide(level, mpath, false);
+        if (own != nullptr && !own->negated && !TrackedOverrides(*own)) {
+          rule = own;
+        } else {
+          tracked_exception = true;
+        }
+      }
+    } else {
+      const IgnoreRule* r = Decide(level, mpath, is_dir);
+      if (r != nullptr && !r->negated) {
+        rule = r;
+        if (TrackedOverrides(*r)) {
+          tracked_exception = is_dir ? HasTrackedUnder(std::string(mpath) + "/") : IsTracked(mpath);
+        }
+      }
+    }
+
+    if (rule != nullptr && !tracked_exception) {
+      if (is_dir) rel += '/';
+      Skip(&out, std::move(rel), SkipReason::kIgnored, "ignored: " + rule->Describe());
+      continue;
+    }
+    if (is_link && !options_.follow_symlinks) {
+      Skip(&out, std::move(rel), SkipReason::kSymlink, "symlink");
+      continue;
+    }
+    if (is_link && !link_target_ok) {
+      Skip(&out, std::move(rel), SkipReason::kUnreadable, "unreadable: dangling symlink");
+      continue;
+    }
+    if (is_dir) {
+      DirTask child;
+      child.rel = rel + "/";
+      child.level = level;
+      child.ignored_by = rule;  // non-null: ignored, entered only for tracked files
+      if (is_link) {
+        // Walked in a later round, in path order, so that which path of a directory
+        // reachable twice gets walked does not depend on thread timing.
+        child.via_symlink = true;
+        MutexLock lock(&mu_);
+        pending_links_.push_back(std::move(child));
+      } else {
+        feeder.add(std::move(child));
+      }
+      continue;
+    }
+    if (type != DT_REG && type != DT_LNK) {
+      Skip(&out, std::move(rel), SkipReason::kUnsupported, "unsupported: not a regular file");
+      continue;
+    }
+    ClassifyFile(dfd, entry.name.c_str(), std::move(rel), is_link, have_stat ? &st : nullptr, &out);
+  }
+  closedir(dir);
+
+  if (!out.empty()) {
+    MutexLock lock(&mu_);
+    if (results_.empty()) {
+      results_ = std::move(out);
+    } else {
+      for (FileEntry& e : out) results_.push_back(std::move(e));
+    }
+  }
+}
+
+Result<std::vector<FileEntry>> Walk::Run() {
+  TRAWL_RETURN_IF_ERROR(Setup());
+  DirTask root;
+  root.level = root_level_;
+  std::vector<DirTask> round{std::move(root)};
+  int threads = options_.threads > 0 ? options_.threads : oneapi::tbb::task_arena::automatic;
+  oneapi::tbb::task_arena arena(threads);
+  try {
+    while (!round.empty() && !Cancelled()) {
+      for (DirTask& start : round) {
+        std::vector<DirTask> one{std::move(start)};
+        arena.execute([&] {
+          oneapi::tbb::parallel_for_each(one.begin(), one.end(),
+                                         [this](const DirTask& t, oneapi::tbb::feeder<DirTask>& feeder) {
+                                           VisitDir(t, feeder);
+                                         });
+        });
+        if (Cancelled()) break;
+      }
+      MutexLock lock(&mu_);
+      if (!root_error_.ok()) return root_error_;
+      round = std::move(pending_links_);
+      pending_links_.clear();
+      std::sort(round.begin(), round.end(), [](const DirTask& a, const DirTask& b) { return a.rel < b.rel; });
+    }
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("discover: ") + e.what());
+  }
+  if (Cancelled()) return Status::Cancelled("discover: cancelled");
+  std::vector<FileEntry> results;
+  {
+    MutexLock lock(&mu_);
+    results = std::move(results_);
+  }
+  std::sort(results.begin(), results.end(), [](const FileEntry& a, const FileEntry& b) { return a.path < b.path; });
+  return results;
+}
+
+}  // namespace
+
+Result<std::vector<FileEntry>> Discover(const DiscoverOptions& options, const std::atomic<bool>* cancel) {
+  Walk walk(options, cancel);
+  return walk.Run();
+}
+
+}  // namespace trawl
