@@ -1,6 +1,6 @@
 // Chunking throughput on a directory tree, one thread: reads every file with a known
 // extension into memory first, then times Chunker::ChunkFile alone.
-// Usage: chunk_throughput DIR [--json OUT.json]
+// Usage: chunk_throughput DIR [--ext .py] [--json OUT.json]
 // Prints MB/s and writes the figures as JSON so two runs can be compared.
 #include <algorithm>
 #include <chrono>
@@ -31,10 +31,16 @@ std::string LanguageOf(const std::filesystem::path& p) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s DIR [--json OUT.json]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s DIR [--ext .py] [--json OUT.json]\n", argv[0]);
     return 2;
   }
-  std::string json_out = argc >= 4 && std::string(argv[2]) == "--json" ? argv[3] : "";
+  std::string json_out;
+  std::string only_ext;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    if (flag == "--json") json_out = argv[i + 1];
+    if (flag == "--ext") only_ext = argv[i + 1];
+  }
   struct File {
     std::string path, language, content;
   };
@@ -43,6 +49,7 @@ int main(int argc, char** argv) {
   for (auto it = std::filesystem::recursive_directory_iterator(argv[1], ec);
        it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
     if (ec || !it->is_regular_file()) continue;
+    if (!only_ext.empty() && it->path().extension() != only_ext) continue;
     std::string language = LanguageOf(it->path());
     if (language.empty()) continue;
     auto content = trawl::ReadFile(it->path().string());

@@ -32,6 +32,8 @@ constexpr int kSpanSlack = 16;
 // A type's or namespace's header line alone ("namespace store {") is no use as a chunk:
 // a one-line header under this size goes with the definition that follows.
 constexpr int kTinyHeader = 80;
+// Code this small ("public:", "export default Store;") merges with a definition next to it.
+constexpr int kScrap = 24;
 // tree-sitter reads the input in pieces of this size; between pieces we look at `cancel`.
 constexpr uint32_t kReadPiece = 64 * 1024;
 
@@ -543,9 +545,14 @@ class Walk {
     if (gd && ud) {
       if (g.nws >= min_ && u.nws >= min_) return false;
     } else {
-      // A small definition joins small code, or the header of the type it is in.
+      // A small definition joins small code, or the header of the type it is in; a
+      // scrap of code ("public:", "export default X;") joins any definition.
       const Unit& code = gd ? u : g;
-      if ((gd ? g.nws : u.nws) >= min_ || (code.nws >= min_ && !code.has_header)) return false;
+      bool scrap = code.nws < kScrap && !code.has_header;
+      if (!scrap &&
+          ((gd ? g.nws : u.nws) >= min_ || (code.nws >= min_ && !code.has_header))) {
+        return false;
+      }
     }
     int span = std::max(g.last_line, u.last_line) - std::min(g.first_line, u.first_line) + 1;
     int def_lines = std::max(std::min(g.min_def_lines, u.min_def_lines), 4);

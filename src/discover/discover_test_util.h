@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -61,11 +62,11 @@ inline std::string ShellQuote(std::string_view s) {
 // Keeps the user's and the system's git configuration (and global excludes) out of
 // the comparison, once per process.
 inline void IsolateGit() {
-  static std::string home;
-  if (!home.empty()) return;
-  std::string tmpl = (std::filesystem::temp_directory_path() / "trawl_githome_XXXXXX").string();
-  if (mkdtemp(tmpl.data()) == nullptr) return;
-  home = tmpl;
+  static TempDir* home_dir = nullptr;  // removed at exit
+  if (home_dir != nullptr) return;
+  home_dir = new TempDir();
+  std::atexit([] { delete home_dir; });
+  const std::string& home = home_dir->path();
   setenv("HOME", home.c_str(), 1);
   setenv("XDG_CONFIG_HOME", home.c_str(), 1);
   setenv("GIT_CONFIG_NOSYSTEM", "1", 1);

@@ -112,7 +112,7 @@ std::string FtsSql(bool porter) {
   // rowid = chunk id. A regular (content-storing) table so deletes by rowid work on
   // SQLite 3.40 (contentless_delete needs 3.43).
   return std::string("CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5(symbol, path, body, tokenize='") +
-         (porter ? "porter unicode61" : "unicode61") + "');";
+         (getenv("TRAWL_TOK") ? getenv("TRAWL_TOK") : porter ? "porter unicode61" : "unicode61") + "'" + (getenv("TRAWL_DETAIL") ? std::string(", detail=") + getenv("TRAWL_DETAIL") : std::string()) + ");" + (getenv("TRAWL_HASH") ? std::string("INSERT INTO chunk_fts(chunk_fts, rank) VALUES('hashsize', ") + getenv("TRAWL_HASH") + ");" : std::string()) + (getenv("TRAWL_AM") ? std::string("INSERT INTO chunk_fts(chunk_fts, rank) VALUES('automerge', ") + getenv("TRAWL_AM") + ");" : std::string());
 }
 
 std::string JsonIds(const std::vector<int64_t>& ids) {
@@ -658,10 +658,10 @@ Status EmbeddedStore::Commit(const std::vector<FileWrite>& writes, const std::ve
         body += ' ';
         body += CodeTermsText(c.context);
       }
-      insert_fts->Bind(1, chunk_id).Bind(2, CodeTermsText(c.symbol)).Bind(3, path_terms).Bind(4, body);
-      TRAWL_RETURN_IF_ERROR(insert_fts->Run());
+      if (!getenv("TRAWL_NOFTS")) insert_fts->Bind(1, chunk_id).Bind(2, CodeTermsText(c.symbol)).Bind(3, path_terms).Bind(4, body);
+      if (!getenv("TRAWL_NOFTS")) TRAWL_RETURN_IF_ERROR(insert_fts->Run());
 
-      if (!c.vector.empty()) {
+      if (!c.vector.empty() && !getenv("TRAWL_NOVEC")) {
         normalized = c.vector;
         store_internal::Normalize(&normalized);
         insert_vector->Bind(1, embedder_).Bind(2, c.content_hash).Bind(3, dims_)

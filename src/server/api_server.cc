@@ -1,0 +1,567 @@
+#include "server/api_server.h"
+
+#include <httplib.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <filesystem>
+#include <list>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "base/mutex.h"
+#include "server/event_hub.h"
+#include "server/metrics.h"
+#include "trawl/index.h"
+#include "trawl/search.h"
+#include "watch/reindex_service.h"
+
+namespace trawl {
+namespace {
+
+using Json = nlohmann::ordered_json;
+using Clock = std::chrono::steady_clock;
+
+std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+void SendJson(httplib::Response& res, int status, const Json& body) {
+  res.status = status;
+  res.set_content(Dump(body), "application/json");
+}
+
+void SendError(httplib::Response& res, int status, const std::string& message) {
+  SendJson(res, status, Json{{"error", message}});
+}
+
+int HttpStatusFor(const Status& st) {
+  switch (st.code()) {
+    case StatusCode::kInvalidArgument: return 400;
+    case StatusCode::kPermissionDenied: return 403;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kUnavailable: return 503;
+    case StatusCode::kFailedPrecondition: return 409;
+    default: return 500;
+  }
+}
+
+// Equal strings take the same time whatever the first difference: the token cannot
+// be found a byte at a time by timing 401s.
+bool ConstantTimeEquals(const std::string& a, const std::string& b) {
+  size_t n = std::max(a.size(), b.size());
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+    unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
+    diff |= static_cast<unsigned char>(x ^ y);
+  }
+  return diff == 0;
+}
+
+// The same fields as `trawl search --json` (tools/trawl/cmd_search.cc).
+Json ResultJson(const SearchResult& r, bool content) {
+  Json j;
+  j["path"] = r.path;
+  j["start_line"] = r.start_line;
+  j["end_line"] = r.end_line;
+  j["language"] = r.language;
+  j["kind"] = r.kind;
+  j["symbol"] = r.symbol;
+  j["score"] = r.score;
+  if (!r.git_commit.empty()) {
+    j["git"] = {{"commit", r.git_commit}, {"author", r.git_author}, {"time", r.git_time}};
+  }
+  if (content) j["content"] = r.content;
+  return j;
+}
+
+// All values of a repeatable query parameter, each also split on commas.
+std::vector<std::string> ParamList(const httplib::Request& req, const char* key) {
+  std::vector<std::string> out;
+  size_t n = req.get_param_value_count(key);
+  for (size_t i = 0; i < n; ++i) {
+    std::string v = req.get_param_value(key, i);
+    size_t s = 0;
+    while (s <= v.size()) {
+      size_t e = v.find(',', s);
+      if (e == std::string::npos) e = v.size();
+      if (e > s) out.push_back(v.substr(s, e - s));
+      s = e + 1;
+    }
+  }
+  return out;
+}
+
+// A path from a client, made relative to the root. InvalidArgument for a malformed
+// one, PermissionDenied for one outside the root ("../x", "/etc/passwd").
+Result<std::string> PathInRoot(const std::string& root, const std::string& path) {
+  namespace fs = std::filesystem;
+  if (path.empty()) return Status::InvalidArgument("empty path");
+  if (path.find('\0') != std::string::npos) return Status::InvalidArgument("path holds a NUL byte");
+  fs::path p(path);
+  fs::path rel;
+  if (p.is_absolute()) {
+    fs::path r = fs::path(root).lexically_normal();
+    rel = p.lexically_normal().lexically_relative(r);
+    if (rel.empty()) return Status::PermissionDenied("path is outside the indexed root: " + path);
+  } else {
+    rel = p.lexically_normal();
+  }
+  std::string s = rel.generic_string();
+  if (s == ".." || s.rfind("../", 0) == 0) {
+    return Status::PermissionDenied("path is outside the indexed root: " + path);
+  }
+  while (!s.empty() && s.back() == '/') s.pop_back();
+  if (s == "." || s.empty()) return std::string(".");
+  return s;
+}
+
+// httplib's pool, bounded: at most `max_queued` accepted connections wait for a
+// thread; beyond that the accept loop waits (the kernel's backlog holds the rest).
+class BoundedTaskQueue final : public httplib::TaskQueue {
+ public:
+  BoundedTaskQueue(size_t threads, size_t max_queued) : max_queued_(max_queued) {
+    for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Work(); });
+  }
+  ~BoundedTaskQueue() override = default;
+
+  void enqueue(std::function<void()> fn) override {
+    {
+      MutexLock lock(&mu_);
+      while (jobs_.size() >= max_queued_ && !shutdown_) space_cv_.Wait(&mu_);
+      if (shutdown_) return;  // the process is stopping: the connection is dropped
+      jobs_.push_back(std::move(fn));
+    }
+    work_cv_.NotifyOne();
+  }
+
+  void shutdown() override {
+    {
+      MutexLock lock(&mu_);
+      shutdown_ = true;
+    }
+    work_cv_.NotifyAll();
+    space_cv_.NotifyAll();
+    for (auto& t : threads_) t.join();
+  }
+
+ private:
+  void Work() {
+    for (;;) {
+      std::function<void()> fn;
+      {
+        MutexLock lock(&mu_);
+        while (jobs_.empty() && !shutdown_) work_cv_.Wait(&mu_);
+        if (jobs_.empty()) return;  // shut down and drained
+        fn = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      space_cv_.NotifyOne();
+      fn();
+    }
+  }
+
+  const size_t max_queued_;
+  Mutex mu_;
+  CondVar work_cv_, space_cv_;
+  std::list<std::function<void()>> jobs_ GUARDED_BY(mu_);
+  bool shutdown_ GUARDED_BY(mu_) = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace
+
+class ApiServer::Impl {
+ public:
+  explicit Impl(ApiServerConfig config)
+      : config_(std::move(config)), hub_(config_.subscriber_queue), started_(Clock::now()) {}
+
+  ~Impl() { Shutdown(); }
+
+  Status Start() {
+    ReindexService::Config sc;
+    sc.options = config_.options;
+    sc.watch = config_.watch;
+    sc.index_at_start = config_.watch;
+    sc.on_event = [this](const std::string& type, const std::string& json) { hub_.Publish(type, json); };
+    sc.on_run_finished = [this](const ReindexRun& run) {
+      if (run.finished_at > run.started_at && run.started_at > 0) {
+        run_latency_.Observe(run.finished_at - run.started_at);
+      }
+      ReopenSearcher();
+    };
+    TRAWL_ASSIGN_OR_RETURN(service_, ReindexService::Start(std::move(sc)));
+    ReopenSearcher();  // an index may exist already
+    Routes();
+    return Status::Ok();
+  }
+
+  Result<int> Bind() {
+    const auto& s = config_.options.server;
+    int port = s.port;
+    if (port == 0) {
+      port = http_.bind_to_any_port(s.host);
+      if (port < 0) return Status::Unavailable("cannot bind " + s.host + " to any port");
+    } else if (!http_.bind_to_port(s.host, port)) {
+      return Status::Unavailable(fmt::format("cannot bind {}:{} (in use? try --port 0)", s.host, port));
+    }
+    port_ = port;
+    return port;
+  }
+
+  Status Serve() {
+    if (!http_.listen_after_bind() && !stopping_.load()) return Status::IoError("the server stopped accepting");
+    return Status::Ok();
+  }
+
+  void Shutdown() {
+    if (stopping_.exchange(true)) return;
+    http_.stop();                     // no new connections
+    if (service_) service_->Stop();   // cancel a running run, wait for its commit
+    hub_.Close();                     // event streams end; their threads return
+  }
+
+ private:
+  std::shared_ptr<Searcher> CurrentSearcher() {
+    {
+      MutexLock lock(&searcher_mu_);
+      if (searcher_) return searcher_;
+    }
+    ReopenSearcher();
+    MutexLock lock(&searcher_mu_);
+    return searcher_;
+  }
+
+  // Cheap (opens read connections and loads the vector index); searches in flight
+  // keep the Searcher they started with.
+  void ReopenSearcher() {
+    Result<std::unique_ptr<Searcher>> s = Searcher::Open(config_.options);
+    MutexLock lock(&searcher_mu_);
+    if (s.ok()) {
+      searcher_ = std::shared_ptr<Searcher>(std::move(s).value());
+      searcher_error_.clear();
+    } else {
+      searcher_error_ = s.status().message();
+    }
+  }
+
+  std::string SearcherError() {
+    MutexLock lock(&searcher_mu_);
+    return searcher_error_;
+  }
+
+  void Routes() {
+    http_.new_task_queue = [this] {
+      return new BoundedTaskQueue(static_cast<size_t>(std::max(2, config_.threads)),
+                                  static_cast<size_t>(std::max(1, config_.max_queued_connections)));
+    };
+    http_.set_payload_max_length(config_.max_body_bytes);
+    http_.set_read_timeout(5, 0);
+    http_.set_write_timeout(5, 0);  // an event stream nobody reads is dropped after this
+    http_.set_keep_alive_timeout(2);
+    http_.set_keep_alive_max_count(100);
+    http_.set_tcp_nodelay(true);
+
+    http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      if (config_.token.empty()) return httplib::Server::HandlerResponse::Unhandled;
+      std::string auth = req.get_header_value("Authorization");
+      const std::string prefix = "Bearer ";
+      bool ok = auth.size() > prefix.size() && auth.compare(0, prefix.size(), prefix) == 0 &&
+                ConstantTimeEquals(auth.substr(prefix.size()), config_.token);
+      if (ok) return httplib::Server::HandlerResponse::Unhandled;
+      res.set_header("WWW-Authenticate", "Bearer");
+      SendError(res, 401, "missing or wrong bearer token (Authorization: Bearer <token>)");
+      return httplib::Server::HandlerResponse::Handled;
+    });
+    http_.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+      if (!res.body.empty()) return;
+      if (res.status == 404) SendError(res, 404, "no such endpoint (see docs/api.md)");
+      else if (res.status == 413) SendError(res, 413, "request body too large");
+      else SendError(res, res.status, "HTTP " + std::to_string(res.status));
+    });
+    http_.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+      std::string what = "internal error";
+      try {
+        if (ep) std::rethrow_exception(ep);
+      } catch (const std::exception& e) {
+        what = e.what();
+      } catch (...) {
+      }
+      SendError(res, 500, what);
+    });
+    http_.set_logger([this](const httplib::Request&, const httplib::Response& res) {
+      int cls = std::clamp(res.status / 100, 1, 5);
+      responses_[static_cast<size_t>(cls)].fetch_add(1, std::memory_order_relaxed);
+    });
+
+    http_.Get("/v1/search", [this](const httplib::Request& req, httplib::Response& res) { Search(req, res); });
+    http_.Post("/v1/index", [this](const httplib::Request&, httplib::Response& res) {
+      auto [started, id] = service_->RequestRun("api");
+      if (!started) {
+        SendJson(res, 409, Json{{"error", "an index run is in progress"}, {"run_id", id}});
+        return;
+      }
+      SendJson(res, 202, Json{{"run_id", id}, {"state", "queued"}});
+    });
+    http_.Get("/v1/runs", [this](const httplib::Request&, httplib::Response& res) {
+      Json arr = Json::array();
+      auto runs = service_->RecentRuns();
+      for (size_t i = 0; i < runs.size() && i < 50; ++i) arr.push_back(Json::parse(runs[i].ToJson(), nullptr, false));
+      SendJson(res, 200, Json{{"runs", arr}});
+    });
+    http_.Get(R"(/v1/runs/([A-Za-z0-9_.-]+))", [this](const httplib::Request& req, httplib::Response& res) {
+      std::optional<ReindexRun> run = service_->GetRun(req.matches[1].str());
+      if (!run) return SendError(res, 404, "no run " + req.matches[1].str());
+      res.status = 200;
+      res.set_content(run->ToJson(), "application/json");
+    });
+    http_.Post("/v1/changes", [this](const httplib::Request& req, httplib::Response& res) { Changes(req, res); });
+    http_.Get("/v1/status", [this](const httplib::Request&, httplib::Response& res) { StatusPage(res); });
+    http_.Get("/v1/events", [this](const httplib::Request&, httplib::Response& res) { Events(res); });
+    http_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) { Metrics(res); });
+  }
+
+  void Search(const httplib::Request& req, httplib::Response& res) {
+    auto t0 = Clock::now();
+    SearchRequest sr;
+    sr.query = req.get_param_value("q");
+    if (sr.query.empty()) return SendError(res, 400, "missing query parameter q");
+    sr.k = config_.options.search.k;
+    if (req.has_param("k")) {
+      std::string k = req.get_param_value("k");
+      int v = 0;
+      auto [p, ec] = std::from_chars(k.data(), k.data() + k.size(), v);
+      if (ec != std::errc() || p != k.data() + k.size() || v < 1 || v > 1000) {
+        return SendError(res, 400, "k must be an integer from 1 to 1000, got '" + k + "'");
+      }
+      sr.k = v;
+    }
+    sr.mode = req.has_param("mode") ? req.get_param_value("mode") : config_.options.search.mode;
+    sr.languages = ParamList(req, "lang");
+    sr.path_globs = ParamList(req, "path");
+    std::string content = req.get_param_value("content");
+    bool with_content = content == "1" || content == "true";
+
+    std::shared_ptr<Searcher> searcher = CurrentSearcher();
+    if (!searcher) {
+      search_errors_.fetch_add(1, std::memory_order_relaxed);
+      return SendError(res, 503, "no index to search yet: " + SearcherError());
+    }
+    Result<SearchResponse> resp = searcher->Search(sr);
+    if (!resp.ok()) {
+      if (resp.status().code() != StatusCode::kInvalidArgument) search_errors_.fetch_add(1, std::memory_order_relaxed);
+      return SendError(res, HttpStatusFor(resp.status()), resp.status().message());
+    }
+    Json arr = Json::array();
+    for (const auto& r : resp->results) arr.push_back(ResultJson(r, with_content));
+    Json out;
+    out["results"] = std::move(arr);
+    out["coverage"] = resp->coverage;
+    out["files_indexed"] = resp->files_indexed;
+    out["files_known"] = resp->files_known;
+    out["took_ms"] = resp->took_ms;
+    SendJson(res, 200, out);
+    search_latency_.Observe(std::chrono::duration<double>(Clock::now() - t0).count());
+  }
+
+  void Changes(const httplib::Request& req, httplib::Response& res) {
+    Json body = Json::parse(req.body, nullptr, false);
+    if (body.is_discarded()) return SendError(res, 400, "body is not JSON");
+    if (!body.is_object() || !body.contains("changes") || !body["changes"].is_array()) {
+      return SendError(res, 400, "expected {\"changes\": [{\"path\": ..., \"action\": ...}, ...]}");
+    }
+    std::vector<std::string> paths;
+    const Json& changes = body["changes"];
+    for (size_t i = 0; i < changes.size(); ++i) {
+      const Json& c = changes[i];
+      std::string where = "changes[" + std::to_string(i) + "]";
+      if (!c.is_object()) return SendError(res, 400, where + ": expected an object");
+      if (!c.contains("path") || !c["path"].is_string()) return SendError(res, 400, where + ".path: expected a string");
+      if (!c.contains("action") || !c["action"].is_string()) {
+        return SendError(res, 400, where + ".action: expected added, modified, deleted or renamed");
+      }
+      std::string action = c["action"].get<std::string>();
+      if (action != "added" && action != "modified" && action != "deleted" && action != "renamed") {
+        return SendError(res, 400, where + ".action: expected added, modified, deleted or renamed, got '" + action + "'");
+      }
+      std::vector<std::string> raw = {c["path"].get<std::string>()};
+      if (action == "renamed") {
+        if (!c.contains("old_path") || !c["old_path"].is_string()) {
+          return SendError(res, 400, where + ".old_path: a rename needs the old path (a string)");
+        }
+        raw.push_back(c["old_path"].get<std::string>());
+      } else if (c.contains("old_path") && !c["old_path"].is_string()) {
+        return SendError(res, 400, where + ".old_path: expected a string");
+      }
+      for (const auto& p : raw) {
+        Result<std::string> rel = PathInRoot(config_.options.root, p);
+        if (!rel.ok()) return SendError(res, HttpStatusFor(rel.status()), where + ": " + rel.status().message());
+        paths.push_back(std::move(rel).value());
+      }
+    }
+    std::string id = service_->QueueChanges(paths, "changes");
+    SendJson(res, 202, Json{{"run_id", id}, {"queued", paths.size()}});
+  }
+
+  void StatusPage(httplib::Response& res) {
+    Json out;
+    Result<IndexStatusReport> st = GetIndexStatus(config_.options);
+    if (st.ok()) {
+      out = Json::parse(st->ToJson(), nullptr, false);
+      if (out.is_discarded()) out = Json::object();
+    } else {
+      out["index_error"] = st.status().message();
+    }
+    ReindexStats s = service_->Stats();
+    Json server;
+    server["version"] = config_.version;
+    server["pid"] = static_cast<int64_t>(::getpid());
+    server["root"] = config_.options.root;
+    server["index_dir"] = config_.options.index_dir;
+    server["listen"] = fmt::format("http://{}:{}", config_.options.server.host, port_);
+    server["watch"] = config_.watch;
+    server["uptime_s"] = std::chrono::duration<double>(Clock::now() - started_).count();
+    server["running"] = s.running;
+    server["run_queued"] = s.run_queued;
+    server["pending_changes"] = s.pending_paths;
+    server["event_subscribers"] = hub_.subscribers();
+    if (config_.watch) server["watched_dirs"] = s.watched_dirs;
+    auto runs = service_->RecentRuns();
+    for (const auto& r : runs) {
+      if (r.state == "queued" || r.state == "running") continue;
+      server["last_run"] = Json::parse(r.ToJson(), nullptr, false);
+      break;
+    }
+    std::string err = SearcherError();
+    if (!err.empty()) server["searcher_error"] = err;
+    out["server"] = std::move(server);
+    SendJson(res, 200, out);
+  }
+
+  void Events(httplib::Response& res) {
+    std::shared_ptr<EventSubscription> sub = hub_.Subscribe(static_cast<size_t>(std::max(1, config_.max_subscribers)));
+    if (!sub) {
+      return SendError(res, 503, fmt::format("too many event subscribers (at most {})", config_.max_subscribers));
+    }
+    res.set_header("Cache-Control", "no-cache");
+    res.set_header("X-Accel-Buffering", "no");
+    const auto heartbeat = std::chrono::milliseconds(std::max(100, config_.heartbeat_ms));
+    auto first = std::make_shared<bool>(true);
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [sub, heartbeat, first](size_t, httplib::DataSink& sink) {
+          std::string out;
+          if (*first) {
+            // Something at once, so a client knows it is subscribed.
+            *first = false;
+            out = ": subscribed\nretry: 2000\n\n";
+            return sink.write(out.data(), out.size());
+          }
+          std::vector<HubEvent> events;
+          int64_t dropped = 0;
+          bool open = sub->Wait(heartbeat, &events, &dropped);
+          if (dropped > 0) out += fmt::format("event: dropped\ndata: {{\"count\":{}}}\n\n", dropped);
+          for (const auto& e : events) out += "event: " + e.type + "\ndata: " + e.data + "\n\n";
+          if (!open) {
+            if (!out.empty()) sink.write(out.data(), out.size());
+            sink.done();
+            return true;
+          }
+          if (out.empty()) out = ": heartbeat\n\n";
+          return sink.write(out.data(), out.size());
+        },
+        [this, sub](bool) { hub_.Unsubscribe(sub); });
+  }
+
+  void Metrics(httplib::Response& res) {
+    std::string out;
+    Result<IndexStatusReport> st = GetIndexStatus(config_.options);
+    if (st.ok()) {
+      out += PromMetric("trawl_index_files", "gauge", "Files in the index.", static_cast<double>(st->files));
+      out += PromMetric("trawl_index_files_failed", "gauge", "Files whose last indexing failed.",
+                        static_cast<double>(st->files_failed));
+      out += PromMetric("trawl_index_chunks", "gauge", "Chunks in the index.", static_cast<double>(st->chunks));
+      out += PromMetric("trawl_index_vectors", "gauge", "Vectors in the index.", static_cast<double>(st->vectors));
+    }
+    ReindexStats s = service_->Stats();
+    out += PromMetric("trawl_files_indexed_total", "counter", "Files (re)indexed by this server's runs.",
+                      static_cast<double>(s.files_indexed));
+    out += PromMetric("trawl_files_deleted_total", "counter", "Files removed from the index by this server's runs.",
+                      static_cast<double>(s.files_deleted));
+    out += PromMetric("trawl_file_errors_total", "counter", "Files that failed to index.",
+                      static_cast<double>(s.files_failed));
+    out += PromMetric("trawl_chunks_written_total", "counter", "Chunks written by this server's runs.",
+                      static_cast<double>(s.chunks));
+    out += PromMetric("trawl_embed_requests_total", "counter", "Embedding requests.", static_cast<double>(s.embed_requests));
+    out += PromMetric("trawl_embed_retries_total", "counter", "Embedding requests retried.",
+                      static_cast<double>(s.embed_retries));
+    out += "# HELP trawl_index_runs_total Index runs by final state.\n# TYPE trawl_index_runs_total counter\n";
+    out += fmt::format("trawl_index_runs_total{{state=\"finished\"}} {}\n", s.runs_finished);
+    out += fmt::format("trawl_index_runs_total{{state=\"failed\"}} {}\n", s.runs_failed);
+    out += fmt::format("trawl_index_runs_total{{state=\"cancelled\"}} {}\n", s.runs_cancelled);
+    out += PromMetric("trawl_index_runs_in_progress", "gauge", "Index runs running now (0 or 1).", s.running ? 1 : 0);
+    out += PromMetric("trawl_index_run_queued", "gauge", "1 when a run is queued (debouncing).", s.run_queued ? 1 : 0);
+    out += PromMetric("trawl_pending_changes", "gauge", "Changed paths queued for the next run.",
+                      static_cast<double>(s.pending_paths));
+    out += run_latency_.Render("trawl_index_run_duration_seconds", "Duration of index runs.");
+    if (config_.watch) {
+      out += PromMetric("trawl_watch_events_total", "counter", "Changed paths reported by inotify.",
+                        static_cast<double>(s.watch_events));
+      out += PromMetric("trawl_watch_rescans_total", "counter", "inotify queue overflows answered by a rescan.",
+                        static_cast<double>(s.watch_rescans));
+      out += PromMetric("trawl_watched_directories", "gauge", "Directories watched.", static_cast<double>(s.watched_dirs));
+    }
+    out += PromMetric("trawl_event_subscribers", "gauge", "Connected GET /v1/events streams.",
+                      static_cast<double>(hub_.subscribers()));
+    out += PromMetric("trawl_events_published_total", "counter", "Events published.", static_cast<double>(hub_.published()));
+    out += PromMetric("trawl_events_dropped_total", "counter", "Events dropped for slow subscribers.",
+                      static_cast<double>(hub_.dropped()));
+    out += PromMetric("trawl_search_errors_total", "counter", "Searches that failed (not counting bad requests).",
+                      static_cast<double>(search_errors_.load()));
+    out += search_latency_.Render("trawl_search_duration_seconds", "Time to answer GET /v1/search.");
+    out += "# HELP trawl_http_responses_total HTTP responses by status class.\n# TYPE trawl_http_responses_total counter\n";
+    for (int c = 1; c <= 5; ++c) {
+      out += fmt::format("trawl_http_responses_total{{code=\"{}xx\"}} {}\n", c,
+                         responses_[static_cast<size_t>(c)].load(std::memory_order_relaxed));
+    }
+    res.status = 200;
+    res.set_content(out, "text/plain; version=0.0.4");
+  }
+
+  const ApiServerConfig config_;
+  EventHub hub_;
+  const Clock::time_point started_;
+  httplib::Server http_;
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+  LatencyHistogram search_latency_;
+  LatencyHistogram run_latency_;
+  std::atomic<int64_t> search_errors_{0};
+  std::array<std::atomic<int64_t>, 6> responses_{};
+
+  Mutex searcher_mu_;
+  std::shared_ptr<Searcher> searcher_ GUARDED_BY(searcher_mu_);
+  std::string searcher_error_ GUARDED_BY(searcher_mu_);
+
+  // Last: its threads call into the members above, so it is stopped (Shutdown) and
+  // destroyed first.
+  std::unique_ptr<ReindexService> service_;
+};
+
+ApiServer::ApiServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ApiServer::~ApiServer() = default;
+
+Result<std::unique_ptr<ApiServer>> ApiServer::Create(ApiServerConfig config) {
+  auto impl = std::make_unique<Impl>(std::move(config));
+  TRAWL_RETURN_IF_ERROR(impl->Start());
+  return std::unique_ptr<ApiServer>(new ApiServer(std::move(impl)));
+}
+
+Result<int> ApiServer::Bind() { return impl_->Bind(); }
+Status ApiServer::Serve() { return impl_->Serve(); }
+void ApiServer::Shutdown() { impl_->Shutdown(); }
+
+}  // namespace trawl

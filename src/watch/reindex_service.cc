@@ -1,0 +1,371 @@
+#include "watch/reindex_service.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "trawl/inspect.h"
+#include "watch/tree_watcher.h"
+
+namespace trawl {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+constexpr size_t kRunsKept = 200;
+constexpr size_t kPathsInEvent = 100;
+constexpr auto kBusyRetry = std::chrono::seconds(1);
+
+double UnixNow() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Embeds a JSON document produced elsewhere (IndexProgress, IndexSummary); null if empty.
+Json Embed(const std::string& text) {
+  if (text.empty()) return nullptr;
+  Json j = Json::parse(text, nullptr, false);
+  return j.is_discarded() ? Json(text) : j;
+}
+
+std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+bool IsIgnoreFile(const std::string& rel) {
+  size_t slash = rel.rfind('/');
+  std::string base = slash == std::string::npos ? rel : rel.substr(slash + 1);
+  return base == ".gitignore" || base == ".trawlignore" || rel == ".git/info/exclude";
+}
+
+}  // namespace
+
+std::string ReindexRun::ToJson() const {
+  Json j;
+  j["id"] = id;
+  j["trigger"] = trigger;
+  j["state"] = state;
+  if (!index_run_id.empty()) j["index_run_id"] = index_run_id;
+  j["changed_paths"] = changed_paths;
+  j["queued_at"] = queued_at;
+  if (started_at > 0) j["started_at"] = started_at;
+  if (finished_at > 0) j["finished_at"] = finished_at;
+  if (!error.empty()) j["error"] = error;
+  if (!summary_json.empty()) {
+    j["summary"] = Embed(summary_json);
+  } else if (!progress_json.empty()) {
+    j["progress"] = Embed(progress_json);
+  }
+  return Dump(j);
+}
+
+ReindexService::ReindexService(Config config) : config_(std::move(config)) {}
+
+ReindexService::~ReindexService() { Stop(); }
+
+Result<std::unique_ptr<ReindexService>> ReindexService::Start(Config config) {
+  std::unique_ptr<ReindexService> svc(new ReindexService(std::move(config)));
+  if (svc->config_.watch) {
+    svc->RefreshSkippedDirs();
+    TreeWatcher::Config wc;
+    wc.root = svc->config_.options.root;
+    wc.exclude_dirs = {svc->config_.options.index_dir};
+    ReindexService* self = svc.get();
+    wc.skip_dir = [self](const std::string& rel) { return self->skipped_dirs_.count(rel) > 0; };
+    TRAWL_ASSIGN_OR_RETURN(svc->watcher_, TreeWatcher::Open(std::move(wc)));
+    MutexLock lock(&svc->mu_);
+    svc->stats_.watched_dirs = static_cast<int64_t>(svc->watcher_->watched_dirs());
+  }
+  if (svc->config_.index_at_start) {
+    MutexLock lock(&svc->mu_);
+    svc->QueueLocked({}, "startup");
+    svc->run_now_ = true;
+  }
+  ReindexService* self = svc.get();
+  svc->run_thread_ = std::thread([self] { self->RunLoop(); });
+  if (svc->watcher_) svc->watch_thread_ = std::thread([self] { self->WatchLoop(); });
+  return svc;
+}
+
+void ReindexService::Stop() {
+  {
+    MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  cv_.NotifyAll();
+  idle_cv_.NotifyAll();
+  cancel_.store(true);
+  watch_stop_.store(true);
+  if (watcher_) watcher_->Wake();
+  if (run_thread_.joinable()) run_thread_.join();
+  if (watch_thread_.joinable()) watch_thread_.join();
+}
+
+void ReindexService::Emit(const std::string& type, const std::string& json) {
+  if (config_.on_event) config_.on_event(type, json);
+}
+
+// Directories the ignore rules leave out are not watched: a build writing into an
+// ignored build/ costs no events. The rules are discover's own, through ListFiles.
+void ReindexService::RefreshSkippedDirs() {
+  Result<std::vector<FileListing>> files = ListFiles(config_.options, /*include_skipped=*/true);
+  if (!files.ok()) {
+    std::fprintf(stderr, "trawl: watching every directory (%s)\n", files.status().message().c_str());
+    skipped_dirs_.clear();
+    return;
+  }
+  std::unordered_set<std::string> dirs;
+  for (const auto& f : *files) {
+    if (f.status == "skip" && !f.path.empty() && f.path.back() == '/' && f.reason.rfind("ignored", 0) == 0) {
+      dirs.insert(f.path.substr(0, f.path.size() - 1));
+    }
+  }
+  skipped_dirs_ = std::move(dirs);
+}
+
+std::string ReindexService::QueueLocked(const std::vector<std::string>& paths, const std::string& trigger) {
+  auto now = Clock::now();
+  if (queued_id_.empty()) {
+    queued_id_ = "r" + std::to_string(next_id_++);
+    ReindexRun run;
+    run.id = queued_id_;
+    run.trigger = trigger;
+    run.state = "queued";
+    run.queued_at = UnixNow();
+    runs_.push_back(std::move(run));
+    while (runs_.size() > kRunsKept) runs_.pop_front();  // the queued and running runs are the newest
+    first_change_ = now;
+  }
+  pending_.insert(paths.begin(), paths.end());
+  last_change_ = now;
+  if (ReindexRun* r = FindLocked(queued_id_)) r->changed_paths = static_cast<int64_t>(pending_.size());
+  cv_.NotifyAll();
+  return queued_id_;
+}
+
+std::string ReindexService::QueueChanges(const std::vector<std::string>& paths, const std::string& trigger) {
+  MutexLock lock(&mu_);
+  return QueueLocked(paths, trigger);
+}
+
+std::pair<bool, std::string> ReindexService::RequestRun(const std::string& trigger) {
+  MutexLock lock(&mu_);
+  if (!running_id_.empty()) return {false, running_id_};
+  std::string id = QueueLocked({}, trigger);
+  run_now_ = true;
+  return {true, id};
+}
+
+ReindexRun* ReindexService::FindLocked(const std::string& id) {
+  for (auto it = runs_.rbegin(); it != runs_.rend(); ++it) {
+    if (it->id == id || (!it->index_run_id.empty() && it->index_run_id == id)) return &*it;
+  }
+  return nullptr;
+}
+
+std::optional<ReindexRun> ReindexService::GetRun(const std::string& id) const {
+  MutexLock lock(&mu_);
+  for (auto it = runs_.rbegin(); it != runs_.rend(); ++it) {
+    if (it->id == id || (!it->index_run_id.empty() && it->index_run_id == id)) return *it;
+  }
+  return std::nullopt;
+}
+
+std::vector<ReindexRun> ReindexService::RecentRuns() const {
+  MutexLock lock(&mu_);
+  return std::vector<ReindexRun>(runs_.rbegin(), runs_.rend());
+}
+
+ReindexStats ReindexService::Stats() const {
+  MutexLock lock(&mu_);
+  ReindexStats s = stats_;
+  s.pending_paths = static_cast<int64_t>(pending_.size());
+  s.run_queued = !queued_id_.empty();
+  s.running = !running_id_.empty();
+  return s;
+}
+
+bool ReindexService::WaitIdle(std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  MutexLock lock(&mu_);
+  while (!queued_id_.empty() || !running_id_.empty()) {
+    auto now = Clock::now();
+    if (stopping_ || now >= deadline) return false;
+    idle_cv_.WaitFor(&mu_, deadline - now);
+  }
+  return true;
+}
+
+void ReindexService::RunLoop() {
+  const auto debounce = std::chrono::milliseconds(std::max(0, config_.options.watch.debounce_ms));
+  const auto max_delay = std::max<Clock::duration>(debounce, std::chrono::milliseconds(config_.max_delay_ms));
+  for (;;) {
+    std::string id;
+    std::vector<std::string> paths;
+    {
+      MutexLock lock(&mu_);
+      for (;;) {
+        if (stopping_) return;
+        if (queued_id_.empty()) {
+          cv_.Wait(&mu_);
+          continue;
+        }
+        auto now = Clock::now();
+        // Quiet for `debounce`, or changing for `max_delay` already.
+        Clock::time_point due = run_now_ ? now : std::min(last_change_ + debounce, first_change_ + max_delay);
+        due = std::max(due, not_before_);
+        if (now >= due) break;
+        cv_.WaitFor(&mu_, due - now);
+      }
+      id = std::move(queued_id_);
+      queued_id_.clear();
+      run_now_ = false;
+      paths.assign(pending_.begin(), pending_.end());
+      pending_.clear();
+      running_id_ = id;
+      if (ReindexRun* r = FindLocked(id)) {
+        r->state = "running";
+        r->started_at = UnixNow();
+      }
+    }
+    ExecuteRun(id, std::move(paths));
+  }
+}
+
+void ReindexService::ExecuteRun(const std::string& id, std::vector<std::string> paths) {
+  std::sort(paths.begin(), paths.end());
+  std::string trigger;
+  {
+    MutexLock lock(&mu_);
+    if (ReindexRun* r = FindLocked(id)) trigger = r->trigger;
+  }
+  Json started;
+  started["id"] = id;
+  started["trigger"] = trigger;
+  started["changed_paths"] = paths.size();
+  Emit("run_started", Dump(started));
+
+  IndexRequest req;
+  req.options = config_.options;
+  req.cancel = &cancel_;
+  req.progress_interval_ms = config_.progress_interval_ms;
+  req.on_progress = [this, &id](const IndexProgress& p) {
+    std::string j = p.ToJson();
+    {
+      MutexLock lock(&mu_);
+      if (ReindexRun* r = FindLocked(id)) {
+        r->progress_json = j;
+        if (r->index_run_id.empty()) r->index_run_id = p.run_id;
+      }
+    }
+    Emit("progress", j);
+  };
+  auto t0 = Clock::now();
+  Result<IndexSummary> summary = RunIndex(req);
+  double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+
+  ReindexRun done;
+  {
+    MutexLock lock(&mu_);
+    ReindexRun* r = FindLocked(id);
+    if (r == nullptr) {  // trimmed: only if kRunsKept runs were queued meanwhile
+      runs_.push_back(ReindexRun{id, trigger, "running"});
+      r = &runs_.back();
+    }
+    r->finished_at = UnixNow();
+    stats_.run_seconds += secs;
+    stats_.last_run_seconds = secs;
+    if (summary.ok()) {
+      r->state = summary->state;
+      r->index_run_id = summary->run_id;
+      r->summary_json = summary->ToJson();
+      r->error = summary->error;
+      if (summary->state == "finished") ++stats_.runs_finished;
+      else if (summary->state == "cancelled") ++stats_.runs_cancelled;
+      else ++stats_.runs_failed;
+      stats_.files_indexed += summary->files_indexed;
+      stats_.files_deleted += summary->files_deleted;
+      stats_.files_failed += summary->files_failed;
+      stats_.chunks += summary->chunks;
+      stats_.embed_requests += summary->embed_requests;
+      stats_.embed_retries += summary->embed_retries;
+    } else {
+      r->state = "failed";
+      r->error = summary.status().message();
+      ++stats_.runs_failed;
+      if (summary.status().code() == StatusCode::kUnavailable && !stopping_) {
+        // Another writer (a `trawl index` by hand) holds the index: try again shortly.
+        QueueLocked(paths, trigger);
+        not_before_ = Clock::now() + kBusyRetry;
+      }
+    }
+    running_id_.clear();
+    done = *r;
+    if (queued_id_.empty()) idle_cv_.NotifyAll();
+  }
+  if (!summary.ok()) {
+    std::fprintf(stderr, "trawl: run %s failed: %s\n", id.c_str(), summary.status().message().c_str());
+  }
+  // Before run_finished goes out, so a client reacting to it sees the new index.
+  if (config_.on_run_finished) config_.on_run_finished(done);
+
+  Json fin;
+  fin["id"] = id;
+  fin["trigger"] = trigger;
+  fin["state"] = done.state;
+  if (!done.error.empty()) fin["error"] = done.error;
+  fin["elapsed_s"] = secs;
+  fin["summary"] = Embed(done.summary_json);
+  Emit("run_finished", Dump(fin));
+  if (summary.ok() && (summary->files_total > 0 || summary->files_deleted > 0)) {
+    Json files;
+    files["id"] = id;
+    files["index_run_id"] = summary->run_id;
+    files["files_indexed"] = summary->files_indexed;
+    files["files_deleted"] = summary->files_deleted;
+    files["files_failed"] = summary->files_failed;
+    files["files_skipped"] = summary->files_skipped;
+    files["chunks"] = summary->chunks;
+    Json changed = Json::array();
+    for (size_t i = 0; i < paths.size() && i < kPathsInEvent; ++i) changed.push_back(paths[i]);
+    files["changed_paths"] = std::move(changed);
+    files["changed_paths_total"] = paths.size();
+    Emit("files_reindexed", Dump(files));
+  }
+}
+
+void ReindexService::WatchLoop() {
+  std::vector<TreeChange> changes;
+  while (!watch_stop_.load()) {
+    changes.clear();
+    Status st = watcher_->Next(&changes);
+    if (!st.ok()) {
+      std::fprintf(stderr, "trawl: watching stopped: %s\n", st.message().c_str());
+      return;
+    }
+    if (watch_stop_.load()) return;
+    if (changes.empty()) continue;
+    bool rescan = false, ignores_changed = false;
+    std::vector<std::string> paths;
+    paths.reserve(changes.size());
+    for (auto& c : changes) {
+      if (c.kind == TreeChange::Kind::kRescan) {
+        rescan = true;
+        continue;
+      }
+      ignores_changed |= IsIgnoreFile(c.path);
+      paths.push_back(std::move(c.path));
+    }
+    if (ignores_changed) {
+      // Newly ignored directories stop being watched, newly un-ignored ones start.
+      RefreshSkippedDirs();
+      watcher_->Resync();
+    }
+    int64_t dirs = static_cast<int64_t>(watcher_->watched_dirs());
+    MutexLock lock(&mu_);
+    stats_.watch_events += static_cast<int64_t>(paths.size());
+    stats_.watched_dirs = dirs;
+    if (rescan) ++stats_.watch_rescans;
+    QueueLocked(paths, rescan ? "rescan" : "watch");
+  }
+}
+
+}  // namespace trawl
