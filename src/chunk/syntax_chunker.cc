@@ -9,14 +9,16 @@
 // owner of the pieces it is split into, and pieces only merge with pieces of the same
 // owner, so a method is never glued to its neighbour's fragments. Types, namespaces
 // and the file itself are also split when they are long in lines, so that a method of
-// a 60-line class is its own chunk and is found as such.
+// a 60-line class is its own chunk and is found as such. When a definition is split,
+// its body's members join the level of its header, so the header, fields and small
+// members merge into one chunk named after the type. Comments and decorators go with
+// the code below them; punctuation ("}", ";", "end") with the code before it.
 #include "chunk/syntax_chunker.h"
 
 #include <tree_sitter/api.h>
 
 #include <algorithm>
 #include <climits>
-#include <cstring>
 #include <string>
 
 namespace trawl::chunk_internal {
@@ -27,7 +29,8 @@ namespace {
 constexpr int kMaxDepth = 96;
 // A type or namespace longer than this (in lines) is split into its members.
 constexpr int kWholeContainerMaxLines = 32;
-// Merging never makes a chunk holding a definition longer than 2 x that definition + this.
+// Merging never makes a chunk holding a definition longer (in lines) than
+// 2 x max(that definition, 4) + this: a function's chunk stays close to its size.
 constexpr int kSpanSlack = 16;
 // A type's or namespace's header line alone ("namespace store {") is no use as a chunk:
 // a one-line header under this size goes with the definition that follows.

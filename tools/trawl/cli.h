@@ -48,5 +48,8 @@ Runner RegisterSearch(CLI::App& app);
 Runner RegisterStatus(CLI::App& app);
 Runner RegisterExport(CLI::App& app);
 Runner RegisterConfig(CLI::App& app);
+Runner RegisterWatch(CLI::App& app);
+Runner RegisterServe(CLI::App& app);
+Runner RegisterHooks(CLI::App& app);
 
 }  // namespace trawl::cli

@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
   app.fallthrough(false);
   std::vector<Runner> runners = {RegisterFiles(app),  RegisterChunk(app),  RegisterIndex(app),
                                  RegisterSearch(app), RegisterStatus(app), RegisterExport(app),
-                                 RegisterConfig(app)};
+                                 RegisterConfig(app), RegisterWatch(app),  RegisterServe(app),
+                                 RegisterHooks(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
