@@ -17,6 +17,7 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "base/file_util.h"
 #include "base/hash.h"
@@ -196,10 +197,10 @@ Status IndexRun::Plan(std::vector<FileEntry> found) {
   previous_.reserve(stored.size());
   for (auto& r : stored) previous_.emplace(r.path, std::move(r));
   files_seen_ = static_cast<int64_t>(found.size());
-  std::unordered_map<std::string_view, bool> present;
+  std::unordered_set<std::string> present;
   present.reserve(found.size());
   for (auto& f : found) {
-    present.emplace(f.path, true);
+    present.insert(f.path);
     auto it = previous_.find(f.path);
     bool unchanged = false;
     if (it != previous_.end() && !req_.rebuild) {
@@ -308,14 +309,14 @@ void IndexRun::RunCpuStage() {
   arena.execute([&] {
     tbb::parallel_pipeline(
         static_cast<size_t>(workers_) * 4,
-        tbb::make_filter<void, const FileEntry*>(
+        tbb::make_filter<void, FileEntry*>(
             tbb::filter_mode::serial_in_order,
-            [&](tbb::flow_control& fc) -> const FileEntry* {
+            [&](tbb::flow_control& fc) -> FileEntry* {
               if (next >= tasks_.size() || Stopping()) {
                 fc.stop();
                 return nullptr;
               }
-              const FileEntry* e = &tasks_[next++];
+              FileEntry* e = &tasks_[next++];
               // Text, chunks and vectors: about three times the file.
               if (!budget_.Acquire(static_cast<int64_t>(e->size) * 3 + 4096)) {
                 fc.stop();
@@ -323,9 +324,9 @@ void IndexRun::RunCpuStage() {
               }
               return e;
             }) &
-            tbb::make_filter<const FileEntry*, FileWork*>(
+            tbb::make_filter<FileEntry*, FileWork*>(
                 tbb::filter_mode::parallel,
-                [&](const FileEntry* e) -> FileWork* {
+                [&](FileEntry* e) -> FileWork* {
                   int worker = std::clamp(tbb::this_task_arena::current_thread_index(), 0, workers_ - 1);
                   std::unique_ptr<FileWork> w = ProcessFile(*e, *chunkers[worker], worker);
                   int64_t cost = static_cast<int64_t>(e->size) * 3 + 4096;

@@ -37,6 +37,9 @@ class HybridSearcher final : public Searcher {
       TRAWL_ASSIGN_OR_RETURN(std::vector<Vector> q, embedder_->Embed({req.query}, nullptr));
       if (!q.empty()) {
         TRAWL_ASSIGN_OR_RETURN(dense, store_->SearchDense(q[0], depth, filter));
+        // Orthogonal or opposite vectors share no terms with the query: not a match.
+        dense.erase(std::remove_if(dense.begin(), dense.end(), [](const ChunkHit& h) { return h.score <= 1e-6; }),
+                    dense.end());
       }
     }
     std::vector<ChunkHit> fused;

@@ -27,6 +27,7 @@
 #include <fcntl.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -112,7 +113,8 @@ std::string FtsSql(bool porter) {
   // rowid = chunk id. A regular (content-storing) table so deletes by rowid work on
   // SQLite 3.40 (contentless_delete needs 3.43).
   return std::string("CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5(symbol, path, body, tokenize='") +
-         (getenv("TRAWL_TOK") ? getenv("TRAWL_TOK") : porter ? "porter unicode61" : "unicode61") + "'" + (getenv("TRAWL_DETAIL") ? std::string(", detail=") + getenv("TRAWL_DETAIL") : std::string()) + ");" + (getenv("TRAWL_HASH") ? std::string("INSERT INTO chunk_fts(chunk_fts, rank) VALUES('hashsize', ") + getenv("TRAWL_HASH") + ");" : std::string()) + (getenv("TRAWL_AM") ? std::string("INSERT INTO chunk_fts(chunk_fts, rank) VALUES('automerge', ") + getenv("TRAWL_AM") + ");" : std::string());
+         (porter ? "porter unicode61" : "unicode61") + "');" +
+         "CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts_vocab USING fts5vocab(chunk_fts, 'row');";
 }
 
 std::string JsonIds(const std::vector<int64_t>& ids) {
@@ -324,10 +326,16 @@ class EmbeddedStore final : public Store {
     return dir_ + "/vectors-" + std::to_string(generation) + ".hnsw";
   }
   Status RemoveStaleGraphFiles(const std::string& keep);
-  Status RemoveFileRows(int64_t file_id, bool delete_file_row);
+  // Removes a file's chunks (tombstoning those the graph may hold) and, if asked, its
+  // row; adds the number of chunks removed to *removed.
+  Status RemoveFileRows(int64_t file_id, bool delete_file_row, int64_t* removed);
+  // Chunks holding `term` (cached; approximate while the index grows).
+  Result<int64_t> DocFrequency(Db* db, const std::string& term, int64_t chunks);
 
   // Dense search state, refreshed when the database has moved on.
   Result<std::shared_ptr<const DenseState>> CurrentDense(Db* db);
+  Result<std::shared_ptr<const DenseState>> RefreshDense(Db* db, int64_t seq, int64_t gen)
+      REQUIRES(refresh_mu_);
   Result<std::shared_ptr<const DenseState>> LoadDense(Db* db, const DenseState* previous);
   // The graph file named by meta, checked against its recorded hash, with the
   // tombstoned chunks marked deleted.
@@ -357,6 +365,12 @@ class EmbeddedStore final : public Store {
   std::shared_ptr<const DenseState> dense_ GUARDED_BY(dense_mu_);
   // Held while one thread loads a new DenseState, so others do not load it too.
   Mutex refresh_mu_;
+
+  // The lexical index stems (document frequencies of raw terms are then unknown).
+  std::atomic<bool> porter_{false};
+  Mutex df_mu_;
+  std::unordered_map<std::string, int64_t> df_cache_ GUARDED_BY(df_mu_);
+  int64_t df_cache_chunks_ GUARDED_BY(df_mu_) = -1;  // chunk count the cache was made at
 };
 
 Status EmbeddedStore::RequireWriter() const {
@@ -378,6 +392,8 @@ Status EmbeddedStore::Open(bool wait) {
                                         ", this trawl reads format " + std::to_string(kSchemaVersion) +
                                         ": run `trawl index --rebuild`");
     }
+    TRAWL_ASSIGN_OR_RETURN(std::string tokenizer, GetMeta(reader->get(), "fts_tokenizer"));
+    porter_ = tokenizer == "porter";
     return Status::Ok();
   }
 
@@ -402,6 +418,8 @@ Status EmbeddedStore::Open(bool wait) {
                                       ": delete " + dir_ + " and index again");
   }
   TRAWL_RETURN_IF_ERROR(txn.Commit());
+  TRAWL_ASSIGN_OR_RETURN(std::string tokenizer, GetMeta(writer_.get(), "fts_tokenizer"));
+  porter_ = tokenizer == "porter";
   TRAWL_ASSIGN_OR_RETURN(embedder_, GetMeta(writer_.get(), "embedder"));
   TRAWL_ASSIGN_OR_RETURN(int64_t dims, GetMetaInt(writer_.get(), "dimensions"));
   dims_ = static_cast<int>(dims);
@@ -473,6 +491,7 @@ Status EmbeddedStore::BindEmbedder(const std::string& name, int dimensions, bool
     TRAWL_RETURN_IF_ERROR(SetMeta(db, "hnsw_hash", ""));
     TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "hnsw_hwm", 0));
     TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "hnsw_commit_seq", -1));
+    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "chunk_count", 0));
     TRAWL_ASSIGN_OR_RETURN(int64_t seq, GetMetaInt(db, "commit_seq"));
     TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "commit_seq", seq + 1));
   }
@@ -482,6 +501,11 @@ Status EmbeddedStore::BindEmbedder(const std::string& name, int dimensions, bool
   embedder_ = name;
   dims_ = dimensions;
   if (reset) {
+    porter_ = opts_.fts_porter;
+    {
+      MutexLock lock(&df_mu_);
+      df_cache_.clear();
+    }
     TRAWL_RETURN_IF_ERROR(RemoveStaleGraphFiles(""));
     MutexLock lock(&dense_mu_);
     dense_.reset();
@@ -557,7 +581,7 @@ Result<std::unordered_map<std::string, std::vector<float>>> EmbeddedStore::Looku
   return out;
 }
 
-Status EmbeddedStore::RemoveFileRows(int64_t file_id, bool delete_file_row) {
+Status EmbeddedStore::RemoveFileRows(int64_t file_id, bool delete_file_row, int64_t* removed) {
   Db* db = writer_.get();
   // Chunks the saved graph may hold are tombstoned so the next load drops them.
   TRAWL_ASSIGN_OR_RETURN(auto tomb, db->Prepare(
@@ -569,6 +593,7 @@ Status EmbeddedStore::RemoveFileRows(int64_t file_id, bool delete_file_row) {
   TRAWL_RETURN_IF_ERROR(fts->Bind(1, file_id).Run());
   TRAWL_ASSIGN_OR_RETURN(auto chunks, db->Prepare("DELETE FROM chunks WHERE file_id = ?1"));
   TRAWL_RETURN_IF_ERROR(chunks->Bind(1, file_id).Run());
+  *removed += db->Changes();
   if (delete_file_row) {
     TRAWL_ASSIGN_OR_RETURN(auto file, db->Prepare("DELETE FROM files WHERE id = ?1"));
     TRAWL_RETURN_IF_ERROR(file->Bind(1, file_id).Run());
@@ -607,9 +632,10 @@ Status EmbeddedStore::Commit(const std::vector<FileWrite>& writes, const std::ve
     find_file->Reset();
     return id;
   };
+  int64_t removed = 0, added = 0;
   for (const auto& path : deletes) {
     TRAWL_ASSIGN_OR_RETURN(int64_t id, lookup(path));
-    if (id != 0) TRAWL_RETURN_IF_ERROR(RemoveFileRows(id, /*delete_file_row=*/true));
+    if (id != 0) TRAWL_RETURN_IF_ERROR(RemoveFileRows(id, /*delete_file_row=*/true, &removed));
   }
 
   TRAWL_ASSIGN_OR_RETURN(auto upsert_file, db->Prepare(
@@ -633,7 +659,7 @@ Status EmbeddedStore::Commit(const std::vector<FileWrite>& writes, const std::ve
   for (const auto& w : writes) {
     const FileRecord& f = w.file;
     TRAWL_ASSIGN_OR_RETURN(int64_t old_id, lookup(f.path));
-    if (old_id != 0) TRAWL_RETURN_IF_ERROR(RemoveFileRows(old_id, /*delete_file_row=*/false));
+    if (old_id != 0) TRAWL_RETURN_IF_ERROR(RemoveFileRows(old_id, /*delete_file_row=*/false, &removed));
     bool failed = f.status == "failed";
     upsert_file->Bind(1, f.path).Bind(2, f.language).Bind(3, f.size).Bind(4, f.mtime_ns)
         .Bind(5, f.inode).Bind(6, f.content_hash).Bind(7, failed ? "failed" : "indexed")
@@ -652,16 +678,17 @@ Status EmbeddedStore::Commit(const std::vector<FileWrite>& writes, const std::ve
           .Bind(6, c.kind).Bind(7, c.symbol).Bind(8, c.content).Bind(9, c.context).Bind(10, c.content_hash);
       TRAWL_RETURN_IF_ERROR(insert_chunk->Run());
       int64_t chunk_id = db->LastInsertId();
+      ++added;
 
       body = CodeTermsText(c.content);
       if (!c.context.empty()) {
         body += ' ';
         body += CodeTermsText(c.context);
       }
-      if (!getenv("TRAWL_NOFTS")) insert_fts->Bind(1, chunk_id).Bind(2, CodeTermsText(c.symbol)).Bind(3, path_terms).Bind(4, body);
-      if (!getenv("TRAWL_NOFTS")) TRAWL_RETURN_IF_ERROR(insert_fts->Run());
+      insert_fts->Bind(1, chunk_id).Bind(2, CodeTermsText(c.symbol)).Bind(3, path_terms).Bind(4, body);
+      TRAWL_RETURN_IF_ERROR(insert_fts->Run());
 
-      if (!c.vector.empty() && !getenv("TRAWL_NOVEC")) {
+      if (!c.vector.empty()) {
         normalized = c.vector;
         store_internal::Normalize(&normalized);
         insert_vector->Bind(1, embedder_).Bind(2, c.content_hash).Bind(3, dims_)
@@ -672,6 +699,8 @@ Status EmbeddedStore::Commit(const std::vector<FileWrite>& writes, const std::ve
   }
   TRAWL_ASSIGN_OR_RETURN(int64_t seq, GetMetaInt(db, "commit_seq"));
   TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "commit_seq", seq + 1));
+  TRAWL_ASSIGN_OR_RETURN(int64_t chunk_count, GetMetaInt(db, "chunk_count"));
+  TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "chunk_count", chunk_count + added - removed));
   return txn.Commit();
 }
 
@@ -722,8 +751,12 @@ Status EmbeddedStore::Checkpoint() {
   TRAWL_ASSIGN_OR_RETURN(std::string file, GetMeta(db, "hnsw_file"));
   TRAWL_ASSIGN_OR_RETURN(std::string hash, GetMeta(db, "hnsw_hash"));
   TRAWL_ASSIGN_OR_RETURN(int64_t hwm, GetMetaInt(db, "hnsw_hwm"));
-  bool file_ok = file.empty() || ::access((dir_ + "/" + file).c_str(), R_OK) == 0;
-  if (seq == done_seq && file_ok) return Status::Ok();  // nothing committed since
+  if (seq == done_seq) {
+    // Nothing committed since: done, unless the file was lost or damaged meanwhile.
+    if (file.empty()) return Status::Ok();
+    auto actual = HashFile(dir_ + "/" + file);
+    if (actual.ok() && *actual == hash) return Status::Ok();
+  }
   if (dims_ == 0) return Status::Ok();                   // no embedder, no vectors
 
   TRAWL_ASSIGN_OR_RETURN(auto count, db->Prepare(
@@ -880,21 +913,22 @@ Result<std::shared_ptr<const DenseState>> EmbeddedStore::CurrentDense(Db* db) {
   } else {
     refresh_mu_.Lock();
   }
-  auto unlock = [this]() NO_THREAD_SAFETY_ANALYSIS { refresh_mu_.Unlock(); };
+  auto refreshed = RefreshDense(db, seq, gen);
+  refresh_mu_.Unlock();
+  return refreshed;
+}
+
+Result<std::shared_ptr<const DenseState>> EmbeddedStore::RefreshDense(Db* db, int64_t seq, int64_t gen) {
+  std::shared_ptr<const DenseState> current;
   {
     MutexLock lock(&dense_mu_);
     current = dense_;
   }
-  Result<std::shared_ptr<const DenseState>> loaded =
-      (current && current->commit_seq == seq && current->generation == gen)
-          ? Result<std::shared_ptr<const DenseState>>(current)
-          : LoadDense(db, current.get());
-  if (loaded.ok()) {
-    MutexLock lock(&dense_mu_);
-    // Keep the newer of the two if a writer's Checkpoint published meanwhile.
-    if (!dense_ || dense_->commit_seq <= (*loaded)->commit_seq) dense_ = *loaded;
-  }
-  unlock();
+  if (current && current->commit_seq == seq && current->generation == gen) return current;
+  TRAWL_ASSIGN_OR_RETURN(auto loaded, LoadDense(db, current.get()));
+  MutexLock lock(&dense_mu_);
+  // Keep the newer of the two if a writer's Checkpoint published meanwhile.
+  if (!dense_ || dense_->commit_seq <= loaded->commit_seq) dense_ = loaded;
   return loaded;
 }
 
@@ -976,6 +1010,33 @@ Result<std::vector<ChunkHit>> EmbeddedStore::SearchLexical(const std::string& qu
     if (seen.emplace(t).second) terms.emplace_back(t);
   });
   if (terms.empty()) return out;
+  TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+  Db* db = reader->get();
+  bool rank = true;
+  TRAWL_ASSIGN_OR_RETURN(int64_t chunks, GetMetaInt(db, "chunk_count"));
+  if (opts_.lexical_max_postings > 0 && chunks > opts_.lexical_max_postings && !porter_) {
+    // Rarest first, within the postings budget: FTS5 scores every matching row (~1 us
+    // each), so the common terms of a long query would dominate the cost.
+    std::vector<std::pair<int64_t, std::string>> by_df;
+    for (auto& t : terms) {
+      TRAWL_ASSIGN_OR_RETURN(int64_t df, DocFrequency(db, t, chunks));
+      by_df.emplace_back(df, std::move(t));
+    }
+    std::stable_sort(by_df.begin(), by_df.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    terms.clear();
+    int64_t used = 0;
+    for (auto& [df, t] : by_df) {
+      // df 0: absent (free), or split by the FTS tokenizer into several tokens (kept).
+      // A term in half the chunks or more has bm25 idf <= 0: it adds nothing.
+      if (df > 0 && used > 0 && (2 * df >= chunks || used + df > opts_.lexical_max_postings)) continue;
+      used += df;
+      terms.push_back(std::move(t));
+    }
+    // Only terms in half the chunks or more: every score is ~0, so ranking all of
+    // them buys nothing; take the first matches.
+    rank = !(by_df.back().first > 0 && 2 * by_df.front().first >= chunks && used > opts_.lexical_max_postings);
+  }
   std::string match;
   for (const auto& t : terms) {
     if (!match.empty()) match += " OR ";
@@ -992,14 +1053,13 @@ Result<std::vector<ChunkHit>> EmbeddedStore::SearchLexical(const std::string& qu
   std::string sql;
   if (filter.empty()) {
     sql = std::string("SELECT rowid, bm25(chunk_fts, ") + weights +
-          ") AS s FROM chunk_fts WHERE chunk_fts MATCH ?1 ORDER BY s LIMIT ?2";
+          ") AS s FROM chunk_fts WHERE chunk_fts MATCH ?1" + (rank ? " ORDER BY s" : "") + " LIMIT ?2";
   } else {
     sql = std::string("SELECT chunk_fts.rowid, bm25(chunk_fts, ") + weights +
           ") AS s FROM chunk_fts JOIN chunks c ON c.id = chunk_fts.rowid JOIN files f ON f.id = c.file_id "
-          "WHERE chunk_fts MATCH ?1" + FilterClause(filter, 3, 4) + " ORDER BY s LIMIT ?2";
+          "WHERE chunk_fts MATCH ?1" + FilterClause(filter, 3, 4) + (rank ? " ORDER BY s" : "") + " LIMIT ?2";
   }
-  TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
-  TRAWL_ASSIGN_OR_RETURN(auto st, (*reader)->Prepare(sql));
+  TRAWL_ASSIGN_OR_RETURN(auto st, db->Prepare(sql));
   st->Bind(1, match).Bind(2, k);
   BindFilter(st.get(), filter, 3, 4);
   for (;;) {
@@ -1008,6 +1068,27 @@ Result<std::vector<ChunkHit>> EmbeddedStore::SearchLexical(const std::string& qu
     out.push_back({st->Int(0), -st->Double(1)});
   }
   return out;
+}
+
+Result<int64_t> EmbeddedStore::DocFrequency(Db* db, const std::string& term, int64_t chunks) {
+  {
+    MutexLock lock(&df_mu_);
+    // Frequencies only steer pruning; refresh them when the index grew or shrank by 10%.
+    if (df_cache_chunks_ < 0 || chunks * 10 > df_cache_chunks_ * 11 || chunks * 10 < df_cache_chunks_ * 9 ||
+        df_cache_.size() > 200000) {
+      df_cache_.clear();
+      df_cache_chunks_ = chunks;
+    }
+    auto it = df_cache_.find(term);
+    if (it != df_cache_.end()) return it->second;
+  }
+  TRAWL_ASSIGN_OR_RETURN(auto st, db->Prepare("SELECT doc FROM chunk_fts_vocab WHERE term = ?1"));
+  st->Bind(1, term);
+  TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
+  int64_t df = row ? st->Int(0) : 0;
+  MutexLock lock(&df_mu_);
+  df_cache_[term] = df;
+  return df;
 }
 
 Result<std::vector<ChunkView>> EmbeddedStore::GetChunks(const std::vector<int64_t>& ids) {

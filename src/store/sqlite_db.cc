@@ -132,6 +132,7 @@ Status Db::LastError(std::string_view what) const {
 }
 
 int64_t Db::LastInsertId() const { return sqlite3_last_insert_rowid(db_); }
+int64_t Db::Changes() const { return sqlite3_changes64(db_); }
 
 Status Db::Exec(std::string_view sql) {
   std::string s(sql);

@@ -70,6 +70,7 @@ class Db {
   sqlite3* raw() { return db_; }
   Status LastError(std::string_view what) const;
   int64_t LastInsertId() const;
+  int64_t Changes() const;  // rows changed by the last statement
 
  private:
   explicit Db(sqlite3* db) : db_(db) {}

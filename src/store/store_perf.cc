@@ -44,9 +44,38 @@ std::vector<float> RandomVector(std::mt19937* rng, int dim) {
   return v;
 }
 
+// Embedding-like vectors: a 32-d latent through a fixed random map, plus noise
+// (real embeddings have a low intrinsic dimension; uniform random vectors in 256-d
+// are a worst case no ANN index handles well).
+struct EmbeddingLike {
+  EmbeddingLike(int dim, std::mt19937* rng) : dim(dim), map(static_cast<size_t>(dim) * kLatent) {
+    std::normal_distribution<float> d(0, 1);
+    for (float& x : map) x = d(*rng);
+  }
+  std::vector<float> operator()(std::mt19937* rng) const {
+    std::normal_distribution<float> d(0, 1);
+    float latent[kLatent];
+    for (float& x : latent) x = d(*rng);
+    std::vector<float> v(static_cast<size_t>(dim));
+    double n = 0;
+    for (size_t i = 0; i < v.size(); ++i) {
+      float x = 0.3f * d(*rng);
+      for (int j = 0; j < kLatent; ++j) x += map[i * kLatent + static_cast<size_t>(j)] * latent[j];
+      v[i] = x;
+      n += static_cast<double>(x) * x;
+    }
+    for (float& x : v) x = static_cast<float>(x / std::sqrt(n));
+    return v;
+  }
+  static constexpr int kLatent = 32;
+  int dim;
+  std::vector<float> map;
+};
+
 int Run(int n_chunks, int dim, const std::string& dir, bool quick) {
   std::filesystem::remove_all(dir);
   std::mt19937 rng(42);
+  EmbeddingLike embed(dim, &rng);
   // A Zipf-ish vocabulary of word parts; identifiers are camelCase/snake_case combos.
   std::vector<std::string> words;
   const char* syll[] = {"par", "se", "file", "read", "er", "con", "fig", "load", "stat", "us", "buf", "fer",
@@ -112,7 +141,7 @@ int Run(int n_chunks, int dim, const std::string& dir, bool quick) {
       ch.content = content();
       ch.context = w.file.path + " > " + ch.symbol;
       ch.content_hash = HashHex(ch.content);
-      ch.vector = RandomVector(&rng, dim);
+      ch.vector = embed(&rng);
       vectors.push_back(ch.vector);
       w.chunks.push_back(std::move(ch));
     }
@@ -135,13 +164,17 @@ int Run(int n_chunks, int dim, const std::string& dir, bool quick) {
 
   auto reader = std::move(OpenEmbeddedStore(dir, OpenMode::kRead, false, opts)).value();
   // Lexical.
-  auto lexical = [&](const char* what, int n_terms, const SearchFilter& filter) {
+  // Query words: Zipf-drawn like the text (pathological: mostly in >5% of chunks), or
+  // uniform over the vocabulary (a typical identifier).
+  auto lexical = [&](const char* what, int n_terms, const SearchFilter& filter, bool common = false) {
     Latency lat;
     std::mt19937 qrng(7);
     size_t hits = 0;
     for (int q = 0; q < 200; ++q) {
       std::string query;
-      for (int t = 0; t < n_terms; ++t) query += words[zipf(qrng)] + " ";
+      for (int t = 0; t < n_terms; ++t) {
+        query += (common ? words[zipf(qrng)] : words[qrng() % words.size()]) + " ";
+      }
       auto s = Clock::now();
       auto r = reader->SearchLexical(query, 20, filter);
       lat.ms.push_back(Ms(Clock::now() - s));
@@ -150,9 +183,12 @@ int Run(int n_chunks, int dim, const std::string& dir, bool quick) {
     lat.Print(what);
     std::printf("%44s mean hits %.1f\n", "", hits / 200.0);
   };
-  lexical("lexical 1 term", 1, {});
-  lexical("lexical 2 terms", 2, {});
-  lexical("lexical 15 terms (OR)", 15, {});
+  lexical("lexical 1 word", 1, {});
+  lexical("lexical 2 words", 2, {});
+  lexical("lexical 15 words (OR)", 15, {});
+  lexical("lexical 1 common word", 1, {}, true);
+  lexical("lexical 2 common words", 2, {}, true);
+  lexical("lexical 15 common words (OR)", 15, {}, true);
   lexical("lexical 2 terms, language filter", 2, {{"go"}, {}});
   lexical("lexical 2 terms, glob filter", 2, {{}, {"src/dir7/**"}});
 
@@ -182,7 +218,7 @@ int Run(int n_chunks, int dim, const std::string& dir, bool quick) {
   // Exact oracle over the same vectors for recall.
   std::mt19937 qrng(9);
   std::vector<std::vector<float>> queries;
-  for (int q = 0; q < 100; ++q) queries.push_back(RandomVector(&qrng, dim));
+  for (int q = 0; q < 100; ++q) queries.push_back(embed(&qrng));
   std::vector<std::set<int64_t>> truth;
   {
     for (const auto& q : queries) {
@@ -198,7 +234,7 @@ int Run(int n_chunks, int dim, const std::string& dir, bool quick) {
       truth.push_back(t);
     }
   }
-  for (int ef : {32, 64, 96, 128, 200, 300}) {
+  for (int ef : {32, 64, 96, 128, 200}) {
     EmbeddedStoreOptions o = opts;
     o.hnsw_ef_search = ef;
     auto r = std::move(OpenEmbeddedStore(dir, OpenMode::kRead, false, o)).value();

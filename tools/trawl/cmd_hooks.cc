@@ -82,6 +82,20 @@ std::string WithoutBlock(const std::string& text, bool* had) {
   return text.substr(0, b) + text.substr(end);
 }
 
+// Nothing left but a shebang and `exit 0` (the hook trawl wrote from scratch).
+bool IsEmptyScript(const std::string& text) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    size_t b = line.find_first_not_of(" \t\r");
+    if (b == std::string::npos || line.rfind("#!", 0) == 0) continue;
+    size_t e = line.find_last_not_of(" \t\r");
+    if (line.substr(b, e - b + 1) == "exit 0") continue;
+    return false;
+  }
+  return true;
+}
+
 Result<std::string> Slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   if (!in) return Status::IoError("cannot read " + p.string());
@@ -166,9 +180,7 @@ Runner RegisterHooks(CLI::App& app) {
         bool had = false;
         std::string rest = WithoutBlock(*text, &had);
         if (!had) continue;
-        bool only_shebang = rest.find_first_not_of(" \t\r\n") == std::string::npos ||
-                            (rest.rfind("#!", 0) == 0 && rest.find_first_not_of(" \t\r\n", rest.find('\n')) == std::string::npos);
-        if (only_shebang) {
+        if (IsEmptyScript(rest)) {
           fs::remove(p, ec);
         } else {
           Status st = WriteExecutable(p, rest);

@@ -126,8 +126,11 @@ Runner RegisterSearch(CLI::App& app) {
   cmd->add_option("-k", args->k, "number of results (default 10)")->check(CLI::Range(1, 10000));
   cmd->add_flag("--json", args->json, "JSON output");
   cmd->add_flag("--content", args->content, "include chunk content in JSON output");
-  cmd->add_option("--lang", args->langs, "only these languages (repeatable)");
-  cmd->add_option("--path", args->globs, "only paths matching this glob (repeatable)");
+  // One value per flag (repeat the flag), so a following QUERY is not swallowed.
+  cmd->add_option("--lang", args->langs, "only this language (repeatable)")
+      ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--path", args->globs, "only paths matching this glob (repeatable)")
+      ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--mode", args->mode, "hybrid, semantic or lexical")->check(CLI::IsMember({"hybrid", "semantic", "lexical"}));
   cmd->add_option("--queries", args->queries_file,
                   "batch mode: JSON lines {\"id\", \"query\"} in, one {\"id\", \"results\"} line out per query");

@@ -41,6 +41,7 @@ Runner RegisterServe(CLI::App& app) {
     int port = -1;
     int threads = 16;
     int max_subscribers = 8;
+    int heartbeat_ms = 10000;
     bool watch = false;
     CommonFlags common;
   };
@@ -56,6 +57,8 @@ Runner RegisterServe(CLI::App& app) {
       ->check(CLI::Range(2, 1024));
   cmd->add_option("--max-subscribers", args->max_subscribers, "concurrent /v1/events streams")
       ->check(CLI::Range(1, 1024));
+  cmd->add_option("--heartbeat-ms", args->heartbeat_ms, "comment line on idle event streams every this often")
+      ->check(CLI::Range(100, 600000));
   AddCommonFlags(cmd, &args->common);
   return [args] {
     std::map<std::string, std::string> ov;
@@ -71,6 +74,7 @@ Runner RegisterServe(CLI::App& app) {
     cfg.watch = args->watch;
     cfg.threads = args->threads;
     cfg.max_subscribers = std::min(args->max_subscribers, std::max(1, args->threads - 2));
+    cfg.heartbeat_ms = args->heartbeat_ms;
     cfg.version = TRAWL_VERSION;
     if (!opts->server.token_file.empty()) {
       Result<std::string> token = ReadToken(*opts);

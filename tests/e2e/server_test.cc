@@ -1,0 +1,512 @@
+// Whole-program tests of `trawl serve` (and its watcher) and `trawl hooks`: the real
+// binary on temporary repositories, driven over HTTP on 127.0.0.1. Every wait is a
+// poll with a deadline.
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <functional>
+#include <thread>
+
+#include "e2e_util.h"
+
+namespace trawl::e2e {
+namespace {
+
+using ::testing::HasSubstr;
+using Clock = std::chrono::steady_clock;
+using Json = nlohmann::json;
+
+// Polls `done` every 20 ms until it holds or `seconds` pass.
+bool Eventually(const std::function<bool()>& done, double seconds = 10) {
+  auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
+  while (Clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
+}
+
+std::string UrlEncode(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+void GitInit(const fs::path& root) {
+  std::string cmd = "cd " + Quote(root.string()) + " && git init -q . && git config user.email t@example.com && " +
+                    "git config user.name t && git config commit.gpgsign false";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+}
+
+// `trawl serve ARGS` in the background; the port comes from its first stdout line.
+class Server {
+ public:
+  Server(const std::string& args, const fs::path& log) : log_(log) {
+    int out[2];
+    if (::pipe(out) != 0) return;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(out[1], 1);
+      int err = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (err >= 0) ::dup2(err, 2);
+      ::close(out[0]);
+      std::string cmd = "exec " + Quote(Binary()) + " serve " + args;
+      ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    fd_ = out[0];
+    // "listening on http://127.0.0.1:PORT\n", within 15 s.
+    std::string line;
+    auto deadline = Clock::now() + std::chrono::seconds(15);
+    while (line.find('\n') == std::string::npos && Clock::now() < deadline) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 200) <= 0) continue;
+      char buf[256];
+      ssize_t n = ::read(fd_, buf, sizeof buf);
+      if (n <= 0) break;
+      line.append(buf, static_cast<size_t>(n));
+    }
+    first_line_ = line.substr(0, line.find('\n'));
+    size_t colon = first_line_.rfind(':');
+    if (first_line_.rfind("listening on http://127.0.0.1:", 0) == 0 && colon != std::string::npos) {
+      port_ = std::atoi(first_line_.c_str() + colon + 1);
+    }
+  }
+
+  ~Server() {
+    if (pid_ > 0 && exit_code_ == kRunning) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  // Sends `sig` and waits (at most `seconds`) for the exit; the exit code, or -1.
+  int Stop(int sig = SIGTERM, double seconds = 10) {
+    if (pid_ <= 0) return -1;
+    if (exit_code_ != kRunning) return exit_code_;
+    ::kill(pid_, sig);
+    auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
+    int status = 0;
+    while (Clock::now() < deadline) {
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        return exit_code_;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    exit_code_ = -1;
+    return -1;
+  }
+
+  int port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  std::string log() const { return first_line_ + "\n" + Slurp(log_); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+  httplib::Client Client() const {
+    httplib::Client c("127.0.0.1", port_);
+    c.set_read_timeout(10, 0);
+    c.set_connection_timeout(2, 0);
+    if (!token_.empty()) c.set_bearer_token_auth(token_.c_str());
+    return c;
+  }
+  void set_token(const std::string& t) { token_ = t; }
+
+  Json GetJson(const std::string& path, int* status = nullptr) const {
+    auto c = Client();
+    auto r = c.Get(path.c_str());
+    if (status) *status = r ? r->status : -1;
+    if (!r) return Json();
+    Json j = Json::parse(r->body, nullptr, false);
+    return j.is_discarded() ? Json() : j;
+  }
+
+  // Paths of the results for `q` (lexical: exact tokens).
+  std::vector<std::string> SearchPaths(const std::string& q, const std::string& mode = "lexical") const {
+    Json j = GetJson("/v1/search?k=20&mode=" + mode + "&q=" + UrlEncode(q));
+    std::vector<std::string> out;
+    if (j.is_object() && j.contains("results")) {
+      for (auto& r : j["results"]) out.push_back(r["path"].get<std::string>());
+    }
+    return out;
+  }
+
+  bool Finds(const std::string& q, const std::string& path) const {
+    auto paths = SearchPaths(q);
+    return std::find(paths.begin(), paths.end(), path) != paths.end();
+  }
+
+ private:
+  static constexpr int kRunning = -1000;
+  fs::path log_;
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  int port_ = 0;
+  int exit_code_ = kRunning;
+  std::string first_line_;
+  std::string token_;
+};
+
+std::string PostJson(const Server& s, const std::string& path, const std::string& body, int* status) {
+  auto c = s.Client();
+  auto r = c.Post(path.c_str(), body, "application/json");
+  *status = r ? r->status : -1;
+  return r ? r->body : std::string();
+}
+
+// Waits for the service's run `id` to end; returns its JSON.
+Json WaitRun(const Server& s, const std::string& id, double seconds = 15) {
+  Json run;
+  Eventually(
+      [&] {
+        run = s.GetJson("/v1/runs/" + id);
+        std::string st = run.is_object() ? run.value("state", "") : "";
+        return st == "finished" || st == "failed" || st == "cancelled";
+      },
+      seconds);
+  return run;
+}
+
+TEST(ServerTest, WatchMakesEditsSearchableAndExitsCleanly) {
+  TempDir dir("srv_watch");
+  MakeProject(dir.path(), 5);
+  GitInit(dir.path());
+  Server s("--watch --port 0 " + Quote(dir.path().string()), dir.path().parent_path() / "trawl_srv_watch.log");
+  ASSERT_GT(s.port(), 0) << s.log();
+  ASSERT_TRUE(Eventually([&] { return s.Finds("checksum_of_bytes", "pkg/parser.py"); })) << s.log();
+
+  // An edit (appended function with a unique token), a new file in a new directory.
+  WriteFile(dir.path() / "pkg/parser.py", Slurp(dir.path() / "pkg/parser.py") +
+                                              "\n\ndef zebra_quantum_marker():\n    return 42\n");
+  EXPECT_TRUE(Eventually([&] { return s.Finds("zebra_quantum_marker", "pkg/parser.py"); }, 5)) << s.log();
+  WriteFile(dir.path() / "fresh/deeper/new_module.py", "def walrus_token_fresh():\n    return 1\n");
+  EXPECT_TRUE(Eventually([&] { return s.Finds("walrus_token_fresh", "fresh/deeper/new_module.py"); }, 5)) << s.log();
+
+  // Editor save: write a temporary file, rename it over the original.
+  WriteFile(dir.path() / "src/.net.c.tmp", "int kangaroo_saved_by_rename(void) { return 7; }\n");
+  fs::rename(dir.path() / "src/.net.c.tmp", dir.path() / "src/net.c");
+  EXPECT_TRUE(Eventually([&] { return s.Finds("kangaroo_saved_by_rename", "src/net.c"); }, 5)) << s.log();
+  EXPECT_TRUE(Eventually([&] { return !s.Finds("open_socket_with_timeout", "src/net.c"); }, 5));
+
+  // Full search response shape, with content.
+  Json full = s.GetJson("/v1/search?q=kangaroo_saved_by_rename&k=1&content=1&lang=c");
+  ASSERT_TRUE(full.contains("results")) << full.dump();
+  ASSERT_EQ(full["results"].size(), 1u);
+  for (const char* k : {"path", "start_line", "end_line", "language", "kind", "symbol", "score", "content"}) {
+    EXPECT_TRUE(full["results"][0].contains(k)) << k;
+  }
+  EXPECT_TRUE(full.contains("coverage"));
+  EXPECT_TRUE(full.contains("took_ms"));
+
+  // Metrics and status.
+  auto c = s.Client();
+  auto m = c.Get("/metrics");
+  ASSERT_TRUE(m);
+  EXPECT_THAT(m->body, HasSubstr("trawl_index_runs_total{state=\"finished\"}"));
+  EXPECT_THAT(m->body, HasSubstr("trawl_search_duration_seconds_bucket{le=\"+Inf\"}"));
+  EXPECT_THAT(m->body, HasSubstr("trawl_index_runs_in_progress"));
+  Json st = s.GetJson("/v1/status");
+  EXPECT_GE(st.value("files", 0), 7) << st.dump();
+  EXPECT_EQ(st["server"]["watch"], true);
+
+  EXPECT_EQ(s.Stop(SIGTERM), 0) << s.log();
+}
+
+TEST(ServerTest, WatchFollowsRenamesDeletesBulkChangesAndIgnoreEdits) {
+  TempDir dir("srv_follow");
+  MakeProject(dir.path(), 3);
+  GitInit(dir.path());
+  Server s("--watch --port 0 " + Quote(dir.path().string()), dir.path().parent_path() / "trawl_srv_follow.log");
+  ASSERT_GT(s.port(), 0) << s.log();
+  ASSERT_TRUE(Eventually([&] { return s.Finds("renderWidget", "web/app.js"); })) << s.log();
+
+  // Rename a file, then a whole directory.
+  fs::rename(dir.path() / "web/app.js", dir.path() / "web/widget.js");
+  EXPECT_TRUE(Eventually([&] {
+    auto p = s.SearchPaths("renderWidget");
+    return p.size() == 1 && p[0] == "web/widget.js";
+  }, 5)) << s.log();
+  fs::rename(dir.path() / "web", dir.path() / "frontend");
+  EXPECT_TRUE(Eventually([&] {
+    auto p = s.SearchPaths("renderWidget");
+    return p.size() == 1 && p[0] == "frontend/widget.js";
+  }, 5)) << s.log();
+  // The moved directory is still watched under its new name.
+  WriteFile(dir.path() / "frontend/later.js", "export function narwhalAfterMove() { return 1; }\n");
+  EXPECT_TRUE(Eventually([&] { return s.Finds("narwhalAfterMove", "frontend/later.js"); }, 5)) << s.log();
+
+  // Delete.
+  fs::remove(dir.path() / "src/net.c");
+  EXPECT_TRUE(Eventually([&] { return !s.Finds("open_socket_with_timeout", "src/net.c"); }, 5)) << s.log();
+
+  // A burst of 300 files (as a git checkout makes) is indexed in few runs.
+  size_t runs_before = s.GetJson("/v1/runs")["runs"].size();
+  for (int i = 0; i < 300; ++i) {
+    WriteFile(dir.path() / ("bulk/b" + std::to_string(i % 10) + "/f" + std::to_string(i) + ".py"),
+              "def bulk_function_" + std::to_string(i) + "():\n    return " + std::to_string(i) + "\n");
+  }
+  EXPECT_TRUE(Eventually([&] { return s.Finds("bulk_function_299", "bulk/b9/f299.py"); }, 10)) << s.log();
+  EXPECT_TRUE(Eventually([&] { return s.Finds("bulk_function_0", "bulk/b0/f0.py"); }, 5)) << s.log();
+  size_t runs_after = s.GetJson("/v1/runs")["runs"].size();
+  EXPECT_LE(runs_after - runs_before, 4u) << "a burst should be one batch (or a few)";
+
+  // Ignoring a directory takes its files out of the index.
+  ASSERT_TRUE(s.Finds("checksum_of_bytes", "pkg/parser.py"));
+  WriteFile(dir.path() / ".gitignore", "pkg/\n");
+  EXPECT_TRUE(Eventually([&] { return !s.Finds("checksum_of_bytes", "pkg/parser.py"); }, 5)) << s.log();
+  // ... and un-ignoring brings them back.
+  fs::remove(dir.path() / ".gitignore");
+  EXPECT_TRUE(Eventually([&] { return s.Finds("checksum_of_bytes", "pkg/parser.py"); }, 5)) << s.log();
+
+  EXPECT_EQ(s.Stop(SIGTERM), 0) << s.log();
+}
+
+TEST(ServerTest, BadRequestsPathEscapesAndRuns) {
+  TempDir dir("srv_api");
+  MakeProject(dir.path());
+  ASSERT_EQ(Trawl("index --progress none " + Quote(dir.path().string())).exit_code, 0);
+  Server s("--port 0 " + Quote(dir.path().string()), dir.path().parent_path() / "trawl_srv_api.log");
+  ASSERT_GT(s.port(), 0) << s.log();
+
+  int code = 0;
+  Json e = s.GetJson("/v1/search", &code);
+  EXPECT_EQ(code, 400);
+  EXPECT_TRUE(e.contains("error"));
+  s.GetJson("/v1/search?q=x&k=abc", &code);
+  EXPECT_EQ(code, 400);
+  s.GetJson("/v1/search?q=x&k=0", &code);
+  EXPECT_EQ(code, 400);
+  s.GetJson("/v1/search?q=x&mode=psychic", &code);
+  EXPECT_EQ(code, 400);
+  s.GetJson("/v1/nothing", &code);
+  EXPECT_EQ(code, 404);
+  s.GetJson("/v1/runs/r999", &code);
+  EXPECT_EQ(code, 404);
+  Json ok = s.GetJson("/v1/search?q=checksum&path=" + UrlEncode("pkg/*"), &code);
+  EXPECT_EQ(code, 200);
+  ASSERT_FALSE(ok["results"].empty()) << ok.dump();
+  for (auto& r : ok["results"]) EXPECT_THAT(r["path"].get<std::string>(), HasSubstr("pkg/"));
+
+  struct Case {
+    std::string body;
+    int want;
+  };
+  std::vector<Case> cases = {
+      {"not json", 400},
+      {"[]", 400},
+      {R"({"changes": "x"})", 400},
+      {R"({"changes": [42]})", 400},
+      {R"({"changes": [{"path": "a.py"}]})", 400},
+      {R"({"changes": [{"path": 7, "action": "added"}]})", 400},
+      {R"({"changes": [{"path": "a.py", "action": "exploded"}]})", 400},
+      {R"({"changes": [{"path": "a.py", "action": "renamed"}]})", 400},
+      {R"({"changes": [{"path": "", "action": "added"}]})", 400},
+      {R"({"changes": [{"path": "../outside.py", "action": "modified"}]})", 403},
+      {R"({"changes": [{"path": "pkg/../../outside.py", "action": "modified"}]})", 403},
+      {R"({"changes": [{"path": "/etc/passwd", "action": "modified"}]})", 403},
+      {R"({"changes": [{"path": "b.py", "action": "renamed", "old_path": "../../x"}]})", 403},
+  };
+  for (const auto& c : cases) {
+    std::string body = PostJson(s, "/v1/changes", c.body, &code);
+    EXPECT_EQ(code, c.want) << c.body << " -> " << body;
+    Json j = Json::parse(body, nullptr, false);
+    EXPECT_TRUE(!j.is_discarded() && j.contains("error")) << c.body << " -> " << body;
+  }
+  std::string big(2 << 20, ' ');
+  PostJson(s, "/v1/changes", big, &code);
+  EXPECT_EQ(code, 413);
+
+  // A valid notification (absolute inside the root is fine) queues a run.
+  WriteFile(dir.path() / "pkg/added.py", "def okapi_from_hook():\n    return 3\n");
+  std::string abs = (dir.path() / "pkg/added.py").string();
+  std::string body = PostJson(s, "/v1/changes",
+                              R"({"changes": [{"path": ")" + abs + R"(", "action": "added"},
+                                   {"path": "pkg/parser.py", "action": "renamed", "old_path": "pkg/old.py"}]})",
+                              &code);
+  ASSERT_EQ(code, 202) << body;
+  std::string id = Json::parse(body)["run_id"];
+  Json run = WaitRun(s, id);
+  EXPECT_EQ(run.value("state", ""), "finished") << run.dump();
+  EXPECT_EQ(run.value("trigger", ""), "changes");
+  EXPECT_TRUE(run.contains("summary")) << run.dump();
+  EXPECT_TRUE(s.Finds("okapi_from_hook", "pkg/added.py"));
+
+  // POST /v1/index: 202 with an id; while it runs a second request gets 409 with the same id.
+  body = PostJson(s, "/v1/index", "", &code);
+  ASSERT_EQ(code, 202) << body;
+  id = Json::parse(body)["run_id"];
+  run = WaitRun(s, id);
+  EXPECT_EQ(run.value("state", ""), "finished") << run.dump();
+  EXPECT_EQ(run["summary"].value("state", ""), "finished");
+  // Found also by the pipeline's run id.
+  std::string index_run_id = run.value("index_run_id", "");
+  ASSERT_FALSE(index_run_id.empty());
+  EXPECT_EQ(s.GetJson("/v1/runs/" + index_run_id).value("id", ""), id);
+
+  Json st = s.GetJson("/v1/status", &code);
+  EXPECT_EQ(code, 200);
+  for (const char* k : {"files", "chunks", "languages", "embedder", "server"}) EXPECT_TRUE(st.contains(k)) << k;
+  EXPECT_EQ(st["server"]["last_run"].value("id", ""), id);
+  EXPECT_EQ(s.Stop(SIGTERM), 0) << s.log();
+}
+
+TEST(ServerTest, ConcurrentIndexRequestGets409) {
+  TempDir dir("srv_409");
+  MakeProject(dir.path(), 1500);
+  Server s("--port 0 " + Quote(dir.path().string()), dir.path().parent_path() / "trawl_srv_409.log");
+  ASSERT_GT(s.port(), 0) << s.log();
+  int code = 0;
+  std::string body = PostJson(s, "/v1/index", "", &code);
+  ASSERT_EQ(code, 202) << body;
+  std::string id = Json::parse(body)["run_id"];
+  // The run starts at once (no debounce); a second request while it runs is refused.
+  ASSERT_TRUE(Eventually([&] { return s.GetJson("/v1/runs/" + id).value("state", "") != "queued"; }, 5));
+  body = PostJson(s, "/v1/index", "", &code);
+  if (s.GetJson("/v1/runs/" + id).value("state", "") == "running" || code == 409) {
+    EXPECT_EQ(code, 409) << body;
+    EXPECT_EQ(Json::parse(body).value("run_id", ""), id);
+    // Searches are answered while the run writes.
+    int scode = 0;
+    s.GetJson("/v1/search?q=function_1_1", &scode);
+    EXPECT_TRUE(scode == 200 || scode == 503) << scode;
+    std::string state = s.GetJson("/v1/runs/" + id).value("state", "");
+    EXPECT_TRUE(state == "running" || state == "finished") << state;
+  }
+  // SIGTERM mid-run: the run is cancelled, the server exits 0 promptly.
+  auto t0 = Clock::now();
+  EXPECT_EQ(s.Stop(SIGTERM), 0) << s.log();
+  EXPECT_LT(std::chrono::duration<double>(Clock::now() - t0).count(), 8.0);
+}
+
+TEST(ServerTest, BearerTokenIsRequiredWhenConfigured) {
+  TempDir dir("srv_auth");
+  MakeProject(dir.path());
+  WriteFile(dir.path() / "token.txt", "s3cret-token\n");
+  Server s("--port 0 --token-file " + Quote((dir.path() / "token.txt").string()) + " " + Quote(dir.path().string()),
+           dir.path().parent_path() / "trawl_srv_auth.log");
+  ASSERT_GT(s.port(), 0) << s.log();
+  int code = 0;
+  s.GetJson("/v1/status", &code);
+  EXPECT_EQ(code, 401);
+  s.set_token("wrong-token!");
+  s.GetJson("/v1/status", &code);
+  EXPECT_EQ(code, 401);
+  s.set_token("s3cret-token");
+  s.GetJson("/v1/status", &code);
+  EXPECT_EQ(code, 200);
+  EXPECT_EQ(s.Stop(SIGTERM), 0) << s.log();
+}
+
+TEST(ServerTest, EventStreamCarriesRunEventsAndHeartbeats) {
+  TempDir dir("srv_sse");
+  MakeProject(dir.path(), 20);
+  Server s("--port 0 --heartbeat-ms 300 " + Quote(dir.path().string()), dir.path().parent_path() / "trawl_srv_sse.log");
+  ASSERT_GT(s.port(), 0) << s.log();
+  fs::path out = dir.path().parent_path() / "trawl_srv_sse.events";
+  std::string cmd = "curl -sN --max-time 4 " + Quote(s.url() + "/v1/events") + " > " + Quote(out.string()) + " 2>&1";
+  std::thread curl([cmd] { std::system(cmd.c_str()); });
+  bool subscribed = Eventually([&] { return s.GetJson("/v1/status")["server"].value("event_subscribers", 0) == 1; }, 3);
+  EXPECT_TRUE(subscribed);
+  int code = 0;
+  std::string body = PostJson(s, "/v1/index", "", &code);
+  EXPECT_EQ(code, 202) << body;
+  curl.join();
+  std::string events = Slurp(out);
+  fs::remove(out);
+  EXPECT_THAT(events, HasSubstr("event: run_started\ndata: {"));
+  EXPECT_THAT(events, HasSubstr("event: progress\ndata: {"));
+  EXPECT_THAT(events, HasSubstr("\"event\":\"finished\""));
+  EXPECT_THAT(events, HasSubstr("event: run_finished\ndata: {"));
+  EXPECT_THAT(events, HasSubstr("event: files_reindexed\ndata: {"));
+  EXPECT_THAT(events, HasSubstr(": heartbeat"));
+  // The stream's subscriber is gone once curl hangs up.
+  EXPECT_TRUE(Eventually([&] { return s.GetJson("/v1/status")["server"].value("event_subscribers", -1) == 0; }, 3));
+
+  // SIGTERM with a subscriber connected: the stream ends and the server exits 0 promptly.
+  std::thread curl2([&] {
+    std::string c2 = "curl -sN --max-time 8 " + Quote(s.url() + "/v1/events") + " >/dev/null 2>&1";
+    std::system(c2.c_str());
+  });
+  EXPECT_TRUE(Eventually([&] { return s.GetJson("/v1/status")["server"].value("event_subscribers", 0) == 1; }, 3));
+  auto t0 = Clock::now();
+  EXPECT_EQ(s.Stop(SIGTERM), 0) << s.log();
+  EXPECT_LT(std::chrono::duration<double>(Clock::now() - t0).count(), 5.0);
+  curl2.join();
+}
+
+TEST(ServerTest, GitHooksNotifyTheServer) {
+  TempDir dir("srv_hooks");
+  MakeProject(dir.path());
+  GitInit(dir.path());
+  ASSERT_EQ(Trawl("index --progress none " + Quote(dir.path().string())).exit_code, 0);
+  Server s("--port 0 " + Quote(dir.path().string()), dir.path().parent_path() / "trawl_srv_hooks.log");
+  ASSERT_GT(s.port(), 0) << s.log();
+
+  // A foreign hook is refused without --append/--force, and kept with --append.
+  fs::path hooks = dir.path() / ".git/hooks";
+  WriteFile(hooks / "post-merge", "#!/bin/sh\necho mine\n");
+  auto refused = Trawl("hooks install --url " + Quote(s.url()) + " " + Quote(dir.path().string()));
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.err, HasSubstr("--append"));
+  EXPECT_FALSE(fs::exists(hooks / "post-commit"));
+  auto installed = Trawl("hooks install --append --url " + Quote(s.url()) + " " + Quote(dir.path().string()));
+  ASSERT_EQ(installed.exit_code, 0) << installed.err;
+  EXPECT_THAT(Slurp(hooks / "post-merge"), HasSubstr("echo mine"));
+  for (const char* h : {"post-commit", "post-merge", "post-checkout"}) {
+    struct stat st {};
+    ASSERT_EQ(::stat((hooks / h).c_str(), &st), 0) << h;
+    EXPECT_TRUE(st.st_mode & S_IXUSR) << h;
+  }
+  // Installing again replaces trawl's block, never duplicates it.
+  ASSERT_EQ(Trawl("hooks install --url " + Quote(s.url()) + " " + Quote(dir.path().string())).exit_code, 0);
+  std::string pc = Slurp(hooks / "post-commit");
+  EXPECT_EQ(pc.find("trawl: notify"), pc.rfind("trawl: notify"));
+
+  // A commit sends its files: a run triggered by "changes" follows.
+  WriteFile(dir.path() / "pkg/committed.py", "def pelican_in_commit():\n    return 5\n");
+  std::string commit = "cd " + Quote(dir.path().string()) + " && git add -A pkg && git commit -qm add >/dev/null 2>&1";
+  auto t0 = Clock::now();
+  ASSERT_EQ(std::system(commit.c_str()), 0);
+  EXPECT_LT(std::chrono::duration<double>(Clock::now() - t0).count(), 5.0) << "the hook must not block git";
+  EXPECT_TRUE(Eventually([&] { return s.Finds("pelican_in_commit", "pkg/committed.py"); }, 10)) << s.log();
+  Json runs = s.GetJson("/v1/runs");
+  ASSERT_FALSE(runs["runs"].empty());
+  EXPECT_EQ(runs["runs"][0].value("trigger", ""), "changes");
+
+  // With the server gone the hook still succeeds at once.
+  EXPECT_EQ(s.Stop(SIGTERM), 0) << s.log();
+  WriteFile(dir.path() / "pkg/second.py", "x = 1\n");
+  std::string commit2 = "cd " + Quote(dir.path().string()) + " && git add -A pkg && git commit -qm second >/dev/null 2>&1";
+  t0 = Clock::now();
+  EXPECT_EQ(std::system(commit2.c_str()), 0);
+  EXPECT_LT(std::chrono::duration<double>(Clock::now() - t0).count(), 5.0);
+
+  auto removed = Trawl("hooks uninstall " + Quote(dir.path().string()));
+  EXPECT_EQ(removed.exit_code, 0) << removed.err;
+  EXPECT_FALSE(fs::exists(hooks / "post-commit"));
+  EXPECT_EQ(Slurp(hooks / "post-merge"), "#!/bin/sh\necho mine\n");
+}
+
+}  // namespace
+}  // namespace trawl::e2e
