@@ -63,7 +63,7 @@ void ExactSearch(const VectorBlock& block, const float* query, TopK* top);
 struct HnswParams {
   int m = 16;
   int ef_construction = 128;
-  int ef_search = 96;
+  int ef_search = 128;
   int build_threads = 0;  // 0: hardware concurrency
 };
 
