@@ -1,6 +1,7 @@
 #include "embed/hash_embedder.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <string>
 #include <unordered_map>
 
@@ -25,6 +26,38 @@ bool IsStopWord(std::string_view t) {
   return kStop.count(t) != 0;
 }
 
+// A light English stemmer: plural and verb endings, so "returns", "returned" and
+// "returning" meet. Deliberately conservative: identifiers are not English.
+std::string Stem(std::string_view w) {
+  std::string s(w);
+  auto ends = [&](std::string_view suf) {
+    return s.size() > suf.size() + 2 && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
+  };
+  if (ends("ies")) {
+    s.resize(s.size() - 3);
+    s += 'y';
+  } else if (ends("sses")) {
+    s.resize(s.size() - 2);
+  } else if (ends("ing")) {
+    s.resize(s.size() - 3);
+  } else if (ends("ed")) {
+    s.resize(s.size() - 2);
+  } else if (ends("es") && (s[s.size() - 3] == 's' || s[s.size() - 3] == 'x' || s[s.size() - 3] == 'h')) {
+    s.resize(s.size() - 2);
+  } else if (ends("s") && s[s.size() - 2] != 's' && s[s.size() - 2] != 'u' && s[s.size() - 2] != 'i') {
+    s.resize(s.size() - 1);
+  }
+  return s;
+}
+
+int Variant() {
+  static int v = [] {
+    const char* e = std::getenv("TRAWL_HASH_VARIANT");
+    return e ? std::atoi(e) : 0;
+  }();
+  return v;
+}
+
 constexpr uint64_t kSeed = 0x7472617761ULL;  // "trawl"
 
 }  // namespace
@@ -35,9 +68,17 @@ std::string HashEmbedder::Name() const { return "hash-v1"; }
 
 Vector HashEmbedder::EmbedOne(std::string_view text) const {
   std::unordered_map<std::string, float> tf;
+  const int variant = Variant();
   ForEachCodeTerm(text, [&](std::string_view term, bool is_part) {
     if (term.size() < 2 || IsStopWord(term)) return;
-    tf[std::string(term)] += is_part ? 0.5f : 1.0f;
+    if (variant == 0) {
+      tf[std::string(term)] += is_part ? 0.5f : 1.0f;
+      return;
+    }
+    std::string stem = Stem(term);
+    tf[stem] += 1.0f;
+    if (variant >= 2 && stem.size() >= 5) tf["\x01" + stem.substr(0, 4)] += 0.5f;
+    if (variant >= 3 && stem.size() >= 4) tf["\x02" + stem.substr(0, 3)] += 0.3f;
   });
   Vector v(static_cast<size_t>(dims_), 0.0f);
   for (const auto& [term, count] : tf) {

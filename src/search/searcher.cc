@@ -5,6 +5,7 @@
 
 #include "embed/embedder.h"
 #include "store/store.h"
+#include "store/exp_opts.h"
 #include "trawl/search.h"
 
 namespace trawl {
@@ -119,7 +120,7 @@ Result<std::unique_ptr<Searcher>> Searcher::Open(const Options& options) {
   if (!std::filesystem::exists(options.index_dir, ec)) {
     return Status::NotFound("no index at " + options.index_dir + " (run `trawl index` first)");
   }
-  TRAWL_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenEmbeddedStore(options.index_dir, OpenMode::kRead));
+  TRAWL_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenEmbeddedStore(options.index_dir, OpenMode::kRead, false, ExpStoreOptions()));
   TRAWL_ASSIGN_OR_RETURN(StoreStats stats, store->Stats());
   EmbeddingOptions eopts = options.embeddings;
   if (eopts.dimensions == 0) eopts.dimensions = stats.dimensions;

@@ -74,8 +74,8 @@ class ReindexService {
     int progress_interval_ms = 100;
     // A steady stream of changes still gets a run at least this often.
     int max_delay_ms = 2000;
-    // Events: "run_queued", "run_started", "progress" (IndexProgress JSON),
-    // "run_finished", "files_reindexed". May be null.
+    // Events: "run_started", "progress" (IndexProgress JSON), "run_finished",
+    // "files_reindexed" (docs/api.md). May be null.
     EventSink on_event;
     std::function<void(const ReindexRun&)> on_run_finished;  // may be null
   };

@@ -1,7 +1,10 @@
 // Whole-program tests of `trawl serve` (and its watcher) and `trawl hooks`: the real
 // binary on temporary repositories, driven over HTTP on 127.0.0.1. Every wait is a
 // poll with a deadline.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -97,6 +100,8 @@ class Server {
       ::waitpid(pid_, nullptr, 0);
     }
     if (fd_ >= 0) ::close(fd_);
+    std::error_code ec;
+    fs::remove(log_, ec);
   }
 
   // Sends `sig` and waits (at most `seconds`) for the exit; the exit code, or -1.
@@ -371,30 +376,61 @@ TEST(ServerTest, BadRequestsPathEscapesAndRuns) {
   EXPECT_EQ(s.Stop(SIGTERM), 0) << s.log();
 }
 
-TEST(ServerTest, ConcurrentIndexRequestGets409) {
+// A socket that accepts connections (the kernel's backlog) and never answers: an
+// embedder behind it keeps a run busy for as long as the test needs.
+class SilentListener {
+ public:
+  SilentListener() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), len) == 0 && ::listen(fd_, 64) == 0 &&
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
+      port_ = ntohs(a.sin_port);
+    }
+  }
+  ~SilentListener() { ::close(fd_); }
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+TEST(ServerTest, ConcurrentIndexRequestGets409AndSigtermCancelsTheRun) {
   TempDir dir("srv_409");
-  MakeProject(dir.path(), 1500);
+  MakeProject(dir.path(), 20);
+  SilentListener embedder;
+  ASSERT_GT(embedder.port(), 0);
+  WriteFile(dir.path() / ".trawl.yaml",
+            "embeddings:\n  provider: openai\n  model: test-model\n  dimensions: 64\n  url: http://127.0.0.1:" +
+                std::to_string(embedder.port()) + "\n  timeout_ms: 1000\n  max_retries: 6\n");
   Server s("--port 0 " + Quote(dir.path().string()), dir.path().parent_path() / "trawl_srv_409.log");
   ASSERT_GT(s.port(), 0) << s.log();
   int code = 0;
   std::string body = PostJson(s, "/v1/index", "", &code);
   ASSERT_EQ(code, 202) << body;
   std::string id = Json::parse(body)["run_id"];
-  // The run starts at once (no debounce); a second request while it runs is refused.
-  ASSERT_TRUE(Eventually([&] { return s.GetJson("/v1/runs/" + id).value("state", "") != "queued"; }, 5));
+  ASSERT_TRUE(Eventually([&] { return s.GetJson("/v1/runs/" + id).value("state", "") == "running"; }, 5)) << s.log();
+  // The run waits on its embedder: a second request is refused with the running id.
   body = PostJson(s, "/v1/index", "", &code);
-  if (s.GetJson("/v1/runs/" + id).value("state", "") == "running" || code == 409) {
-    EXPECT_EQ(code, 409) << body;
-    EXPECT_EQ(Json::parse(body).value("run_id", ""), id);
-    // Searches are answered while the run writes.
-    int scode = 0;
-    s.GetJson("/v1/search?q=function_1_1", &scode);
-    EXPECT_TRUE(scode == 200 || scode == 503) << scode;
-    std::string state = s.GetJson("/v1/runs/" + id).value("state", "");
-    EXPECT_TRUE(state == "running" || state == "finished") << state;
-  }
-  // SIGTERM mid-run: the run is cancelled, the server exits 0 promptly.
+  EXPECT_EQ(code, 409) << body;
+  EXPECT_EQ(Json::parse(body).value("run_id", ""), id);
+  EXPECT_TRUE(Json::parse(body).contains("error"));
+  // Other requests are answered while the run writes.
   auto t0 = Clock::now();
+  int scode = 0;
+  s.GetJson("/v1/search?mode=lexical&q=checksum_of_bytes", &scode);
+  EXPECT_TRUE(scode == 200 || scode == 503) << scode;
+  s.GetJson("/v1/status", &scode);
+  EXPECT_EQ(scode, 200);
+  EXPECT_LT(std::chrono::duration<double>(Clock::now() - t0).count(), 2.0);
+  Json m = s.GetJson("/v1/runs/" + id);
+  EXPECT_EQ(m.value("state", ""), "running");
+  // SIGTERM mid-run: the run is cancelled, the server exits 0 promptly.
+  t0 = Clock::now();
   EXPECT_EQ(s.Stop(SIGTERM), 0) << s.log();
   EXPECT_LT(std::chrono::duration<double>(Clock::now() - t0).count(), 8.0);
 }
@@ -506,6 +542,36 @@ TEST(ServerTest, GitHooksNotifyTheServer) {
   EXPECT_EQ(removed.exit_code, 0) << removed.err;
   EXPECT_FALSE(fs::exists(hooks / "post-commit"));
   EXPECT_EQ(Slurp(hooks / "post-merge"), "#!/bin/sh\necho mine\n");
+}
+
+TEST(WatchTest, TrawlWatchFollowsEditsAndStopsOnSigterm) {
+  TempDir dir("watch_cli");
+  MakeProject(dir.path(), 2);
+  fs::path out = dir.path().parent_path() / ("trawl_watch_cli_" + std::to_string(::getpid()) + ".jsonl");
+  fs::path pid_file = dir.path().parent_path() / ("trawl_watch_cli_" + std::to_string(::getpid()) + ".pid");
+  std::string cmd = Quote(Binary()) + " watch --json --debounce-ms 50 " + Quote(dir.path().string()) + " > " +
+                    Quote(out.string()) + " 2>/dev/null & echo $! > " + Quote(pid_file.string());
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  pid_t pid = std::atoi(Slurp(pid_file).c_str());
+  ASSERT_GT(pid, 0);
+  auto finds = [&](const std::string& q, const std::string& path) {
+    auto r = Trawl("search --json --mode lexical -k 5 " + Quote(q), dir.path());
+    return r.exit_code == 0 && r.out.find("\"" + path + "\"") != std::string::npos;
+  };
+  EXPECT_TRUE(Eventually([&] { return finds("checksum_of_bytes", "pkg/parser.py"); }, 10));
+  WriteFile(dir.path() / "pkg/extra.py", "def gazelle_watch_token():\n    return 9\n");
+  EXPECT_TRUE(Eventually([&] { return finds("gazelle_watch_token", "pkg/extra.py"); }, 5));
+  fs::remove(dir.path() / "pkg/extra.py");
+  EXPECT_TRUE(Eventually([&] { return !finds("gazelle_watch_token", "pkg/extra.py"); }, 5));
+  ::kill(pid, SIGTERM);
+  bool exited = Eventually([&] { return ::kill(pid, 0) != 0; }, 10);
+  EXPECT_TRUE(exited);
+  if (!exited) ::kill(pid, SIGKILL);
+  std::string events = Slurp(out);
+  EXPECT_THAT(events, HasSubstr("{\"event\":\"run_finished\""));
+  EXPECT_THAT(events, HasSubstr("{\"event\":\"files_reindexed\""));
+  fs::remove(out);
+  fs::remove(pid_file);
 }
 
 }  // namespace
