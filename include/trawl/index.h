@@ -96,6 +96,7 @@ struct IndexStatusReport {
   std::string index_dir;
   int64_t files = 0;         // indexed files
   int64_t files_failed = 0;
+  int64_t files_skipped = 0; // binary or too large when read
   int64_t files_known = 0;   // files the last run planned: coverage = files / files_known
   int64_t chunks = 0;
   int64_t vectors = 0;

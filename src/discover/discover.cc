@@ -37,6 +37,8 @@ constexpr uint64_t kMaxIgnoreFileBytes = 100u << 20;  // git's PATTERN_MAX_FILE_
 constexpr std::string_view kDefaultIgnores =
     // Other VCS folders (".git" itself is never entered, with or without defaults).
     ".hg/\n.svn/\n.bzr/\n_darcs/\nCVS/\n.jj/\n"
+    // trawl's own index folders (the current one is excluded whatever the settings).
+    ".trawl/\n"
     // Dependencies, virtualenvs, caches.
     "node_modules/\nbower_components/\njspm_packages/\n__pycache__/\n.venv/\nvenv/\n.tox/\n"
     ".nox/\n.mypy_cache/\n.pytest_cache/\n.ruff_cache/\n.hypothesis/\n.eggs/\n*.egg-info/\n"

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <string_view>
 #include <vector>
 
@@ -50,6 +51,18 @@ class Embedder {
   // (retries spent), Cancelled.
   virtual Result<std::vector<Vector>> Embed(const std::vector<std::string_view>& texts,
                                             const std::atomic<bool>* cancel) = 0;
+  // The vector of a search query. `term_weights` (may be null) maps terms of the
+  // code-aware tokeniser to how informative they are in the index (idf); an embedder
+  // that works on terms may weight the query's features by it, others ignore it.
+  virtual Result<Vector> EmbedQuery(std::string_view query,
+                                    const std::unordered_map<std::string, float>* term_weights) {
+    (void)term_weights;
+    TRAWL_ASSIGN_OR_RETURN(std::vector<Vector> v, Embed({query}, nullptr));
+    if (v.size() != 1) return Status::Internal("embedder returned no vector for the query");
+    return std::move(v[0]);
+  }
+  // True when EmbedQuery uses term weights (the searcher then looks them up).
+  virtual bool WeighsQueryTerms() const { return false; }
 };
 
 // The embedder that `options.provider` names.

@@ -1,5 +1,6 @@
 #include "embed/hash_embedder.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <string>
@@ -66,26 +67,41 @@ HashEmbedder::HashEmbedder(int dimensions) : dims_(dimensions > 0 ? dimensions :
 
 std::string HashEmbedder::Name() const { return "hash-v1"; }
 
-Vector HashEmbedder::EmbedOne(std::string_view text) const {
+Vector HashEmbedder::EmbedOne(std::string_view text,
+                              const std::unordered_map<std::string, float>* term_weights) const {
   std::unordered_map<std::string, float> tf;
+  std::unordered_map<std::string, float> fw;  // feature -> weight (query side)
   const int variant = Variant();
+  static const float kP4 = getenv("X_P4") ? atof(getenv("X_P4")) : 0.5f;
+  static const float kP3 = getenv("X_P3") ? atof(getenv("X_P3")) : 0.3f;
+  static const float kPart = getenv("X_PART") ? atof(getenv("X_PART")) : 1.0f;
   ForEachCodeTerm(text, [&](std::string_view term, bool is_part) {
     if (term.size() < 2 || IsStopWord(term)) return;
+    float w = 1.0f;
+    if (term_weights != nullptr) {
+      auto it = term_weights->find(std::string(term));
+      if (it != term_weights->end()) w = it->second;
+    }
+    auto add = [&](const std::string& f, float c) {
+      tf[f] += c;
+      if (term_weights != nullptr) fw[f] = std::max(fw[f], w);
+    };
     if (variant == 0) {
-      tf[std::string(term)] += is_part ? 0.5f : 1.0f;
+      add(std::string(term), is_part ? 0.5f : 1.0f);
       return;
     }
     std::string stem = Stem(term);
-    tf[stem] += 1.0f;
-    if (variant >= 2 && stem.size() >= 5) tf["\x01" + stem.substr(0, 4)] += 0.5f;
-    if (variant >= 3 && stem.size() >= 4) tf["\x02" + stem.substr(0, 3)] += 0.3f;
+    add(stem, is_part ? kPart : 1.0f);
+    if (variant >= 2 && stem.size() >= 5) add("\x01" + stem.substr(0, 4), kP4);
+    if (variant >= 3 && stem.size() >= 4) add("\x02" + stem.substr(0, 3), kP3);
   });
   Vector v(static_cast<size_t>(dims_), 0.0f);
   for (const auto& [term, count] : tf) {
     uint64_t h = Hash64(term, kSeed);
     size_t idx = static_cast<size_t>(h % static_cast<uint64_t>(dims_));
     float sign = (h >> 63) ? -1.0f : 1.0f;
-    v[idx] += sign * (1.0f + std::log(1.0f + count));
+    float w = term_weights != nullptr ? fw[term] : 1.0f;
+    v[idx] += sign * w * (1.0f + std::log(1.0f + count));
   }
   double norm = 0;
   for (float x : v) norm += static_cast<double>(x) * x;
@@ -94,6 +110,11 @@ Vector HashEmbedder::EmbedOne(std::string_view text) const {
     for (float& x : v) x *= inv;
   }
   return v;
+}
+
+Result<Vector> HashEmbedder::EmbedQuery(std::string_view query,
+                                        const std::unordered_map<std::string, float>* term_weights) {
+  return EmbedOne(query, term_weights);
 }
 
 Result<std::vector<Vector>> HashEmbedder::Embed(const std::vector<std::string_view>& texts,

@@ -16,8 +16,13 @@ class HashEmbedder final : public Embedder {
   bool IsRemote() const override { return false; }
   Result<std::vector<Vector>> Embed(const std::vector<std::string_view>& texts,
                                     const std::atomic<bool>* cancel) override;
-  // One text; exposed for tests and the query path.
-  Vector EmbedOne(std::string_view text) const;
+  Result<Vector> EmbedQuery(std::string_view query,
+                            const std::unordered_map<std::string, float>* term_weights) override;
+  bool WeighsQueryTerms() const override { return true; }
+  // One text, each term's features scaled by its weight when `term_weights` has it;
+  // exposed for tests.
+  Vector EmbedOne(std::string_view text,
+                  const std::unordered_map<std::string, float>* term_weights = nullptr) const;
 
  private:
   int dims_;

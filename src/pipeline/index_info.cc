@@ -29,6 +29,7 @@ Result<IndexStatusReport> GetIndexStatus(const Options& options) {
   r.index_dir = options.index_dir;
   r.files = stats.files;
   r.files_failed = stats.files_failed;
+  r.files_skipped = stats.files_skipped;
   r.files_known = stats.files_known;
   r.chunks = stats.chunks;
   r.vectors = stats.vectors;
@@ -53,8 +54,9 @@ std::string IndexStatusReport::ToJson() const {
   j["index_dir"] = index_dir;
   j["files"] = files;
   j["files_failed"] = files_failed;
+  j["files_skipped"] = files_skipped;
   j["files_known"] = files_known;
-  j["coverage"] = files_known > 0 ? std::min(1.0, static_cast<double>(files + files_failed) / static_cast<double>(files_known)) : 1.0;
+  j["coverage"] = files_known > 0 ? std::min(1.0, static_cast<double>(files + files_failed + files_skipped) / static_cast<double>(files_known)) : 1.0;
   j["chunks"] = chunks;
   j["vectors"] = vectors;
   nlohmann::ordered_json langs = nlohmann::ordered_json::object();
@@ -78,7 +80,8 @@ std::string IndexStatusReport::ToJson() const {
 std::string IndexStatusReport::ToText() const {
   std::ostringstream o;
   o << "index:     " << index_dir << "\n";
-  o << fmt::format("files:     {} indexed, {} failed ({} known)\n", files, files_failed, files_known);
+  o << fmt::format("files:     {} indexed, {} failed, {} skipped ({} known)\n", files, files_failed, files_skipped,
+                   files_known);
   o << fmt::format("chunks:    {} ({} vectors)\n", chunks, vectors);
   o << fmt::format("embedder:  {} (dimension {})\n", embedder, dimensions);
   o << "languages:";

@@ -658,15 +658,6 @@ IndexSummary IndexRun::Summarize(const std::string& state) {
 Result<IndexSummary> IndexRun::Run() {
   TRAWL_RETURN_IF_ERROR(Prepare());
   for (int i = 0; i < workers_; ++i) worker_counters_.push_back(std::make_unique<WorkerCounter>());
-  std::thread reporter([this] { Reporter(); });
-  auto stop_reporter = [&] {
-    {
-      MutexLock lock(&reporter_mu_);
-      reporter_done_ = true;
-    }
-    reporter_cv_.NotifyAll();
-    reporter.join();
-  };
   Emit(Snapshot("started"));
 
   // Discovery and the git history walk run side by side.
@@ -693,13 +684,21 @@ Result<IndexSummary> IndexRun::Run() {
   if (git_thread.joinable()) git_thread.join();
   stages_[kDiscover].Add(Clock::now() - t0, found.ok() ? static_cast<int64_t>(found->size()) : 0);
   Status st = found.ok() ? Plan(std::move(found).value()) : found.status();
-  if (!st.ok()) {
-    stop_reporter();
-    return st;
-  }
+  if (!st.ok()) return st;
+
+  // The reporter starts once the plan is fixed: it reads what Plan wrote.
+  cpu_started_ = Clock::now();  // before the reporter thread exists: no race
+  std::thread reporter([this] { Reporter(); });
+  auto stop_reporter = [&] {
+    {
+      MutexLock lock(&reporter_mu_);
+      reporter_done_ = true;
+    }
+    reporter_cv_.NotifyAll();
+    reporter.join();
+  };
 
   // The streaming stages.
-  cpu_started_ = Clock::now();
   embed_threads_ = std::max(1, opts_.embeddings.max_parallel_batches);
   std::thread writer([this] { Writer(); });
   std::thread batcher([this] { EmbedBatcher(); });

@@ -1,8 +1,11 @@
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <unordered_map>
 
+#include "base/tokenize.h"
 #include "embed/embedder.h"
 #include "store/store.h"
 #include "store/exp_opts.h"
@@ -29,15 +32,29 @@ class HybridSearcher final : public Searcher {
     filter.languages = req.languages;
     filter.path_globs = req.path_globs;
     // Candidates per list: enough that fusion and collapsing still leave k.
-    const int depth = std::max(50, req.k * 5);
+    static const int kDepth = getenv("X_DEPTH") ? atoi(getenv("X_DEPTH")) : 50;
+    const int depth = std::max(kDepth, req.k * 5);
     std::vector<ChunkHit> lexical, dense;
     if (mode != "semantic") {
       TRAWL_ASSIGN_OR_RETURN(lexical, store_->SearchLexical(req.query, depth, filter));
     }
     if (mode != "lexical") {
-      TRAWL_ASSIGN_OR_RETURN(std::vector<Vector> q, embedder_->Embed({req.query}, nullptr));
-      if (!q.empty()) {
-        TRAWL_ASSIGN_OR_RETURN(dense, store_->SearchDense(q[0], depth, filter));
+      std::unordered_map<std::string, float> weights;
+      static const int kIdf = getenv("X_IDF") ? atoi(getenv("X_IDF")) : 0;
+      if (kIdf && embedder_->WeighsQueryTerms()) {
+        std::vector<std::string> terms;
+        ForEachCodeTerm(req.query, [&](std::string_view t, bool) {
+          if (weights.emplace(std::string(t), 1.0f).second) terms.emplace_back(t);
+        });
+        TRAWL_ASSIGN_OR_RETURN(TermStats ts, store_->DocFrequencies(terms));
+        for (size_t i = 0; i < terms.size(); ++i) {
+          double n = static_cast<double>(ts.chunks), df = static_cast<double>(ts.doc_freq[i]);
+          weights[terms[i]] = static_cast<float>(std::log(1.0 + (n - df + 0.5) / (df + 0.5)));
+        }
+      }
+      TRAWL_ASSIGN_OR_RETURN(Vector qv, embedder_->EmbedQuery(req.query, kIdf ? &weights : nullptr));
+      {
+        TRAWL_ASSIGN_OR_RETURN(dense, store_->SearchDense(qv, depth, filter));
         // Orthogonal or opposite vectors share no terms with the query: not a match.
         dense.erase(std::remove_if(dense.begin(), dense.end(), [](const ChunkHit& h) { return h.score <= 1e-6; }),
                     dense.end());
@@ -51,9 +68,21 @@ class HybridSearcher final : public Searcher {
     } else {
       // Reciprocal Rank Fusion: rank-based, so BM25 and cosine scales never mix.
       const double k = options_.search.rrf_k;
+      static const int kFuse = getenv("X_FUSE") ? atoi(getenv("X_FUSE")) : 0;
+      static const double kLw = getenv("X_LW") ? atof(getenv("X_LW")) : 1.0;
       std::unordered_map<int64_t, double> score;
-      for (size_t i = 0; i < lexical.size(); ++i) score[lexical[i].chunk_id] += 1.0 / (k + static_cast<double>(i) + 1);
-      for (size_t i = 0; i < dense.size(); ++i) score[dense[i].chunk_id] += 1.0 / (k + static_cast<double>(i) + 1);
+      if (kFuse == 0) {
+        for (size_t i = 0; i < lexical.size(); ++i) score[lexical[i].chunk_id] += kLw / (k + static_cast<double>(i) + 1);
+        for (size_t i = 0; i < dense.size(); ++i) score[dense[i].chunk_id] += 1.0 / (k + static_cast<double>(i) + 1);
+      } else {
+        double lmax = lexical.empty() ? 1 : lexical[0].score, dmax = dense.empty() ? 1 : dense[0].score;
+        double lmin = lexical.empty() ? 0 : lexical.back().score, dmin = dense.empty() ? 0 : dense.back().score;
+        if (kFuse == 1) { lmin = 0; dmin = 0; }
+        std::unordered_map<int64_t, int> n;
+        for (auto& h : lexical) { score[h.chunk_id] += kLw * (h.score - lmin) / std::max(1e-9, lmax - lmin); n[h.chunk_id]++; }
+        for (auto& h : dense) { score[h.chunk_id] += (h.score - dmin) / std::max(1e-9, dmax - dmin); n[h.chunk_id]++; }
+        if (kFuse == 3) for (auto& [id, s] : score) s *= n[id];
+      }
       fused.reserve(score.size());
       for (const auto& [id, s] : score) fused.push_back({id, s});
       std::sort(fused.begin(), fused.end(), [](const ChunkHit& a, const ChunkHit& b) {
@@ -98,7 +127,7 @@ class HybridSearcher final : public Searcher {
       pos = end;
     }
     TRAWL_ASSIGN_OR_RETURN(StoreStats stats, store_->Stats());
-    resp.files_indexed = stats.files + stats.files_failed;
+    resp.files_indexed = stats.files + stats.files_failed + stats.files_skipped;
     resp.files_known = stats.files_known;
     resp.coverage = stats.files_known > 0
                         ? std::min(1.0, static_cast<double>(resp.files_indexed) / static_cast<double>(stats.files_known))

@@ -23,7 +23,7 @@ struct FileRecord {
   int64_t mtime_ns = 0;
   uint64_t inode = 0;
   std::string content_hash;  // HashHex of the raw bytes
-  std::string status;        // "indexed" or "failed"
+  std::string status;        // "indexed", "failed" or "skipped" (binary / too large when read)
   std::string error;         // failure reason when status == "failed"
   std::string git_commit;    // last commit touching the file ("" outside git)
   std::string git_author;
@@ -81,9 +81,17 @@ struct ChunkView {
   int64_t git_time = 0;
 };
 
+// Document frequencies of terms of the code-aware tokeniser (base/tokenize.h): in how
+// many of the index's `chunks` each term occurs.
+struct TermStats {
+  int64_t chunks = 0;
+  std::vector<int64_t> doc_freq;  // one per term asked, in order
+};
+
 struct StoreStats {
   int64_t files = 0;
   int64_t files_failed = 0;
+  int64_t files_skipped = 0;  // binary or too large when read
   int64_t chunks = 0;
   int64_t vectors = 0;
   std::unordered_map<std::string, int64_t> languages;  // files per language
@@ -131,6 +139,8 @@ class Store {
                                                       const SearchFilter& filter) = 0;
   virtual Result<std::vector<ChunkHit>> SearchDense(const std::vector<float>& query, int k,
                                                     const SearchFilter& filter) = 0;
+  // Term statistics for query weighting (e.g. idf of the terms of a dense query).
+  virtual Result<TermStats> DocFrequencies(const std::vector<std::string>& terms) = 0;
   // Rows for these ids, in the same order; ids no longer present are left out.
   virtual Result<std::vector<ChunkView>> GetChunks(const std::vector<int64_t>& ids) = 0;
   virtual Result<StoreStats> Stats() = 0;

@@ -156,6 +156,26 @@ TEST(StoreTest, FailedFilesAreRecordedWithoutChunks) {
   EXPECT_EQ(store->Stats()->files_failed, 1);
 }
 
+TEST(StoreTest, SkippedFilesAreListedButNotCountedAsIndexedOrFailed) {
+  TempDir tmp;
+  auto store = OpenWriter(tmp.index());
+  FileWrite skipped = MakeFile("blob.txt", "text", {});
+  skipped.file.status = "skipped";
+  skipped.file.error = "binary";
+  ASSERT_TRUE(store->Commit({MakeFile("a.py", "python", {MakeChunk("alpha", Vec(1))}), skipped}, {}).ok());
+  auto files = store->ListFiles();
+  ASSERT_TRUE(files.ok());
+  EXPECT_EQ(files->size(), 2u);
+  auto stats = store->Stats();
+  EXPECT_EQ(stats->files, 1);
+  EXPECT_EQ(stats->files_failed, 0);
+  EXPECT_EQ(stats->files_skipped, 1);
+  EXPECT_TRUE(store->FailedFiles()->empty());
+  FileWrite bogus = MakeFile("c.py", "python", {});
+  bogus.file.status = "weird";
+  EXPECT_EQ(store->Commit({bogus}, {}).code(), StatusCode::kInvalidArgument);
+}
+
 TEST(StoreTest, LexicalFindsIdentifierParts) {
   TempDir tmp;
   auto store = OpenWriter(tmp.index());
