@@ -25,8 +25,8 @@ struct IndexingOptions {
 };
 
 struct ChunkingOptions {
-  int max_chunk_chars = 1500;  // non-whitespace characters
-  int min_chunk_chars = 200;
+  int max_chunk_chars = 2000;  // non-whitespace characters
+  int min_chunk_chars = 1000;
   int window_lines = 40;
   int window_overlap_lines = 10;
 };
@@ -36,7 +36,7 @@ struct EmbeddingOptions {
   std::string model;
   std::string url;
   std::string api_key_env;        // name of the environment variable holding the key
-  int dimensions = 0;             // 0: the provider's default (hash: 256)
+  int dimensions = 0;             // 0: the provider's default (hash: 1024)
   int batch_size = 64;            // chunks per request
   int max_batch_tokens = 8192;    // estimated tokens per request
   int max_parallel_batches = 4;   // requests in flight
@@ -52,7 +52,8 @@ struct IgnoreOptions {
 struct SearchOptions {
   int k = 10;
   std::string mode = "hybrid";  // hybrid | semantic | lexical
-  int rrf_k = 60;
+  std::string fusion = "score";  // score (CombSUM of max-normalised scores) | rrf
+  int rrf_k = 60;                 // Reciprocal Rank Fusion constant (fusion: rrf)
 };
 
 struct ServerOptions {

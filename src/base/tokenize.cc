@@ -1,7 +1,6 @@
 #include "base/tokenize.h"
 
 #include <cctype>
-#include <cstdlib>
 #include <string>
 
 namespace trawl {
@@ -51,15 +50,7 @@ std::vector<std::string> SplitIdentifier(std::string_view ident) {
 }
 
 void ForEachCodeTerm(std::string_view text,
-                     const std::function<void(std::string_view, bool)>& emit0) {
-  static const int kPrefix = getenv("X_PREFIX") ? atoi(getenv("X_PREFIX")) : 0;
-  std::function<void(std::string_view, bool)> emit = [&](std::string_view t, bool part) {
-    emit0(t, part);
-    if (kPrefix > 0 && t.size() > static_cast<size_t>(kPrefix)) {
-      std::string p = "_" + std::string(t.substr(0, kPrefix));
-      emit0(p, true);
-    }
-  };
+                     const std::function<void(std::string_view, bool)>& emit) {
   size_t i = 0, n = text.size();
   std::string whole;
   while (i < n) {

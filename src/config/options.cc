@@ -113,6 +113,7 @@ const std::vector<KeySpec>& Keys() {
         BOOL_KEY("ignore.use_defaults", ignore.use_defaults),
         INT_KEY("search.k", search.k, 1, 10000),
         CHOICE_KEY("search.mode", search.mode, "hybrid", "semantic", "lexical"),
+        CHOICE_KEY("search.fusion", search.fusion, "score", "rrf"),
         INT_KEY("search.rrf_k", search.rrf_k, 1, 100000),
         STR_KEY("server.host", server.host),
         INT_KEY("server.port", server.port, 0, 65535),

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <string>
 #include <unordered_map>
 
@@ -51,49 +50,35 @@ std::string Stem(std::string_view w) {
   return s;
 }
 
-int Variant() {
-  static int v = [] {
-    const char* e = std::getenv("TRAWL_HASH_VARIANT");
-    return e ? std::atoi(e) : 0;
-  }();
-  return v;
-}
-
 constexpr uint64_t kSeed = 0x7472617761ULL;  // "trawl"
 
 }  // namespace
 
-HashEmbedder::HashEmbedder(int dimensions) : dims_(dimensions > 0 ? dimensions : 256) {}
+HashEmbedder::HashEmbedder(int dimensions) : dims_(dimensions > 0 ? dimensions : kDefaultDimensions) {}
 
-std::string HashEmbedder::Name() const { return "hash-v1"; }
+std::string HashEmbedder::Name() const { return "hash-v2"; }
 
 Vector HashEmbedder::EmbedOne(std::string_view text,
                               const std::unordered_map<std::string, float>* term_weights) const {
   std::unordered_map<std::string, float> tf;
-  std::unordered_map<std::string, float> fw;  // feature -> weight (query side)
-  const int variant = Variant();
-  static const float kP4 = getenv("X_P4") ? atof(getenv("X_P4")) : 0.5f;
-  static const float kP3 = getenv("X_P3") ? atof(getenv("X_P3")) : 0.3f;
-  static const float kPart = getenv("X_PART") ? atof(getenv("X_PART")) : 1.0f;
-  ForEachCodeTerm(text, [&](std::string_view term, bool is_part) {
+  std::unordered_map<std::string, float> fw;  // feature -> weight of its term (query side)
+  ForEachCodeTerm(text, [&](std::string_view term, bool) {
     if (term.size() < 2 || IsStopWord(term)) return;
     float w = 1.0f;
     if (term_weights != nullptr) {
       auto it = term_weights->find(std::string(term));
       if (it != term_weights->end()) w = it->second;
     }
-    auto add = [&](const std::string& f, float c) {
-      tf[f] += c;
-      if (term_weights != nullptr) fw[f] = std::max(fw[f], w);
+    auto add = [&](const std::string& feature, float count) {
+      tf[feature] += count;
+      if (term_weights != nullptr) fw[feature] = std::max(fw[feature], w);
     };
-    if (variant == 0) {
-      add(std::string(term), is_part ? 0.5f : 1.0f);
-      return;
-    }
+    // The stem, and its first 4 and 3 letters at lower weight: code abbreviates
+    // ("config", "attr", "abs"), so a word and its abbreviation share a feature.
     std::string stem = Stem(term);
-    add(stem, is_part ? kPart : 1.0f);
-    if (variant >= 2 && stem.size() >= 5) add("\x01" + stem.substr(0, 4), kP4);
-    if (variant >= 3 && stem.size() >= 4) add("\x02" + stem.substr(0, 3), kP3);
+    add(stem, 1.0f);
+    if (stem.size() >= 5) add("\x01" + stem.substr(0, 4), 0.5f);
+    if (stem.size() >= 4) add("\x02" + stem.substr(0, 3), 0.3f);
   });
   Vector v(static_cast<size_t>(dims_), 0.0f);
   for (const auto& [term, count] : tf) {

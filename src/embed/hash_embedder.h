@@ -1,6 +1,8 @@
 // The built-in embedder: no model file, no network. Code-aware terms (identifiers
-// and their camelCase/snake_case parts, base/tokenize.h), signed feature hashing into
-// a fixed dimension, sublinear term weights, L2-normalised. Deterministic everywhere.
+// and their camelCase/snake_case parts, base/tokenize.h), lightly stemmed, plus their
+// 4- and 3-letter prefixes; signed feature hashing into a fixed dimension, sublinear
+// term weights, L2-normalised. A query's features are weighted by the idf of its terms
+// in the index (EmbedQuery). Deterministic everywhere.
 // Thread-safety: stateless after construction; Embed is safe from any thread.
 #pragma once
 
@@ -10,6 +12,7 @@ namespace trawl {
 
 class HashEmbedder final : public Embedder {
  public:
+  static constexpr int kDefaultDimensions = 1024;
   explicit HashEmbedder(int dimensions);
   std::string Name() const override;
   int Dimensions() const override { return dims_; }

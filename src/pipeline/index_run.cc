@@ -30,7 +30,6 @@
 #include "pipeline/embed_text.h"
 #include "pipeline/work_queue.h"
 #include "store/store.h"
-#include "store/exp_opts.h"
 #include "trawl/index.h"
 
 namespace trawl {
@@ -169,7 +168,7 @@ Status IndexRun::Prepare() {
   auto now = std::chrono::system_clock::now().time_since_epoch();
   run_id_ = "run-" + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
   TRAWL_ASSIGN_OR_RETURN(embedder_, MakeEmbedder(opts_.embeddings));
-  TRAWL_ASSIGN_OR_RETURN(store_, OpenEmbeddedStore(opts_.index_dir, OpenMode::kWrite, req_.wait, ExpStoreOptions()));
+  TRAWL_ASSIGN_OR_RETURN(store_, OpenEmbeddedStore(opts_.index_dir, OpenMode::kWrite, req_.wait));
   if (embedder_->Dimensions() == 0) {
     // A remote model of unknown size: the index knows it, or one probe request tells.
     TRAWL_ASSIGN_OR_RETURN(StoreStats stats, store_->Stats());

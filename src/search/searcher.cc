@@ -1,20 +1,22 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <unordered_map>
 
 #include "base/tokenize.h"
 #include "embed/embedder.h"
 #include "store/store.h"
-#include "store/exp_opts.h"
 #include "trawl/search.h"
 
 namespace trawl {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Lexical scores weigh more than dense ones in fusion: BM25 is the stronger retriever
+// with the built-in embedder (docs/design.md, Retrieval).
+constexpr double kLexicalWeight = 1.5;
 
 class HybridSearcher final : public Searcher {
  public:
@@ -32,27 +34,25 @@ class HybridSearcher final : public Searcher {
     filter.languages = req.languages;
     filter.path_globs = req.path_globs;
     // Candidates per list: enough that fusion and collapsing still leave k.
-    static const int kDepth = getenv("X_DEPTH") ? atoi(getenv("X_DEPTH")) : 50;
-    const int depth = std::max(kDepth, req.k * 5);
+    const int depth = std::max(100, req.k * 10);
     std::vector<ChunkHit> lexical, dense;
     if (mode != "semantic") {
       TRAWL_ASSIGN_OR_RETURN(lexical, store_->SearchLexical(req.query, depth, filter));
     }
     if (mode != "lexical") {
       std::unordered_map<std::string, float> weights;
-      static const int kIdf = getenv("X_IDF") ? atoi(getenv("X_IDF")) : 0;
-      if (kIdf && embedder_->WeighsQueryTerms()) {
+      if (embedder_->WeighsQueryTerms()) {
         std::vector<std::string> terms;
         ForEachCodeTerm(req.query, [&](std::string_view t, bool) {
           if (weights.emplace(std::string(t), 1.0f).second) terms.emplace_back(t);
         });
         TRAWL_ASSIGN_OR_RETURN(TermStats ts, store_->DocFrequencies(terms));
-        for (size_t i = 0; i < terms.size(); ++i) {
+        for (size_t i = 0; i < terms.size() && i < ts.doc_freq.size(); ++i) {
           double n = static_cast<double>(ts.chunks), df = static_cast<double>(ts.doc_freq[i]);
           weights[terms[i]] = static_cast<float>(std::log(1.0 + (n - df + 0.5) / (df + 0.5)));
         }
       }
-      TRAWL_ASSIGN_OR_RETURN(Vector qv, embedder_->EmbedQuery(req.query, kIdf ? &weights : nullptr));
+      TRAWL_ASSIGN_OR_RETURN(Vector qv, embedder_->EmbedQuery(req.query, &weights));
       {
         TRAWL_ASSIGN_OR_RETURN(dense, store_->SearchDense(qv, depth, filter));
         // Orthogonal or opposite vectors share no terms with the query: not a match.
@@ -66,22 +66,21 @@ class HybridSearcher final : public Searcher {
     } else if (mode == "semantic") {
       fused = std::move(dense);
     } else {
-      // Reciprocal Rank Fusion: rank-based, so BM25 and cosine scales never mix.
-      const double k = options_.search.rrf_k;
-      static const int kFuse = getenv("X_FUSE") ? atoi(getenv("X_FUSE")) : 0;
-      static const double kLw = getenv("X_LW") ? atof(getenv("X_LW")) : 1.0;
       std::unordered_map<int64_t, double> score;
-      if (kFuse == 0) {
-        for (size_t i = 0; i < lexical.size(); ++i) score[lexical[i].chunk_id] += kLw / (k + static_cast<double>(i) + 1);
+      if (options_.search.fusion == "rrf") {
+        // Reciprocal Rank Fusion: rank-based, so BM25 and cosine scales never mix.
+        const double k = options_.search.rrf_k;
+        for (size_t i = 0; i < lexical.size(); ++i) {
+          score[lexical[i].chunk_id] += kLexicalWeight / (k + static_cast<double>(i) + 1);
+        }
         for (size_t i = 0; i < dense.size(); ++i) score[dense[i].chunk_id] += 1.0 / (k + static_cast<double>(i) + 1);
       } else {
-        double lmax = lexical.empty() ? 1 : lexical[0].score, dmax = dense.empty() ? 1 : dense[0].score;
-        double lmin = lexical.empty() ? 0 : lexical.back().score, dmin = dense.empty() ? 0 : dense.back().score;
-        if (kFuse == 1) { lmin = 0; dmin = 0; }
-        std::unordered_map<int64_t, int> n;
-        for (auto& h : lexical) { score[h.chunk_id] += kLw * (h.score - lmin) / std::max(1e-9, lmax - lmin); n[h.chunk_id]++; }
-        for (auto& h : dense) { score[h.chunk_id] += (h.score - dmin) / std::max(1e-9, dmax - dmin); n[h.chunk_id]++; }
-        if (kFuse == 3) for (auto& [id, s] : score) s *= n[id];
+        // Score fusion (CombSUM): each list's scores divided by its best, so a chunk far
+        // ahead in one list keeps its lead, which ranks alone throw away.
+        const double lex_top = lexical.empty() ? 1.0 : std::max(1e-9, lexical[0].score);
+        const double dense_top = dense.empty() ? 1.0 : std::max(1e-9, dense[0].score);
+        for (const auto& h : lexical) score[h.chunk_id] += kLexicalWeight * h.score / lex_top;
+        for (const auto& h : dense) score[h.chunk_id] += h.score / dense_top;
       }
       fused.reserve(score.size());
       for (const auto& [id, s] : score) fused.push_back({id, s});
@@ -149,7 +148,7 @@ Result<std::unique_ptr<Searcher>> Searcher::Open(const Options& options) {
   if (!std::filesystem::exists(options.index_dir, ec)) {
     return Status::NotFound("no index at " + options.index_dir + " (run `trawl index` first)");
   }
-  TRAWL_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenEmbeddedStore(options.index_dir, OpenMode::kRead, false, ExpStoreOptions()));
+  TRAWL_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenEmbeddedStore(options.index_dir, OpenMode::kRead, false));
   TRAWL_ASSIGN_OR_RETURN(StoreStats stats, store->Stats());
   EmbeddingOptions eopts = options.embeddings;
   if (eopts.dimensions == 0) eopts.dimensions = stats.dimensions;

@@ -30,7 +30,6 @@
 #include <atomic>
 #include <cerrno>
 #include <cinttypes>
-#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -164,90 +163,12 @@ void PathMatchFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   sqlite3_result_int(ctx, 0);
 }
 
-// trawl_bm25f(chunk_fts, w_symbol, w_path, w_body, q_0, ..., q_n-1): BM25F with a length
-// normalisation per column (FTS5's bm25() normalises by the whole row, so a long body
-// drowns a match in the short symbol column). q_i is the weight of phrase i of the
-// MATCH expression (its idf times its weight in the query), known to the caller from
-// the vocabulary, so no per-query pass over the postings is needed.
-struct Bm25fAverages {
-  double avg_len[3] = {1, 1, 1};
-};
-
-void Bm25fFunction(const Fts5ExtensionApi* api, Fts5Context* fts, sqlite3_context* ctx, int argc,
-                   sqlite3_value** argv) {
-  constexpr int kColumns = 3;
-  constexpr double kK1 = 1.2;
-  static const double kB[kColumns] = {0.5, 0.5, 0.75};
-  int phrases = api->xPhraseCount(fts);
-  if (argc != kColumns + phrases || api->xColumnCount(fts) != kColumns) {
-    return sqlite3_result_error(ctx, "trawl_bm25f: wrong number of arguments", -1);
-  }
-  auto* avg = static_cast<Bm25fAverages*>(api->xGetAuxdata(fts, 0));
-  if (avg == nullptr) {
-    auto fresh = std::make_unique<Bm25fAverages>();
-    sqlite3_int64 rows = 0;
-    if (api->xRowCount(fts, &rows) != SQLITE_OK) return sqlite3_result_error(ctx, "trawl_bm25f: row count", -1);
-    for (int c = 0; c < kColumns; ++c) {
-      sqlite3_int64 total = 0;
-      if (api->xColumnTotalSize(fts, c, &total) != SQLITE_OK) {
-        return sqlite3_result_error(ctx, "trawl_bm25f: column size", -1);
-      }
-      fresh->avg_len[c] = rows > 0 && total > 0 ? static_cast<double>(total) / static_cast<double>(rows) : 1.0;
-    }
-    avg = fresh.get();
-    if (api->xSetAuxdata(fts, fresh.release(), [](void* p) { delete static_cast<Bm25fAverages*>(p); }) !=
-        SQLITE_OK) {
-      return sqlite3_result_error_nomem(ctx);
-    }
-  }
-  double norm[kColumns];
-  double col_weight[kColumns];
-  for (int c = 0; c < kColumns; ++c) {
-    int len = 0;
-    if (api->xColumnSize(fts, c, &len) != SQLITE_OK) return sqlite3_result_error(ctx, "trawl_bm25f: size", -1);
-    norm[c] = 1.0 - kB[c] + kB[c] * static_cast<double>(len) / avg->avg_len[c];
-    col_weight[c] = sqlite3_value_double(argv[c]);
-  }
-  int insts = 0;
-  if (api->xInstCount(fts, &insts) != SQLITE_OK) return sqlite3_result_error(ctx, "trawl_bm25f: inst", -1);
-  std::vector<double> tf(static_cast<size_t>(phrases), 0.0);
-  for (int i = 0; i < insts; ++i) {
-    int phrase = 0, col = 0, off = 0;
-    if (api->xInst(fts, i, &phrase, &col, &off) != SQLITE_OK) continue;
-    if (phrase < 0 || phrase >= phrases || col < 0 || col >= kColumns) continue;
-    tf[static_cast<size_t>(phrase)] += col_weight[col] / norm[col];
-  }
-  double score = 0;
-  for (int p = 0; p < phrases; ++p) {
-    double t = tf[static_cast<size_t>(p)];
-    if (t > 0) score += sqlite3_value_double(argv[kColumns + p]) * t / (kK1 + t);
-  }
-  sqlite3_result_double(ctx, score);
-}
-
-Status RegisterBm25f(Db* db) {
-  fts5_api* api = nullptr;
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db->raw(), "SELECT fts5(?1)", -1, &stmt, nullptr) != SQLITE_OK) {
-    return db->LastError("looking up the FTS5 API");
-  }
-  sqlite3_bind_pointer(stmt, 1, static_cast<void*>(&api), "fts5_api_ptr", nullptr);
-  sqlite3_step(stmt);
-  sqlite3_finalize(stmt);
-  if (api == nullptr || api->iVersion < 2) return Status::Internal("SQLite has no usable FTS5 API");
-  if (api->xCreateFunction(api, "trawl_bm25f", nullptr, Bm25fFunction, nullptr) != SQLITE_OK) {
-    return db->LastError("registering trawl_bm25f");
-  }
-  return Status::Ok();
-}
-
 Result<std::unique_ptr<Db>> OpenDb(const std::string& path, bool read_only, int busy_timeout_ms) {
   TRAWL_ASSIGN_OR_RETURN(auto db, Db::Open(path, read_only, busy_timeout_ms));
   int rc = sqlite3_create_function_v2(db->raw(), "trawl_path_match", 2,
                                       SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
                                       PathMatchFunction, nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) return db->LastError("registering trawl_path_match");
-  TRAWL_RETURN_IF_ERROR(RegisterBm25f(db.get()));
   if (read_only) {
     TRAWL_RETURN_IF_ERROR(db->Exec("PRAGMA cache_size=-32768; PRAGMA mmap_size=268435456;"));
   } else {
@@ -1087,97 +1008,60 @@ Result<std::vector<ChunkHit>> EmbeddedStore::SearchLexical(const std::string& qu
                                                            const SearchFilter& filter) {
   std::vector<ChunkHit> out;
   if (k <= 0) return out;
-  static const int kBm25f = getenv("X_BM25F") ? atoi(getenv("X_BM25F")) : 0;
-  static const int kAbbr = getenv("X_ABBR") ? atoi(getenv("X_ABBR")) : 0;
-  static const double kAw = getenv("X_AW") ? atof(getenv("X_AW")) : 0.5;
-  struct QueryTerm {
-    std::string text;
-    double weight = 1;
-    int64_t df = 0;
-  };
-  std::vector<QueryTerm> terms;
+  std::vector<std::string> terms;
   std::unordered_set<std::string> seen;
   ForEachCodeTerm(query, [&](std::string_view t, bool) {
-    if (seen.emplace(t).second) terms.push_back({std::string(t), 1.0, 0});
+    if (seen.emplace(t).second) terms.emplace_back(t);
   });
   if (terms.empty()) return out;
   TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
   Db* db = reader->get();
   bool rank = true;
   TRAWL_ASSIGN_OR_RETURN(int64_t chunks, GetMetaInt(db, "chunk_count"));
-  const bool stats = !porter_;  // the vocabulary holds stems under porter
-  if (stats) {
-    for (auto& t : terms) {
-      TRAWL_ASSIGN_OR_RETURN(t.df, DocFrequency(db, t.text, chunks));
-    }
-    if (kAbbr > 0) {
-      // Code abbreviates words: "config" for "configuration", "abs" for "absolute".
-      size_t n = terms.size();
-      for (size_t i = 0; i < n; ++i) {
-        const std::string w = terms[i].text;
-        int added = 0;
-        for (size_t len = w.size() - 1; len >= 3 && w.size() >= 5 && added < kAbbr; --len) {
-          std::string pre = w.substr(0, len);
-          if (seen.count(pre)) continue;
-          TRAWL_ASSIGN_OR_RETURN(int64_t df, DocFrequency(db, pre, chunks));
-          if (df == 0) continue;
-          seen.insert(pre);
-          terms.push_back({pre, kAw, df});
-          ++added;
-        }
-      }
-    }
-  }
-  if (stats && opts_.lexical_max_postings > 0 && chunks > opts_.lexical_max_postings) {
+  if (opts_.lexical_max_postings > 0 && chunks > opts_.lexical_max_postings && !porter_) {
     // Rarest first, within the postings budget: FTS5 scores every matching row (~1 us
     // each), so the common terms of a long query would dominate the cost.
-    std::stable_sort(terms.begin(), terms.end(), [](const auto& a, const auto& b) { return a.df < b.df; });
-    std::vector<QueryTerm> kept;
-    int64_t used = 0;
+    std::vector<std::pair<int64_t, std::string>> by_df;
     for (auto& t : terms) {
+      TRAWL_ASSIGN_OR_RETURN(int64_t df, DocFrequency(db, t, chunks));
+      by_df.emplace_back(df, std::move(t));
+    }
+    std::stable_sort(by_df.begin(), by_df.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    terms.clear();
+    int64_t used = 0;
+    for (auto& [df, t] : by_df) {
       // df 0: absent (free), or split by the FTS tokenizer into several tokens (kept).
       // A term in half the chunks or more has bm25 idf <= 0: it adds nothing.
-      if (t.df > 0 && used > 0 && (2 * t.df >= chunks || used + t.df > opts_.lexical_max_postings)) continue;
-      used += t.df;
-      kept.push_back(t);
+      if (df > 0 && used > 0 && (2 * df >= chunks || used + df > opts_.lexical_max_postings)) continue;
+      used += df;
+      terms.push_back(std::move(t));
     }
     // Only terms in half the chunks or more: every score is ~0, so ranking all of
     // them buys nothing; take the first matches.
-    rank = !(terms.back().df > 0 && 2 * terms.front().df >= chunks && used > opts_.lexical_max_postings);
-    terms = std::move(kept);
+    rank = !(by_df.back().first > 0 && 2 * by_df.front().first >= chunks && used > opts_.lexical_max_postings);
   }
   std::string match;
-  std::string phrase_weights;
-  char num[64];
   for (const auto& t : terms) {
     if (!match.empty()) match += " OR ";
     match += '"';
-    for (char c : t.text) {
+    for (char c : t) {
       if (c == '"') match += '"';
       match += c;
     }
     match += '"';
-    double n = static_cast<double>(chunks), df = static_cast<double>(t.df);
-    static const int kIdfForm = getenv("X_IDFF") ? atoi(getenv("X_IDFF")) : 0;
-    double idf = kIdfForm == 0 ? std::max(1e-6, std::log((n - df + 0.5) / (df + 0.5)))
-                               : std::log(1.0 + (n - df + 0.5) / (df + 0.5));
-    std::snprintf(num, sizeof(num), ", %.6g", t.weight * idf);
-    phrase_weights += num;
   }
   char weights[96];
   std::snprintf(weights, sizeof(weights), "%g, %g, %g", opts_.bm25_symbol_weight, opts_.bm25_path_weight,
                 opts_.bm25_content_weight);
-  const bool bm25f = kBm25f && stats;
-  std::string score_expr = bm25f ? std::string("trawl_bm25f(chunk_fts, ") + weights + phrase_weights + ")"
-                                 : std::string("-bm25(chunk_fts, ") + weights + ")";
   std::string sql;
   if (filter.empty()) {
-    sql = "SELECT rowid, " + score_expr + " AS s FROM chunk_fts WHERE chunk_fts MATCH ?1" +
-          (rank ? " ORDER BY s DESC" : "") + " LIMIT ?2";
+    sql = std::string("SELECT rowid, bm25(chunk_fts, ") + weights +
+          ") AS s FROM chunk_fts WHERE chunk_fts MATCH ?1" + (rank ? " ORDER BY s" : "") + " LIMIT ?2";
   } else {
-    sql = "SELECT chunk_fts.rowid, " + score_expr +
-          " AS s FROM chunk_fts JOIN chunks c ON c.id = chunk_fts.rowid JOIN files f ON f.id = c.file_id "
-          "WHERE chunk_fts MATCH ?1" + FilterClause(filter, 3, 4) + (rank ? " ORDER BY s DESC" : "") + " LIMIT ?2";
+    sql = std::string("SELECT chunk_fts.rowid, bm25(chunk_fts, ") + weights +
+          ") AS s FROM chunk_fts JOIN chunks c ON c.id = chunk_fts.rowid JOIN files f ON f.id = c.file_id "
+          "WHERE chunk_fts MATCH ?1" + FilterClause(filter, 3, 4) + (rank ? " ORDER BY s" : "") + " LIMIT ?2";
   }
   TRAWL_ASSIGN_OR_RETURN(auto st, db->Prepare(sql));
   st->Bind(1, match).Bind(2, k);
@@ -1185,7 +1069,7 @@ Result<std::vector<ChunkHit>> EmbeddedStore::SearchLexical(const std::string& qu
   for (;;) {
     TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
     if (!row) break;
-    out.push_back({st->Int(0), st->Double(1)});
+    out.push_back({st->Int(0), -st->Double(1)});
   }
   return out;
 }

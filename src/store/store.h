@@ -155,8 +155,9 @@ enum class OpenMode { kRead, kWrite };
 
 // Tuning of the embedded store; the defaults are the shipped settings.
 struct EmbeddedStoreOptions {
-  // bm25 weight of each FTS column (lexical scores are -bm25).
-  double bm25_symbol_weight = 3.0;
+  // bm25 weight of each FTS column (lexical scores are -bm25). The symbol column (the
+  // chunk's own definition name) is short and decisive.
+  double bm25_symbol_weight = 10.0;
   double bm25_path_weight = 2.0;
   double bm25_content_weight = 1.0;  // content and context
   // Porter stemming of the lexical index. Fixed when the index is created (or reset by
@@ -166,7 +167,7 @@ struct EmbeddedStoreOptions {
   // frequencies stays within this budget (the rarest term is always taken); terms in
   // half the chunks or more (bm25 idf <= 0) are dropped. Bounds the rows FTS5 scores
   // (~1 us each), so long natural-language queries stay fast. 0: no pruning.
-  int64_t lexical_max_postings = 10000;
+  int64_t lexical_max_postings = 5000;
   // Below this many vectors dense search is exact (brute force) and no HNSW file is kept.
   int64_t exact_search_limit = 20000;
   int hnsw_m = 16;
