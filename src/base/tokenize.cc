@@ -19,12 +19,15 @@ std::string Lower(std::string_view s) {
 
 }  // namespace
 
-std::vector<std::string> SplitIdentifier(std::string_view ident) {
-  std::vector<std::string> parts;
+namespace {
+
+// The [begin, end) byte ranges of an identifier's parts (see SplitIdentifier).
+void SplitRanges(std::string_view ident, std::vector<std::pair<size_t, size_t>>* out) {
+  out->clear();
   size_t n = ident.size();
   size_t start = 0;
   auto flush = [&](size_t end) {
-    if (end > start) parts.push_back(Lower(ident.substr(start, end - start)));
+    if (end > start) out->emplace_back(start, end);
     start = end;
   };
   for (size_t i = 0; i < n; ++i) {
@@ -46,13 +49,26 @@ std::vector<std::string> SplitIdentifier(std::string_view ident) {
     if (boundary) flush(i);
   }
   flush(n);
+}
+
+}  // namespace
+
+std::vector<std::string> SplitIdentifier(std::string_view ident) {
+  std::vector<std::pair<size_t, size_t>> ranges;
+  SplitRanges(ident, &ranges);
+  std::vector<std::string> parts;
+  parts.reserve(ranges.size());
+  for (const auto& [b, e] : ranges) parts.push_back(Lower(ident.substr(b, e - b)));
   return parts;
 }
 
 void ForEachCodeTerm(std::string_view text,
                      const std::function<void(std::string_view, bool)>& emit) {
+  // Hot path (every chunk is tokenised for FTS and for the embedder): no allocation
+  // per identifier; the buffers are reused.
   size_t i = 0, n = text.size();
-  std::string whole;
+  std::string lower, joined;
+  std::vector<std::pair<size_t, size_t>> ranges;
   while (i < n) {
     while (i < n && !IsIdentByte(static_cast<unsigned char>(text[i]))) ++i;
     size_t s = i;
@@ -60,18 +76,20 @@ void ForEachCodeTerm(std::string_view text,
     if (i == s) break;
     std::string_view ident = text.substr(s, i - s);
     if (ident.size() > 64) ident = ident.substr(0, 64);  // base64 blobs, hashes
-    std::vector<std::string> parts = SplitIdentifier(ident);
-    if (parts.empty()) continue;
-    if (parts.size() == 1) {
-      emit(parts[0], false);
+    SplitRanges(ident, &ranges);
+    if (ranges.empty()) continue;
+    lower.assign(ident);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string_view lv(lower);
+    if (ranges.size() == 1) {
+      emit(lv.substr(ranges[0].first, ranges[0].second - ranges[0].first), false);
       continue;
     }
-    whole = Lower(ident);
     // Strip the separators so "parse_file" and "parseFile" share the whole term.
-    std::string joined;
-    for (const auto& p : parts) joined += p;
+    joined.clear();
+    for (const auto& [b, e] : ranges) joined.append(lv.substr(b, e - b));
     emit(joined, false);
-    for (const auto& p : parts) emit(p, true);
+    for (const auto& [b, e] : ranges) emit(lv.substr(b, e - b), true);
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 #include <string>
 #include <unordered_map>
 
@@ -60,8 +61,16 @@ std::string HashEmbedder::Name() const { return "hash-v2"; }
 
 Vector HashEmbedder::EmbedOne(std::string_view text,
                               const std::unordered_map<std::string, float>* term_weights) const {
-  std::unordered_map<std::string, float> tf;
-  std::unordered_map<std::string, float> fw;  // feature -> weight of its term (query side)
+  // Features are keyed by their 64-bit hash (no string per feature): the stem, and its
+  // first 4 and 3 letters at lower weight, each in its own hash space (seed), because
+  // code abbreviates ("config", "attr", "abs") and a word should meet its abbreviation.
+  struct Feature {
+    uint64_t hash;
+    float count;
+    float weight;  // query side: the weight of the term that produced it
+  };
+  std::vector<Feature> feats;
+  feats.reserve(text.size() / 4);
   ForEachCodeTerm(text, [&](std::string_view term, bool) {
     if (term.size() < 2 || IsStopWord(term)) return;
     float w = 1.0f;
@@ -69,23 +78,23 @@ Vector HashEmbedder::EmbedOne(std::string_view text,
       auto it = term_weights->find(std::string(term));
       if (it != term_weights->end()) w = it->second;
     }
-    auto add = [&](const std::string& feature, float count) {
-      tf[feature] += count;
-      if (term_weights != nullptr) fw[feature] = std::max(fw[feature], w);
-    };
-    // The stem, and its first 4 and 3 letters at lower weight: code abbreviates
-    // ("config", "attr", "abs"), so a word and its abbreviation share a feature.
     std::string stem = Stem(term);
-    add(stem, 1.0f);
-    if (stem.size() >= 5) add("\x01" + stem.substr(0, 4), 0.5f);
-    if (stem.size() >= 4) add("\x02" + stem.substr(0, 3), 0.3f);
+    std::string_view sv(stem);
+    feats.push_back({Hash64(sv, kSeed), 1.0f, w});
+    if (sv.size() >= 5) feats.push_back({Hash64(sv.substr(0, 4), kSeed + 1), 0.5f, w});
+    if (sv.size() >= 4) feats.push_back({Hash64(sv.substr(0, 3), kSeed + 2), 0.3f, w});
   });
+  std::sort(feats.begin(), feats.end(), [](const Feature& a, const Feature& b) { return a.hash < b.hash; });
   Vector v(static_cast<size_t>(dims_), 0.0f);
-  for (const auto& [term, count] : tf) {
-    uint64_t h = Hash64(term, kSeed);
+  for (size_t i = 0; i < feats.size();) {
+    uint64_t h = feats[i].hash;
+    float count = 0, w = 0;
+    for (; i < feats.size() && feats[i].hash == h; ++i) {
+      count += feats[i].count;
+      w = std::max(w, feats[i].weight);
+    }
     size_t idx = static_cast<size_t>(h % static_cast<uint64_t>(dims_));
     float sign = (h >> 63) ? -1.0f : 1.0f;
-    float w = term_weights != nullptr ? fw[term] : 1.0f;
     v[idx] += sign * w * (1.0f + std::log(1.0f + count));
   }
   double norm = 0;
