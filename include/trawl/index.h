@@ -80,6 +80,9 @@ struct IndexSummary {
   int64_t vectors_cached = 0;
   int64_t embed_requests = 0;
   int64_t embed_retries = 0;
+  int64_t embed_throttled = 0;    // 429 answers from a remote embedder
+  double embed_throttled_s = 0;   // time spent backing off on rate limits
+  int64_t embed_truncated = 0;    // inputs cut to the model's limit
   double embedder_busy_fraction = 0;
   int64_t peak_inflight_bytes = 0;
   int64_t inflight_budget_bytes = 0;

@@ -616,6 +616,9 @@ IndexSummary IndexRun::Summarize(const std::string& state) {
     Embedder::Counters c = embedder_->GetCounters();
     s.embed_requests = c.requests;
     s.embed_retries = c.retries;
+    s.embed_throttled = c.throttled;
+    s.embed_throttled_s = c.throttled_s;
+    s.embed_truncated = c.truncated;
   }
   s.peak_inflight_bytes = budget_.peak();
   s.inflight_budget_bytes = budget_.capacity();

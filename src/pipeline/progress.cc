@@ -61,6 +61,9 @@ std::string IndexSummary::ToJson() const {
                     {"vectors_cached", vectors_cached},
                     {"requests", embed_requests},
                     {"retries", embed_retries},
+                    {"throttled", embed_throttled},
+                    {"throttled_s", Round(embed_throttled_s, 1)},
+                    {"truncated", embed_truncated},
                     {"busy_fraction", Round(embedder_busy_fraction)}};
   j["memory"] = {{"peak_inflight_bytes", peak_inflight_bytes},
                  {"inflight_budget_bytes", inflight_budget_bytes}};
@@ -90,8 +93,13 @@ std::string IndexSummary::ToText() const {
                    elapsed_s > 0 ? static_cast<double>(files_total) / elapsed_s : 0.0,
                    elapsed_s > 0 ? static_cast<double>(bytes) / elapsed_s / 1e6 : 0.0);
   if (!error.empty()) o << "error: " << error << "\n";
-  o << fmt::format("embedding: {} embedded, {} cached, {} requests, busy {:.0f}%\n", vectors_embedded,
-                   vectors_cached, embed_requests, embedder_busy_fraction * 100);
+  o << fmt::format("embedding: {} embedded, {} cached, {} requests, {} retries, busy {:.0f}%", vectors_embedded,
+                   vectors_cached, embed_requests, embed_retries, embedder_busy_fraction * 100);
+  if (embed_throttled > 0) {
+    o << fmt::format("; throttled {} times ({:.1f} s backing off)", embed_throttled, embed_throttled_s);
+  }
+  if (embed_truncated > 0) o << fmt::format("; {} inputs truncated", embed_truncated);
+  o << "\n";
   o << "stages (busy seconds):";
   for (const auto& s : stages) o << fmt::format(" {} {:.2f}", s.name, s.busy_s);
   o << "\nbottleneck: " << (bottleneck.empty() ? "-" : bottleneck) << "\n";

@@ -135,6 +135,7 @@ TEST(RemoteEmbedTest, RateLimitedServerStillCompletes) {
   EXPECT_EQ(st["state"], "finished");
   EXPECT_EQ(st["files_failed"].get<int>(), 0);
   EXPECT_GT(st["embedding"]["retries"].get<int>(), 0);
+  EXPECT_GT(st["embedding"]["throttled"].get<int>(), 0);  // reported in the run summary
 }
 
 TEST(RemoteEmbedTest, RefusedKeyStopsTheRunNamingTheVariable) {
