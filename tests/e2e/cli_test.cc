@@ -144,7 +144,8 @@ TEST(CliTest, IndexSearchStatusAndIncrementalRuns) {
 TEST(CliTest, BinaryAndOversizedFilesAreSkippedOnceNotFailed) {
   TempDir dir("skipped");
   MakeProject(dir.path());
-  WriteFile(dir.path() / "data.txt", std::string("head\0\1\2 binary", 16));
+  const char kBinary[] = "head\0\1\2 binary";
+  WriteFile(dir.path() / "data.txt", std::string(kBinary, sizeof(kBinary) - 1));
   WriteFile(dir.path() / "big.py", std::string(3000, 'x') + "\n");
   WriteFile(dir.path() / ".trawl.yaml", "indexing:\n  max_file_size_kb: 2\n");
   auto r = Trawl("index --stats " + Quote(dir.path().string()));
