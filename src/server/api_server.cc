@@ -18,6 +18,7 @@
 #include "server/metrics.h"
 #include "trawl/index.h"
 #include "trawl/search.h"
+#include "trawl/search_json.h"
 #include "watch/reindex_service.h"
 
 namespace trawl {
@@ -61,22 +62,6 @@ bool ConstantTimeEquals(const std::string& a, const std::string& b) {
   return diff == 0;
 }
 
-// The same fields as `trawl search --json` (tools/trawl/cmd_search.cc).
-Json ResultJson(const SearchResult& r, bool content) {
-  Json j;
-  j["path"] = r.path;
-  j["start_line"] = r.start_line;
-  j["end_line"] = r.end_line;
-  j["language"] = r.language;
-  j["kind"] = r.kind;
-  j["symbol"] = r.symbol;
-  j["score"] = r.score;
-  if (!r.git_commit.empty()) {
-    j["git"] = {{"commit", r.git_commit}, {"author", r.git_author}, {"time", r.git_time}};
-  }
-  if (content) j["content"] = r.content;
-  return j;
-}
 
 // All values of a repeatable query parameter, each also split on commas.
 std::vector<std::string> ParamList(const httplib::Request& req, const char* key) {
@@ -356,7 +341,7 @@ class ApiServer::Impl {
       return SendError(res, HttpStatusFor(resp.status()), resp.status().message());
     }
     Json arr = Json::array();
-    for (const auto& r : resp->results) arr.push_back(ResultJson(r, with_content));
+    for (const auto& r : resp->results) arr.push_back(SearchResultJson(r, with_content));
     Json out;
     out["results"] = std::move(arr);
     out["coverage"] = resp->coverage;

@@ -287,6 +287,8 @@ class EmbeddedStore final : public Store {
 
   Status BindEmbedder(const std::string& name, int dimensions, bool reset) override;
   Result<std::vector<FileRecord>> ListFiles() override;
+  // Files matching `where` (SQL over alias f), ordered by path.
+  Result<std::vector<FileRecord>> QueryFiles(const char* where);
   Result<std::unordered_map<std::string, std::vector<float>>> LookupVectors(
       const std::vector<std::string>& content_hashes) override;
   Status Commit(const std::vector<FileWrite>& writes, const std::vector<std::string>& deletes) override;
@@ -539,10 +541,10 @@ constexpr char kFileColumns[] =
     "f.git_commit, f.git_author, f.git_time, f.git_commits, "
     "(SELECT count(*) FROM chunks c WHERE c.file_id = f.id)";
 
-Result<std::vector<FileRecord>> EmbeddedStore::ListFiles() {
+Result<std::vector<FileRecord>> EmbeddedStore::QueryFiles(const char* where) {
   TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
-  TRAWL_ASSIGN_OR_RETURN(auto st, (*reader)->Prepare(std::string("SELECT ") + kFileColumns +
-                                                     " FROM files f ORDER BY f.path"));
+  TRAWL_ASSIGN_OR_RETURN(auto st, (*reader)->Prepare(std::string("SELECT ") + kFileColumns + " FROM files f " +
+                                                     where + " ORDER BY f.path"));
   std::vector<FileRecord> out;
   for (;;) {
     TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
@@ -551,6 +553,8 @@ Result<std::vector<FileRecord>> EmbeddedStore::ListFiles() {
   }
   return out;
 }
+
+Result<std::vector<FileRecord>> EmbeddedStore::ListFiles() { return QueryFiles(""); }
 
 Result<std::unordered_map<std::string, std::vector<float>>> EmbeddedStore::LookupVectors(
     const std::vector<std::string>& content_hashes) {
@@ -1181,18 +1185,7 @@ Result<StoreStats> EmbeddedStore::Stats() {
   return s;
 }
 
-Result<std::vector<FileRecord>> EmbeddedStore::FailedFiles() {
-  TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
-  TRAWL_ASSIGN_OR_RETURN(auto st, (*reader)->Prepare(std::string("SELECT ") + kFileColumns +
-                                                     " FROM files f WHERE f.status = 'failed' ORDER BY f.path"));
-  std::vector<FileRecord> out;
-  for (;;) {
-    TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
-    if (!row) break;
-    out.push_back(ReadFileRecord(*st));
-  }
-  return out;
-}
+Result<std::vector<FileRecord>> EmbeddedStore::FailedFiles() { return QueryFiles("WHERE f.status = 'failed'"); }
 
 Result<std::vector<RunRecord>> EmbeddedStore::Runs(int limit) {
   TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());

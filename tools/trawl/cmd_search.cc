@@ -10,23 +10,13 @@
 
 #include "cli.h"
 #include "trawl/search.h"
+#include "trawl/search_json.h"
 
 namespace trawl::cli {
 namespace {
 
 nlohmann::ordered_json ResultJson(const SearchResult& r, bool content, double coverage) {
-  nlohmann::ordered_json j;
-  j["path"] = r.path;
-  j["start_line"] = r.start_line;
-  j["end_line"] = r.end_line;
-  j["language"] = r.language;
-  j["kind"] = r.kind;
-  j["symbol"] = r.symbol;
-  j["score"] = r.score;
-  if (!r.git_commit.empty()) {
-    j["git"] = {{"commit", r.git_commit}, {"author", r.git_author}, {"time", r.git_time}};
-  }
-  if (content) j["content"] = r.content;
+  nlohmann::ordered_json j = SearchResultJson(r, content);
   if (coverage < 1.0) j["coverage"] = coverage;
   return j;
 }

@@ -1,0 +1,27 @@
+// The JSON form of a search result, shared by `trawl search --json` and the HTTP API so
+// both print the same fields. Header-only; needs nlohmann/json.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "trawl/search.h"
+
+namespace trawl {
+
+inline nlohmann::ordered_json SearchResultJson(const SearchResult& r, bool with_content) {
+  nlohmann::ordered_json j;
+  j["path"] = r.path;
+  j["start_line"] = r.start_line;
+  j["end_line"] = r.end_line;
+  j["language"] = r.language;
+  j["kind"] = r.kind;
+  j["symbol"] = r.symbol;
+  j["score"] = r.score;
+  if (!r.git_commit.empty()) {
+    j["git"] = {{"commit", r.git_commit}, {"author", r.git_author}, {"time", r.git_time}};
+  }
+  if (with_content) j["content"] = r.content;
+  return j;
+}
+
+}  // namespace trawl
