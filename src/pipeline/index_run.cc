@@ -23,6 +23,7 @@
 #include "base/hash.h"
 #include "base/mutex.h"
 #include "chunk/chunker.h"
+#include "pipeline/chunk_options.h"
 #include "discover/discover.h"
 #include "embed/embedder.h"
 #include "enrich/git_history.h"
@@ -296,12 +297,7 @@ std::unique_ptr<FileWork> IndexRun::ProcessFile(const FileEntry& entry, Chunker&
 
 void IndexRun::RunCpuStage() {
   std::vector<std::unique_ptr<Chunker>> chunkers;
-  ChunkOptions copts;
-  copts.max_chunk_chars = opts_.chunking.max_chunk_chars;
-  copts.min_chunk_chars = opts_.chunking.min_chunk_chars;
-  copts.window_lines = opts_.chunking.window_lines;
-  copts.window_overlap_lines = opts_.chunking.window_overlap_lines;
-  copts.parse_timeout_ms = opts_.indexing.parse_timeout_ms;
+  ChunkOptions copts = ChunkOptionsFor(opts_);
   for (int i = 0; i < workers_; ++i) chunkers.push_back(std::make_unique<Chunker>(copts));
 
   size_t next = 0;

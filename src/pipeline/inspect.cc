@@ -4,6 +4,7 @@
 
 #include "base/file_util.h"
 #include "chunk/chunker.h"
+#include "pipeline/chunk_options.h"
 #include "discover/discover.h"
 
 namespace trawl {
@@ -50,12 +51,7 @@ Result<ChunkFileResult> ChunkFile(const Options& options, const std::string& pat
   ChunkFileResult result;
   result.language = language.empty() ? DetectLanguage(path, std::string_view(text).substr(0, 8192)) : language;
   if (result.language.empty()) result.language = "text";
-  ChunkOptions copts;
-  copts.max_chunk_chars = options.chunking.max_chunk_chars;
-  copts.min_chunk_chars = options.chunking.min_chunk_chars;
-  copts.window_lines = options.chunking.window_lines;
-  copts.window_overlap_lines = options.chunking.window_overlap_lines;
-  copts.parse_timeout_ms = options.indexing.parse_timeout_ms;
+  ChunkOptions copts = ChunkOptionsFor(options);
   Chunker chunker(copts);
   TRAWL_ASSIGN_OR_RETURN(ChunkedFile chunked, chunker.ChunkFile(path, text, result.language));
   result.notes = std::move(chunked.notes);
