@@ -661,12 +661,11 @@ Result<IndexSummary> IndexRun::Run() {
   // Discovery and the git history walk run side by side.
   auto t0 = Clock::now();
   std::thread git_thread;
-  Status git_status;
   if (opts_.indexing.git_metadata) {
     git_thread = std::thread([&] {
       Result<GitHistory> h = GitHistory::Load(opts_.root, &stop_);
+      // Not a repository, or an unreadable one: no enrichment, and not an error.
       if (h.ok()) history_.emplace(std::move(h).value());
-      else git_status = h.status();  // no enrichment, no error
     });
   }
   DiscoverOptions dopts;

@@ -26,13 +26,11 @@ class FakeServer {
     for (int i = 0; i < 100 && port_ == 0; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       std::string s = Slurp(port_file_);
-      size_t colon = s.find_last_of(": ");
       if (!s.empty() && s.find('\n') != std::string::npos) {
         std::string first = s.substr(0, s.find('\n'));
         size_t p = first.find_last_not_of("0123456789");
         port_ = std::atoi(first.substr(p == std::string::npos ? 0 : p + 1).c_str());
       }
-      (void)colon;
     }
     pid_ = std::atoi(Slurp(dir / "pid.txt").c_str());
   }
