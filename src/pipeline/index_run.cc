@@ -289,7 +289,28 @@ std::unique_ptr<FileWork> IndexRun::ProcessFile(const FileEntry& entry, Chunker&
     work->need_vectors.push_back(static_cast<int>(chunks.size()));
     chunks.push_back(std::move(cr));
   }
-  stages_[kEnrich].Add(Clock::now() - t2);
+  auto t3 = Clock::now();
+  if (!embedder_->IsRemote() && !work->need_vectors.empty()) {
+    // A local embedder is CPU work: it runs here, on the worker, like parsing. Only
+    // embedders that wait on the network go through the shared embed service.
+    std::vector<std::string_view> texts(work->embed_texts.begin(), work->embed_texts.end());
+    Result<std::vector<Vector>> vectors = embedder_->Embed(texts, &stop_);
+    stages_[kEmbed].Add(Clock::now() - t3, static_cast<int64_t>(texts.size()));
+    if (!vectors.ok() && vectors.status().code() == StatusCode::kCancelled) return nullptr;
+    if (!vectors.ok() || vectors->size() != chunks.size()) {
+      return finish("failed", "embedding failed: " + (vectors.ok() ? std::string("wrong number of vectors")
+                                                                   : vectors.status().message()));
+    }
+    for (size_t i = 0; i < chunks.size(); ++i) chunks[i].vector = std::move((*vectors)[i]);
+    vectors_embedded_.fetch_add(static_cast<int64_t>(chunks.size()), std::memory_order_relaxed);
+    work->need_vectors.clear();
+    work->embed_texts.clear();
+  }
+  auto t4 = Clock::now();
+  // Index terms and the stored form of the vectors, computed here rather than on the
+  // single writer.
+  store_->Prepare(&work->write);
+  stages_[kEnrich].Add((t3 - t2) + (Clock::now() - t4));
   worker_counters_[worker]->files.fetch_add(1, std::memory_order_relaxed);
   worker_counters_[worker]->busy_ns.fetch_add(Nanos(Clock::now() - t0), std::memory_order_relaxed);
   return work;
@@ -481,6 +502,7 @@ Status IndexRun::CommitPending(std::vector<std::unique_ptr<FileWork>>* pending,
       w->write.file.error = embed_error;
       w->write.chunks.clear();
     }
+    store_->Prepare(&w->write);  // encodes vectors that arrived from the embed service
     writes.push_back(std::move(w->write));
   }
   Status st = store_->Commit(writes, *deletes);

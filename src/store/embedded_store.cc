@@ -1,24 +1,29 @@
-// The embedded store: SQLite (WAL + FTS5) is the source of truth; the HNSW graph is
-// derived from it and only ever trusted after checking it against the rows.
+// The embedded store: SQLite (WAL + FTS5) is the source of truth; the vector index file
+// is derived from it and only ever trusted after checking it against the rows.
 //
 // On disk, in the index folder:
 //   .gitignore            "*", so the folder never shows in git status
 //   index.db (+ -wal/-shm) the database
 //   lock                  the writer lock (flock), holding the writer's pid
-//   vectors-<gen>.hnsw    the HNSW graph of checkpoint generation <gen> (only above
-//                         exact_search_limit vectors)
+//   vectors-<gen>.flat    the quantised column-major vectors of checkpoint generation
+//                         <gen> (only at exact_search_limit vectors or more)
 //
-// Derived HNSW, crash safety. Commit never touches the graph. Checkpoint (writer only)
-// loads the current generation's file, marks the tombstoned chunk ids deleted, adds
-// every chunk with id > meta.hnsw_hwm (ids are AUTOINCREMENT, never reused), writes
-// vectors-<gen+1>.hnsw via tmp + fsync + rename, and then, in one transaction, points
+// The lexical index is a contentless FTS5 table over pre-tokenised text (CodeTermsText,
+// computed on the pipeline's workers by Prepare): it stores postings only, and a delete
+// passes the same terms again, recomputed from the chunk row.
+//
+// Derived vector file, crash safety. Commit never touches the file. Checkpoint (writer
+// only) keeps the current file while the chunks committed since (ids above
+// meta.vindex_hwm; ids are AUTOINCREMENT, never reused) and the deleted ones (the
+// tombstones) stay small; otherwise it streams every vector into
+// vectors-<gen+1>.flat via tmp + fsync + rename, and then, in one transaction, points
 // meta at it (generation, file, xxhash of the file, high-water mark) and clears the
 // tombstones. A crash before that transaction leaves meta pointing at the old file
 // (the orphan is removed by the next writer); a crash after it leaves only an old
 // orphan. A file that is missing, fails its hash, or does not parse is rebuilt from
 // the vectors table by the next Checkpoint, and meanwhile searched around: readers
-// load the file named by meta, apply tombstones, and search every chunk above the
-// high-water mark exactly (brute force), merging both. Candidates are then checked
+// map the file named by meta, apply tombstones, and search every chunk above the
+// high-water mark exactly from the rows, merging both. Candidates are then checked
 // against the chunks table, so a deleted chunk is never returned even before its
 // tombstone is applied.
 #include <sqlite3.h>
@@ -50,15 +55,15 @@ namespace trawl {
 namespace {
 
 using store_internal::Db;
-using store_internal::HnswGraph;
-using store_internal::HnswParams;
+using store_internal::FlatIndex;
+using store_internal::FlatIndexWriter;
 using store_internal::Scored;
 using store_internal::Stmt;
 using store_internal::TopK;
 using store_internal::Transaction;
 using store_internal::VectorBlock;
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 constexpr char kDbName[] = "index.db";
 
 std::string SchemaSql() {
@@ -109,12 +114,24 @@ CREATE TABLE IF NOT EXISTS runs(
 }
 
 std::string FtsSql(bool porter) {
-  // The columns hold CodeTermsText() output (lower-case identifiers and their parts);
-  // rowid = chunk id. A regular (content-storing) table so deletes by rowid work on
-  // SQLite 3.40 (contentless_delete needs 3.43).
-  return std::string("CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5(symbol, path, body, tokenize='") +
-         (porter ? "porter unicode61" : "unicode61") + "');" +
+  // The columns hold CodeTermsText() output (lower-case identifiers and their parts),
+  // already split by spaces, so the plain `ascii` tokenizer suffices; rowid = chunk id.
+  // Contentless: postings only; deletes go through the 'delete' command with the
+  // original terms (contentless_delete needs SQLite 3.43).
+  return std::string("CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5(symbol, path, body, "
+                     "content='', tokenize='") +
+         (porter ? "porter ascii" : "ascii") + "');" +
          "CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts_vocab USING fts5vocab(chunk_fts, 'row');";
+}
+
+// The text of a chunk's FTS5 body column: its terms, then its header's.
+std::string BodyTerms(const std::string& content, const std::string& context) {
+  std::string body = CodeTermsText(content);
+  if (!context.empty()) {
+    body += ' ';
+    body += CodeTermsText(context);
+  }
+  return body;
 }
 
 std::string JsonIds(const std::vector<int64_t>& ids) {
@@ -245,11 +262,6 @@ Status SyncPath(const std::string& path, bool directory) {
   return Status::Ok();
 }
 
-Result<std::string> HashFile(const std::string& path) {
-  TRAWL_ASSIGN_OR_RETURN(std::string data, ReadFile(path));
-  return HashHex(data);
-}
-
 std::string FormatFloat(float f) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.9g", static_cast<double>(f));
@@ -263,11 +275,11 @@ struct DenseState {
   int64_t generation = -1;
   std::string embedder;
   int dim = 0;
-  std::shared_ptr<const HnswGraph> graph;                   // null: exact only
-  std::vector<std::shared_ptr<const VectorBlock>> blocks;   // chunks above the graph's hwm
+  std::shared_ptr<const FlatIndex> file;                    // null: rows only
+  std::vector<std::shared_ptr<const VectorBlock>> blocks;   // chunks above the file's hwm
   int64_t max_id = 0;                                       // highest chunk id covered
   size_t elements() const {
-    size_t n = graph ? graph->size() : 0;
+    size_t n = file ? file->size() : 0;
     for (const auto& b : blocks) n += b->size();
     return n;
   }
@@ -276,12 +288,7 @@ struct DenseState {
 class EmbeddedStore final : public Store {
  public:
   EmbeddedStore(std::string dir, OpenMode mode, const EmbeddedStoreOptions& options)
-      : dir_(std::move(dir)), db_path_(dir_ + "/" + kDbName), mode_(mode), opts_(options) {
-    hnsw_.m = options.hnsw_m;
-    hnsw_.ef_construction = options.hnsw_ef_construction;
-    hnsw_.ef_search = options.hnsw_ef_search;
-    hnsw_.build_threads = options.build_threads;
-  }
+      : dir_(std::move(dir)), db_path_(dir_ + "/" + kDbName), mode_(mode), opts_(options) {}
 
   Status Open(bool wait);
 
@@ -291,6 +298,7 @@ class EmbeddedStore final : public Store {
   Result<std::vector<FileRecord>> QueryFiles(const char* where);
   Result<std::unordered_map<std::string, std::vector<float>>> LookupVectors(
       const std::vector<std::string>& content_hashes) override;
+  void Prepare(FileWrite* write) const override;
   Status Commit(const std::vector<FileWrite>& writes, const std::vector<std::string>& deletes) override;
   Status Checkpoint() override;
   Status SetFilesKnown(int64_t n) override;
@@ -324,13 +332,10 @@ class EmbeddedStore final : public Store {
   Result<std::unique_ptr<Reader>> AcquireReader();
   void Release(std::unique_ptr<Db> db);
   Status RequireWriter() const;
-  std::string GraphPath(int64_t generation) const {
-    return dir_ + "/vectors-" + std::to_string(generation) + ".hnsw";
-  }
-  Status RemoveStaleGraphFiles(const std::string& keep);
-  // Removes a file's chunks (tombstoning those the graph may hold) and, if asked, its
-  // row; adds the number of chunks removed to *removed.
-  Status RemoveFileRows(int64_t file_id, bool delete_file_row, int64_t* removed);
+  Status RemoveStaleVectorFiles(const std::string& keep);
+  // Removes a file's chunks (tombstoning those the vector file may hold) and, if
+  // asked, its row; adds the number of chunks removed to *removed.
+  Status RemoveFileRows(int64_t file_id, const std::string& path, bool delete_file_row, int64_t* removed);
   // Chunks holding `term` (cached; approximate while the index grows).
   Result<int64_t> DocFrequency(Db* db, const std::string& term, int64_t chunks);
   Result<TermStats> DocFrequencies(const std::vector<std::string>& terms) override;
@@ -340,10 +345,10 @@ class EmbeddedStore final : public Store {
   Result<std::shared_ptr<const DenseState>> RefreshDense(Db* db, int64_t seq, int64_t gen)
       REQUIRES(refresh_mu_);
   Result<std::shared_ptr<const DenseState>> LoadDense(Db* db, const DenseState* previous);
-  // The graph file named by meta, checked against its recorded hash, with the
+  // The vector file named by meta, checked against its recorded hash, with the
   // tombstoned chunks marked deleted.
-  Result<std::unique_ptr<HnswGraph>> LoadGraph(Db* db, int dim, const std::string& file,
-                                               const std::string& hash);
+  Result<std::unique_ptr<FlatIndex>> LoadVectorFile(Db* db, int dim, const std::string& file,
+                                                    const std::string& hash);
   Result<VectorBlock> LoadVectors(Db* db, const std::string& embedder, int dim, int64_t above_id);
   // Keeps the candidates (best first) that still exist and pass the filter.
   Result<std::vector<Scored>> VerifyCandidates(Db* db, const std::vector<Scored>& cands,
@@ -353,7 +358,6 @@ class EmbeddedStore final : public Store {
   const std::string db_path_;
   const OpenMode mode_;
   const EmbeddedStoreOptions opts_;
-  HnswParams hnsw_;
 
   // Writer state: used by the one writer thread only.
   std::unique_ptr<store_internal::WriterLock> lock_;
@@ -414,7 +418,7 @@ Status EmbeddedStore::Open(bool wait) {
   if (version == 0) {
     TRAWL_RETURN_IF_ERROR(writer_->Exec(FtsSql(opts_.fts_porter)));
     TRAWL_RETURN_IF_ERROR(SetMetaInt(writer_.get(), "schema_version", kSchemaVersion));
-    TRAWL_RETURN_IF_ERROR(SetMeta(writer_.get(), "fts_tokenizer", opts_.fts_porter ? "porter" : "unicode61"));
+    TRAWL_RETURN_IF_ERROR(SetMeta(writer_.get(), "fts_tokenizer", opts_.fts_porter ? "porter" : "ascii"));
   } else if (version != kSchemaVersion) {
     return Status::FailedPrecondition("index " + dir_ + " has format " + std::to_string(version) +
                                       ", this trawl writes format " + std::to_string(kSchemaVersion) +
@@ -426,11 +430,11 @@ Status EmbeddedStore::Open(bool wait) {
   TRAWL_ASSIGN_OR_RETURN(embedder_, GetMeta(writer_.get(), "embedder"));
   TRAWL_ASSIGN_OR_RETURN(int64_t dims, GetMetaInt(writer_.get(), "dimensions"));
   dims_ = static_cast<int>(dims);
-  TRAWL_ASSIGN_OR_RETURN(std::string file, GetMeta(writer_.get(), "hnsw_file"));
-  return RemoveStaleGraphFiles(file);
+  TRAWL_ASSIGN_OR_RETURN(std::string file, GetMeta(writer_.get(), "vindex_file"));
+  return RemoveStaleVectorFiles(file);
 }
 
-Status EmbeddedStore::RemoveStaleGraphFiles(const std::string& keep) {
+Status EmbeddedStore::RemoveStaleVectorFiles(const std::string& keep) {
   namespace fs = std::filesystem;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
@@ -482,18 +486,18 @@ Status EmbeddedStore::BindEmbedder(const std::string& name, int dimensions, bool
   }
   std::string old_file;
   if (reset) {
-    TRAWL_ASSIGN_OR_RETURN(old_file, GetMeta(db, "hnsw_file"));
-    TRAWL_ASSIGN_OR_RETURN(int64_t gen, GetMetaInt(db, "hnsw_generation"));
+    TRAWL_ASSIGN_OR_RETURN(old_file, GetMeta(db, "vindex_file"));
+    TRAWL_ASSIGN_OR_RETURN(int64_t gen, GetMetaInt(db, "vindex_generation"));
     TRAWL_RETURN_IF_ERROR(db->Exec(
         "DELETE FROM chunks; DELETE FROM files; DELETE FROM vectors; DELETE FROM tombstones;"
         "DROP TABLE IF EXISTS chunk_fts;"));
     TRAWL_RETURN_IF_ERROR(db->Exec(FtsSql(opts_.fts_porter)));
-    TRAWL_RETURN_IF_ERROR(SetMeta(db, "fts_tokenizer", opts_.fts_porter ? "porter" : "unicode61"));
-    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "hnsw_generation", gen + 1));
-    TRAWL_RETURN_IF_ERROR(SetMeta(db, "hnsw_file", ""));
-    TRAWL_RETURN_IF_ERROR(SetMeta(db, "hnsw_hash", ""));
-    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "hnsw_hwm", 0));
-    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "hnsw_commit_seq", -1));
+    TRAWL_RETURN_IF_ERROR(SetMeta(db, "fts_tokenizer", opts_.fts_porter ? "porter" : "ascii"));
+    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vindex_generation", gen + 1));
+    TRAWL_RETURN_IF_ERROR(SetMeta(db, "vindex_file", ""));
+    TRAWL_RETURN_IF_ERROR(SetMeta(db, "vindex_hash", ""));
+    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vindex_hwm", 0));
+    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vindex_commit_seq", -1));
     TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "chunk_count", 0));
     TRAWL_ASSIGN_OR_RETURN(int64_t seq, GetMetaInt(db, "commit_seq"));
     TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "commit_seq", seq + 1));
@@ -509,7 +513,7 @@ Status EmbeddedStore::BindEmbedder(const std::string& name, int dimensions, bool
       MutexLock lock(&df_mu_);
       df_cache_.clear();
     }
-    TRAWL_RETURN_IF_ERROR(RemoveStaleGraphFiles(""));
+    TRAWL_RETURN_IF_ERROR(RemoveStaleVectorFiles(""));
     MutexLock lock(&dense_mu_);
     dense_.reset();
   }
@@ -577,25 +581,51 @@ Result<std::unordered_map<std::string, std::vector<float>>> EmbeddedStore::Looku
   for (;;) {
     TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
     if (!row) break;
-    std::string_view blob = st->Blob(1);
-    if (blob.size() != static_cast<size_t>(dim) * sizeof(float)) continue;
     std::vector<float> v(static_cast<size_t>(dim));
-    std::memcpy(v.data(), blob.data(), blob.size());
+    if (!store_internal::DecodeVector(st->Blob(1), dim, v.data())) continue;
     out.emplace(st->Text(0), std::move(v));
   }
   return out;
 }
 
-Status EmbeddedStore::RemoveFileRows(int64_t file_id, bool delete_file_row, int64_t* removed) {
+void EmbeddedStore::Prepare(FileWrite* w) const {
+  if (!w->prepared) {
+    w->path_terms = CodeTermsText(w->file.path);
+    for (auto& c : w->chunks) {
+      c.prepared.symbol_terms = CodeTermsText(c.symbol);
+      c.prepared.body_terms = BodyTerms(c.content, c.context);
+    }
+    w->prepared = true;
+  }
+  for (auto& c : w->chunks) {
+    if (c.vector.empty()) continue;
+    c.prepared.vector_blob = store_internal::EncodeVector(std::move(c.vector));
+    c.vector = {};
+  }
+}
+
+Status EmbeddedStore::RemoveFileRows(int64_t file_id, const std::string& path, bool delete_file_row,
+                                     int64_t* removed) {
   Db* db = writer_.get();
-  // Chunks the saved graph may hold are tombstoned so the next load drops them.
+  // Chunks the vector file may hold are tombstoned so the next load drops them.
   TRAWL_ASSIGN_OR_RETURN(auto tomb, db->Prepare(
       "INSERT OR IGNORE INTO tombstones(chunk_id) SELECT id FROM chunks WHERE file_id = ?1 AND "
-      "id <= (SELECT coalesce((SELECT value FROM meta WHERE key = 'hnsw_hwm'), 0))"));
+      "id <= (SELECT coalesce((SELECT value FROM meta WHERE key = 'vindex_hwm'), 0))"));
   TRAWL_RETURN_IF_ERROR(tomb->Bind(1, file_id).Run());
+  // The contentless FTS table forgets a row when told the terms it was given.
+  TRAWL_ASSIGN_OR_RETURN(auto rows, db->Prepare(
+      "SELECT id, symbol, content, context FROM chunks WHERE file_id = ?1"));
   TRAWL_ASSIGN_OR_RETURN(auto fts, db->Prepare(
-      "DELETE FROM chunk_fts WHERE rowid IN (SELECT id FROM chunks WHERE file_id = ?1)"));
-  TRAWL_RETURN_IF_ERROR(fts->Bind(1, file_id).Run());
+      "INSERT INTO chunk_fts(chunk_fts, rowid, symbol, path, body) VALUES('delete', ?1, ?2, ?3, ?4)"));
+  std::string path_terms = CodeTermsText(path);
+  rows->Bind(1, file_id);
+  for (;;) {
+    TRAWL_ASSIGN_OR_RETURN(bool row, rows->Step());
+    if (!row) break;
+    fts->Bind(1, rows->Int(0)).Bind(2, CodeTermsText(rows->Text(1))).Bind(3, path_terms)
+        .Bind(4, BodyTerms(rows->Text(2), rows->Text(3)));
+    TRAWL_RETURN_IF_ERROR(fts->Run());
+  }
   TRAWL_ASSIGN_OR_RETURN(auto chunks, db->Prepare("DELETE FROM chunks WHERE file_id = ?1"));
   TRAWL_RETURN_IF_ERROR(chunks->Bind(1, file_id).Run());
   *removed += db->Changes();
@@ -617,12 +647,14 @@ Status EmbeddedStore::Commit(const std::vector<FileWrite>& writes, const std::ve
     }
     if (w.file.status == "failed" || w.file.status == "skipped") continue;
     for (const auto& c : w.chunks) {
-      if (c.vector.empty()) continue;
+      bool has_vector = !c.vector.empty() || !c.prepared.vector_blob.empty();
+      if (!has_vector) continue;
       if (dims_ == 0) return Status::FailedPrecondition("Commit of vectors before BindEmbedder");
-      if (c.vector.size() != static_cast<size_t>(dims_)) {
+      size_t dim = c.vector.empty() ? c.prepared.vector_blob.size() - std::min<size_t>(c.prepared.vector_blob.size(), sizeof(float))
+                                    : c.vector.size();
+      if (dim != static_cast<size_t>(dims_)) {
         return Status::InvalidArgument("file " + w.file.path + ": a chunk vector has dimension " +
-                                       std::to_string(c.vector.size()) + ", the index has " +
-                                       std::to_string(dims_));
+                                       std::to_string(dim) + ", the index has " + std::to_string(dims_));
       }
     }
   }
@@ -641,7 +673,7 @@ Status EmbeddedStore::Commit(const std::vector<FileWrite>& writes, const std::ve
   int64_t removed = 0, added = 0;
   for (const auto& path : deletes) {
     TRAWL_ASSIGN_OR_RETURN(int64_t id, lookup(path));
-    if (id != 0) TRAWL_RETURN_IF_ERROR(RemoveFileRows(id, /*delete_file_row=*/true, &removed));
+    if (id != 0) TRAWL_RETURN_IF_ERROR(RemoveFileRows(id, path, /*delete_file_row=*/true, &removed));
   }
 
   TRAWL_ASSIGN_OR_RETURN(auto upsert_file, db->Prepare(
@@ -660,12 +692,19 @@ Status EmbeddedStore::Commit(const std::vector<FileWrite>& writes, const std::ve
   TRAWL_ASSIGN_OR_RETURN(auto insert_vector, db->Prepare(
       "INSERT OR IGNORE INTO vectors(embedder, content_hash, dim, vec) VALUES(?1, ?2, ?3, ?4)"));
 
-  std::vector<float> normalized;
-  std::string body;
-  for (const auto& w : writes) {
-    const FileRecord& f = w.file;
+  FileWrite local;  // a write that arrived unprepared, prepared here
+  for (const auto& original : writes) {
+    const FileWrite* w = &original;
+    bool unprepared = !original.prepared || std::any_of(original.chunks.begin(), original.chunks.end(),
+                                                        [](const ChunkRecord& c) { return !c.vector.empty(); });
+    if (unprepared && original.file.status != "failed" && original.file.status != "skipped") {
+      local = original;
+      Prepare(&local);
+      w = &local;
+    }
+    const FileRecord& f = w->file;
     TRAWL_ASSIGN_OR_RETURN(int64_t old_id, lookup(f.path));
-    if (old_id != 0) TRAWL_RETURN_IF_ERROR(RemoveFileRows(old_id, /*delete_file_row=*/false, &removed));
+    if (old_id != 0) TRAWL_RETURN_IF_ERROR(RemoveFileRows(old_id, f.path, /*delete_file_row=*/false, &removed));
     // "skipped": binary or too large, found when read; recorded so the next run's stat
     // check skips it too. Failed and skipped files hold no chunks.
     bool failed = f.status == "failed" || f.status == "skipped";
@@ -679,28 +718,20 @@ Status EmbeddedStore::Commit(const std::vector<FileWrite>& writes, const std::ve
     upsert_file->Reset();
     if (failed) continue;
 
-    std::string path_terms = CodeTermsText(f.path);
-    for (const auto& c : w.chunks) {
+    for (const auto& c : w->chunks) {
       insert_chunk->Bind(1, file_id).Bind(2, c.start_line).Bind(3, c.end_line)
           .Bind(4, static_cast<int64_t>(c.start_byte)).Bind(5, static_cast<int64_t>(c.end_byte))
           .Bind(6, c.kind).Bind(7, c.symbol).Bind(8, c.content).Bind(9, c.context).Bind(10, c.content_hash);
       TRAWL_RETURN_IF_ERROR(insert_chunk->Run());
       int64_t chunk_id = db->LastInsertId();
       ++added;
-
-      body = CodeTermsText(c.content);
-      if (!c.context.empty()) {
-        body += ' ';
-        body += CodeTermsText(c.context);
-      }
-      insert_fts->Bind(1, chunk_id).Bind(2, CodeTermsText(c.symbol)).Bind(3, path_terms).Bind(4, body);
+      insert_fts->Bind(1, chunk_id).Bind(2, c.prepared.symbol_terms).Bind(3, w->path_terms)
+          .Bind(4, c.prepared.body_terms);
       TRAWL_RETURN_IF_ERROR(insert_fts->Run());
-
-      if (!c.vector.empty()) {
-        normalized = c.vector;
-        store_internal::Normalize(&normalized);
+      const std::string& blob = c.prepared.vector_blob;
+      if (!blob.empty()) {
         insert_vector->Bind(1, embedder_).Bind(2, c.content_hash).Bind(3, dims_)
-            .BindBlob(4, normalized.data(), normalized.size() * sizeof(float));
+            .BindBlob(4, blob.data(), blob.size());
         TRAWL_RETURN_IF_ERROR(insert_vector->Run());
       }
     }
@@ -736,16 +767,16 @@ Result<VectorBlock> EmbeddedStore::LoadVectors(Db* db, const std::string& embedd
       "SELECT c.id, v.vec FROM chunks c JOIN vectors v ON v.embedder = ?1 AND v.content_hash = c.content_hash "
       "WHERE c.id > ?2 ORDER BY c.id"));
   st->Bind(1, embedder).Bind(2, above_id);
-  size_t bytes = static_cast<size_t>(dim) * sizeof(float);
   for (;;) {
     TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
     if (!row) break;
-    std::string_view blob = st->Blob(1);
-    if (blob.size() != bytes) continue;  // not this embedder's shape: never searched
-    block.ids.push_back(st->Int(0));
     size_t at = block.data.size();
     block.data.resize(at + static_cast<size_t>(dim));
-    std::memcpy(block.data.data() + at, blob.data(), bytes);
+    if (!store_internal::DecodeVector(st->Blob(1), dim, block.data.data() + at)) {
+      block.data.resize(at);  // not this embedder's shape: never searched
+      continue;
+    }
+    block.ids.push_back(st->Int(0));
   }
   return block;
 }
@@ -754,114 +785,111 @@ Status EmbeddedStore::Checkpoint() {
   TRAWL_RETURN_IF_ERROR(RequireWriter());
   Db* db = writer_.get();
   TRAWL_ASSIGN_OR_RETURN(int64_t seq, GetMetaInt(db, "commit_seq"));
-  TRAWL_ASSIGN_OR_RETURN(int64_t done_seq, GetMetaInt(db, "hnsw_commit_seq"));
-  TRAWL_ASSIGN_OR_RETURN(int64_t gen, GetMetaInt(db, "hnsw_generation"));
-  TRAWL_ASSIGN_OR_RETURN(std::string file, GetMeta(db, "hnsw_file"));
-  TRAWL_ASSIGN_OR_RETURN(std::string hash, GetMeta(db, "hnsw_hash"));
-  TRAWL_ASSIGN_OR_RETURN(int64_t hwm, GetMetaInt(db, "hnsw_hwm"));
+  TRAWL_ASSIGN_OR_RETURN(int64_t done_seq, GetMetaInt(db, "vindex_commit_seq"));
+  TRAWL_ASSIGN_OR_RETURN(int64_t gen, GetMetaInt(db, "vindex_generation"));
+  TRAWL_ASSIGN_OR_RETURN(std::string file, GetMeta(db, "vindex_file"));
+  TRAWL_ASSIGN_OR_RETURN(std::string hash, GetMeta(db, "vindex_hash"));
+  TRAWL_ASSIGN_OR_RETURN(int64_t hwm, GetMetaInt(db, "vindex_hwm"));
   if (seq == done_seq) {
-    // Nothing committed since: done, unless the file was lost or damaged meanwhile.
+    // Nothing committed since: done, unless the file was lost or damaged meanwhile
+    // (its layout is checked here; its hash when a change next reuses it).
     if (file.empty()) return Status::Ok();
-    auto actual = HashFile(dir_ + "/" + file);
-    if (actual.ok() && *actual == hash) return Status::Ok();
+    if (FlatIndex::Load(dir_ + "/" + file, dims_).ok()) return Status::Ok();
   }
-  if (dims_ == 0) return Status::Ok();                   // no embedder, no vectors
+  if (dims_ == 0) return Status::Ok();  // no embedder, no vectors
 
   TRAWL_ASSIGN_OR_RETURN(auto count, db->Prepare(
-      "SELECT count(*), coalesce(max(c.id), 0) FROM chunks c JOIN vectors v ON v.embedder = ?1 AND "
-      "v.content_hash = c.content_hash"));
-  count->Bind(1, embedder_);
+      "SELECT count(*), coalesce(max(c.id), 0), coalesce(sum(c.id > ?2), 0) FROM chunks c "
+      "JOIN vectors v ON v.embedder = ?1 AND v.content_hash = c.content_hash"));
+  count->Bind(1, embedder_).Bind(2, hwm);
   TRAWL_ASSIGN_OR_RETURN(bool row, count->Step());
   int64_t live = row ? count->Int(0) : 0;
   int64_t max_id = row ? count->Int(1) : 0;
+  int64_t tail = row ? count->Int(2) : 0;
   count->Reset();
 
-  std::shared_ptr<const HnswGraph> published;
-  std::string new_file, new_hash;
-  int64_t new_hwm = 0;
-  int64_t new_gen = gen + 1;
-  if (live >= opts_.exact_search_limit) {
-    // A graph of our own to extend (readers share theirs, immutable): the current
-    // file if it checks out, else a rebuild from every row.
-    std::unique_ptr<HnswGraph> own;
-    int64_t above = 0;
+  std::string new_file = file, new_hash = hash;
+  int64_t new_hwm = hwm, new_gen = gen;
+  bool replaced = false;  // the file changed (or went): tombstones start afresh
+  if (live < opts_.exact_search_limit) {
+    replaced = true;
+    new_file.clear();
+    new_hash.clear();
+    new_hwm = 0;
+    new_gen = gen + 1;
+  } else {
+    std::unique_ptr<FlatIndex> current;
     if (!file.empty()) {
-      auto loaded = LoadGraph(db, dims_, file, hash);
-      if (loaded.ok()) {
-        own = std::move(loaded).value();
-        if (static_cast<double>(own->deleted()) >
-            opts_.hnsw_max_deleted_fraction * static_cast<double>(own->size())) {
-          own.reset();  // too many holes: rebuild
-        } else {
-          above = hwm;
-        }
+      auto loaded = LoadVectorFile(db, dims_, file, hash);
+      if (loaded.ok()) current = std::move(loaded).value();
+    }
+    // Keep the file while what it lacks (the tail, scored from the rows) and what it
+    // holds in vain (deleted chunks) stay small: watch-mode edits cost no rewrite.
+    replaced = current == nullptr ||
+               static_cast<double>(tail) > opts_.max_tail_fraction * static_cast<double>(current->size()) ||
+               static_cast<double>(current->deleted()) >
+                   opts_.max_deleted_fraction * static_cast<double>(current->size());
+    if (replaced) {
+      new_gen = gen + 1;
+      new_file = "vectors-" + std::to_string(new_gen) + ".flat";
+      std::string final_path = dir_ + "/" + new_file;
+      std::string tmp = final_path + ".tmp";
+      TRAWL_ASSIGN_OR_RETURN(auto out, FlatIndexWriter::Create(tmp, dims_));
+      TRAWL_ASSIGN_OR_RETURN(auto rows, db->Prepare(
+          "SELECT c.id, v.vec FROM chunks c JOIN vectors v ON v.embedder = ?1 AND "
+          "v.content_hash = c.content_hash ORDER BY c.id"));
+      rows->Bind(1, embedder_);
+      size_t want = store_internal::EncodedSize(dims_);
+      for (;;) {
+        TRAWL_ASSIGN_OR_RETURN(bool more, rows->Step());
+        if (!more) break;
+        std::string_view blob = rows->Blob(1);
+        if (blob.size() == want) TRAWL_RETURN_IF_ERROR(out->Append(rows->Int(0), blob));
       }
+      TRAWL_RETURN_IF_ERROR(out->Finish());
+      TRAWL_ASSIGN_OR_RETURN(auto written, FlatIndex::Load(tmp, dims_));
+      new_hash = HashHex(written->bytes());
+      written.reset();
+      if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
+        return Status::IoError(FileError("cannot rename to", final_path));
+      }
+      TRAWL_RETURN_IF_ERROR(SyncPath(dir_, true));
+      new_hwm = max_id;
     }
-    TRAWL_ASSIGN_OR_RETURN(VectorBlock rows, LoadVectors(db, embedder_, dims_, above));
-    if (!own) {
-      TRAWL_ASSIGN_OR_RETURN(own, HnswGraph::Create(dims_, rows.size(), hnsw_));
-    }
-    TRAWL_RETURN_IF_ERROR(own->Add(rows, hnsw_.build_threads));
-    new_hwm = std::max(max_id, hwm);
-    new_file = "vectors-" + std::to_string(new_gen) + ".hnsw";
-    std::string final_path = dir_ + "/" + new_file;
-    std::string tmp = final_path + ".tmp";
-    TRAWL_RETURN_IF_ERROR(own->Save(tmp));
-    TRAWL_RETURN_IF_ERROR(SyncPath(tmp, false));
-    TRAWL_ASSIGN_OR_RETURN(new_hash, HashFile(tmp));
-    if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
-      return Status::IoError(FileError("cannot rename to", final_path));
-    }
-    TRAWL_RETURN_IF_ERROR(SyncPath(dir_, true));
-    published = std::shared_ptr<const HnswGraph>(std::move(own));
   }
 
   Transaction txn(db);
   TRAWL_RETURN_IF_ERROR(txn.Begin(true));
-  TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "hnsw_generation", new_gen));
-  TRAWL_RETURN_IF_ERROR(SetMeta(db, "hnsw_file", new_file));
-  TRAWL_RETURN_IF_ERROR(SetMeta(db, "hnsw_hash", new_hash));
-  TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "hnsw_hwm", new_hwm));
-  TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "hnsw_commit_seq", seq));
-  TRAWL_RETURN_IF_ERROR(db->Exec("DELETE FROM tombstones"));
+  TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vindex_generation", new_gen));
+  TRAWL_RETURN_IF_ERROR(SetMeta(db, "vindex_file", new_file));
+  TRAWL_RETURN_IF_ERROR(SetMeta(db, "vindex_hash", new_hash));
+  TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vindex_hwm", new_hwm));
+  TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vindex_commit_seq", seq));
+  if (replaced) TRAWL_RETURN_IF_ERROR(db->Exec("DELETE FROM tombstones"));
   // Vectors no chunk uses any more (the cache keeps those of the current tree only).
   TRAWL_RETURN_IF_ERROR(db->Exec(
       "DELETE FROM vectors WHERE content_hash NOT IN (SELECT content_hash FROM chunks)"));
   TRAWL_RETURN_IF_ERROR(txn.Commit());
-  TRAWL_RETURN_IF_ERROR(RemoveStaleGraphFiles(new_file));
-
-  auto state = std::make_shared<DenseState>();
-  state->commit_seq = seq;
-  state->generation = new_gen;
-  state->embedder = embedder_;
-  state->dim = dims_;
-  if (published) {
-    state->graph = std::move(published);
-    state->max_id = new_hwm;
-    MutexLock lock(&dense_mu_);
-    dense_ = std::move(state);
-  } else {
-    MutexLock lock(&dense_mu_);
-    dense_.reset();  // exact mode: the next search loads the rows
-  }
+  TRAWL_RETURN_IF_ERROR(RemoveStaleVectorFiles(new_file));
+  MutexLock lock(&dense_mu_);
+  dense_.reset();  // the next search maps the current file and catches up from the rows
   return Status::Ok();
 }
 
 // --- readers --------------------------------------------------------------------------
 
-Result<std::unique_ptr<HnswGraph>> EmbeddedStore::LoadGraph(Db* db, int dim, const std::string& file,
-                                                             const std::string& hash) {
+Result<std::unique_ptr<FlatIndex>> EmbeddedStore::LoadVectorFile(Db* db, int dim, const std::string& file,
+                                                                 const std::string& hash) {
   std::string path = dir_ + "/" + file;
-  TRAWL_ASSIGN_OR_RETURN(std::string actual, HashFile(path));
-  if (actual != hash) return Status::Corruption(path + ": checksum mismatch");
-  TRAWL_ASSIGN_OR_RETURN(auto graph, HnswGraph::Load(path, dim, hnsw_));
+  TRAWL_ASSIGN_OR_RETURN(auto index, FlatIndex::Load(path, dim));
+  if (HashHex(index->bytes()) != hash) return Status::Corruption(path + ": checksum mismatch");
   TRAWL_ASSIGN_OR_RETURN(auto tombs, db->Prepare("SELECT chunk_id FROM tombstones"));
   for (;;) {
     TRAWL_ASSIGN_OR_RETURN(bool more, tombs->Step());
     if (!more) break;
-    graph->MarkDeleted(tombs->Int(0));
+    index->MarkDeleted(tombs->Int(0));
   }
-  return graph;
+  return index;
 }
 
 Result<std::shared_ptr<const DenseState>> EmbeddedStore::LoadDense(Db* db, const DenseState* previous) {
@@ -870,7 +898,7 @@ Result<std::shared_ptr<const DenseState>> EmbeddedStore::LoadDense(Db* db, const
   TRAWL_RETURN_IF_ERROR(txn.Begin(false));
   auto state = std::make_shared<DenseState>();
   TRAWL_ASSIGN_OR_RETURN(state->commit_seq, GetMetaInt(db, "commit_seq"));
-  TRAWL_ASSIGN_OR_RETURN(state->generation, GetMetaInt(db, "hnsw_generation"));
+  TRAWL_ASSIGN_OR_RETURN(state->generation, GetMetaInt(db, "vindex_generation"));
   TRAWL_ASSIGN_OR_RETURN(state->embedder, GetMeta(db, "embedder"));
   TRAWL_ASSIGN_OR_RETURN(int64_t dim, GetMetaInt(db, "dimensions"));
   state->dim = static_cast<int>(dim);
@@ -882,18 +910,18 @@ Result<std::shared_ptr<const DenseState>> EmbeddedStore::LoadDense(Db* db, const
                      previous->embedder == state->embedder && previous->dim == state->dim;
   int64_t above = 0;
   if (incremental) {
-    state->graph = previous->graph;
+    state->file = previous->file;
     state->blocks = previous->blocks;
     above = previous->max_id;
   } else {
-    TRAWL_ASSIGN_OR_RETURN(std::string file, GetMeta(db, "hnsw_file"));
-    TRAWL_ASSIGN_OR_RETURN(std::string hash, GetMeta(db, "hnsw_hash"));
-    TRAWL_ASSIGN_OR_RETURN(int64_t hwm, GetMetaInt(db, "hnsw_hwm"));
+    TRAWL_ASSIGN_OR_RETURN(std::string file, GetMeta(db, "vindex_file"));
+    TRAWL_ASSIGN_OR_RETURN(std::string hash, GetMeta(db, "vindex_hash"));
+    TRAWL_ASSIGN_OR_RETURN(int64_t hwm, GetMetaInt(db, "vindex_hwm"));
     if (!file.empty()) {
       // A missing or damaged file is derived data: search the rows exactly instead.
-      auto graph = LoadGraph(db, state->dim, file, hash);
-      if (graph.ok()) {
-        state->graph = std::move(graph).value();
+      auto loaded = LoadVectorFile(db, state->dim, file, hash);
+      if (loaded.ok()) {
+        state->file = std::move(loaded).value();
         above = hwm;
       }
     }
@@ -912,7 +940,7 @@ Result<std::shared_ptr<const DenseState>> EmbeddedStore::CurrentDense(Db* db) {
     current = dense_;
   }
   TRAWL_ASSIGN_OR_RETURN(int64_t seq, GetMetaInt(db, "commit_seq"));
-  TRAWL_ASSIGN_OR_RETURN(int64_t gen, GetMetaInt(db, "hnsw_generation"));
+  TRAWL_ASSIGN_OR_RETURN(int64_t gen, GetMetaInt(db, "vindex_generation"));
   if (current && current->commit_seq == seq && current->generation == gen) return current;
   if (current) {
     // Someone is already catching up: search what we have (candidates are verified
@@ -986,14 +1014,7 @@ Result<std::vector<ChunkHit>> EmbeddedStore::SearchDense(const std::vector<float
   for (;;) {
     want = std::min(want, total);
     TopK top(want);
-    if (state->graph) {
-      // Past a fraction of the graph, a full scan is both exact and cheaper.
-      if (want * 8 >= state->graph->size()) {
-        state->graph->ExactSearch(q.data(), &top);
-      } else {
-        for (const auto& s : state->graph->Search(q.data(), want)) top.Push(s.score, s.id);
-      }
-    }
+    if (state->file) state->file->Search(q.data(), &top);
     for (const auto& block : state->blocks) store_internal::ExactSearch(*block, q.data(), &top);
     std::vector<Scored> cands = top.Take();
     TRAWL_ASSIGN_OR_RETURN(std::vector<Scored> kept, VerifyCandidates(db, cands, filter));
@@ -1262,13 +1283,11 @@ Status EmbeddedStore::Export(std::string* out) {
       std::string line = dump(c);
       line.pop_back();  // '}': the vector is appended by hand for its "%.9g" floats
       line += ",\"vector\":[";
-      std::string_view blob = chunks->Blob(9);
-      size_t n = blob.size() / sizeof(float);
-      for (size_t i = 0; i < n; ++i) {
-        float x;
-        std::memcpy(&x, blob.data() + i * sizeof(float), sizeof(float));
+      std::vector<float> v(static_cast<size_t>(std::max(dims, int64_t{0})));
+      if (!store_internal::DecodeVector(chunks->Blob(9), static_cast<int>(dims), v.data())) v.clear();
+      for (size_t i = 0; i < v.size(); ++i) {
         if (i) line += ',';
-        line += FormatFloat(x);
+        line += FormatFloat(v[i]);
       }
       line += "]}\n";
       *out += line;

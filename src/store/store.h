@@ -43,6 +43,12 @@ struct ChunkRecord {
   std::string context;       // header: path and enclosing definitions
   std::string content_hash;  // key of the chunk's vector: hash of the embedded text
   std::vector<float> vector; // the chunk's embedding (dimension of the store's embedder)
+  // Filled by Store::Prepare (store-specific derived data; empty otherwise).
+  struct Prepared {
+    std::string symbol_terms;
+    std::string body_terms;
+    std::string vector_blob;  // the stored form of `vector`, which Prepare then releases
+  } prepared;
 };
 
 // A file's new state: its old chunks are replaced by `chunks` atomically. A failed
@@ -50,6 +56,8 @@ struct ChunkRecord {
 struct FileWrite {
   FileRecord file;
   std::vector<ChunkRecord> chunks;
+  bool prepared = false;     // Store::Prepare ran on it
+  std::string path_terms;    // filled by Store::Prepare
 };
 
 struct SearchFilter {
@@ -119,6 +127,10 @@ class Store {
   virtual Status BindEmbedder(const std::string& name, int dimensions, bool reset) = 0;
 
   // --- writer ---------------------------------------------------------------------
+  // Derives what Commit will store from a write (tokenised text, encoded vectors), so
+  // that this CPU work runs on the pipeline's workers instead of the single writer.
+  // Thread-safe (const, touches only `write`); optional: Commit prepares what was not.
+  virtual void Prepare(FileWrite* write) const { (void)write; }
   virtual Result<std::vector<FileRecord>> ListFiles() = 0;
   // Vectors already stored for these content hashes (for the bound embedder).
   virtual Result<std::unordered_map<std::string, std::vector<float>>> LookupVectors(
@@ -168,19 +180,19 @@ struct EmbeddedStoreOptions {
   // half the chunks or more (bm25 idf <= 0) are dropped. Bounds the rows FTS5 scores
   // (~1 us each), so long natural-language queries stay fast. 0: no pruning.
   int64_t lexical_max_postings = 5000;
-  // Below this many vectors dense search is exact (brute force) and no HNSW file is kept.
-  int64_t exact_search_limit = 20000;
-  int hnsw_m = 16;
-  int hnsw_ef_construction = 128;
-  int hnsw_ef_search = 128;  // recall@10 vs exact 0.96 on 100k embedding-like 256-d vectors
-  // Checkpoint rebuilds the graph when more than this fraction of it is deleted.
-  double hnsw_max_deleted_fraction = 0.3;
-  int build_threads = 0;     // threads adding to the HNSW graph (0: all cores)
+  // Below this many vectors readers score the rows themselves and no vector index file
+  // is kept (writing and mapping a file costs more than it saves).
+  int64_t exact_search_limit = 10000;
+  // Checkpoint rewrites the vector index file when the chunks added since it was
+  // written exceed this fraction of it (they are scored from the rows meanwhile), or
+  // when more than `max_deleted_fraction` of it is deleted.
+  double max_tail_fraction = 0.1;
+  double max_deleted_fraction = 0.3;
   int busy_timeout_ms = 10000;
 };
 
-// The embedded store: SQLite (WAL, FTS5) in `dir` (created for kWrite) plus an HNSW
-// vector index derived from it. kWrite takes the index's writer lock: if another
+// The embedded store: SQLite (WAL, FTS5) in `dir` (created for kWrite) plus a vector
+// index file derived from it. kWrite takes the index's writer lock: if another
 // process holds it, fails kUnavailable ("index <dir> is being written by another trawl
 // process (pid N); use --wait to wait"), or waits when `wait` is true. kRead of a
 // folder without an index fails NotFound.

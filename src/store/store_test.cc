@@ -11,6 +11,7 @@
 
 #include "base/file_util.h"
 #include "store/store_test_util.h"
+#include "store/vector_index.h"
 
 namespace trawl {
 namespace {
@@ -279,7 +280,7 @@ TEST(StoreTest, LookupVectorsReturnsCachedVectorsOfTheBoundEmbedder) {
   ASSERT_EQ(got->size(), 1u);
   const auto& v = got->at(c.content_hash);
   ASSERT_EQ(v.size(), static_cast<size_t>(kDim));
-  for (int i = 0; i < kDim; ++i) EXPECT_NEAR(v[i], c.vector[i], 1e-6);
+  for (int i = 0; i < kDim; ++i) EXPECT_NEAR(v[i], c.vector[i], 0.004);
   // A renamed file reuses the vector by content hash.
   ASSERT_TRUE(store->Commit({MakeFile("b.py", "python", {MakeChunk("alpha", {})})}, {"a.py"}).ok());
   EXPECT_EQ(store->SearchDense(Vec(1), 1, {})->size(), 1u);
@@ -343,7 +344,14 @@ TEST(StoreTest, RunsAndFilesKnown) {
 
 // --- dense search: exact is the oracle ----------------------------------------------
 
-// Commits n single-chunk files with random vectors; returns their vectors by path.
+// The vector as the store keeps it (normalised, int8-quantised): the exact oracle.
+std::vector<float> Stored(const std::vector<float>& v) {
+  std::vector<float> out(v.size());
+  EXPECT_TRUE(store_internal::DecodeVector(store_internal::EncodeVector(v), static_cast<int>(v.size()), out.data()));
+  return out;
+}
+
+// Commits n single-chunk files with random vectors; returns their stored vectors by path.
 std::map<std::string, std::vector<float>> CommitRandom(Store* store, int n, int dim, unsigned seed,
                                                        int first = 0, int batch = 500) {
   std::mt19937 rng(seed);
@@ -352,7 +360,7 @@ std::map<std::string, std::vector<float>> CommitRandom(Store* store, int n, int 
   for (int i = first; i < first + n; ++i) {
     std::string path = "f" + std::to_string(i) + ".txt";
     auto v = RandomVector(&rng, dim);
-    out[path] = v;
+    out[path] = Stored(v);
     writes.push_back(MakeFile(path, "text", {MakeChunk("chunk number " + std::to_string(i), v)}));
     if (static_cast<int>(writes.size()) == batch) {
       EXPECT_TRUE(store->Commit(writes, {}).ok());
@@ -397,21 +405,20 @@ double RecallAt10(Store* store, const std::map<std::string, std::vector<float>>&
 
 constexpr int kBigDim = 48;
 
-EmbeddedStoreOptions SmallHnswOptions() {
+EmbeddedStoreOptions SmallFileOptions() {
   EmbeddedStoreOptions o;
-  o.exact_search_limit = 1000;  // make a few thousand vectors use HNSW
-  o.build_threads = 2;
+  o.exact_search_limit = 1000;  // make a few thousand vectors use a vector file
   return o;
 }
 
 std::unique_ptr<Store> OpenBigWriter(const std::string& dir) {
-  auto s = OpenEmbeddedStore(dir, OpenMode::kWrite, false, SmallHnswOptions());
+  auto s = OpenEmbeddedStore(dir, OpenMode::kWrite, false, SmallFileOptions());
   EXPECT_TRUE(s.ok());
   EXPECT_TRUE((*s)->BindEmbedder("rand", kBigDim, false).ok());
   return std::move(s).value();
 }
 
-std::vector<std::string> GraphFiles(const std::string& dir) {
+std::vector<std::string> VectorFiles(const std::string& dir) {
   std::vector<std::string> out;
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
     std::string name = e.path().filename().string();
@@ -426,24 +433,45 @@ TEST(DenseTest, ExactSearchMatchesOracleBelowTheLimit) {
   ASSERT_TRUE((*s)->BindEmbedder("rand", kBigDim, false).ok());
   auto vecs = CommitRandom(s->get(), 800, kBigDim, 7);
   ASSERT_TRUE((*s)->Checkpoint().ok());
-  EXPECT_TRUE(GraphFiles(tmp.index()).empty());  // small: no HNSW file
+  EXPECT_TRUE(VectorFiles(tmp.index()).empty());  // small: no vector file
   EXPECT_DOUBLE_EQ(RecallAt10(s->get(), vecs, kBigDim, 20, 99), 1.0);
 }
 
-TEST(DenseTest, HnswRecallAgainstExact) {
+TEST(DenseTest, VectorFileSearchIsExact) {
   TempDir tmp;
   auto store = OpenBigWriter(tmp.index());
   auto vecs = CommitRandom(store.get(), 5000, kBigDim, 11);
-  // Before the checkpoint, search is exact over the rows.
+  // Before the checkpoint, search is exact over the rows; after it, over the file.
   EXPECT_DOUBLE_EQ(RecallAt10(store.get(), vecs, kBigDim, 10, 5), 1.0);
   ASSERT_TRUE(store->Checkpoint().ok());
-  ASSERT_EQ(GraphFiles(tmp.index()).size(), 1u);
-  double writer_recall = RecallAt10(store.get(), vecs, kBigDim, 100, 5);
-  EXPECT_GE(writer_recall, 0.9);
-  auto reader = OpenReader(tmp.index(), SmallHnswOptions());
-  double reader_recall = RecallAt10(reader.get(), vecs, kBigDim, 100, 5);
-  EXPECT_GE(reader_recall, 0.9);
-  std::printf("recall@10 writer %.3f reader %.3f\n", writer_recall, reader_recall);
+  ASSERT_EQ(VectorFiles(tmp.index()).size(), 1u);
+  EXPECT_DOUBLE_EQ(RecallAt10(store.get(), vecs, kBigDim, 50, 5), 1.0);
+  auto reader = OpenReader(tmp.index(), SmallFileOptions());
+  EXPECT_DOUBLE_EQ(RecallAt10(reader.get(), vecs, kBigDim, 50, 5), 1.0);
+}
+
+TEST(DenseTest, SmallChangesKeepTheFileAndAreSearchedFromTheRows) {
+  TempDir tmp;
+  auto store = OpenBigWriter(tmp.index());
+  auto vecs = CommitRandom(store.get(), 3000, kBigDim, 12);
+  ASSERT_TRUE(store->Checkpoint().ok());
+  auto first = VectorFiles(tmp.index());
+  ASSERT_EQ(first.size(), 1u);
+  // A few edits (watch mode): below the tail and deletion fractions, no rewrite.
+  auto added = CommitRandom(store.get(), 50, kBigDim, 13, 5000);
+  vecs.insert(added.begin(), added.end());
+  ASSERT_TRUE(store->Commit({}, {"f7.txt"}).ok());
+  vecs.erase("f7.txt");
+  ASSERT_TRUE(store->Checkpoint().ok());
+  EXPECT_EQ(VectorFiles(tmp.index()), first);
+  auto reader = OpenReader(tmp.index(), SmallFileOptions());
+  for (Store* s : {store.get(), reader.get()}) {
+    EXPECT_DOUBLE_EQ(RecallAt10(s, vecs, kBigDim, 30, 6), 1.0);
+    // A new file is found by its vector, the deleted one never.
+    auto hits = s->SearchDense(vecs["f5020.txt"], 1, {});
+    ASSERT_TRUE(hits.ok());
+    EXPECT_EQ(HitPaths(s, *hits), std::vector<std::string>{"f5020.txt"});
+  }
 }
 
 TEST(DenseTest, DerivedIndexSurvivesMissingAndCorruptFiles) {
@@ -451,35 +479,35 @@ TEST(DenseTest, DerivedIndexSurvivesMissingAndCorruptFiles) {
   auto store = OpenBigWriter(tmp.index());
   auto vecs = CommitRandom(store.get(), 3000, kBigDim, 13);
   ASSERT_TRUE(store->Checkpoint().ok());
-  auto files = GraphFiles(tmp.index());
+  auto files = VectorFiles(tmp.index());
   ASSERT_EQ(files.size(), 1u);
-  std::string graph = tmp.index() + "/" + files[0];
+  std::string vfile = tmp.index() + "/" + files[0];
 
   // Corrupt: flip bytes in the middle. Readers notice (hash) and search exactly.
   {
-    std::fstream f(graph, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(static_cast<std::streamoff>(std::filesystem::file_size(graph) / 2));
+    std::fstream f(vfile, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(std::filesystem::file_size(vfile) / 2));
     f.write("garbage!garbage!", 16);
   }
   {
-    auto reader = OpenReader(tmp.index(), SmallHnswOptions());
+    auto reader = OpenReader(tmp.index(), SmallFileOptions());
     EXPECT_DOUBLE_EQ(RecallAt10(reader.get(), vecs, kBigDim, 10, 3), 1.0);
   }
   // Truncated to a few bytes.
-  std::filesystem::resize_file(graph, 20);
+  std::filesystem::resize_file(vfile, 20);
   {
-    auto reader = OpenReader(tmp.index(), SmallHnswOptions());
+    auto reader = OpenReader(tmp.index(), SmallFileOptions());
     EXPECT_DOUBLE_EQ(RecallAt10(reader.get(), vecs, kBigDim, 10, 3), 1.0);
   }
   // Missing: the next checkpoint rebuilds it, even with nothing new committed.
-  std::filesystem::remove(graph);
+  std::filesystem::remove(vfile);
   {
-    auto reader = OpenReader(tmp.index(), SmallHnswOptions());
+    auto reader = OpenReader(tmp.index(), SmallFileOptions());
     EXPECT_DOUBLE_EQ(RecallAt10(reader.get(), vecs, kBigDim, 10, 3), 1.0);
   }
   ASSERT_TRUE(store->Checkpoint().ok());
-  ASSERT_EQ(GraphFiles(tmp.index()).size(), 1u);
-  auto reader = OpenReader(tmp.index(), SmallHnswOptions());
+  ASSERT_EQ(VectorFiles(tmp.index()).size(), 1u);
+  auto reader = OpenReader(tmp.index(), SmallFileOptions());
   EXPECT_GE(RecallAt10(reader.get(), vecs, kBigDim, 50, 3), 0.9);
 }
 
@@ -488,13 +516,13 @@ TEST(DenseTest, CorruptFileIsRebuiltByCheckpoint) {
   auto store = OpenBigWriter(tmp.index());
   auto vecs = CommitRandom(store.get(), 2000, kBigDim, 17);
   ASSERT_TRUE(store->Checkpoint().ok());
-  std::string graph = tmp.index() + "/" + GraphFiles(tmp.index())[0];
-  ASSERT_TRUE(WriteFileAtomic(graph, std::string(4096, 'x')).ok());
-  // Add more, then checkpoint: the bad file is not trusted, the graph is rebuilt.
+  std::string vfile = tmp.index() + "/" + VectorFiles(tmp.index())[0];
+  ASSERT_TRUE(WriteFileAtomic(vfile, std::string(4096, 'x')).ok());
+  // Add more, then checkpoint: the bad file is not trusted, it is rebuilt.
   auto more = CommitRandom(store.get(), 500, kBigDim, 18, 2000);
   vecs.insert(more.begin(), more.end());
   ASSERT_TRUE(store->Checkpoint().ok());
-  auto reader = OpenReader(tmp.index(), SmallHnswOptions());
+  auto reader = OpenReader(tmp.index(), SmallFileOptions());
   EXPECT_GE(RecallAt10(reader.get(), vecs, kBigDim, 50, 4), 0.9);
 }
 
@@ -503,7 +531,7 @@ TEST(DenseTest, TombstonesAndHighWaterCatchUp) {
   auto store = OpenBigWriter(tmp.index());
   auto vecs = CommitRandom(store.get(), 3000, kBigDim, 21);
   ASSERT_TRUE(store->Checkpoint().ok());
-  std::string first_graph = GraphFiles(tmp.index())[0];
+  std::string first_file = VectorFiles(tmp.index())[0];
 
   // Without a checkpoint (as after a crash): delete some files, replace others, add new.
   std::vector<std::string> deletes;
@@ -516,7 +544,7 @@ TEST(DenseTest, TombstonesAndHighWaterCatchUp) {
   for (auto& [p, v] : replaced) vecs[p] = v;
   auto added = CommitRandom(store.get(), 400, kBigDim, 23, 3000);
   vecs.insert(added.begin(), added.end());
-  EXPECT_EQ(GraphFiles(tmp.index()), std::vector<std::string>{first_graph});
+  EXPECT_EQ(VectorFiles(tmp.index()), std::vector<std::string>{first_file});
 
   auto check = [&](Store* s, double min_recall) {
     // Probing with stored vectors: each finds itself first; nothing deleted or
@@ -536,8 +564,8 @@ TEST(DenseTest, TombstonesAndHighWaterCatchUp) {
     EXPECT_GE(RecallAt10(s, vecs, kBigDim, 50, 8), min_recall);
   };
   {
-    SCOPED_TRACE("reader before checkpoint: graph + tombstones + exact catch-up");
-    auto reader = OpenReader(tmp.index(), SmallHnswOptions());
+    SCOPED_TRACE("reader before checkpoint: file + tombstones + exact catch-up");
+    auto reader = OpenReader(tmp.index(), SmallFileOptions());
     check(reader.get(), 0.9);
   }
   {
@@ -545,9 +573,9 @@ TEST(DenseTest, TombstonesAndHighWaterCatchUp) {
     store.reset();
     store = OpenBigWriter(tmp.index());
     ASSERT_TRUE(store->Checkpoint().ok());
-    EXPECT_NE(GraphFiles(tmp.index()), std::vector<std::string>{first_graph});
+    EXPECT_NE(VectorFiles(tmp.index()), std::vector<std::string>{first_file});
     check(store.get(), 0.9);
-    auto reader = OpenReader(tmp.index(), SmallHnswOptions());
+    auto reader = OpenReader(tmp.index(), SmallFileOptions());
     check(reader.get(), 0.9);
   }
 }
@@ -564,9 +592,9 @@ TEST(DenseTest, ManyDeletionsTriggerRebuild) {
   }
   ASSERT_TRUE(store->Commit({}, deletes).ok());
   ASSERT_TRUE(store->Checkpoint().ok());
-  auto reader = OpenReader(tmp.index(), SmallHnswOptions());
+  auto reader = OpenReader(tmp.index(), SmallFileOptions());
   EXPECT_GE(RecallAt10(reader.get(), vecs, kBigDim, 50, 9), 0.9);
-  // Below the exact limit after more deletions: no graph file at all.
+  // Below the exact limit after more deletions: no vector file at all.
   deletes.clear();
   for (int i = 1500; i < 2600; ++i) {
     deletes.push_back("f" + std::to_string(i) + ".txt");
@@ -574,11 +602,11 @@ TEST(DenseTest, ManyDeletionsTriggerRebuild) {
   }
   ASSERT_TRUE(store->Commit({}, deletes).ok());
   ASSERT_TRUE(store->Checkpoint().ok());
-  EXPECT_TRUE(GraphFiles(tmp.index()).empty());
+  EXPECT_TRUE(VectorFiles(tmp.index()).empty());
   EXPECT_DOUBLE_EQ(RecallAt10(store.get(), vecs, kBigDim, 20, 9), 1.0);
 }
 
-TEST(DenseTest, WriterRemovesOrphanGraphFiles) {
+TEST(DenseTest, WriterRemovesOrphanVectorFiles) {
   TempDir tmp;
   {
     auto store = OpenBigWriter(tmp.index());
@@ -586,11 +614,11 @@ TEST(DenseTest, WriterRemovesOrphanGraphFiles) {
     ASSERT_TRUE(store->Checkpoint().ok());
   }
   // A crash between writing the next generation and recording it leaves an orphan.
-  std::string current = GraphFiles(tmp.index())[0];
-  std::filesystem::copy_file(tmp.index() + "/" + current, tmp.index() + "/vectors-99.hnsw");
-  std::filesystem::copy_file(tmp.index() + "/" + current, tmp.index() + "/vectors-99.hnsw.tmp");
+  std::string current = VectorFiles(tmp.index())[0];
+  std::filesystem::copy_file(tmp.index() + "/" + current, tmp.index() + "/vectors-99.flat");
+  std::filesystem::copy_file(tmp.index() + "/" + current, tmp.index() + "/vectors-99.flat.tmp");
   auto store = OpenBigWriter(tmp.index());
-  EXPECT_EQ(GraphFiles(tmp.index()), std::vector<std::string>{current});
+  EXPECT_EQ(VectorFiles(tmp.index()), std::vector<std::string>{current});
 }
 
 // --- export ----------------------------------------------------------------------------

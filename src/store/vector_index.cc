@@ -1,76 +1,59 @@
 #include "store/vector_index.h"
 
-#include <hnswlib/hnswlib.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
+#include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <fstream>
-#include <mutex>
-#include <thread>
 
 namespace trawl::store_internal {
 namespace {
 
-// hnswlib's InnerProductSpace constructor assigns process-wide function pointers
-// (its SIMD dispatch); constructing two spaces at once is a data race, so every
-// construction goes through this lock.
-std::mutex& SpaceConstructionMutex() {
-  static std::mutex mu;
-  return mu;
-}
+// File layout (host byte order; the file is derived data, rebuilt when unusable):
+//   header (32 bytes) | blocks | ids int64[count] | scales float[count]
+// A block holds kBlockRows rows as `dim` columns of kBlockRows int8 values (the last
+// block zero-padded), so a query reads only the columns of its non-zero dimensions.
+constexpr char kMagic[8] = {'T', 'R', 'W', 'L', 'F', 'L', 'T', '1'};
+constexpr size_t kBlockRows = 2048;
 
-std::unique_ptr<hnswlib::InnerProductSpace> MakeSpace(int dim) {
-  std::lock_guard<std::mutex> lock(SpaceConstructionMutex());
-  return std::make_unique<hnswlib::InnerProductSpace>(static_cast<size_t>(dim));
-}
-
-// The fixed-size header hnswlib's saveIndex writes, checked before hnswlib reads the
-// rest, so a foreign or truncated file fails cleanly instead of allocating garbage.
-struct HnswHeader {
-  size_t offset_level0, max_elements, cur_element_count, size_data_per_element, label_offset,
-      offset_data;
-  int max_level;
-  unsigned enterpoint;
-  size_t max_m, max_m0, m;
-  double mult;
-  size_t ef_construction;
+struct FileHeader {
+  char magic[8];
+  uint32_t dim;
+  uint32_t block_rows;
+  uint64_t count;
+  uint64_t reserved;
 };
+static_assert(sizeof(FileHeader) == 32);
 
-template <typename T>
-bool ReadPod(std::istream& in, T* v) {
-  in.read(reinterpret_cast<char*>(v), sizeof(T));
-  return static_cast<bool>(in);
+size_t Blocks(size_t count) { return (count + kBlockRows - 1) / kBlockRows; }
+
+size_t FileSize(size_t count, size_t dim) {
+  return sizeof(FileHeader) + Blocks(count) * dim * kBlockRows + count * (sizeof(int64_t) + sizeof(float));
 }
 
-Status CheckHeader(const std::string& path, int dim) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("cannot open " + path);
-  in.seekg(0, std::ios::end);
-  auto file_size = static_cast<uint64_t>(in.tellg());
-  in.seekg(0, std::ios::beg);
-  HnswHeader h{};
-  bool ok = ReadPod(in, &h.offset_level0) && ReadPod(in, &h.max_elements) &&
-            ReadPod(in, &h.cur_element_count) && ReadPod(in, &h.size_data_per_element) &&
-            ReadPod(in, &h.label_offset) && ReadPod(in, &h.offset_data) && ReadPod(in, &h.max_level) &&
-            ReadPod(in, &h.enterpoint) && ReadPod(in, &h.max_m) && ReadPod(in, &h.max_m0) &&
-            ReadPod(in, &h.m) && ReadPod(in, &h.mult) && ReadPod(in, &h.ef_construction);
-  auto bad = [&](const char* why) { return Status::Corruption(path + ": not a usable HNSW file (" + why + ")"); };
-  if (!ok) return bad("truncated header");
-  if (h.offset_level0 != 0 || h.m == 0 || h.m > 10000 || h.max_m != h.m || h.max_m0 != 2 * h.m)
-    return bad("bad parameters");
-  if (h.offset_data != h.max_m0 * sizeof(hnswlib::tableint) + sizeof(hnswlib::linklistsizeint))
-    return bad("bad layout");
-  if (h.label_offset != h.offset_data + static_cast<size_t>(dim) * sizeof(float))
-    return bad("dimension mismatch");
-  if (h.size_data_per_element != h.label_offset + sizeof(hnswlib::labeltype)) return bad("bad layout");
-  if (h.cur_element_count == 0 || h.cur_element_count > h.max_elements) return bad("bad element count");
-  if (h.enterpoint >= h.cur_element_count || h.max_level < 0 || h.max_level > 64)
-    return bad("bad entry point");
-  uint64_t need = sizeof(size_t) * 10 + sizeof(int) + sizeof(unsigned) + sizeof(double) +
-                  static_cast<uint64_t>(h.cur_element_count) * h.size_data_per_element;
-  if (need > file_size) return bad("truncated");
+// acc[i] += w * col[i] over one block; a fixed trip count so the compiler vectorises it.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+void Accumulate(float* __restrict acc, const int8_t* __restrict col, float w) {
+  for (size_t i = 0; i < kBlockRows; ++i) acc[i] += w * static_cast<float>(col[i]);
+}
+
+Status WriteAll(int fd, const void* data, size_t n, const std::string& path) {
+  const char* p = static_cast<const char*>(data);
+  while (n > 0) {
+    ssize_t w = ::write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return Status::IoError("writing " + path + ": " + std::strerror(errno));
+    }
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
   return Status::Ok();
 }
 
@@ -123,129 +106,177 @@ void ExactSearch(const VectorBlock& block, const float* query, TopK* top) {
   for (size_t i = 0; i < block.size(); ++i) top->Push(Dot(query, block.row(i), dim), block.ids[i]);
 }
 
-HnswGraph::HnswGraph(int dim, const HnswParams& params) : dim_(dim), params_(params), space_(MakeSpace(dim)) {}
-
-HnswGraph::~HnswGraph() = default;
-
-Result<std::unique_ptr<HnswGraph>> HnswGraph::Create(int dim, size_t capacity, const HnswParams& params) {
-  std::unique_ptr<HnswGraph> g(new HnswGraph(dim, params));
-  try {
-    g->index_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(
-        g->space_.get(), std::max<size_t>(capacity, 1), static_cast<size_t>(params.m),
-        static_cast<size_t>(params.ef_construction));
-    g->index_->setEf(static_cast<size_t>(params.ef_search));
-  } catch (const std::exception& e) {
-    return Status::ResourceExhausted(std::string("creating the HNSW index: ") + e.what());
+std::string EncodeVector(std::vector<float> v) {
+  Normalize(&v);
+  float max_abs = 0;
+  for (float x : v) max_abs = std::max(max_abs, std::fabs(x));
+  float scale = max_abs > 0 ? max_abs / 127.0f : 0.0f;
+  std::string out(sizeof(float) + v.size(), '\0');
+  std::memcpy(out.data(), &scale, sizeof(float));
+  float inv = scale > 0 ? 1.0f / scale : 0.0f;
+  for (size_t i = 0; i < v.size(); ++i) {
+    long q = std::lround(v[i] * inv);
+    out[sizeof(float) + i] = static_cast<char>(static_cast<int8_t>(std::clamp(q, -127L, 127L)));
   }
-  return g;
-}
-
-Result<std::unique_ptr<HnswGraph>> HnswGraph::Load(const std::string& path, int dim,
-                                                   const HnswParams& params) {
-  TRAWL_RETURN_IF_ERROR(CheckHeader(path, dim));
-  std::unique_ptr<HnswGraph> g(new HnswGraph(dim, params));
-  try {
-    g->index_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(g->space_.get(), path, false, 0);
-    g->index_->setEf(static_cast<size_t>(params.ef_search));
-    // hnswlib 0.6.2's loading constructor leaves num_deleted_ uninitialised before
-    // counting into it: count again.
-    size_t deleted = 0;
-    for (size_t i = 0; i < g->index_->cur_element_count; ++i) {
-      deleted += g->index_->isMarkedDeleted(static_cast<hnswlib::tableint>(i)) ? 1 : 0;
-    }
-    g->index_->num_deleted_ = deleted;
-  } catch (const std::exception& e) {
-    return Status::Corruption("loading " + path + ": " + e.what());
-  }
-  return g;
-}
-
-Status HnswGraph::Save(const std::string& path) const {
-  try {
-    index_->saveIndex(path);
-  } catch (const std::exception& e) {
-    return Status::IoError("writing " + path + ": " + e.what());
-  }
-  std::ifstream check(path, std::ios::binary | std::ios::ate);
-  if (!check) return Status::IoError("writing " + path + ": file missing after save");
-  return Status::Ok();
-}
-
-Status HnswGraph::Add(const VectorBlock& block, int threads) {
-  if (block.size() == 0) return Status::Ok();
-  if (block.dim != dim_) return Status::InvalidArgument("vector dimension mismatch");
-  try {
-    size_t need = index_->cur_element_count + block.size();
-    if (need > index_->max_elements_) index_->resizeIndex(std::max(need, index_->max_elements_ * 5 / 4));
-  } catch (const std::exception& e) {
-    return Status::ResourceExhausted(std::string("growing the HNSW index: ") + e.what());
-  }
-  size_t n_threads = threads > 0 ? static_cast<size_t>(threads)
-                                 : std::max<size_t>(1, std::thread::hardware_concurrency());
-  n_threads = std::min(n_threads, std::max<size_t>(1, block.size() / 256));
-  std::atomic<size_t> next{0};
-  std::atomic<bool> failed{false};
-  std::mutex error_mu;
-  std::string error;
-  auto work = [&] {
-    constexpr size_t kBatch = 64;
-    while (!failed.load(std::memory_order_relaxed)) {
-      size_t begin = next.fetch_add(kBatch);
-      if (begin >= block.size()) break;
-      size_t end = std::min(block.size(), begin + kBatch);
-      try {
-        for (size_t i = begin; i < end; ++i) {
-          index_->addPoint(block.row(i), static_cast<hnswlib::labeltype>(block.ids[i]));
-        }
-      } catch (const std::exception& e) {
-        std::lock_guard<std::mutex> lock(error_mu);
-        error = e.what();
-        failed = true;
-      }
-    }
-  };
-  if (n_threads <= 1) {
-    work();
-  } else {
-    std::vector<std::thread> pool;
-    pool.reserve(n_threads);
-    for (size_t t = 0; t < n_threads; ++t) pool.emplace_back(work);
-    for (auto& t : pool) t.join();
-  }
-  if (failed) return Status::Internal("adding to the HNSW index: " + error);
-  return Status::Ok();
-}
-
-void HnswGraph::MarkDeleted(int64_t id) {
-  auto it = index_->label_lookup_.find(static_cast<hnswlib::labeltype>(id));
-  if (it == index_->label_lookup_.end() || index_->isMarkedDeleted(it->second)) return;
-  index_->markDelete(static_cast<hnswlib::labeltype>(id));
-}
-
-size_t HnswGraph::size() const { return index_->cur_element_count; }
-size_t HnswGraph::deleted() const { return index_->num_deleted_; }
-
-std::vector<Scored> HnswGraph::Search(const float* query, size_t k) const {
-  std::vector<Scored> out;
-  if (k == 0 || index_->cur_element_count == 0) return out;
-  auto pq = index_->searchKnn(query, k);
-  out.reserve(pq.size());
-  while (!pq.empty()) {
-    out.push_back({1.0f - pq.top().first, static_cast<int64_t>(pq.top().second)});
-    pq.pop();
-  }
-  std::sort(out.begin(), out.end(), BetterHit);
   return out;
 }
 
-void HnswGraph::ExactSearch(const float* query, TopK* top) const {
-  size_t n = index_->cur_element_count;
-  size_t dim = static_cast<size_t>(dim_);
-  for (size_t i = 0; i < n; ++i) {
-    auto internal = static_cast<hnswlib::tableint>(i);
-    if (index_->isMarkedDeleted(internal)) continue;
-    const auto* v = reinterpret_cast<const float*>(index_->getDataByInternalId(internal));
-    top->Push(Dot(query, v, dim), static_cast<int64_t>(index_->getExternalLabel(internal)));
+size_t EncodedSize(int dim) { return sizeof(float) + static_cast<size_t>(std::max(dim, 0)); }
+
+bool DecodeVector(std::string_view blob, int dim, float* out) {
+  if (dim <= 0 || blob.size() != EncodedSize(dim)) return false;
+  float scale = 0;
+  std::memcpy(&scale, blob.data(), sizeof(float));
+  if (!std::isfinite(scale)) return false;
+  const auto* q = reinterpret_cast<const int8_t*>(blob.data() + sizeof(float));
+  for (int i = 0; i < dim; ++i) out[i] = scale * static_cast<float>(q[i]);
+  return true;
+}
+
+// --- FlatIndexWriter -----------------------------------------------------------------
+
+FlatIndexWriter::FlatIndexWriter(std::string path, int dim, int fd)
+    : path_(std::move(path)), dim_(dim), fd_(fd), block_(static_cast<size_t>(dim) * kBlockRows, 0) {}
+
+FlatIndexWriter::~FlatIndexWriter() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<std::unique_ptr<FlatIndexWriter>> FlatIndexWriter::Create(const std::string& path, int dim) {
+  if (dim <= 0) return Status::InvalidArgument("a vector index needs a positive dimension");
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IoError("cannot create " + path + ": " + std::strerror(errno));
+  std::unique_ptr<FlatIndexWriter> w(new FlatIndexWriter(path, dim, fd));
+  FileHeader h{};  // the real header is written by Finish: an unfinished file has count 0
+  TRAWL_RETURN_IF_ERROR(WriteAll(fd, &h, sizeof(h), path));
+  return w;
+}
+
+Status FlatIndexWriter::FlushBlock() {
+  TRAWL_RETURN_IF_ERROR(WriteAll(fd_, block_.data(), block_.size(), path_));
+  std::fill(block_.begin(), block_.end(), int8_t{0});
+  in_block_ = 0;
+  return Status::Ok();
+}
+
+Status FlatIndexWriter::Append(int64_t id, std::string_view blob) {
+  if (blob.size() != EncodedSize(dim_)) return Status::InvalidArgument("vector of another dimension");
+  if (!ids_.empty() && id <= ids_.back()) return Status::InvalidArgument("vector ids must ascend");
+  float scale = 0;
+  std::memcpy(&scale, blob.data(), sizeof(float));
+  const auto* q = reinterpret_cast<const int8_t*>(blob.data() + sizeof(float));
+  for (size_t j = 0; j < static_cast<size_t>(dim_); ++j) block_[j * kBlockRows + in_block_] = q[j];
+  ids_.push_back(id);
+  scales_.push_back(std::isfinite(scale) ? scale : 0.0f);
+  if (++in_block_ == kBlockRows) return FlushBlock();
+  return Status::Ok();
+}
+
+Status FlatIndexWriter::Finish() {
+  if (in_block_ > 0) TRAWL_RETURN_IF_ERROR(FlushBlock());
+  TRAWL_RETURN_IF_ERROR(WriteAll(fd_, ids_.data(), ids_.size() * sizeof(int64_t), path_));
+  TRAWL_RETURN_IF_ERROR(WriteAll(fd_, scales_.data(), scales_.size() * sizeof(float), path_));
+  FileHeader h{};
+  std::memcpy(h.magic, kMagic, sizeof(kMagic));
+  h.dim = static_cast<uint32_t>(dim_);
+  h.block_rows = kBlockRows;
+  h.count = ids_.size();
+  if (::pwrite(fd_, &h, sizeof(h), 0) != static_cast<ssize_t>(sizeof(h))) {
+    return Status::IoError("writing " + path_ + ": " + std::strerror(errno));
+  }
+  if (::fsync(fd_) != 0) return Status::IoError("cannot fsync " + path_ + ": " + std::strerror(errno));
+  if (::close(fd_) != 0) {
+    fd_ = -1;
+    return Status::IoError("writing " + path_ + ": " + std::strerror(errno));
+  }
+  fd_ = -1;
+  return Status::Ok();
+}
+
+// --- FlatIndex -------------------------------------------------------------------------
+
+FlatIndex::~FlatIndex() {
+  if (map_ != nullptr) ::munmap(map_, map_size_);
+}
+
+Result<std::unique_ptr<FlatIndex>> FlatIndex::Load(const std::string& path, int dim) {
+  auto bad = [&](const char* why) { return Status::Corruption(path + ": not a usable vector index (" + why + ")"); };
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::NotFound("cannot open " + path + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return Status::IoError("cannot stat " + path + ": " + std::strerror(errno));
+  }
+  auto size = static_cast<size_t>(st.st_size);
+  FileHeader h{};
+  if (size < sizeof(h) || ::pread(fd, &h, sizeof(h), 0) != static_cast<ssize_t>(sizeof(h))) {
+    ::close(fd);
+    return bad("truncated header");
+  }
+  if (std::memcmp(h.magic, kMagic, sizeof(kMagic)) != 0) {
+    ::close(fd);
+    return bad("bad magic");
+  }
+  if (h.block_rows != kBlockRows || h.dim != static_cast<uint32_t>(dim)) {
+    ::close(fd);
+    return bad("dimension or layout mismatch");
+  }
+  if (h.count == 0 || h.count > (uint64_t{1} << 40) || FileSize(h.count, h.dim) != size) {
+    ::close(fd);
+    return bad("size does not match its header");
+  }
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+  ::close(fd);
+  if (map == MAP_FAILED) return Status::IoError("cannot map " + path + ": " + std::strerror(errno));
+  std::unique_ptr<FlatIndex> index(new FlatIndex());
+  index->map_ = map;
+  index->map_size_ = size;
+  index->dim_ = dim;
+  index->count_ = h.count;
+  const auto* base = static_cast<const char*>(map);
+  index->blocks_ = reinterpret_cast<const int8_t*>(base + sizeof(FileHeader));
+  size_t ids_at = sizeof(FileHeader) + Blocks(h.count) * h.dim * kBlockRows;
+  index->ids_ = reinterpret_cast<const int64_t*>(base + ids_at);
+  index->scales_ = reinterpret_cast<const float*>(base + ids_at + h.count * sizeof(int64_t));
+  for (size_t i = 1; i < index->count_; ++i) {
+    if (index->ids_[i] <= index->ids_[i - 1]) return bad("ids out of order");
+  }
+  return index;
+}
+
+void FlatIndex::MarkDeleted(int64_t id) {
+  const int64_t* end = ids_ + count_;
+  const int64_t* it = std::lower_bound(ids_, end, id);
+  if (it == end || *it != id) return;
+  if (deleted_.empty()) deleted_.assign(count_, 0);
+  auto pos = static_cast<size_t>(it - ids_);
+  if (deleted_[pos] == 0) {
+    deleted_[pos] = 1;
+    ++deleted_count_;
+  }
+}
+
+void FlatIndex::Search(const float* query, TopK* top) const {
+  std::vector<std::pair<size_t, float>> dims;
+  for (size_t j = 0; j < static_cast<size_t>(dim_); ++j) {
+    if (query[j] != 0.0f) dims.emplace_back(j, query[j]);
+  }
+  if (dims.empty() || top->k() == 0) return;
+  std::vector<float> acc(kBlockRows);
+  size_t column_bytes = kBlockRows;
+  size_t block_bytes = static_cast<size_t>(dim_) * column_bytes;
+  for (size_t b = 0; b < Blocks(count_); ++b) {
+    std::fill(acc.begin(), acc.end(), 0.0f);
+    const int8_t* block = blocks_ + b * block_bytes;
+    for (const auto& [j, w] : dims) Accumulate(acc.data(), block + j * column_bytes, w);
+    size_t first = b * kBlockRows;
+    size_t rows = std::min(kBlockRows, count_ - first);
+    for (size_t r = 0; r < rows; ++r) {
+      size_t pos = first + r;
+      if (!deleted_.empty() && deleted_[pos] != 0) continue;
+      top->Push(acc[r] * scales_[pos], ids_[pos]);
+    }
   }
 }
 

@@ -1,7 +1,10 @@
-// Dense vector search for the embedded store: exact (brute-force) scoring over
-// contiguous blocks, and an HNSW graph (hnswlib, inner product on L2-normalised
-// vectors) labelled by chunk id. Both are derived from the store's rows.
-// Thread-safety: a VectorBlock or an HnswGraph that is no longer being built is
+// Dense vector search for the embedded store. Vectors are L2-normalised and stored
+// quantised to int8 with one scale per vector (1 + 4/dim bytes per dimension instead of
+// 4). Search is exact: a scan over a column-major file (`FlatIndex`) in which a query
+// touches only the columns of its non-zero dimensions, so the sparse queries of the
+// built-in hash embedder read a few percent of the file. No graph to build: indexing
+// pays nothing for the vector index, and recall is that of exact search.
+// Thread-safety: a VectorBlock or a FlatIndex that is no longer being built is
 // immutable, and may be searched from any number of threads at once.
 #pragma once
 
@@ -9,15 +12,10 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "trawl/status.h"
-
-namespace hnswlib {
-template <typename T>
-class HierarchicalNSW;
-class InnerProductSpace;
-}  // namespace hnswlib
 
 namespace trawl::store_internal {
 
@@ -34,6 +32,13 @@ inline bool BetterHit(const Scored& a, const Scored& b) {
 float Dot(const float* a, const float* b, size_t dim);
 // Scales `v` to unit length (a zero vector stays zero).
 void Normalize(std::vector<float>* v);
+
+// The stored form of a vector: a little-endian float scale, then `dim` int8 values
+// q with v[i] ~= scale * q[i] (|q| <= 127). `v` is normalised first.
+std::string EncodeVector(std::vector<float> v);
+size_t EncodedSize(int dim);
+// Decodes a blob of EncodeVector into `out` (dim floats); false if it has another shape.
+bool DecodeVector(std::string_view blob, int dim, float* out);
 
 // Vectors of some chunks, row-major.
 struct VectorBlock {
@@ -60,45 +65,64 @@ class TopK {
 
 void ExactSearch(const VectorBlock& block, const float* query, TopK* top);
 
-struct HnswParams {
-  int m = 16;
-  int ef_construction = 128;
-  int ef_search = 128;
-  int build_threads = 0;  // 0: hardware concurrency
-};
-
-class HnswGraph {
+// Writes a FlatIndex file from vectors appended in ascending id order; memory is one
+// block of rows whatever the number of vectors.
+class FlatIndexWriter {
  public:
-  ~HnswGraph();
-  HnswGraph(const HnswGraph&) = delete;
-  HnswGraph& operator=(const HnswGraph&) = delete;
-
-  static Result<std::unique_ptr<HnswGraph>> Create(int dim, size_t capacity, const HnswParams& params);
-  // Loads a graph saved by Save; fails (never crashes) when the file is not one of ours.
-  static Result<std::unique_ptr<HnswGraph>> Load(const std::string& path, int dim,
-                                                 const HnswParams& params);
-  Status Save(const std::string& path) const;
-
-  // Adds the block's vectors in parallel (growing the capacity as needed).
-  Status Add(const VectorBlock& block, int threads);
-  // Marks a label deleted if the graph holds it (searches skip it).
-  void MarkDeleted(int64_t id);
-
-  size_t size() const;     // elements, deleted ones included
-  size_t deleted() const;
-  int dim() const { return dim_; }
-
-  // Approximate top-k (best first), deleted labels excluded.
-  std::vector<Scored> Search(const float* query, size_t k) const;
-  // Exact scoring over every live element (for over-fetching filtered searches).
-  void ExactSearch(const float* query, TopK* top) const;
+  ~FlatIndexWriter();
+  FlatIndexWriter(const FlatIndexWriter&) = delete;
+  FlatIndexWriter& operator=(const FlatIndexWriter&) = delete;
+  static Result<std::unique_ptr<FlatIndexWriter>> Create(const std::string& path, int dim);
+  // `blob` is an EncodeVector of this dimension.
+  Status Append(int64_t id, std::string_view blob);
+  // Completes the file and syncs it to disk.
+  Status Finish();
+  size_t size() const { return ids_.size(); }
 
  private:
-  HnswGraph(int dim, const HnswParams& params);
+  FlatIndexWriter(std::string path, int dim, int fd);
+  Status FlushBlock();
+  std::string path_;
   int dim_;
-  HnswParams params_;
-  std::unique_ptr<hnswlib::InnerProductSpace> space_;
-  std::unique_ptr<hnswlib::HierarchicalNSW<float>> index_;
+  int fd_;
+  std::vector<int64_t> ids_;
+  std::vector<float> scales_;
+  std::vector<int8_t> block_;  // dim columns of kBlockRows values
+  size_t in_block_ = 0;
+};
+
+// A memory-mapped FlatIndex file, labelled by chunk id.
+class FlatIndex {
+ public:
+  ~FlatIndex();
+  FlatIndex(const FlatIndex&) = delete;
+  FlatIndex& operator=(const FlatIndex&) = delete;
+
+  // Maps a file written by FlatIndexWriter; fails (never crashes) when the file is not
+  // one of ours, has another dimension or is truncated.
+  static Result<std::unique_ptr<FlatIndex>> Load(const std::string& path, int dim);
+
+  // Marks an id deleted if the file holds it (searches skip it).
+  void MarkDeleted(int64_t id);
+  size_t size() const { return count_; }
+  size_t deleted() const { return deleted_count_; }
+  int dim() const { return dim_; }
+  // The whole file as mapped (for checksums).
+  std::string_view bytes() const { return {static_cast<const char*>(map_), map_size_}; }
+  // Exact scoring of every live vector against `query` (normalised, dim floats).
+  void Search(const float* query, TopK* top) const;
+
+ private:
+  FlatIndex() = default;
+  int dim_ = 0;
+  size_t count_ = 0;
+  void* map_ = nullptr;
+  size_t map_size_ = 0;
+  const int8_t* blocks_ = nullptr;
+  const int64_t* ids_ = nullptr;
+  const float* scales_ = nullptr;
+  std::vector<uint8_t> deleted_;  // by position
+  size_t deleted_count_ = 0;
 };
 
 }  // namespace trawl::store_internal

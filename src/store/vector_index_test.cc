@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -44,57 +46,119 @@ TEST(DotTest, MatchesNaive) {
   }
 }
 
-TEST(HnswGraphTest, RecallAgainstExactAndSaveLoad) {
-  constexpr int kDim = 64;
-  VectorBlock block = RandomBlock(8000, kDim, 3);
-  HnswParams params;
-  auto graph = HnswGraph::Create(kDim, 1000, params);  // grows as needed
-  ASSERT_TRUE(graph.ok());
-  ASSERT_TRUE((*graph)->Add(block, 2).ok());
-  EXPECT_EQ((*graph)->size(), 8000u);
-
-  store_test::TempDir tmp;
-  std::string path = tmp.path() + "/g.hnsw";
-  ASSERT_TRUE((*graph)->Save(path).ok());
-  auto loaded = HnswGraph::Load(path, kDim, params);
-  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
-  EXPECT_FALSE(HnswGraph::Load(path, kDim + 1, params).ok());
-
-  std::mt19937 rng(77);
-  double found = 0;
-  const int kQueries = 100;
-  for (int q = 0; q < kQueries; ++q) {
-    auto query = store_test::RandomVector(&rng, kDim);
-    TopK exact(10);
-    ExactSearch(block, query.data(), &exact);
-    std::set<int64_t> truth;
-    for (const auto& s : exact.Take()) truth.insert(s.id);
-    for (const auto& s : (*loaded)->Search(query.data(), 10)) found += truth.count(s.id);
+TEST(QuantizeTest, RoundTripIsCloseAndNormalised) {
+  std::mt19937 rng(5);
+  for (int dim : {1, 8, 300, 1024}) {
+    auto v = store_test::RandomVector(&rng, dim);
+    std::string blob = EncodeVector(v);
+    ASSERT_EQ(blob.size(), EncodedSize(dim));
+    std::vector<float> back(static_cast<size_t>(dim));
+    ASSERT_TRUE(DecodeVector(blob, dim, back.data()));
+    std::vector<float> unit = v;
+    Normalize(&unit);
+    float max_abs = 0;
+    for (float x : unit) max_abs = std::max(max_abs, std::fabs(x));
+    for (int i = 0; i < dim; ++i) EXPECT_NEAR(back[i], unit[i], max_abs / 254 + 1e-7) << dim << " " << i;
+    EXPECT_FALSE(DecodeVector(blob, dim + 1, back.data()));
   }
-  double recall = found / (10.0 * kQueries);
-  std::printf("hnsw recall@10 (8000 x 64, M=%d efc=%d ef=%d): %.3f\n", params.m, params.ef_construction,
-              params.ef_search, recall);
-  EXPECT_GE(recall, 0.9);
-
-  // Deleted labels never come back.
-  for (int64_t id = 1; id <= 4000; ++id) (*loaded)->MarkDeleted(id);
-  EXPECT_EQ((*loaded)->deleted(), 4000u);
-  auto hits = (*loaded)->Search(block.row(0), 10);
-  for (const auto& h : hits) EXPECT_GT(h.id, 4000);
-  TopK all(10);
-  (*loaded)->ExactSearch(block.row(0), &all);
-  for (const auto& h : all.Take()) EXPECT_GT(h.id, 4000);
+  std::vector<float> zero(16, 0.0f), back(16, 1.0f);
+  ASSERT_TRUE(DecodeVector(EncodeVector(zero), 16, back.data()));
+  for (float x : back) EXPECT_EQ(x, 0.0f);
 }
 
-TEST(HnswGraphTest, ForeignFilesFailCleanly) {
+// Writes `block` (quantised) as a FlatIndex file and maps it.
+std::unique_ptr<FlatIndex> WriteFlat(const VectorBlock& block, const std::string& path) {
+  auto w = FlatIndexWriter::Create(path, block.dim);
+  EXPECT_TRUE(w.ok());
+  for (size_t i = 0; i < block.size(); ++i) {
+    std::vector<float> v(block.row(i), block.row(i) + block.dim);
+    EXPECT_TRUE((*w)->Append(block.ids[i], EncodeVector(v)).ok());
+  }
+  EXPECT_TRUE((*w)->Finish().ok());
+  auto loaded = FlatIndex::Load(path, block.dim);
+  EXPECT_TRUE(loaded.ok()) << loaded.status().ToString();
+  return loaded.ok() ? std::move(loaded).value() : nullptr;
+}
+
+TEST(FlatIndexTest, ScoresMatchExactFloatSearchAcrossBlocks) {
+  constexpr int kDim = 64;
+  VectorBlock block = RandomBlock(5000, kDim, 3);  // three blocks, the last partial
+  for (size_t i = 0; i < block.size(); ++i) {
+    std::vector<float> v(block.row(i), block.row(i) + kDim);
+    Normalize(&v);
+    std::copy(v.begin(), v.end(), block.data.begin() + static_cast<std::ptrdiff_t>(i * kDim));
+  }
   store_test::TempDir tmp;
-  std::string path = tmp.path() + "/bad.hnsw";
-  HnswParams params;
-  EXPECT_FALSE(HnswGraph::Load(path, 8, params).ok());  // missing
+  auto flat = WriteFlat(block, tmp.path() + "/v.flat");
+  ASSERT_NE(flat, nullptr);
+  EXPECT_EQ(flat->size(), 5000u);
+  std::mt19937 rng(77);
+  double found = 0;
+  const int kQueries = 50;
+  for (int q = 0; q < kQueries; ++q) {
+    auto query = store_test::RandomVector(&rng, kDim);
+    Normalize(&query);
+    if (q % 2 == 1) {  // sparse queries read only their non-zero columns
+      for (int d = 0; d < kDim; ++d) {
+        if (d % 7 != 0) query[static_cast<size_t>(d)] = 0;
+      }
+    }
+    TopK exact(10), approx(10);
+    ExactSearch(block, query.data(), &exact);
+    flat->Search(query.data(), &approx);
+    auto truth = exact.Take();
+    auto got = approx.Take();
+    ASSERT_EQ(got.size(), 10u);
+    for (size_t r = 0; r < got.size(); ++r) {
+      float want = Dot(query.data(), block.row(static_cast<size_t>(got[r].id - 1)), kDim);
+      EXPECT_NEAR(got[r].score, want, 0.02) << q;  // int8 quantisation error only
+    }
+    std::set<int64_t> truth_ids;
+    for (const auto& s : truth) truth_ids.insert(s.id);
+    for (const auto& s : got) found += static_cast<double>(truth_ids.count(s.id));
+  }
+  double recall = found / (10.0 * kQueries);
+  std::printf("flat int8 recall@10 vs float exact (5000 x 64): %.3f\n", recall);
+  EXPECT_GE(recall, 0.9);
+
+  // Deleted ids never come back.
+  for (int64_t id = 1; id <= 2500; ++id) flat->MarkDeleted(id);
+  flat->MarkDeleted(999999);  // absent: ignored
+  EXPECT_EQ(flat->deleted(), 2500u);
+  TopK all(10);
+  flat->Search(block.row(0), &all);
+  auto hits = all.Take();
+  EXPECT_EQ(hits.size(), 10u);
+  for (const auto& h : hits) EXPECT_GT(h.id, 2500);
+}
+
+TEST(FlatIndexTest, WriterRejectsBadInput) {
+  store_test::TempDir tmp;
+  auto w = FlatIndexWriter::Create(tmp.path() + "/w.flat", 4);
+  ASSERT_TRUE(w.ok());
+  EXPECT_FALSE((*w)->Append(1, "short").ok());
+  ASSERT_TRUE((*w)->Append(5, EncodeVector({1, 0, 0, 0})).ok());
+  EXPECT_FALSE((*w)->Append(5, EncodeVector({0, 1, 0, 0})).ok());  // ids must ascend
+  EXPECT_FALSE(FlatIndexWriter::Create(tmp.path() + "/z.flat", 0).ok());
+}
+
+TEST(FlatIndexTest, ForeignTruncatedAndUnfinishedFilesFailCleanly) {
+  store_test::TempDir tmp;
+  std::string path = tmp.path() + "/bad.flat";
+  EXPECT_FALSE(FlatIndex::Load(path, 8).ok());  // missing
   for (size_t size : {0, 10, 200, 5000}) {
     std::ofstream(path, std::ios::binary | std::ios::trunc) << std::string(size, '\x07');
-    EXPECT_FALSE(HnswGraph::Load(path, 8, params).ok()) << size;
+    EXPECT_FALSE(FlatIndex::Load(path, 8).ok()) << size;
   }
+  VectorBlock block = RandomBlock(100, 8, 9);
+  ASSERT_NE(WriteFlat(block, path), nullptr);
+  EXPECT_FALSE(FlatIndex::Load(path, 9).ok());  // another dimension
+  std::filesystem::resize_file(path, std::filesystem::file_size(path) - 1);
+  EXPECT_FALSE(FlatIndex::Load(path, 8).ok());  // truncated
+  auto w = FlatIndexWriter::Create(path, 8);    // never finished: header says nothing
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE((*w)->Append(1, EncodeVector(std::vector<float>(8, 1.0f))).ok());
+  EXPECT_FALSE(FlatIndex::Load(path, 8).ok());
 }
 
 }  // namespace
