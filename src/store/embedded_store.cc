@@ -639,6 +639,8 @@ Status EmbeddedStore::RemoveFileRows(int64_t file_id, const std::string& path, b
 Status EmbeddedStore::Commit(const std::vector<FileWrite>& writes, const std::vector<std::string>& deletes) {
   TRAWL_RETURN_IF_ERROR(RequireWriter());
   // Validate everything first: a commit is all or nothing.
+  std::vector<int8_t> q(static_cast<size_t>(std::max(dims_, 0)));
+  float scale = 0;
   for (const auto& w : writes) {
     if (w.file.path.empty()) return Status::InvalidArgument("a file write without a path");
     if (!w.file.status.empty() && w.file.status != "indexed" && w.file.status != "failed" &&
@@ -647,14 +649,14 @@ Status EmbeddedStore::Commit(const std::vector<FileWrite>& writes, const std::ve
     }
     if (w.file.status == "failed" || w.file.status == "skipped") continue;
     for (const auto& c : w.chunks) {
-      bool has_vector = !c.vector.empty() || !c.prepared.vector_blob.empty();
-      if (!has_vector) continue;
+      if (c.vector.empty() && c.prepared.vector_blob.empty()) continue;
       if (dims_ == 0) return Status::FailedPrecondition("Commit of vectors before BindEmbedder");
-      size_t dim = c.vector.empty() ? c.prepared.vector_blob.size() - std::min<size_t>(c.prepared.vector_blob.size(), sizeof(float))
-                                    : c.vector.size();
-      if (dim != static_cast<size_t>(dims_)) {
+      bool fits = c.vector.empty() ? store_internal::DecodeQuantized(c.prepared.vector_blob, dims_, &scale, q.data())
+                                   : c.vector.size() == static_cast<size_t>(dims_);
+      if (!fits) {
         return Status::InvalidArgument("file " + w.file.path + ": a chunk vector has dimension " +
-                                       std::to_string(dim) + ", the index has " + std::to_string(dims_));
+                                       std::to_string(c.vector.size()) + ", the index has " +
+                                       std::to_string(dims_));
       }
     }
   }
@@ -839,12 +841,12 @@ Status EmbeddedStore::Checkpoint() {
           "SELECT c.id, v.vec FROM chunks c JOIN vectors v ON v.embedder = ?1 AND "
           "v.content_hash = c.content_hash ORDER BY c.id"));
       rows->Bind(1, embedder_);
-      size_t want = store_internal::EncodedSize(dims_);
       for (;;) {
         TRAWL_ASSIGN_OR_RETURN(bool more, rows->Step());
         if (!more) break;
-        std::string_view blob = rows->Blob(1);
-        if (blob.size() == want) TRAWL_RETURN_IF_ERROR(out->Append(rows->Int(0), blob));
+        Status st = out->Append(rows->Int(0), rows->Blob(1));
+        // A vector of another shape is never searched (nor was it ever).
+        if (!st.ok() && st.code() != StatusCode::kInvalidArgument) return st;
       }
       TRAWL_RETURN_IF_ERROR(out->Finish());
       TRAWL_ASSIGN_OR_RETURN(auto written, FlatIndex::Load(tmp, dims_));

@@ -111,25 +111,62 @@ std::string EncodeVector(std::vector<float> v) {
   float max_abs = 0;
   for (float x : v) max_abs = std::max(max_abs, std::fabs(x));
   float scale = max_abs > 0 ? max_abs / 127.0f : 0.0f;
-  std::string out(sizeof(float) + v.size(), '\0');
-  std::memcpy(out.data(), &scale, sizeof(float));
   float inv = scale > 0 ? 1.0f / scale : 0.0f;
+  std::vector<int8_t> q(v.size());
+  size_t nonzero = 0;
   for (size_t i = 0; i < v.size(); ++i) {
-    long q = std::lround(v[i] * inv);
-    out[sizeof(float) + i] = static_cast<char>(static_cast<int8_t>(std::clamp(q, -127L, 127L)));
+    float r = std::nearbyint(v[i] * inv);
+    q[i] = static_cast<int8_t>(std::clamp(r, -127.0f, 127.0f));
+    nonzero += q[i] != 0 ? 1 : 0;
+  }
+  std::string out(sizeof(float), '\0');
+  std::memcpy(out.data(), &scale, sizeof(float));
+  if (3 * nonzero < v.size()) {
+    // Sparse (the hash embedder's vectors are ~90% zeros): (uint16 index, int8 value)
+    // pairs; always shorter than the dense form, which is how the two are told apart.
+    for (size_t i = 0; i < q.size(); ++i) {
+      if (q[i] == 0) continue;
+      auto idx = static_cast<uint16_t>(i);
+      char entry[3];
+      std::memcpy(entry, &idx, 2);
+      entry[2] = static_cast<char>(q[i]);
+      out.append(entry, 3);
+    }
+  } else {
+    out.append(reinterpret_cast<const char*>(q.data()), q.size());
   }
   return out;
 }
 
 size_t EncodedSize(int dim) { return sizeof(float) + static_cast<size_t>(std::max(dim, 0)); }
 
+bool DecodeQuantized(std::string_view blob, int dim, float* scale, int8_t* q) {
+  if (dim <= 0 || dim > 65536 || blob.size() < sizeof(float)) return false;
+  std::memcpy(scale, blob.data(), sizeof(float));
+  if (!std::isfinite(*scale)) return false;
+  std::string_view body = blob.substr(sizeof(float));
+  auto n = static_cast<size_t>(dim);
+  if (body.size() == n) {
+    std::memcpy(q, body.data(), n);
+    return true;
+  }
+  if (body.size() > n || body.size() % 3 != 0) return false;
+  std::memset(q, 0, n);
+  for (size_t at = 0; at < body.size(); at += 3) {
+    uint16_t idx = 0;
+    std::memcpy(&idx, body.data() + at, 2);
+    if (idx >= n) return false;
+    q[idx] = static_cast<int8_t>(body[at + 2]);
+  }
+  return true;
+}
+
 bool DecodeVector(std::string_view blob, int dim, float* out) {
-  if (dim <= 0 || blob.size() != EncodedSize(dim)) return false;
+  if (dim <= 0 || dim > 65536) return false;
   float scale = 0;
-  std::memcpy(&scale, blob.data(), sizeof(float));
-  if (!std::isfinite(scale)) return false;
-  const auto* q = reinterpret_cast<const int8_t*>(blob.data() + sizeof(float));
-  for (int i = 0; i < dim; ++i) out[i] = scale * static_cast<float>(q[i]);
+  std::vector<int8_t> q(static_cast<size_t>(dim));
+  if (!DecodeQuantized(blob, dim, &scale, q.data())) return false;
+  for (int i = 0; i < dim; ++i) out[i] = scale * static_cast<float>(q[static_cast<size_t>(i)]);
   return true;
 }
 
@@ -160,14 +197,15 @@ Status FlatIndexWriter::FlushBlock() {
 }
 
 Status FlatIndexWriter::Append(int64_t id, std::string_view blob) {
-  if (blob.size() != EncodedSize(dim_)) return Status::InvalidArgument("vector of another dimension");
   if (!ids_.empty() && id <= ids_.back()) return Status::InvalidArgument("vector ids must ascend");
   float scale = 0;
-  std::memcpy(&scale, blob.data(), sizeof(float));
-  const auto* q = reinterpret_cast<const int8_t*>(blob.data() + sizeof(float));
-  for (size_t j = 0; j < static_cast<size_t>(dim_); ++j) block_[j * kBlockRows + in_block_] = q[j];
+  row_.resize(static_cast<size_t>(dim_));
+  if (!DecodeQuantized(blob, dim_, &scale, row_.data())) {
+    return Status::InvalidArgument("not a stored vector of dimension " + std::to_string(dim_));
+  }
+  for (size_t j = 0; j < static_cast<size_t>(dim_); ++j) block_[j * kBlockRows + in_block_] = row_[j];
   ids_.push_back(id);
-  scales_.push_back(std::isfinite(scale) ? scale : 0.0f);
+  scales_.push_back(scale);
   if (++in_block_ == kBlockRows) return FlushBlock();
   return Status::Ok();
 }

@@ -33,11 +33,14 @@ float Dot(const float* a, const float* b, size_t dim);
 // Scales `v` to unit length (a zero vector stays zero).
 void Normalize(std::vector<float>* v);
 
-// The stored form of a vector: a little-endian float scale, then `dim` int8 values
-// q with v[i] ~= scale * q[i] (|q| <= 127). `v` is normalised first.
+// The stored form of a vector: `v` normalised, then quantised to int8 q with
+// v[i] ~= scale * q[i] (|q| <= 127): a float scale, then either the `dim` values of q
+// (dense) or, when fewer than a third are non-zero, (uint16 index, int8 value) pairs.
 std::string EncodeVector(std::vector<float> v);
+// Size of the dense form (the largest a blob of this dimension can be).
 size_t EncodedSize(int dim);
-// Decodes a blob of EncodeVector into `out` (dim floats); false if it has another shape.
+// Decodes a blob of EncodeVector; false if it is not one of this dimension.
+bool DecodeQuantized(std::string_view blob, int dim, float* scale, int8_t* q);
 bool DecodeVector(std::string_view blob, int dim, float* out);
 
 // Vectors of some chunks, row-major.
@@ -88,6 +91,7 @@ class FlatIndexWriter {
   std::vector<int64_t> ids_;
   std::vector<float> scales_;
   std::vector<int8_t> block_;  // dim columns of kBlockRows values
+  std::vector<int8_t> row_;
   size_t in_block_ = 0;
 };
 

@@ -61,6 +61,17 @@ TEST(QuantizeTest, RoundTripIsCloseAndNormalised) {
     for (int i = 0; i < dim; ++i) EXPECT_NEAR(back[i], unit[i], max_abs / 254 + 1e-7) << dim << " " << i;
     EXPECT_FALSE(DecodeVector(blob, dim + 1, back.data()));
   }
+  // Mostly zeros (as the hash embedder's): the shorter sparse form, same values.
+  std::vector<float> sparse(1024, 0.0f);
+  for (int i = 0; i < 1024; i += 13) sparse[static_cast<size_t>(i)] = static_cast<float>(i % 7) - 3.0f;
+  std::string blob = EncodeVector(sparse);
+  EXPECT_LT(blob.size(), EncodedSize(1024) / 2);
+  std::vector<float> unit = sparse, dense_back(1024);
+  Normalize(&unit);
+  ASSERT_TRUE(DecodeVector(blob, 1024, dense_back.data()));
+  for (size_t i = 0; i < unit.size(); ++i) EXPECT_NEAR(dense_back[i], unit[i], 0.002) << i;
+  EXPECT_FALSE(DecodeVector(blob, 512, dense_back.data()));  // an index beyond the dimension
+  EXPECT_FALSE(DecodeVector(blob.substr(0, blob.size() - 1), 1024, dense_back.data()));
   std::vector<float> zero(16, 0.0f), back(16, 1.0f);
   ASSERT_TRUE(DecodeVector(EncodeVector(zero), 16, back.data()));
   for (float x : back) EXPECT_EQ(x, 0.0f);
