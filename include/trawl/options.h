@@ -47,6 +47,7 @@ struct EmbeddingOptions {
 struct IgnoreOptions {
   std::vector<std::string> patterns;  // gitignore syntax, relative to the root
   bool use_defaults = true;
+  bool require_git = true;  // .gitignore files count only inside a git work tree
 };
 
 struct SearchOptions {

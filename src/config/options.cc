@@ -111,6 +111,7 @@ const std::vector<KeySpec>& Keys() {
         INT_KEY("embeddings.timeout_ms", embeddings.timeout_ms, 1, 3600000),
         INT_KEY("embeddings.max_retries", embeddings.max_retries, 0, 100),
         BOOL_KEY("ignore.use_defaults", ignore.use_defaults),
+        BOOL_KEY("ignore.require_git", ignore.require_git),
         INT_KEY("search.k", search.k, 1, 10000),
         CHOICE_KEY("search.mode", search.mode, "hybrid", "semantic", "lexical"),
         CHOICE_KEY("search.fusion", search.fusion, "score", "rrf"),

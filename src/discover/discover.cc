@@ -157,6 +157,7 @@ class Walk {
   std::string root_abs_;     // absolute, lexically normal, no trailing '/' (unless "/")
   std::string root_prefix_;  // root_abs_ + '/' (abs paths are root_prefix_ + rel)
   std::string git_prefix_;   // the root relative to the work tree's top: "" or "sub/dir/"
+  bool in_work_tree_ = false;  // the root is inside a git work tree
   std::vector<std::string> exclude_rel_;  // exclude_dirs under the root: "a/b/"
   std::optional<IgnoreFile> info_exclude_;
   std::optional<IgnoreFile> defaults_;
@@ -207,6 +208,7 @@ void Walk::OpenRepository() {
   } else {
     return;
   }
+  in_work_tree_ = true;
 
   git_index* index = nullptr;
   if (git_repository_index(&index, raw) == 0) {
@@ -454,7 +456,10 @@ void Walk::VisitDir(const DirTask& task, oneapi::tbb::feeder<DirTask>& feeder) {
     std::vector<IgnoreFile> files;
     std::string content;
     // Like git since 2.32, an in-tree ignore file that is a symlink is not read.
-    if (has_gitignore && ReadAt(dfd, ".gitignore", false, kMaxIgnoreFileBytes, &content) == 0) {
+    // As git (and ripgrep) do, .gitignore files count only inside a git work tree: an
+    // unpacked tarball's .gitignore describes a repository that is not there.
+    bool read_gitignore = has_gitignore && (in_work_tree_ || !options_.require_git);
+    if (read_gitignore && ReadAt(dfd, ".gitignore", false, kMaxIgnoreFileBytes, &content) == 0) {
       IgnoreFile f = IgnoreFile::Parse(content, match_dir, task.rel + ".gitignore", RuleOrigin::kGit);
       if (!f.empty()) files.push_back(std::move(f));
     }

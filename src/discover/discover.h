@@ -18,6 +18,9 @@ struct DiscoverOptions {
   std::string root;                       // absolute or relative path of the tree
   bool use_default_ignores = true;        // VCS dirs, node_modules, build dirs, lock files, minified...
   std::vector<std::string> extra_patterns;  // ignore.patterns from config (gitignore syntax, root-anchored scope)
+  // .gitignore files apply only when the root is inside a git work tree (as in git and
+  // ripgrep); false: everywhere.
+  bool require_git = true;
   uint64_t max_file_size_bytes = 1024 * 1024;
   bool follow_symlinks = false;
   int threads = 0;                        // 0: hardware concurrency

@@ -29,6 +29,13 @@ std::vector<FileEntry> Walk(const std::string& root, DiscoverOptions opt = {}) {
 DiscoverOptions WithSkipped() {
   DiscoverOptions opt;
   opt.report_skipped = true;
+  opt.require_git = false;  // these trees are not git work trees
+  return opt;
+}
+
+DiscoverOptions GitignoreEverywhere() {
+  DiscoverOptions opt;
+  opt.require_git = false;
   return opt;
 }
 
@@ -184,7 +191,7 @@ TEST(DiscoverTest, GitignoreCanReincludeDefaults) {
   TempDir dir;
   WriteFile(dir.path() + "/.gitignore", "!build/\n");
   WriteFile(dir.path() + "/build/gen.c", "x");
-  EXPECT_EQ(Kept(Walk(dir.path())), (std::vector<std::string>{".gitignore", "build/gen.c"}));
+  EXPECT_EQ(Kept(Walk(dir.path(), GitignoreEverywhere())), (std::vector<std::string>{".gitignore", "build/gen.c"}));
 }
 
 TEST(DiscoverTest, TrawlignoreAndConfigPatterns) {
@@ -326,7 +333,7 @@ TEST(DiscoverTest, ReportSkippedFalseReturnsOnlyKept) {
   WriteFile(dir.path() + "/a.log", "x");
   WriteFile(dir.path() + "/b.png", "x");
   WriteFile(dir.path() + "/c.txt", "x");
-  std::vector<FileEntry> files = Walk(dir.path());
+  std::vector<FileEntry> files = Walk(dir.path(), GitignoreEverywhere());
   EXPECT_EQ(Kept(files), (std::vector<std::string>{".gitignore", "c.txt"}));
   EXPECT_EQ(files.size(), 2u);
 }
@@ -369,6 +376,24 @@ class DiscoverGitTest : public ::testing::Test {
     testing_util::IsolateGit();
   }
 };
+
+TEST_F(DiscoverGitTest, GitignoreCountsOnlyInsideAGitWorkTree) {
+  // An unpacked tarball whose .gitignore came from its packaging repository (Debian's
+  // linux-source has "/*" at the top): outside git, as for git and ripgrep, it is inert.
+  TempDir dir;
+  WriteFile(dir.path() + "/.gitignore", "/*\n!/debian/\n");
+  WriteFile(dir.path() + "/.trawlignore", "*.tmp\n");
+  WriteFile(dir.path() + "/kernel/fork.c", "x");
+  WriteFile(dir.path() + "/kernel/x.tmp", "x");
+  WriteFile(dir.path() + "/debian/rules", "x");
+  EXPECT_EQ(Kept(Walk(dir.path())), (std::vector<std::string>{".gitignore", ".trawlignore", "debian/rules",
+                                                              "kernel/fork.c"}));
+  // Asked to, the rules apply anyway.
+  EXPECT_EQ(Kept(Walk(dir.path(), GitignoreEverywhere())), (std::vector<std::string>{"debian/rules"}));
+  // Once it is a repository they apply, as git check-ignore says.
+  Git(dir.path(), "init -q");
+  EXPECT_EQ(Kept(Walk(dir.path())), (std::vector<std::string>{"debian/rules"}));
+}
 
 TEST_F(DiscoverGitTest, TrackedFilesAreKeptEvenWhenIgnored) {
   TempDir dir;

@@ -694,6 +694,7 @@ Result<IndexSummary> IndexRun::Run() {
   dopts.root = opts_.root;
   dopts.use_default_ignores = opts_.ignore.use_defaults;
   dopts.extra_patterns = opts_.ignore.patterns;
+  dopts.require_git = opts_.ignore.require_git;
   dopts.max_file_size_bytes = static_cast<uint64_t>(opts_.indexing.max_file_size_kb) * 1024;
   dopts.follow_symlinks = opts_.indexing.follow_symlinks;
   dopts.threads = workers_;

@@ -14,6 +14,7 @@ Result<std::vector<FileListing>> ListFiles(const Options& options, bool include_
   d.root = options.root;
   d.use_default_ignores = options.ignore.use_defaults;
   d.extra_patterns = options.ignore.patterns;
+  d.require_git = options.ignore.require_git;
   d.max_file_size_bytes = static_cast<uint64_t>(options.indexing.max_file_size_kb) * 1024;
   d.follow_symlinks = options.indexing.follow_symlinks;
   d.threads = options.EffectiveWorkers();

@@ -43,6 +43,7 @@ TEST(CliTest, VersionHelpAndUsageErrors) {
 TEST(CliTest, FilesJsonListsIndexedAndSkippedWithReasons) {
   TempDir dir("files");
   MakeProject(dir.path());
+  ASSERT_EQ(std::system(("git init -q " + Quote(dir.path().string())).c_str()), 0);  // .gitignore needs git
   WriteFile(dir.path() / ".gitignore", "*.log\n");
   WriteFile(dir.path() / "debug.log", "x\n");
   WriteFile(dir.path() / "blob.txt", std::string("ab\0\1\2", 5));
