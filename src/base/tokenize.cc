@@ -1,19 +1,21 @@
 #include "base/tokenize.h"
 
-#include <cctype>
 #include <string>
 
 namespace trawl {
 namespace {
 
-bool IsIdentByte(unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x80; }
+// ASCII only and inline (the locale-aware <cctype> calls were a hot spot): bytes
+// >= 0x80 belong to identifiers and are left as they are.
 bool IsUpper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
 bool IsLower(unsigned char c) { return c >= 'a' && c <= 'z'; }
 bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
+bool IsIdentByte(unsigned char c) { return IsLower(c) || IsUpper(c) || IsDigit(c) || c == '_' || c >= 0x80; }
+char ToLower(char c) { return IsUpper(static_cast<unsigned char>(c)) ? static_cast<char>(c + ('a' - 'A')) : c; }
 
 std::string Lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) c = ToLower(c);
   return out;
 }
 
@@ -79,7 +81,7 @@ void ForEachCodeTerm(std::string_view text,
     SplitRanges(ident, &ranges);
     if (ranges.empty()) continue;
     lower.assign(ident);
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : lower) c = ToLower(c);
     std::string_view lv(lower);
     if (ranges.size() == 1) {
       emit(lv.substr(ranges[0].first, ranges[0].second - ranges[0].first), false);

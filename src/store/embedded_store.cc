@@ -82,7 +82,8 @@ CREATE TABLE IF NOT EXISTS files(
   git_commit TEXT NOT NULL DEFAULT '',
   git_author TEXT NOT NULL DEFAULT '',
   git_time INTEGER NOT NULL DEFAULT 0,
-  git_commits INTEGER NOT NULL DEFAULT 0);
+  git_commits INTEGER NOT NULL DEFAULT 0,
+  chunk_count INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS files_status ON files(status);
 CREATE TABLE IF NOT EXISTS chunks(
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -191,7 +192,7 @@ Result<std::unique_ptr<Db>> OpenDb(const std::string& path, bool read_only, int 
   } else {
     TRAWL_RETURN_IF_ERROR(db->Exec(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;"
-        "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;"));
+        "PRAGMA cache_size=-65536; PRAGMA mmap_size=0;"));  // no mapping: the writer's memory stays bounded
   }
   return db;
 }
@@ -542,8 +543,7 @@ FileRecord ReadFileRecord(const Stmt& st) {
 
 constexpr char kFileColumns[] =
     "f.path, f.language, f.size, f.mtime_ns, f.inode, f.content_hash, f.status, f.error, "
-    "f.git_commit, f.git_author, f.git_time, f.git_commits, "
-    "(SELECT count(*) FROM chunks c WHERE c.file_id = f.id)";
+    "f.git_commit, f.git_author, f.git_time, f.git_commits, f.chunk_count";
 
 Result<std::vector<FileRecord>> EmbeddedStore::QueryFiles(const char* where) {
   TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
@@ -680,12 +680,13 @@ Status EmbeddedStore::Commit(const std::vector<FileWrite>& writes, const std::ve
 
   TRAWL_ASSIGN_OR_RETURN(auto upsert_file, db->Prepare(
       "INSERT INTO files(path, language, size, mtime_ns, inode, content_hash, status, error, "
-      "git_commit, git_author, git_time, git_commits) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+      "git_commit, git_author, git_time, git_commits, chunk_count) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
       "ON CONFLICT(path) DO UPDATE SET language = excluded.language, size = excluded.size, "
       "mtime_ns = excluded.mtime_ns, inode = excluded.inode, content_hash = excluded.content_hash, "
       "status = excluded.status, error = excluded.error, git_commit = excluded.git_commit, "
-      "git_author = excluded.git_author, git_time = excluded.git_time, git_commits = excluded.git_commits "
-      "RETURNING id"));
+      "git_author = excluded.git_author, git_time = excluded.git_time, git_commits = excluded.git_commits, "
+      "chunk_count = excluded.chunk_count RETURNING id"));
   TRAWL_ASSIGN_OR_RETURN(auto insert_chunk, db->Prepare(
       "INSERT INTO chunks(file_id, start_line, end_line, start_byte, end_byte, kind, symbol, content, "
       "context, content_hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
@@ -713,7 +714,7 @@ Status EmbeddedStore::Commit(const std::vector<FileWrite>& writes, const std::ve
     upsert_file->Bind(1, f.path).Bind(2, f.language).Bind(3, f.size).Bind(4, f.mtime_ns)
         .Bind(5, f.inode).Bind(6, f.content_hash).Bind(7, f.status.empty() ? "indexed" : f.status)
         .Bind(8, f.error).Bind(9, f.git_commit).Bind(10, f.git_author).Bind(11, f.git_time)
-        .Bind(12, f.git_commits);
+        .Bind(12, f.git_commits).Bind(13, failed ? int64_t{0} : static_cast<int64_t>(w->chunks.size()));
     TRAWL_ASSIGN_OR_RETURN(bool row, upsert_file->Step());
     if (!row) return Status::Internal("upserting file " + f.path + " returned no id");
     int64_t file_id = upsert_file->Int(0);
@@ -849,9 +850,8 @@ Status EmbeddedStore::Checkpoint() {
         if (!st.ok() && st.code() != StatusCode::kInvalidArgument) return st;
       }
       TRAWL_RETURN_IF_ERROR(out->Finish());
-      TRAWL_ASSIGN_OR_RETURN(auto written, FlatIndex::Load(tmp, dims_));
-      new_hash = HashHex(written->bytes());
-      written.reset();
+      TRAWL_RETURN_IF_ERROR(FlatIndex::Load(tmp, dims_).status());
+      TRAWL_ASSIGN_OR_RETURN(new_hash, HashFileHex(tmp));
       if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
         return Status::IoError(FileError("cannot rename to", final_path));
       }
@@ -884,7 +884,10 @@ Result<std::unique_ptr<FlatIndex>> EmbeddedStore::LoadVectorFile(Db* db, int dim
                                                                  const std::string& hash) {
   std::string path = dir_ + "/" + file;
   TRAWL_ASSIGN_OR_RETURN(auto index, FlatIndex::Load(path, dim));
-  if (HashHex(index->bytes()) != hash) return Status::Corruption(path + ": checksum mismatch");
+  // Read, not through the mapping: a search touches only the columns it needs, and
+  // only those should count against the process's memory.
+  TRAWL_ASSIGN_OR_RETURN(std::string actual, HashFileHex(path));
+  if (actual != hash) return Status::Corruption(path + ": checksum mismatch");
   TRAWL_ASSIGN_OR_RETURN(auto tombs, db->Prepare("SELECT chunk_id FROM tombstones"));
   for (;;) {
     TRAWL_ASSIGN_OR_RETURN(bool more, tombs->Step());

@@ -111,8 +111,6 @@ class FlatIndex {
   size_t size() const { return count_; }
   size_t deleted() const { return deleted_count_; }
   int dim() const { return dim_; }
-  // The whole file as mapped (for checksums).
-  std::string_view bytes() const { return {static_cast<const char*>(map_), map_size_}; }
   // Exact scoring of every live vector against `query` (normalised, dim floats).
   void Search(const float* query, TopK* top) const;
 
