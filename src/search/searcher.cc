@@ -2,8 +2,11 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <future>
+#include <optional>
 #include <unordered_map>
 
+#include "base/mutex.h"
 #include "base/tokenize.h"
 #include "embed/embedder.h"
 #include "store/store.h"
@@ -36,30 +39,26 @@ class HybridSearcher final : public Searcher {
     // Candidates per list: enough that fusion and collapsing still leave k.
     const int depth = std::max(100, req.k * 10);
     std::vector<ChunkHit> lexical, dense;
-    if (mode != "semantic") {
-      TRAWL_ASSIGN_OR_RETURN(lexical, store_->SearchLexical(req.query, depth, filter));
-    }
+    // The two retrievers are independent: in hybrid mode the dense one runs on a second
+    // thread while this one runs the lexical query.
+    std::future<Result<std::vector<ChunkHit>>> dense_future;
     if (mode != "lexical") {
-      std::unordered_map<std::string, float> weights;
-      if (embedder_->WeighsQueryTerms()) {
-        std::vector<std::string> terms;
-        ForEachCodeTerm(req.query, [&](std::string_view t, bool) {
-          if (weights.emplace(std::string(t), 1.0f).second) terms.emplace_back(t);
-        });
-        TRAWL_ASSIGN_OR_RETURN(TermStats ts, store_->DocFrequencies(terms));
-        for (size_t i = 0; i < terms.size() && i < ts.doc_freq.size(); ++i) {
-          double n = static_cast<double>(ts.chunks), df = static_cast<double>(ts.doc_freq[i]);
-          weights[terms[i]] = static_cast<float>(std::log(1.0 + (n - df + 0.5) / (df + 0.5)));
-        }
-      }
-      TRAWL_ASSIGN_OR_RETURN(Vector qv, embedder_->EmbedQuery(req.query, &weights));
-      {
-        TRAWL_ASSIGN_OR_RETURN(dense, store_->SearchDense(qv, depth, filter));
-        // Orthogonal or opposite vectors share no terms with the query: not a match.
-        dense.erase(std::remove_if(dense.begin(), dense.end(), [](const ChunkHit& h) { return h.score <= 1e-6; }),
-                    dense.end());
+      auto run_dense = [this, &req, &filter, depth] { return DenseCandidates(req.query, depth, filter); };
+      dense_future = std::async(mode == "hybrid" ? std::launch::async : std::launch::deferred, run_dense);
+    }
+    Status lexical_status = Status::Ok();
+    if (mode != "semantic") {
+      Result<std::vector<ChunkHit>> got = store_->SearchLexical(req.query, depth, filter);
+      if (got.ok()) {
+        lexical = std::move(got).value();
+      } else {
+        lexical_status = got.status();
       }
     }
+    if (dense_future.valid()) {
+      TRAWL_ASSIGN_OR_RETURN(dense, dense_future.get());
+    }
+    TRAWL_RETURN_IF_ERROR(lexical_status);
     std::vector<ChunkHit> fused;
     if (mode == "lexical") {
       fused = std::move(lexical);
@@ -125,7 +124,7 @@ class HybridSearcher final : public Searcher {
       }
       pos = end;
     }
-    TRAWL_ASSIGN_OR_RETURN(StoreStats stats, store_->Stats());
+    TRAWL_ASSIGN_OR_RETURN(StoreStats stats, CachedStats());
     resp.files_indexed = stats.files + stats.files_failed + stats.files_skipped;
     resp.files_known = stats.files_known;
     resp.coverage = stats.files_known > 0
@@ -136,9 +135,48 @@ class HybridSearcher final : public Searcher {
   }
 
  private:
+  // The dense list: the query embedded (its terms weighted by idf when the embedder
+  // uses them), nearest chunks by inner product.
+  Result<std::vector<ChunkHit>> DenseCandidates(const std::string& query, int depth, const SearchFilter& filter) {
+    std::unordered_map<std::string, float> weights;
+    if (embedder_->WeighsQueryTerms()) {
+      std::vector<std::string> terms;
+      ForEachCodeTerm(query, [&](std::string_view t, bool) {
+        if (weights.emplace(std::string(t), 1.0f).second) terms.emplace_back(t);
+      });
+      TRAWL_ASSIGN_OR_RETURN(TermStats ts, store_->DocFrequencies(terms));
+      for (size_t i = 0; i < terms.size() && i < ts.doc_freq.size(); ++i) {
+        double n = static_cast<double>(ts.chunks), df = static_cast<double>(ts.doc_freq[i]);
+        weights[terms[i]] = static_cast<float>(std::log(1.0 + (n - df + 0.5) / (df + 0.5)));
+      }
+    }
+    TRAWL_ASSIGN_OR_RETURN(Vector qv, embedder_->EmbedQuery(query, &weights));
+    TRAWL_ASSIGN_OR_RETURN(std::vector<ChunkHit> dense, store_->SearchDense(qv, depth, filter));
+    // Orthogonal or opposite vectors share no terms with the query: not a match.
+    dense.erase(std::remove_if(dense.begin(), dense.end(), [](const ChunkHit& h) { return h.score <= 1e-6; }),
+                dense.end());
+    return dense;
+  }
+
+  // Coverage only changes while an index run writes: counted at most once a second,
+  // not per query (the counts scan the tables).
+  Result<StoreStats> CachedStats() EXCLUDES(stats_mu_) {
+    MutexLock lock(&stats_mu_);
+    auto now = Clock::now();
+    if (!stats_ || now - stats_at_ > std::chrono::seconds(1)) {
+      TRAWL_ASSIGN_OR_RETURN(StoreStats fresh, store_->Stats());
+      stats_ = std::move(fresh);
+      stats_at_ = now;
+    }
+    return *stats_;
+  }
+
   const Options options_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<Embedder> embedder_;
+  Mutex stats_mu_;
+  std::optional<StoreStats> stats_ GUARDED_BY(stats_mu_);
+  Clock::time_point stats_at_ GUARDED_BY(stats_mu_);
 };
 
 }  // namespace

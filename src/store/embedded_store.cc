@@ -342,7 +342,9 @@ class EmbeddedStore final : public Store {
   Result<TermStats> DocFrequencies(const std::vector<std::string>& terms) override;
 
   // Dense search state, refreshed when the database has moved on.
-  Result<std::shared_ptr<const DenseState>> CurrentDense(Db* db);
+  // `*up_to_date`: false when the state returned lags the database (another thread is
+  // loading the new one), so its candidates may include chunks deleted since.
+  Result<std::shared_ptr<const DenseState>> CurrentDense(Db* db, bool* up_to_date);
   Result<std::shared_ptr<const DenseState>> RefreshDense(Db* db, int64_t seq, int64_t gen)
       REQUIRES(refresh_mu_);
   Result<std::shared_ptr<const DenseState>> LoadDense(Db* db, const DenseState* previous);
@@ -938,7 +940,7 @@ Result<std::shared_ptr<const DenseState>> EmbeddedStore::LoadDense(Db* db, const
   return std::shared_ptr<const DenseState>(std::move(state));
 }
 
-Result<std::shared_ptr<const DenseState>> EmbeddedStore::CurrentDense(Db* db) {
+Result<std::shared_ptr<const DenseState>> EmbeddedStore::CurrentDense(Db* db, bool* up_to_date) {
   std::shared_ptr<const DenseState> current;
   {
     MutexLock lock(&dense_mu_);
@@ -946,11 +948,15 @@ Result<std::shared_ptr<const DenseState>> EmbeddedStore::CurrentDense(Db* db) {
   }
   TRAWL_ASSIGN_OR_RETURN(int64_t seq, GetMetaInt(db, "commit_seq"));
   TRAWL_ASSIGN_OR_RETURN(int64_t gen, GetMetaInt(db, "vindex_generation"));
+  *up_to_date = true;
   if (current && current->commit_seq == seq && current->generation == gen) return current;
   if (current) {
     // Someone is already catching up: search what we have (candidates are verified
     // against the rows, so it is never wrong, only possibly missing the newest chunks).
-    if (!refresh_mu_.TryLock()) return current;
+    if (!refresh_mu_.TryLock()) {
+      *up_to_date = false;
+      return current;
+    }
   } else {
     refresh_mu_.Lock();
   }
@@ -1005,7 +1011,8 @@ Result<std::vector<ChunkHit>> EmbeddedStore::SearchDense(const std::vector<float
   if (k <= 0) return out;
   TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
   Db* db = reader->get();
-  TRAWL_ASSIGN_OR_RETURN(auto state, CurrentDense(db));
+  bool up_to_date = false;
+  TRAWL_ASSIGN_OR_RETURN(auto state, CurrentDense(db, &up_to_date));
   if (state->dim <= 0) return out;
   if (query.size() != static_cast<size_t>(state->dim)) {
     return Status::InvalidArgument("query vector has dimension " + std::to_string(query.size()) +
@@ -1022,7 +1029,14 @@ Result<std::vector<ChunkHit>> EmbeddedStore::SearchDense(const std::vector<float
     if (state->file) state->file->Search(q.data(), &top);
     for (const auto& block : state->blocks) store_internal::ExactSearch(*block, q.data(), &top);
     std::vector<Scored> cands = top.Take();
-    TRAWL_ASSIGN_OR_RETURN(std::vector<Scored> kept, VerifyCandidates(db, cands, filter));
+    // A state loaded at the current commit holds live chunks only (deleted ones are
+    // tombstoned or were never loaded): no need to look them up, unless filtering.
+    std::vector<Scored> kept;
+    if (up_to_date && filter.empty()) {
+      kept = std::move(cands);
+    } else {
+      TRAWL_ASSIGN_OR_RETURN(kept, VerifyCandidates(db, cands, filter));
+    }
     if (kept.size() >= static_cast<size_t>(k) || want >= total) {
       for (const auto& s : kept) {
         if (out.size() >= static_cast<size_t>(k)) break;

@@ -79,7 +79,7 @@ void Normalize(std::vector<float>* v) {
   for (float& x : *v) x *= inv;
 }
 
-void TopK::Push(float score, int64_t id) {
+void TopK::PushSlow(float score, int64_t id) {
   // heap_ is a heap whose top is the worst kept hit.
   auto worse_on_top = [](const Scored& a, const Scored& b) { return BetterHit(a, b); };
   if (k_ == 0) return;

@@ -56,12 +56,17 @@ struct VectorBlock {
 class TopK {
  public:
   explicit TopK(size_t k) : k_(k) {}
-  void Push(float score, int64_t id);
+  void Push(float score, int64_t id) {
+    // Fast rejection inline: most pushes of a scan lose to the current worst.
+    if (heap_.size() == k_ && (k_ == 0 || score < heap_.front().score)) return;
+    PushSlow(score, id);
+  }
   // Best first.
   std::vector<Scored> Take();
   size_t k() const { return k_; }
 
  private:
+  void PushSlow(float score, int64_t id);
   size_t k_;
   std::vector<Scored> heap_;  // worst on top
 };

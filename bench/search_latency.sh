@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Search latency at scale: indexes a tree of >= 100k chunks (default: drivers/net of
+# Debian's linux-source-6.1, ~108k chunks), draws queries from the indexed code itself
+# (comment sentences and identifiers, fixed seed), and runs them through
+# `trawl search --queries` (batch mode, k=10) in each mode. Prints p50/p90/p99 per mode.
+#   bench/search_latency.sh [TREE] [QUERIES=1000]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TRAWL="${TRAWL:-build/release/tools/trawl/trawl}"
+tree="${1:-/tmp/linux-src/linux-source-6.1/drivers/net}"
+n="${2:-1000}"
+if [ ! -d "$tree" ] && [[ "$tree" == /tmp/linux-src/* ]]; then
+  [ -f /usr/src/linux-source-6.1.tar.xz ] || apt-get install -y -q linux-source-6.1 >&2
+  mkdir -p /tmp/linux-src && tar -xf /usr/src/linux-source-6.1.tar.xz -C /tmp/linux-src
+fi
+index=/tmp/trawl-latency-index
+out=bench/out; mkdir -p "$out"
+if [ ! -f "$index/index.db" ]; then
+  "$TRAWL" index --progress none --index "$index" "$tree" >&2
+fi
+"$TRAWL" status --index "$index" --json | python3 -c "import json,sys; s=json.load(sys.stdin); print(f\"index: {s['files']} files, {s['chunks']} chunks\")"
+python3 - "$index/index.db" "$n" > "$out/latency-queries.jsonl" <<'PY'
+import json, random, re, sqlite3, sys
+db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+rng = random.Random(7)
+rows = db.execute("SELECT content, symbol FROM chunks ORDER BY id").fetchall()
+rng.shuffle(rows)
+queries = []
+for content, symbol in rows:
+    if len(queries) >= int(sys.argv[2]):
+        break
+    comments = re.findall(r"(?:/\*+|//|#)\s*([A-Za-z][A-Za-z ,']{24,120})", content)
+    if comments and rng.random() < 0.7:
+        queries.append(comments[0].strip())          # a sentence, as a person asks
+    elif symbol:
+        queries.append(symbol.replace("_", " "))     # an identifier's words
+for i, q in enumerate(queries):
+    print(json.dumps({"id": i, "query": q}))
+PY
+echo "queries: $(wc -l < "$out/latency-queries.jsonl") drawn from the index (seed 7)"
+printf "%-10s %8s %8s %8s %8s\n" mode p50_ms p90_ms p99_ms max_ms
+for mode in hybrid lexical semantic; do
+  "$TRAWL" search --index "$index" --queries "$out/latency-queries.jsonl" --mode "$mode" -k 10 > "$out/latency-$mode.jsonl"
+  python3 - "$out/latency-$mode.jsonl" "$mode" <<'PY'
+import json, sys
+t = sorted(json.loads(l)["took_ms"] for l in open(sys.argv[1]))
+p = lambda q: t[min(len(t) - 1, int(q * len(t)))]
+print(f"{sys.argv[2]:<10} {p(0.5):8.2f} {p(0.9):8.2f} {p(0.99):8.2f} {t[-1]:8.2f}")
+PY
+done
