@@ -279,6 +279,10 @@ struct DenseState {
   std::shared_ptr<const FlatIndex> file;                    // null: rows only
   std::vector<std::shared_ptr<const VectorBlock>> blocks;   // chunks above the file's hwm
   int64_t max_id = 0;                                       // highest chunk id covered
+  // Loaded whole at commit_seq: every element not marked deleted is a live chunk of
+  // that commit. False after an incremental catch-up, which keeps the elements
+  // loaded before (some may have been deleted since).
+  bool all_live = false;
   size_t elements() const {
     size_t n = file ? file->size() : 0;
     for (const auto& b : blocks) n += b->size();
@@ -916,6 +920,7 @@ Result<std::shared_ptr<const DenseState>> EmbeddedStore::LoadDense(Db* db, const
   bool incremental = previous != nullptr && previous->generation == state->generation &&
                      previous->embedder == state->embedder && previous->dim == state->dim;
   int64_t above = 0;
+  state->all_live = !incremental;
   if (incremental) {
     state->file = previous->file;
     state->blocks = previous->blocks;
@@ -1029,10 +1034,10 @@ Result<std::vector<ChunkHit>> EmbeddedStore::SearchDense(const std::vector<float
     if (state->file) state->file->Search(q.data(), &top);
     for (const auto& block : state->blocks) store_internal::ExactSearch(*block, q.data(), &top);
     std::vector<Scored> cands = top.Take();
-    // A state loaded at the current commit holds live chunks only (deleted ones are
-    // tombstoned or were never loaded): no need to look them up, unless filtering.
+    // A state loaded whole at the current commit holds live chunks only (deleted ones
+    // are tombstoned or were never loaded): no need to look them up, unless filtering.
     std::vector<Scored> kept;
-    if (up_to_date && filter.empty()) {
+    if (up_to_date && state->all_live && filter.empty()) {
       kept = std::move(cands);
     } else {
       TRAWL_ASSIGN_OR_RETURN(kept, VerifyCandidates(db, cands, filter));
