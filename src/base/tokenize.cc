@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <string>
+#include <unordered_set>
 
 namespace trawl {
 namespace {
@@ -101,6 +102,37 @@ std::string CodeTermsText(std::string_view text) {
     out.append(t);
   });
   return out;
+}
+
+bool IsStopTerm(std::string_view term) {
+  static const std::unordered_set<std::string_view> kStop = {
+      "the", "a",  "an",   "of",   "to",    "in",   "is",   "and",  "or",   "for",   "if",
+      "be",  "it", "this", "that", "with",  "as",   "on",   "by",   "are",  "from",  "at",
+      "not", "no", "s",    "self", "none",  "true", "false", "return", "returns", "def", "var",
+      "let", "const", "int", "void", "its", "which"};
+  return kStop.count(term) != 0;
+}
+
+std::string StemTerm(std::string_view term) {
+  std::string s(term);
+  auto ends = [&](std::string_view suf) {
+    return s.size() > suf.size() + 2 && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
+  };
+  if (ends("ies")) {
+    s.resize(s.size() - 3);
+    s += 'y';
+  } else if (ends("sses")) {
+    s.resize(s.size() - 2);
+  } else if (ends("ing")) {
+    s.resize(s.size() - 3);
+  } else if (ends("ed")) {
+    s.resize(s.size() - 2);
+  } else if (ends("es") && (s[s.size() - 3] == 's' || s[s.size() - 3] == 'x' || s[s.size() - 3] == 'h')) {
+    s.resize(s.size() - 2);
+  } else if (ends("s") && s[s.size() - 2] != 's' && s[s.size() - 2] != 'u' && s[s.size() - 2] != 'i') {
+    s.resize(s.size() - 1);
+  }
+  return s;
 }
 
 }  // namespace trawl

@@ -23,4 +23,13 @@ void ForEachCodeTerm(std::string_view text,
 // The terms of ForEachCodeTerm joined by spaces: the text fed to FTS5.
 std::string CodeTermsText(std::string_view text);
 
+// Words that carry no meaning in code or in a question about code ("the", "of",
+// "return", "self"), as terms of ForEachCodeTerm (lower case).
+bool IsStopTerm(std::string_view term);
+
+// A light English stemmer for terms of ForEachCodeTerm: plural and verb endings, so
+// "returns", "returned" and "returning" meet. Deliberately conservative: identifiers
+// are not English.
+std::string StemTerm(std::string_view term);
+
 }  // namespace trawl

@@ -24,5 +24,21 @@ TEST(CodeTermsTest, EmitsWholeIdentifierThenParts) {
   EXPECT_EQ(CodeTermsText("  ...  "), "");
 }
 
+TEST(StemTermTest, MeetsPluralAndVerbEndings) {
+  EXPECT_EQ(StemTerm("returns"), "return");
+  EXPECT_EQ(StemTerm("returned"), "return");
+  EXPECT_EQ(StemTerm("returning"), "return");
+  EXPECT_EQ(StemTerm("entries"), "entry");
+  EXPECT_EQ(StemTerm("boxes"), "box");
+  EXPECT_EQ(StemTerm("status"), "status");
+  EXPECT_EQ(StemTerm("is"), "is");
+}
+
+TEST(StopTermTest, FunctionWordsOnly) {
+  EXPECT_TRUE(IsStopTerm("the"));
+  EXPECT_TRUE(IsStopTerm("return"));
+  EXPECT_FALSE(IsStopTerm("parse"));
+}
+
 }  // namespace
 }  // namespace trawl

@@ -12,45 +12,6 @@
 namespace trawl {
 namespace {
 
-// Words that carry no meaning in code or in a question about code.
-bool IsStopWord(std::string_view t) {
-  static const std::unordered_map<std::string_view, bool> kStop = [] {
-    std::unordered_map<std::string_view, bool> m;
-    for (const char* w : {"the", "a", "an", "of", "to", "in", "is", "and", "or", "for", "if",
-                          "be", "it", "this", "that", "with", "as", "on", "by", "are", "from",
-                          "at", "not", "no", "s", "self", "none", "true", "false", "return",
-                          "returns", "def", "var", "let", "const", "int", "void", "its", "which"}) {
-      m.emplace(w, true);
-    }
-    return m;
-  }();
-  return kStop.count(t) != 0;
-}
-
-// A light English stemmer: plural and verb endings, so "returns", "returned" and
-// "returning" meet. Deliberately conservative: identifiers are not English.
-std::string Stem(std::string_view w) {
-  std::string s(w);
-  auto ends = [&](std::string_view suf) {
-    return s.size() > suf.size() + 2 && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
-  };
-  if (ends("ies")) {
-    s.resize(s.size() - 3);
-    s += 'y';
-  } else if (ends("sses")) {
-    s.resize(s.size() - 2);
-  } else if (ends("ing")) {
-    s.resize(s.size() - 3);
-  } else if (ends("ed")) {
-    s.resize(s.size() - 2);
-  } else if (ends("es") && (s[s.size() - 3] == 's' || s[s.size() - 3] == 'x' || s[s.size() - 3] == 'h')) {
-    s.resize(s.size() - 2);
-  } else if (ends("s") && s[s.size() - 2] != 's' && s[s.size() - 2] != 'u' && s[s.size() - 2] != 'i') {
-    s.resize(s.size() - 1);
-  }
-  return s;
-}
-
 constexpr uint64_t kSeed = 0x7472617761ULL;  // "trawl"
 
 }  // namespace
@@ -72,13 +33,13 @@ Vector HashEmbedder::EmbedOne(std::string_view text,
   std::vector<Feature> feats;
   feats.reserve(text.size() / 4);
   ForEachCodeTerm(text, [&](std::string_view term, bool) {
-    if (term.size() < 2 || IsStopWord(term)) return;
+    if (term.size() < 2 || IsStopTerm(term)) return;
     float w = 1.0f;
     if (term_weights != nullptr) {
       auto it = term_weights->find(std::string(term));
       if (it != term_weights->end()) w = it->second;
     }
-    std::string stem = Stem(term);
+    std::string stem = StemTerm(term);
     std::string_view sv(stem);
     feats.push_back({Hash64(sv, kSeed), 1.0f, w});
     if (sv.size() >= 5) feats.push_back({Hash64(sv.substr(0, 4), kSeed + 1), 0.5f, w});
