@@ -104,6 +104,52 @@ std::string CodeTermsText(std::string_view text) {
   return out;
 }
 
+namespace {
+
+bool IsWordByte(unsigned char c) { return std::isalnum(c) || c == '_' || c == '$' || c >= 0x80; }
+
+// Words that start a statement, not a declaration, in the common languages.
+bool IsControlWord(std::string_view w) {
+  static const std::unordered_set<std::string_view> kControl = {
+      "if",    "for",    "while", "elif",  "switch", "return", "with", "catch", "except", "print",
+      "assert", "and",   "or",    "not",   "await",  "yield",  "else", "case",  "do",     "in",
+      "throw", "raise",  "new",   "delete", "sizeof", "typeof", "go",  "defer", "echo",   "when"};
+  return kControl.count(w) != 0;
+}
+
+}  // namespace
+
+std::vector<std::string> DeclaredNames(std::string_view content) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < content.size()) {
+    size_t eol = content.find('\n', pos);
+    if (eol == std::string_view::npos) eol = content.size();
+    std::string_view line = content.substr(pos, eol - pos);
+    pos = eol + 1;
+    // Words separated by blanks (and "*", "&" of C types), then a word and "(".
+    size_t i = 0;
+    int words = 0;
+    while (i < line.size()) {
+      while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '*' || line[i] == '&')) ++i;
+      size_t s = i;
+      while (i < line.size() && IsWordByte(static_cast<unsigned char>(line[i]))) ++i;
+      if (i == s) break;  // not a word: the line is not a declaration (or "(" ends it)
+      std::string_view word = line.substr(s, i - s);
+      if (words == 0 && IsControlWord(word)) break;
+      size_t j = i;
+      while (j < line.size() && (line[j] == ' ' || line[j] == '\t')) ++j;
+      if (j < line.size() && line[j] == '(') {
+        if (words > 0 && !std::isdigit(static_cast<unsigned char>(word[0]))) out.emplace_back(word);
+        break;
+      }
+      if (i < line.size() && !(line[i] == ' ' || line[i] == '\t' || line[i] == '*' || line[i] == '&')) break;
+      ++words;
+    }
+  }
+  return out;
+}
+
 bool IsStopTerm(std::string_view term) {
   static const std::unordered_set<std::string_view> kStop = {
       "the", "a",  "an",   "of",   "to",    "in",   "is",   "and",  "or",   "for",   "if",

@@ -32,4 +32,11 @@ bool IsStopTerm(std::string_view term);
 // are not English.
 std::string StemTerm(std::string_view term);
 
+// Names a chunk of code declares, found without a parser so that it works on any
+// language: on each line, an identifier followed by "(" that only words (keywords,
+// modifiers, types) precede: "def get_dict(self):", "static int parse(...)",
+// "pub fn new(", "public void removeFilter(Filter f) {". Lines starting with a
+// control word ("if (", "return f(") are not declarations.
+std::vector<std::string> DeclaredNames(std::string_view content);
+
 }  // namespace trawl

@@ -7,6 +7,7 @@ namespace trawl {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::IsEmpty;
 
 TEST(SplitIdentifierTest, SplitsCasesAndDigits) {
   EXPECT_THAT(SplitIdentifier("parse_file"), ElementsAre("parse", "file"));
@@ -38,6 +39,20 @@ TEST(StopTermTest, FunctionWordsOnly) {
   EXPECT_TRUE(IsStopTerm("the"));
   EXPECT_TRUE(IsStopTerm("return"));
   EXPECT_FALSE(IsStopTerm("parse"));
+}
+
+TEST(DeclaredNamesTest, DeclarationsOfSeveralLanguages) {
+  EXPECT_THAT(DeclaredNames("    def get_dict(self):\n        return self.dicts[id(x)]\n"), ElementsAre("get_dict"));
+  EXPECT_THAT(DeclaredNames("static int parse_header(const char *p) {\n  return f(p);\n}\n"),
+              ElementsAre("parse_header"));
+  EXPECT_THAT(DeclaredNames("pub fn new(cap: usize) -> Self {"), ElementsAre("new"));
+  EXPECT_THAT(DeclaredNames("  public void removeFilter(Filter f) {"), ElementsAre("removeFilter"));
+  EXPECT_THAT(DeclaredNames("char *strdup_or_die (const char *s);"), ElementsAre("strdup_or_die"));
+}
+
+TEST(DeclaredNamesTest, CallsAndStatementsAreNotDeclarations) {
+  EXPECT_THAT(DeclaredNames("    foo(x)\n    if (ok) {\n    return bar(y);\n    x = baz(1)\n"), IsEmpty());
+  EXPECT_THAT(DeclaredNames("    self.close()\n    elif check(a):\n"), IsEmpty());
 }
 
 }  // namespace

@@ -1,7 +1,6 @@
 #include "search/rerank.h"
 
 #include <algorithm>
-#include <cctype>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -9,17 +8,6 @@
 
 namespace trawl {
 namespace {
-
-bool IsWordByte(unsigned char c) { return std::isalnum(c) || c == '_' || c == '$' || c >= 0x80; }
-
-// Words that start a statement, not a declaration, in the common languages.
-bool IsControlWord(std::string_view w) {
-  static const std::unordered_set<std::string_view> kControl = {
-      "if",    "for",    "while", "elif",  "switch", "return", "with", "catch", "except", "print",
-      "assert", "and",   "or",    "not",   "await",  "yield",  "else", "case",  "do",     "in",
-      "throw", "raise",  "new",   "delete", "sizeof", "typeof", "go",  "defer", "echo",   "when"};
-  return kControl.count(w) != 0;
-}
 
 // Query coverage of a set of terms: the weight of the query terms found, over the
 // total weight. A term also counts (0.7) when it is inside a longer name written
@@ -68,37 +56,6 @@ std::vector<QueryTerm> RerankQueryTerms(std::string_view query) {
   return out;
 }
 
-std::vector<std::string> DeclaredNames(std::string_view content) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos < content.size()) {
-    size_t eol = content.find('\n', pos);
-    if (eol == std::string_view::npos) eol = content.size();
-    std::string_view line = content.substr(pos, eol - pos);
-    pos = eol + 1;
-    // Words separated by blanks (and "*", "&" of C types), then a word and "(".
-    size_t i = 0;
-    int words = 0;
-    while (i < line.size()) {
-      while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '*' || line[i] == '&')) ++i;
-      size_t s = i;
-      while (i < line.size() && IsWordByte(static_cast<unsigned char>(line[i]))) ++i;
-      if (i == s) break;  // not a word: the line is not a declaration (or "(" ends it)
-      std::string_view word = line.substr(s, i - s);
-      if (words == 0 && IsControlWord(word)) break;
-      size_t j = i;
-      while (j < line.size() && (line[j] == ' ' || line[j] == '\t')) ++j;
-      if (j < line.size() && line[j] == '(') {
-        if (words > 0 && !std::isdigit(static_cast<unsigned char>(word[0]))) out.emplace_back(word);
-        break;
-      }
-      if (i < line.size() && !(line[i] == ' ' || line[i] == '\t' || line[i] == '*' || line[i] == '&')) break;
-      ++words;
-    }
-  }
-  return out;
-}
-
 std::vector<double> RerankScores(const std::vector<QueryTerm>& query, const std::vector<ChunkView>& chunks,
                                  const std::vector<double>& scores, const RerankWeights& weights) {
   std::vector<double> out(chunks.size(), 0.0);
@@ -119,10 +76,11 @@ std::vector<double> RerankScores(const std::vector<QueryTerm>& query, const std:
   for (size_t i = 0; i < chunks.size(); ++i) {
     const ChunkView& c = chunks[i];
     TermSet names;
-    for (const auto& n : DeclaredNames(c.content)) names.Add(n);
+    std::vector<std::string> declared = DeclaredNames(c.content);
     // The symbol's last part is the chunk's own definition ("Class.method" -> method).
     size_t dot = c.symbol.find_last_of(".:");
-    names.Add(dot == std::string::npos ? std::string_view(c.symbol) : std::string_view(c.symbol).substr(dot + 1));
+    declared.emplace_back(dot == std::string::npos ? std::string_view(c.symbol) : std::string_view(c.symbol).substr(dot + 1));
+    for (const auto& n : declared) names.Add(n);
     auto [pit, fresh] = path_cover.try_emplace(c.path, 0.0);
     if (fresh) {
       TermSet path;

@@ -26,13 +26,6 @@ struct QueryTerm {
 // The distinct terms of a query, weight 1; the caller sets the weights.
 std::vector<QueryTerm> RerankQueryTerms(std::string_view query);
 
-// Names a chunk of code declares, found without a parser so that it works on any
-// language: on each line, an identifier followed by "(" that only words (keywords,
-// modifiers, types) precede: "def get_dict(self):", "static int parse(...)",
-// "pub fn new(", "public void removeFilter(Filter f) {". Lines starting with a
-// control word ("if (", "return f(") are not declarations.
-std::vector<std::string> DeclaredNames(std::string_view content);
-
 struct RerankWeights {
   double name = 1.25;   // query covered by the declared names and the symbol
   double path = 0.75;   // ... by the file path

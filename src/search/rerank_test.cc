@@ -9,20 +9,6 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-TEST(DeclaredNamesTest, DeclarationsOfSeveralLanguages) {
-  EXPECT_THAT(DeclaredNames("    def get_dict(self):\n        return self.dicts[id(x)]\n"), ElementsAre("get_dict"));
-  EXPECT_THAT(DeclaredNames("static int parse_header(const char *p) {\n  return f(p);\n}\n"),
-              ElementsAre("parse_header"));
-  EXPECT_THAT(DeclaredNames("pub fn new(cap: usize) -> Self {"), ElementsAre("new"));
-  EXPECT_THAT(DeclaredNames("  public void removeFilter(Filter f) {"), ElementsAre("removeFilter"));
-  EXPECT_THAT(DeclaredNames("char *strdup_or_die (const char *s);"), ElementsAre("strdup_or_die"));
-}
-
-TEST(DeclaredNamesTest, CallsAndStatementsAreNotDeclarations) {
-  EXPECT_THAT(DeclaredNames("    foo(x)\n    if (ok) {\n    return bar(y);\n    x = baz(1)\n"), IsEmpty());
-  EXPECT_THAT(DeclaredNames("    self.close()\n    elif check(a):\n"), IsEmpty());
-}
-
 TEST(RerankQueryTermsTest, DistinctTermsWithoutStopWords) {
   std::vector<QueryTerm> q = RerankQueryTerms("Return the dict for the current thread; the dicts");
   std::vector<std::string> terms;
