@@ -121,29 +121,64 @@ bool IsControlWord(std::string_view w) {
 
 std::vector<std::string> DeclaredNames(std::string_view content) {
   std::vector<std::string> out;
+  auto blank = [](char c) { return c == ' ' || c == '\t'; };
   size_t pos = 0;
   while (pos < content.size()) {
     size_t eol = content.find('\n', pos);
     if (eol == std::string_view::npos) eol = content.size();
     std::string_view line = content.substr(pos, eol - pos);
     pos = eol + 1;
+    while (!line.empty() && (blank(line.back()) || line.back() == '\r')) line.remove_suffix(1);
     // Words separated by blanks (and "*", "&" of C types), then a word and "(".
     size_t i = 0;
     int words = 0;
     while (i < line.size()) {
-      while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '*' || line[i] == '&')) ++i;
+      while (i < line.size() && (blank(line[i]) || line[i] == '*' || line[i] == '&')) ++i;
       size_t s = i;
-      while (i < line.size() && IsWordByte(static_cast<unsigned char>(line[i]))) ++i;
-      if (i == s) break;  // not a word: the line is not a declaration (or "(" ends it)
+      while (i < line.size() && IsWordByte(static_cast<unsigned char>(line[i]))) {
+        ++i;
+        // A qualified name ("Store::Commit") is one word; its last part is the name.
+        if (i + 2 < line.size() && line[i] == ':' && line[i + 1] == ':' &&
+            IsWordByte(static_cast<unsigned char>(line[i + 2]))) {
+          i += 2;
+          s = i;
+        }
+      }
+      if (i == s) break;  // not a word: the line is not a declaration
       std::string_view word = line.substr(s, i - s);
       if (words == 0 && IsControlWord(word)) break;
       size_t j = i;
-      while (j < line.size() && (line[j] == ' ' || line[j] == '\t')) ++j;
+      while (j < line.size() && blank(line[j])) ++j;
       if (j < line.size() && line[j] == '(') {
-        if (words > 0 && !std::isdigit(static_cast<unsigned char>(word[0]))) out.emplace_back(word);
+        if (std::isdigit(static_cast<unsigned char>(word[0]))) break;
+        if (words > 0) {
+          out.emplace_back(word);
+          break;
+        }
+        // First word then "(": a Go receiver or Rust visibility ("func (s *S) Name(",
+        // "pub(crate) fn name(") when words follow the group; a method without a
+        // keyword ("  removeFilter(f) {") when the line opens a block; else a call.
+        size_t k = j;
+        int depth = 0;
+        for (; k < line.size(); ++k) {
+          if (line[k] == '(') ++depth;
+          if (line[k] == ')' && --depth == 0) break;
+        }
+        if (k >= line.size()) break;
+        size_t after = k + 1;
+        while (after < line.size() && blank(line[after])) ++after;
+        if (after > k + 1 && after < line.size() && IsWordByte(static_cast<unsigned char>(line[after]))) {
+          i = after;
+          words = 1;
+          continue;
+        }
+        if (line.back() == '{' && line.find('=') == std::string_view::npos && word != "function" &&
+            word != "func" && word != "fn") {
+          out.emplace_back(word);
+        }
         break;
       }
-      if (i < line.size() && !(line[i] == ' ' || line[i] == '\t' || line[i] == '*' || line[i] == '&')) break;
+      if (i < line.size() && !(blank(line[i]) || line[i] == '*' || line[i] == '&')) break;
       ++words;
     }
   }

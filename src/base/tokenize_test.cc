@@ -48,11 +48,17 @@ TEST(DeclaredNamesTest, DeclarationsOfSeveralLanguages) {
   EXPECT_THAT(DeclaredNames("pub fn new(cap: usize) -> Self {"), ElementsAre("new"));
   EXPECT_THAT(DeclaredNames("  public void removeFilter(Filter f) {"), ElementsAre("removeFilter"));
   EXPECT_THAT(DeclaredNames("char *strdup_or_die (const char *s);"), ElementsAre("strdup_or_die"));
+  EXPECT_THAT(DeclaredNames("Status EmbeddedStore::Commit(const Writes& w) {"), ElementsAre("Commit"));
+  EXPECT_THAT(DeclaredNames("func (s *Server) Handle(w http.ResponseWriter) {"), ElementsAre("Handle"));
+  EXPECT_THAT(DeclaredNames("pub(crate) fn parse_args(v: &[String]) -> Opts {"), ElementsAre("parse_args"));
+  EXPECT_THAT(DeclaredNames("  render(props) {\n    return h(props);\n  }"), ElementsAre("render"));
+  EXPECT_THAT(DeclaredNames("async def fetch_all(urls):\r\n"), ElementsAre("fetch_all"));
 }
 
 TEST(DeclaredNamesTest, CallsAndStatementsAreNotDeclarations) {
   EXPECT_THAT(DeclaredNames("    foo(x)\n    if (ok) {\n    return bar(y);\n    x = baz(1)\n"), IsEmpty());
   EXPECT_THAT(DeclaredNames("    self.close()\n    elif check(a):\n"), IsEmpty());
+  EXPECT_THAT(DeclaredNames("  run(cb);\n  x = wrap(a) {\n  function (a) {\n  while (x) {"), IsEmpty());
 }
 
 }  // namespace
