@@ -55,6 +55,10 @@ struct SearchOptions {
   std::string mode = "hybrid";  // hybrid | semantic | lexical
   std::string fusion = "score";  // score (CombSUM of max-normalised scores) | rrf
   int rrf_k = 60;                 // Reciprocal Rank Fusion constant (fusion: rrf)
+  // Candidates scored again at query time (names a chunk declares, its path and
+  // enclosing headers, its file's strength; docs/design.md, Retrieval) in hybrid and
+  // lexical mode. 0: off, the first-stage order.
+  int rerank_depth = 100;
 };
 
 struct ServerOptions {

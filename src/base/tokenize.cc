@@ -1,6 +1,7 @@
 #include "base/tokenize.h"
 
 #include <string>
+#include <unordered_set>
 
 namespace trawl {
 namespace {
@@ -103,6 +104,118 @@ std::string CodeTermsText(std::string_view text) {
     out.append(t);
   });
   return out;
+}
+
+namespace {
+
+bool IsWordByte(unsigned char c) { return std::isalnum(c) || c == '_' || c == '$' || c >= 0x80; }
+
+// Words that start a statement, not a declaration, in the common languages.
+bool IsControlWord(std::string_view w) {
+  static const std::unordered_set<std::string_view> kControl = {
+      "if",    "for",    "while", "elif",  "switch", "return", "with", "catch", "except", "print",
+      "assert", "and",   "or",    "not",   "await",  "yield",  "else", "case",  "do",     "in",
+      "throw", "raise",  "new",   "delete", "sizeof", "typeof", "go",  "defer", "echo",   "when"};
+  return kControl.count(w) != 0;
+}
+
+}  // namespace
+
+std::vector<std::string> DeclaredNames(std::string_view content) {
+  std::vector<std::string> out;
+  auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  size_t pos = 0;
+  while (pos < content.size()) {
+    size_t eol = content.find('\n', pos);
+    if (eol == std::string_view::npos) eol = content.size();
+    std::string_view line = content.substr(pos, eol - pos);
+    pos = eol + 1;
+    while (!line.empty() && (blank(line.back()) || line.back() == '\r')) line.remove_suffix(1);
+    // Words separated by blanks (and "*", "&" of C types), then a word and "(".
+    size_t i = 0;
+    int words = 0;
+    while (i < line.size()) {
+      while (i < line.size() && (blank(line[i]) || line[i] == '*' || line[i] == '&')) ++i;
+      size_t s = i;
+      while (i < line.size() && IsWordByte(static_cast<unsigned char>(line[i]))) {
+        ++i;
+        // A qualified name ("Store::Commit") is one word; its last part is the name.
+        if (i + 2 < line.size() && line[i] == ':' && line[i + 1] == ':' &&
+            IsWordByte(static_cast<unsigned char>(line[i + 2]))) {
+          i += 2;
+          s = i;
+        }
+      }
+      if (i == s) break;  // not a word: the line is not a declaration
+      std::string_view word = line.substr(s, i - s);
+      if (words == 0 && IsControlWord(word)) break;
+      size_t j = i;
+      while (j < line.size() && blank(line[j])) ++j;
+      if (j < line.size() && line[j] == '(') {
+        if (std::isdigit(static_cast<unsigned char>(word[0]))) break;
+        if (words > 0) {
+          out.emplace_back(word);
+          break;
+        }
+        // First word then "(": a Go receiver or Rust visibility ("func (s *S) Name(",
+        // "pub(crate) fn name(") when words follow the group; a method without a
+        // keyword ("  removeFilter(f) {") when the line opens a block; else a call.
+        size_t k = j;
+        int depth = 0;
+        for (; k < line.size(); ++k) {
+          if (line[k] == '(') ++depth;
+          if (line[k] == ')' && --depth == 0) break;
+        }
+        if (k >= line.size()) break;
+        size_t after = k + 1;
+        while (after < line.size() && blank(line[after])) ++after;
+        if (after > k + 1 && after < line.size() && IsWordByte(static_cast<unsigned char>(line[after]))) {
+          i = after;
+          words = 1;
+          continue;
+        }
+        if (line.back() == '{' && line.find('=') == std::string_view::npos && word != "function" &&
+            word != "func" && word != "fn") {
+          out.emplace_back(word);
+        }
+        break;
+      }
+      if (i < line.size() && !(blank(line[i]) || line[i] == '*' || line[i] == '&')) break;
+      ++words;
+    }
+  }
+  return out;
+}
+
+bool IsStopTerm(std::string_view term) {
+  static const std::unordered_set<std::string_view> kStop = {
+      "the", "a",  "an",   "of",   "to",    "in",   "is",   "and",  "or",   "for",   "if",
+      "be",  "it", "this", "that", "with",  "as",   "on",   "by",   "are",  "from",  "at",
+      "not", "no", "s",    "self", "none",  "true", "false", "return", "returns", "def", "var",
+      "let", "const", "int", "void", "its", "which"};
+  return kStop.count(term) != 0;
+}
+
+std::string StemTerm(std::string_view term) {
+  std::string s(term);
+  auto ends = [&](std::string_view suf) {
+    return s.size() > suf.size() + 2 && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
+  };
+  if (ends("ies")) {
+    s.resize(s.size() - 3);
+    s += 'y';
+  } else if (ends("sses")) {
+    s.resize(s.size() - 2);
+  } else if (ends("ing")) {
+    s.resize(s.size() - 3);
+  } else if (ends("ed")) {
+    s.resize(s.size() - 2);
+  } else if (ends("es") && (s[s.size() - 3] == 's' || s[s.size() - 3] == 'x' || s[s.size() - 3] == 'h')) {
+    s.resize(s.size() - 2);
+  } else if (ends("s") && s[s.size() - 2] != 's' && s[s.size() - 2] != 'u' && s[s.size() - 2] != 'i') {
+    s.resize(s.size() - 1);
+  }
+  return s;
 }
 
 }  // namespace trawl

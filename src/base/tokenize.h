@@ -23,4 +23,23 @@ void ForEachCodeTerm(std::string_view text,
 // The terms of ForEachCodeTerm joined by spaces: the text fed to FTS5.
 std::string CodeTermsText(std::string_view text);
 
+// Words that carry no meaning in code or in a question about code ("the", "of",
+// "return", "self"), as terms of ForEachCodeTerm (lower case).
+bool IsStopTerm(std::string_view term);
+
+// A light English stemmer for terms of ForEachCodeTerm: plural and verb endings, so
+// "returns", "returned" and "returning" meet. Deliberately conservative: identifiers
+// are not English.
+std::string StemTerm(std::string_view term);
+
+// Names a chunk of code declares, found without a parser so that it works on any
+// language: on each line, an identifier followed by "(" that only words (keywords,
+// modifiers, types) precede: "def get_dict(self):", "static int parse(...)",
+// "pub fn new(", "public void removeFilter(Filter f) {", "Status Store::Commit(" (the
+// last part of a qualified name), "func (s *Server) Handle(" (a receiver group after
+// the first word); or a line that is only a name, its parameters and "{" (a method
+// without a keyword: "  render(props) {"). Lines starting with a control word
+// ("if (", "return f(") are not declarations. Heuristic: a few calls slip in.
+std::vector<std::string> DeclaredNames(std::string_view content);
+
 }  // namespace trawl

@@ -7,6 +7,7 @@ namespace trawl {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::IsEmpty;
 
 TEST(SplitIdentifierTest, SplitsCasesAndDigits) {
   EXPECT_THAT(SplitIdentifier("parse_file"), ElementsAre("parse", "file"));
@@ -22,6 +23,42 @@ TEST(CodeTermsTest, EmitsWholeIdentifierThenParts) {
   EXPECT_EQ(CodeTermsText("def parse_file(self):"), "def parsefile parse file self");
   EXPECT_EQ(CodeTermsText("parseFile"), "parsefile parse file");
   EXPECT_EQ(CodeTermsText("  ...  "), "");
+}
+
+TEST(StemTermTest, MeetsPluralAndVerbEndings) {
+  EXPECT_EQ(StemTerm("returns"), "return");
+  EXPECT_EQ(StemTerm("returned"), "return");
+  EXPECT_EQ(StemTerm("returning"), "return");
+  EXPECT_EQ(StemTerm("entries"), "entry");
+  EXPECT_EQ(StemTerm("boxes"), "box");
+  EXPECT_EQ(StemTerm("status"), "status");
+  EXPECT_EQ(StemTerm("is"), "is");
+}
+
+TEST(StopTermTest, FunctionWordsOnly) {
+  EXPECT_TRUE(IsStopTerm("the"));
+  EXPECT_TRUE(IsStopTerm("return"));
+  EXPECT_FALSE(IsStopTerm("parse"));
+}
+
+TEST(DeclaredNamesTest, DeclarationsOfSeveralLanguages) {
+  EXPECT_THAT(DeclaredNames("    def get_dict(self):\n        return self.dicts[id(x)]\n"), ElementsAre("get_dict"));
+  EXPECT_THAT(DeclaredNames("static int parse_header(const char *p) {\n  return f(p);\n}\n"),
+              ElementsAre("parse_header"));
+  EXPECT_THAT(DeclaredNames("pub fn new(cap: usize) -> Self {"), ElementsAre("new"));
+  EXPECT_THAT(DeclaredNames("  public void removeFilter(Filter f) {"), ElementsAre("removeFilter"));
+  EXPECT_THAT(DeclaredNames("char *strdup_or_die (const char *s);"), ElementsAre("strdup_or_die"));
+  EXPECT_THAT(DeclaredNames("Status EmbeddedStore::Commit(const Writes& w) {"), ElementsAre("Commit"));
+  EXPECT_THAT(DeclaredNames("func (s *Server) Handle(w http.ResponseWriter) {"), ElementsAre("Handle"));
+  EXPECT_THAT(DeclaredNames("pub(crate) fn parse_args(v: &[String]) -> Opts {"), ElementsAre("parse_args"));
+  EXPECT_THAT(DeclaredNames("  render(props) {\n    return h(props);\n  }"), ElementsAre("render"));
+  EXPECT_THAT(DeclaredNames("async def fetch_all(urls):\r\n"), ElementsAre("fetch_all"));
+}
+
+TEST(DeclaredNamesTest, CallsAndStatementsAreNotDeclarations) {
+  EXPECT_THAT(DeclaredNames("    foo(x)\n    if (ok) {\n    return bar(y);\n    x = baz(1)\n"), IsEmpty());
+  EXPECT_THAT(DeclaredNames("    self.close()\n    elif check(a):\n"), IsEmpty());
+  EXPECT_THAT(DeclaredNames("  run(cb);\n  x = wrap(a) {\n  function (a) {\n  while (x) {"), IsEmpty());
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <vector>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "base/hash.h"
 #include "base/tokenize.h"
@@ -12,55 +13,18 @@
 namespace trawl {
 namespace {
 
-// Words that carry no meaning in code or in a question about code.
-bool IsStopWord(std::string_view t) {
-  static const std::unordered_map<std::string_view, bool> kStop = [] {
-    std::unordered_map<std::string_view, bool> m;
-    for (const char* w : {"the", "a", "an", "of", "to", "in", "is", "and", "or", "for", "if",
-                          "be", "it", "this", "that", "with", "as", "on", "by", "are", "from",
-                          "at", "not", "no", "s", "self", "none", "true", "false", "return",
-                          "returns", "def", "var", "let", "const", "int", "void", "its", "which"}) {
-      m.emplace(w, true);
-    }
-    return m;
-  }();
-  return kStop.count(t) != 0;
-}
-
-// A light English stemmer: plural and verb endings, so "returns", "returned" and
-// "returning" meet. Deliberately conservative: identifiers are not English.
-std::string Stem(std::string_view w) {
-  std::string s(w);
-  auto ends = [&](std::string_view suf) {
-    return s.size() > suf.size() + 2 && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
-  };
-  if (ends("ies")) {
-    s.resize(s.size() - 3);
-    s += 'y';
-  } else if (ends("sses")) {
-    s.resize(s.size() - 2);
-  } else if (ends("ing")) {
-    s.resize(s.size() - 3);
-  } else if (ends("ed")) {
-    s.resize(s.size() - 2);
-  } else if (ends("es") && (s[s.size() - 3] == 's' || s[s.size() - 3] == 'x' || s[s.size() - 3] == 'h')) {
-    s.resize(s.size() - 2);
-  } else if (ends("s") && s[s.size() - 2] != 's' && s[s.size() - 2] != 'u' && s[s.size() - 2] != 'i') {
-    s.resize(s.size() - 1);
-  }
-  return s;
-}
-
+constexpr float kDeclaredNameWeight = 2.0f;  // 1.5: no better, 3: worse (docs/design.md)
 constexpr uint64_t kSeed = 0x7472617761ULL;  // "trawl"
 
 }  // namespace
 
 HashEmbedder::HashEmbedder(int dimensions) : dims_(dimensions > 0 ? dimensions : kDefaultDimensions) {}
 
-std::string HashEmbedder::Name() const { return "hash-v2"; }
+std::string HashEmbedder::Name() const { return "hash-v3"; }
 
 Vector HashEmbedder::EmbedOne(std::string_view text,
-                              const std::unordered_map<std::string, float>* term_weights) const {
+                              const std::unordered_map<std::string, float>* term_weights,
+                              TextRole role) const {
   // Features are keyed by their 64-bit hash (no string per feature): the stem, and its
   // first 4 and 3 letters at lower weight, each in its own hash space (seed), because
   // code abbreviates ("config", "attr", "abs") and a word should meet its abbreviation.
@@ -71,14 +35,25 @@ Vector HashEmbedder::EmbedOne(std::string_view text,
   };
   std::vector<Feature> feats;
   feats.reserve(text.size() / 4);
+  // A document's declared names (the functions it defines) say what it is about more
+  // than the words of its body: their terms weigh double. Decided by the text alone,
+  // so a chunk's vector never depends on the rest of the index.
+  std::unordered_set<std::string> names;
+  if (role == TextRole::kDocument) {
+    for (const auto& n : DeclaredNames(text)) {
+      ForEachCodeTerm(n, [&](std::string_view t, bool) { names.emplace(t); });
+    }
+  }
   ForEachCodeTerm(text, [&](std::string_view term, bool) {
-    if (term.size() < 2 || IsStopWord(term)) return;
+    if (term.size() < 2 || IsStopTerm(term)) return;
     float w = 1.0f;
     if (term_weights != nullptr) {
       auto it = term_weights->find(std::string(term));
       if (it != term_weights->end()) w = it->second;
+    } else if (!names.empty() && names.count(std::string(term)) != 0) {
+      w = kDeclaredNameWeight;
     }
-    std::string stem = Stem(term);
+    std::string stem = StemTerm(term);
     std::string_view sv(stem);
     feats.push_back({Hash64(sv, kSeed), 1.0f, w});
     if (sv.size() >= 5) feats.push_back({Hash64(sv.substr(0, 4), kSeed + 1), 0.5f, w});
@@ -108,7 +83,7 @@ Vector HashEmbedder::EmbedOne(std::string_view text,
 
 Result<Vector> HashEmbedder::EmbedQuery(std::string_view query,
                                         const std::unordered_map<std::string, float>* term_weights) {
-  return EmbedOne(query, term_weights);
+  return EmbedOne(query, term_weights, TextRole::kQuery);
 }
 
 Result<std::vector<Vector>> HashEmbedder::Embed(const std::vector<std::string_view>& texts,
@@ -119,7 +94,7 @@ Result<std::vector<Vector>> HashEmbedder::Embed(const std::vector<std::string_vi
     if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) {
       return Status::Cancelled("embedding cancelled");
     }
-    out.push_back(EmbedOne(t));
+    out.push_back(EmbedOne(t, nullptr, TextRole::kDocument));
   }
   return out;
 }

@@ -1,7 +1,8 @@
 // The built-in embedder: no model file, no network. Code-aware terms (identifiers
 // and their camelCase/snake_case parts, base/tokenize.h), lightly stemmed, plus their
 // 4- and 3-letter prefixes; signed feature hashing into a fixed dimension, sublinear
-// term weights, L2-normalised. A query's features are weighted by the idf of its terms
+// term weights, L2-normalised. In a document (a chunk), the terms of the names it
+// declares (base/tokenize.h DeclaredNames) weigh double. A query's features are weighted by the idf of its terms
 // in the index (EmbedQuery). Deterministic everywhere.
 // Thread-safety: stateless after construction; Embed is safe from any thread.
 #pragma once
@@ -22,10 +23,11 @@ class HashEmbedder final : public Embedder {
   Result<Vector> EmbedQuery(std::string_view query,
                             const std::unordered_map<std::string, float>* term_weights) override;
   bool WeighsQueryTerms() const override { return true; }
+  enum class TextRole { kDocument, kQuery };
   // One text, each term's features scaled by its weight when `term_weights` has it;
   // exposed for tests.
-  Vector EmbedOne(std::string_view text,
-                  const std::unordered_map<std::string, float>* term_weights = nullptr) const;
+  Vector EmbedOne(std::string_view text, const std::unordered_map<std::string, float>* term_weights = nullptr,
+                  TextRole role = TextRole::kDocument) const;
 
  private:
   int dims_;

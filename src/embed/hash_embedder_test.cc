@@ -34,6 +34,15 @@ TEST(HashEmbedderTest, IdentifierStylesMeetAndUnrelatedTextDoesNot) {
   EXPECT_LT(std::abs(Dot(query, other)), 0.3f);
 }
 
+TEST(HashEmbedderTest, DeclaredNamesWeighMoreInDocuments) {
+  HashEmbedder e(1024);
+  const char* text = "def rotate_log(path):\n    os.rename(path, backup)\n";
+  Vector doc = e.EmbedOne(text);
+  Vector plain = e.EmbedOne(text, nullptr, HashEmbedder::TextRole::kQuery);
+  Vector name = e.EmbedOne("rotate log", nullptr, HashEmbedder::TextRole::kQuery);
+  EXPECT_GT(Dot(doc, name), Dot(plain, name));
+}
+
 TEST(HashEmbedderTest, EmptyTextIsZeroVectorNotNaN) {
   HashEmbedder e(64);
   Vector v = e.EmbedOne("  ... ");

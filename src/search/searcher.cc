@@ -8,6 +8,7 @@
 
 #include "base/mutex.h"
 #include "base/tokenize.h"
+#include "search/rerank.h"
 #include "embed/embedder.h"
 #include "store/store.h"
 #include "trawl/search.h"
@@ -39,11 +40,29 @@ class HybridSearcher final : public Searcher {
     // Candidates per list: enough that fusion and collapsing still leave k.
     const int depth = std::max(100, req.k * 10);
     std::vector<ChunkHit> lexical, dense;
+    const bool rerank = options_.search.rerank_depth > 0 && mode != "semantic";
+    // Query-time idf of the query's terms (the index keeps no corpus statistics in its
+    // documents, so this is where they come in).
+    std::unordered_map<std::string, float> idf;
+    if (rerank || (mode != "lexical" && embedder_->WeighsQueryTerms())) {
+      std::vector<std::string> terms;
+      ForEachCodeTerm(req.query, [&](std::string_view t, bool) {
+        if (idf.emplace(std::string(t), 1.0f).second) terms.emplace_back(t);
+      });
+      TRAWL_ASSIGN_OR_RETURN(TermStats ts, store_->DocFrequencies(terms));
+      for (size_t i = 0; i < terms.size() && i < ts.doc_freq.size(); ++i) {
+        double n = static_cast<double>(ts.chunks), df = static_cast<double>(ts.doc_freq[i]);
+        idf[terms[i]] = static_cast<float>(std::log(1.0 + (n - df + 0.5) / (df + 0.5)));
+      }
+    }
     // The two retrievers are independent: in hybrid mode the dense one runs on a second
     // thread while this one runs the lexical query.
     std::future<Result<std::vector<ChunkHit>>> dense_future;
     if (mode != "lexical") {
-      auto run_dense = [this, &req, &filter, depth] { return DenseCandidates(req.query, depth, filter); };
+      const auto* weights = embedder_->WeighsQueryTerms() ? &idf : nullptr;
+      auto run_dense = [this, &req, &filter, depth, weights] {
+        return DenseCandidates(req.query, weights, depth, filter);
+      };
       dense_future = std::async(mode == "hybrid" ? std::launch::async : std::launch::deferred, run_dense);
     }
     Status lexical_status = Status::Ok();
@@ -87,21 +106,59 @@ class HybridSearcher final : public Searcher {
         return a.score != b.score ? a.score > b.score : a.chunk_id < b.chunk_id;
       });
     }
+    // Chunk rows fetched so far, by id.
+    std::unordered_map<int64_t, ChunkView> views;
+    auto fetch = [&](size_t from, size_t to) -> Status {
+      std::vector<int64_t> ids;
+      for (size_t i = from; i < to; ++i) {
+        if (views.count(fused[i].chunk_id) == 0) ids.push_back(fused[i].chunk_id);
+      }
+      if (ids.empty()) return Status::Ok();
+      TRAWL_ASSIGN_OR_RETURN(std::vector<ChunkView> rows, store_->GetChunks(ids));
+      for (auto& v : rows) {
+        int64_t id = v.chunk_id;
+        views.emplace(id, std::move(v));
+      }
+      return Status::Ok();
+    };
+    if (rerank && !fused.empty()) {
+      const size_t n = std::min(fused.size(), static_cast<size_t>(options_.search.rerank_depth));
+      TRAWL_RETURN_IF_ERROR(fetch(0, n));
+      std::vector<ChunkView> cands;
+      std::vector<double> first;
+      std::vector<int64_t> ids;
+      for (size_t i = 0; i < n; ++i) {
+        auto it = views.find(fused[i].chunk_id);
+        if (it == views.end()) continue;  // deleted since the candidate lists were made
+        cands.push_back(it->second);
+        first.push_back(fused[i].score);
+        ids.push_back(fused[i].chunk_id);
+      }
+      std::vector<QueryTerm> qterms = RerankQueryTerms(req.query);
+      for (auto& t : qterms) {
+        auto it = idf.find(t.term);
+        if (it != idf.end()) t.weight = it->second;
+      }
+      std::vector<double> rescored = RerankScores(qterms, cands, first);
+      std::vector<ChunkHit> top;
+      top.reserve(n);
+      for (size_t i = 0; i < ids.size(); ++i) top.push_back({ids[i], rescored[i]});
+      std::stable_sort(top.begin(), top.end(), [](const ChunkHit& a, const ChunkHit& b) { return a.score > b.score; });
+      // The reranked head, then the rest in first-stage order.
+      std::copy(top.begin(), top.end(), fused.begin());
+      fused.erase(fused.begin() + static_cast<std::ptrdiff_t>(top.size()), fused.begin() + static_cast<std::ptrdiff_t>(n));
+    }
     SearchResponse resp;
-    // Fetch in rank order; collapse chunks overlapping a better-ranked one of the same file.
+    // Take in rank order; collapse chunks overlapping a better-ranked one of the same file.
     std::unordered_map<std::string, std::vector<std::pair<int, int>>> taken;
     size_t pos = 0;
     while (static_cast<int>(resp.results.size()) < req.k && pos < fused.size()) {
       size_t end = std::min(fused.size(), pos + static_cast<size_t>(req.k) * 2);
-      std::vector<int64_t> ids;
-      for (size_t i = pos; i < end; ++i) ids.push_back(fused[i].chunk_id);
-      TRAWL_ASSIGN_OR_RETURN(std::vector<ChunkView> views, store_->GetChunks(ids));
-      std::unordered_map<int64_t, ChunkView*> by_id;
-      for (auto& v : views) by_id[v.chunk_id] = &v;
+      TRAWL_RETURN_IF_ERROR(fetch(pos, end));
       for (size_t i = pos; i < end && static_cast<int>(resp.results.size()) < req.k; ++i) {
-        auto it = by_id.find(fused[i].chunk_id);
-        if (it == by_id.end()) continue;  // deleted since the candidate lists were made
-        ChunkView& v = *it->second;
+        auto it = views.find(fused[i].chunk_id);
+        if (it == views.end()) continue;  // deleted since the candidate lists were made
+        ChunkView& v = it->second;
         auto& spans = taken[v.path];
         bool overlaps = false;
         for (const auto& [s, e] : spans) overlaps |= v.start_line <= e && s <= v.end_line;
@@ -135,22 +192,12 @@ class HybridSearcher final : public Searcher {
   }
 
  private:
-  // The dense list: the query embedded (its terms weighted by idf when the embedder
-  // uses them), nearest chunks by inner product.
-  Result<std::vector<ChunkHit>> DenseCandidates(const std::string& query, int depth, const SearchFilter& filter) {
-    std::unordered_map<std::string, float> weights;
-    if (embedder_->WeighsQueryTerms()) {
-      std::vector<std::string> terms;
-      ForEachCodeTerm(query, [&](std::string_view t, bool) {
-        if (weights.emplace(std::string(t), 1.0f).second) terms.emplace_back(t);
-      });
-      TRAWL_ASSIGN_OR_RETURN(TermStats ts, store_->DocFrequencies(terms));
-      for (size_t i = 0; i < terms.size() && i < ts.doc_freq.size(); ++i) {
-        double n = static_cast<double>(ts.chunks), df = static_cast<double>(ts.doc_freq[i]);
-        weights[terms[i]] = static_cast<float>(std::log(1.0 + (n - df + 0.5) / (df + 0.5)));
-      }
-    }
-    TRAWL_ASSIGN_OR_RETURN(Vector qv, embedder_->EmbedQuery(query, &weights));
+  // The dense list: the query embedded (its terms weighted by `weights`, the idf, when
+  // the embedder uses them), nearest chunks by inner product.
+  Result<std::vector<ChunkHit>> DenseCandidates(const std::string& query,
+                                                const std::unordered_map<std::string, float>* weights, int depth,
+                                                const SearchFilter& filter) {
+    TRAWL_ASSIGN_OR_RETURN(Vector qv, embedder_->EmbedQuery(query, weights));
     TRAWL_ASSIGN_OR_RETURN(std::vector<ChunkHit> dense, store_->SearchDense(qv, depth, filter));
     // Orthogonal or opposite vectors share no terms with the query: not a match.
     dense.erase(std::remove_if(dense.begin(), dense.end(), [](const ChunkHit& h) { return h.score <= 1e-6; }),

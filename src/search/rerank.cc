@@ -1,0 +1,104 @@
+#include "search/rerank.h"
+
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "base/tokenize.h"
+
+namespace trawl {
+namespace {
+
+// Query coverage of a set of terms: the weight of the query terms found, over the
+// total weight. A term also counts (0.7) when it is inside a longer name written
+// as one word ("year" in "formatyear"), which code does often.
+class TermSet {
+ public:
+  void Add(std::string_view text) {
+    ForEachCodeTerm(text, [&](std::string_view t, bool) {
+      stems_.insert(StemTerm(t));
+      if (t.size() > 4) whole_.emplace_back(t);
+    });
+  }
+  double Coverage(const std::vector<QueryTerm>& query, double total) const {
+    if (total <= 0) return 0;
+    double s = 0;
+    for (const auto& q : query) {
+      if (stems_.count(q.stem) != 0) {
+        s += q.weight;
+      } else if (q.stem.size() >= 4) {
+        for (const auto& w : whole_) {
+          if (w.find(q.stem) != std::string::npos) {
+            s += 0.7 * q.weight;
+            break;
+          }
+        }
+      }
+    }
+    return s / total;
+  }
+
+ private:
+  std::unordered_set<std::string> stems_;
+  std::vector<std::string> whole_;
+};
+
+}  // namespace
+
+std::vector<QueryTerm> RerankQueryTerms(std::string_view query) {
+  std::vector<QueryTerm> out;
+  std::unordered_set<std::string> seen;
+  ForEachCodeTerm(query, [&](std::string_view t, bool) {
+    if (t.size() < 2 || IsStopTerm(t)) return;
+    if (!seen.emplace(t).second) return;
+    out.push_back({std::string(t), StemTerm(t), 1.0});
+  });
+  return out;
+}
+
+std::vector<double> RerankScores(const std::vector<QueryTerm>& query, const std::vector<ChunkView>& chunks,
+                                 const std::vector<double>& scores, const RerankWeights& weights) {
+  std::vector<double> out(chunks.size(), 0.0);
+  if (chunks.empty()) return out;
+  double top = 0;
+  for (double s : scores) top = std::max(top, s);
+  if (top <= 0) top = 1;
+  double total = 0;
+  for (const auto& q : query) total += q.weight;
+  // The file's strength: its best candidate. The right file is usually found even
+  // when another of its chunks outranks the right one.
+  std::unordered_map<std::string_view, double> file_best;
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    double& b = file_best[chunks[i].path];
+    b = std::max(b, scores[i] / top);
+  }
+  std::unordered_map<std::string_view, double> path_cover;
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    const ChunkView& c = chunks[i];
+    TermSet names;
+    std::vector<std::string> declared = DeclaredNames(c.content);
+    // The symbol's last part is the chunk's own definition ("Class.method" -> method).
+    size_t dot = c.symbol.find_last_of(".:");
+    declared.emplace_back(dot == std::string::npos ? std::string_view(c.symbol) : std::string_view(c.symbol).substr(dot + 1));
+    for (const auto& n : declared) names.Add(n);
+    auto [pit, fresh] = path_cover.try_emplace(c.path, 0.0);
+    if (fresh) {
+      TermSet path;
+      path.Add(c.path);
+      pit->second = path.Coverage(query, total);
+    }
+    // Context is "path > header > header": the headers of the enclosing definitions.
+    double header_cover = 0;
+    size_t sep = c.context.find(" > ");
+    if (sep != std::string::npos) {
+      TermSet headers;
+      headers.Add(std::string_view(c.context).substr(sep + 3));
+      header_cover = headers.Coverage(query, total);
+    }
+    out[i] = scores[i] / top + weights.name * names.Coverage(query, total) + weights.path * pit->second +
+             weights.header * header_cover + weights.file * file_best[c.path];
+  }
+  return out;
+}
+
+}  // namespace trawl
