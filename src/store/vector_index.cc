@@ -199,11 +199,30 @@ Status FlatIndexWriter::FlushBlock() {
 Status FlatIndexWriter::Append(int64_t id, std::string_view blob) {
   if (!ids_.empty() && id <= ids_.back()) return Status::InvalidArgument("vector ids must ascend");
   float scale = 0;
-  row_.resize(static_cast<size_t>(dim_));
-  if (!DecodeQuantized(blob, dim_, &scale, row_.data())) {
-    return Status::InvalidArgument("not a stored vector of dimension " + std::to_string(dim_));
+  auto n = static_cast<size_t>(dim_);
+  std::string_view body = blob.size() >= sizeof(float) ? blob.substr(sizeof(float)) : std::string_view();
+  if (blob.size() >= sizeof(float) && body.size() < n && body.size() % 3 == 0) {
+    // Sparse: scatter the non-zero values only (the block starts zeroed).
+    std::memcpy(&scale, blob.data(), sizeof(float));
+    bool ok = std::isfinite(scale);
+    for (size_t at = 0; ok && at < body.size(); at += 3) {
+      uint16_t idx = 0;
+      std::memcpy(&idx, body.data() + at, 2);
+      ok = idx < n;
+    }
+    if (!ok) return Status::InvalidArgument("not a stored vector of dimension " + std::to_string(dim_));
+    for (size_t at = 0; at < body.size(); at += 3) {
+      uint16_t idx = 0;
+      std::memcpy(&idx, body.data() + at, 2);
+      block_[idx * kBlockRows + in_block_] = static_cast<int8_t>(body[at + 2]);
+    }
+  } else {
+    row_.resize(n);
+    if (!DecodeQuantized(blob, dim_, &scale, row_.data())) {
+      return Status::InvalidArgument("not a stored vector of dimension " + std::to_string(dim_));
+    }
+    for (size_t j = 0; j < n; ++j) block_[j * kBlockRows + in_block_] = row_[j];
   }
-  for (size_t j = 0; j < static_cast<size_t>(dim_); ++j) block_[j * kBlockRows + in_block_] = row_[j];
   ids_.push_back(id);
   scales_.push_back(scale);
   if (++in_block_ == kBlockRows) return FlushBlock();

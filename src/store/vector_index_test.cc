@@ -143,11 +143,51 @@ TEST(FlatIndexTest, ScoresMatchExactFloatSearchAcrossBlocks) {
   for (const auto& h : hits) EXPECT_GT(h.id, 2500);
 }
 
+TEST(FlatIndexTest, SparseVectorsScoreAsTheirDenseForm) {
+  // Mostly-zero vectors (the hash embedder's) are stored as (index, value) pairs and
+  // scattered into the file's columns: same scores as their decoded dense form.
+  constexpr int kDim = 256;
+  std::mt19937 rng(21);
+  VectorBlock decoded;
+  decoded.dim = kDim;
+  store_test::TempDir tmp;
+  auto w = FlatIndexWriter::Create(tmp.path() + "/s.flat", kDim);
+  ASSERT_TRUE(w.ok());
+  for (int i = 0; i < 3000; ++i) {
+    std::vector<float> v(kDim, 0.0f);
+    for (int j = 0; j < 12; ++j) v[rng() % kDim] = static_cast<float>(static_cast<int>(rng() % 9) - 4);
+    v[static_cast<size_t>(i % kDim)] = 1.0f;  // never all zero
+    std::string blob = EncodeVector(v);
+    ASSERT_LT(blob.size(), EncodedSize(kDim));  // the sparse form
+    ASSERT_TRUE((*w)->Append(i + 1, blob).ok());
+    std::vector<float> back(kDim);
+    ASSERT_TRUE(DecodeVector(blob, kDim, back.data()));
+    decoded.ids.push_back(i + 1);
+    decoded.data.insert(decoded.data.end(), back.begin(), back.end());
+  }
+  ASSERT_TRUE((*w)->Finish().ok());
+  auto flat = FlatIndex::Load(tmp.path() + "/s.flat", kDim);
+  ASSERT_TRUE(flat.ok()) << flat.status().ToString();
+  for (int q = 0; q < 20; ++q) {
+    std::vector<float> query(decoded.row(static_cast<size_t>(q * 97)), decoded.row(static_cast<size_t>(q * 97)) + kDim);
+    TopK exact(5), got(5);
+    ExactSearch(decoded, query.data(), &exact);
+    (*flat)->Search(query.data(), &got);
+    auto a = exact.Take(), b = got.Take();
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t r = 0; r < a.size(); ++r) EXPECT_NEAR(a[r].score, b[r].score, 1e-4) << q << " " << r;
+    EXPECT_EQ(b[0].id, q * 97 + 1);  // a stored vector finds itself first
+  }
+}
+
 TEST(FlatIndexTest, WriterRejectsBadInput) {
   store_test::TempDir tmp;
   auto w = FlatIndexWriter::Create(tmp.path() + "/w.flat", 4);
   ASSERT_TRUE(w.ok());
   EXPECT_FALSE((*w)->Append(1, "short").ok());
+  std::string bad_index = EncodeVector({1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});  // sparse, index 0
+  bad_index[4] = 9;                                                           // index 9 >= dim 4
+  EXPECT_FALSE((*w)->Append(1, bad_index.substr(0, 7)).ok());
   ASSERT_TRUE((*w)->Append(5, EncodeVector({1, 0, 0, 0})).ok());
   EXPECT_FALSE((*w)->Append(5, EncodeVector({0, 1, 0, 0})).ok());  // ids must ascend
   EXPECT_FALSE(FlatIndexWriter::Create(tmp.path() + "/z.flat", 0).ok());
