@@ -79,10 +79,16 @@ void ForEachCodeTerm(std::string_view text,
     if (i == s) break;
     std::string_view ident = text.substr(s, i - s);
     if (ident.size() > 64) ident = ident.substr(0, 64);  // base64 blobs, hashes
-    SplitRanges(ident, &ranges);
-    if (ranges.empty()) continue;
     lower.assign(ident);
     for (char& c : lower) c = ToLower(c);
+    if (IsDigit(static_cast<unsigned char>(ident[0]))) {
+      // A numeric literal (0x1f, 1e9, 100ul) is one term: its "parts" (0, x, 1f) would
+      // match everywhere and mean nothing, and register tables are full of them.
+      emit(lower, false);
+      continue;
+    }
+    SplitRanges(ident, &ranges);
+    if (ranges.empty()) continue;
     std::string_view lv(lower);
     if (ranges.size() == 1) {
       emit(lv.substr(ranges[0].first, ranges[0].second - ranges[0].first), false);

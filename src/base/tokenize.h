@@ -16,7 +16,8 @@ std::vector<std::string> SplitIdentifier(std::string_view ident);
 
 // Calls `emit(term, is_part)` for each term of `text`: every identifier (lower-cased,
 // is_part=false) and, when it has more than one part, each of its parts (is_part=true).
-// Identifiers are runs of [A-Za-z0-9_] (and non-ASCII bytes); other bytes separate.
+// Identifiers are runs of [A-Za-z0-9_] (and non-ASCII bytes); other bytes separate. A run
+// that starts with a digit is a numeric literal: one term, never split.
 void ForEachCodeTerm(std::string_view text,
                      const std::function<void(std::string_view term, bool is_part)>& emit);
 

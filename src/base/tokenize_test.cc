@@ -25,6 +25,10 @@ TEST(CodeTermsTest, EmitsWholeIdentifierThenParts) {
   EXPECT_EQ(CodeTermsText("  ...  "), "");
 }
 
+TEST(CodeTermsTest, NumericLiteralsAreOneTerm) {
+  EXPECT_EQ(CodeTermsText("x = 0x1F + 1e9 + 100UL; utf8_decode"), "x 0x1f 1e9 100ul utf8decode utf 8 decode");
+}
+
 TEST(StemTermTest, MeetsPluralAndVerbEndings) {
   EXPECT_EQ(StemTerm("returns"), "return");
   EXPECT_EQ(StemTerm("returned"), "return");
