@@ -11,6 +11,7 @@
 
 #include "trawl/index.h"
 #include "trawl/options.h"
+#include "trawl/search.h"
 
 namespace trawl {
 namespace {
@@ -108,6 +109,91 @@ TEST_F(IndexRunTest, CancelledRunCommitsWhatIsCompleteAndNextRunFinishes) {
   EXPECT_EQ(*ExportIndex(o), *ExportIndex(ref));
   fs::remove_all(o.index_dir);
   fs::remove_all(ref.index_dir);
+}
+
+}  // namespace
+}  // namespace trawl
+
+namespace trawl {
+namespace {
+
+// Hybrid search runs its two retrievers on two threads and shares one store between
+// concurrent searches; an index run may commit meanwhile (the server's case).
+TEST_F(IndexRunTest, ConcurrentSearchesAgreeAndSurviveARunWriting) {
+  Options o = MakeOptions(2, "_search");
+  Run(o);
+  auto searcher = Searcher::Open(o);
+  ASSERT_TRUE(searcher.ok()) << searcher.status().ToString();
+  std::vector<std::string> queries;
+  for (int i = 0; i < 12; ++i) queries.push_back("func " + std::to_string(i * 5) + " return y");
+  auto paths = [](const SearchResponse& r) {
+    std::vector<std::string> out;
+    for (const auto& h : r.results) out.push_back(h.path + ":" + std::to_string(h.start_line));
+    return out;
+  };
+  std::vector<std::vector<std::string>> expected;
+  for (const auto& q : queries) {
+    SearchRequest req;
+    req.query = q;
+    auto r = (*searcher)->Search(req);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_FALSE(r->results.empty());
+    expected.push_back(paths(*r));
+  }
+  std::atomic<int> mismatches{0}, failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([&, t] {
+      for (size_t i = 0; i < queries.size(); ++i) {
+        SearchRequest req;
+        req.query = queries[(i + static_cast<size_t>(t)) % queries.size()];
+        auto r = (*searcher)->Search(req);
+        if (!r.ok()) {
+          failures++;
+        } else if (paths(*r) != expected[(i + static_cast<size_t>(t)) % queries.size()]) {
+          mismatches++;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(mismatches.load(), 0);
+
+  // Now with a run committing edits at the same time: every search still answers.
+  for (int i = 0; i < 60; i += 3) {
+    std::ofstream(root_ / ("d" + std::to_string(i % 7)) / ("f" + std::to_string(i) + ".py"), std::ios::app)
+        << "def extra_" << i << "(z):\n    return z\n";
+  }
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    Run(o);
+    done = true;
+  });
+  threads.clear();
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([&] {
+      int rounds = 0;
+      while (!done.load() || rounds < 3) {
+        for (const auto& q : queries) {
+          SearchRequest req;
+          req.query = q;
+          auto r = (*searcher)->Search(req);
+          if (!r.ok() || r->results.empty()) failures++;
+        }
+        ++rounds;
+      }
+    });
+  }
+  writer.join();
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  SearchRequest req;
+  req.query = "extra 30";
+  auto r = (*searcher)->Search(req);
+  ASSERT_TRUE(r.ok());
+  ASSERT_FALSE(r->results.empty());
+  EXPECT_EQ(r->results[0].symbol, "extra_30");
 }
 
 }  // namespace
