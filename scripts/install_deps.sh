@@ -10,7 +10,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git curl ca-certificates python3
   clang libclang-rt-14-dev            # ThreadSanitizer preset, -Wthread-safety, libFuzzer
   nodejs npm                          # fetches the pinned grammar packages
-  libtree-sitter-dev libtbb-dev libsqlite3-dev libhnswlib-dev libgit2-dev
+  libtree-sitter-dev libtbb-dev libsqlite3-dev libgit2-dev
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libcpp-httplib-dev libxxhash-dev
   libgtest-dev libgmock-dev libbenchmark-dev
