@@ -179,7 +179,7 @@ struct EmbeddedStoreOptions {
   // frequencies stays within this budget (the rarest term is always taken); terms in
   // half the chunks or more (bm25 idf <= 0) are dropped. Bounds the rows FTS5 scores
   // (~1 us each), so long natural-language queries stay fast. 0: no pruning.
-  int64_t lexical_max_postings = 5000;
+  int64_t lexical_max_postings = 3000;
   // Below this many vectors readers score the rows themselves and no vector index file
   // is kept (writing and mapping a file costs more than it saves).
   int64_t exact_search_limit = 10000;
