@@ -197,17 +197,12 @@ Status IndexRun::Plan(std::vector<FileEntry> found) {
   files_seen_ = static_cast<int64_t>(found.size());
   // Both lists are sorted by path (byte order): one merge pass, no hashing (a no-op
   // run over linux's 78k files is mostly this and the walk).
-  auto by_path = [](const std::string& a, const std::string& b) { return a < b; };
-  if (!std::is_sorted(found.begin(), found.end(), [&](const FileEntry& a, const FileEntry& b) {
-        return by_path(a.path, b.path);
-      })) {
-    std::sort(found.begin(), found.end(), [&](const FileEntry& a, const FileEntry& b) { return by_path(a.path, b.path); });
-  }
-  if (!std::is_sorted(stored.begin(), stored.end(), [&](const FileRecord& a, const FileRecord& b) {
-        return by_path(a.path, b.path);
-      })) {
-    std::sort(stored.begin(), stored.end(), [&](const FileRecord& a, const FileRecord& b) { return by_path(a.path, b.path); });
-  }
+  auto sort_by_path = [](auto& files) {
+    auto less = [](const auto& a, const auto& b) { return a.path < b.path; };
+    if (!std::is_sorted(files.begin(), files.end(), less)) std::sort(files.begin(), files.end(), less);
+  };
+  sort_by_path(found);
+  sort_by_path(stored);
   size_t s = 0;
   for (auto& f : found) {
     while (s < stored.size() && stored[s].path < f.path) deletes_.push_back(std::move(stored[s++].path));

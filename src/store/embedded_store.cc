@@ -613,6 +613,7 @@ void EmbeddedStore::Prepare(FileWrite* w) const {
   }
   for (auto& c : w->chunks) {
     if (c.vector.empty()) continue;
+    c.prepared.vector_dims = static_cast<int>(c.vector.size());
     c.prepared.vector_blob = store_internal::EncodeVector(std::move(c.vector));
     c.vector = {};
   }
@@ -653,8 +654,6 @@ Status EmbeddedStore::RemoveFileRows(int64_t file_id, const std::string& path, b
 Status EmbeddedStore::Commit(const std::vector<FileWrite>& writes, const std::vector<std::string>& deletes) {
   TRAWL_RETURN_IF_ERROR(RequireWriter());
   // Validate everything first: a commit is all or nothing.
-  std::vector<int8_t> q(static_cast<size_t>(std::max(dims_, 0)));
-  float scale = 0;
   for (const auto& w : writes) {
     if (w.file.path.empty()) return Status::InvalidArgument("a file write without a path");
     if (!w.file.status.empty() && w.file.status != "indexed" && w.file.status != "failed" &&
@@ -665,12 +664,10 @@ Status EmbeddedStore::Commit(const std::vector<FileWrite>& writes, const std::ve
     for (const auto& c : w.chunks) {
       if (c.vector.empty() && c.prepared.vector_blob.empty()) continue;
       if (dims_ == 0) return Status::FailedPrecondition("Commit of vectors before BindEmbedder");
-      bool fits = c.vector.empty() ? store_internal::DecodeQuantized(c.prepared.vector_blob, dims_, &scale, q.data())
-                                   : c.vector.size() == static_cast<size_t>(dims_);
-      if (!fits) {
+      size_t dim = c.vector.empty() ? static_cast<size_t>(c.prepared.vector_dims) : c.vector.size();
+      if (dim != static_cast<size_t>(dims_)) {
         return Status::InvalidArgument("file " + w.file.path + ": a chunk vector has dimension " +
-                                       std::to_string(c.vector.size()) + ", the index has " +
-                                       std::to_string(dims_));
+                                       std::to_string(dim) + ", the index has " + std::to_string(dims_));
       }
     }
   }

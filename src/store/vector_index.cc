@@ -140,25 +140,41 @@ std::string EncodeVector(std::vector<float> v) {
 
 size_t EncodedSize(int dim) { return sizeof(float) + static_cast<size_t>(std::max(dim, 0)); }
 
-bool DecodeQuantized(std::string_view blob, int dim, float* scale, int8_t* q) {
+namespace {
+
+// Reads a blob of EncodeVector: its scale, then calls fn(index, value) for every value
+// (dense form) or every non-zero one (sparse form). The whole blob is checked before
+// the first call, so a bad blob leaves the caller's buffers untouched.
+template <typename Fn>
+bool ForEachQuantized(std::string_view blob, int dim, float* scale, Fn&& fn) {
   if (dim <= 0 || dim > 65536 || blob.size() < sizeof(float)) return false;
   std::memcpy(scale, blob.data(), sizeof(float));
   if (!std::isfinite(*scale)) return false;
   std::string_view body = blob.substr(sizeof(float));
   auto n = static_cast<size_t>(dim);
   if (body.size() == n) {
-    std::memcpy(q, body.data(), n);
+    for (size_t i = 0; i < n; ++i) fn(i, static_cast<int8_t>(body[i]));
     return true;
   }
   if (body.size() > n || body.size() % 3 != 0) return false;
-  std::memset(q, 0, n);
-  for (size_t at = 0; at < body.size(); at += 3) {
+  auto index_at = [&](size_t at) {
     uint16_t idx = 0;
     std::memcpy(&idx, body.data() + at, 2);
-    if (idx >= n) return false;
-    q[idx] = static_cast<int8_t>(body[at + 2]);
+    return static_cast<size_t>(idx);
+  };
+  for (size_t at = 0; at < body.size(); at += 3) {
+    if (index_at(at) >= n) return false;
   }
+  for (size_t at = 0; at < body.size(); at += 3) fn(index_at(at), static_cast<int8_t>(body[at + 2]));
   return true;
+}
+
+}  // namespace
+
+bool DecodeQuantized(std::string_view blob, int dim, float* scale, int8_t* q) {
+  bool sparse = blob.size() != EncodedSize(dim);
+  if (sparse && dim > 0) std::memset(q, 0, static_cast<size_t>(dim));
+  return ForEachQuantized(blob, dim, scale, [q](size_t i, int8_t v) { q[i] = v; });
 }
 
 bool DecodeVector(std::string_view blob, int dim, float* out) {
@@ -198,30 +214,11 @@ Status FlatIndexWriter::FlushBlock() {
 
 Status FlatIndexWriter::Append(int64_t id, std::string_view blob) {
   if (!ids_.empty() && id <= ids_.back()) return Status::InvalidArgument("vector ids must ascend");
+  // The block starts zeroed, so a sparse vector scatters its non-zero values only.
   float scale = 0;
-  auto n = static_cast<size_t>(dim_);
-  std::string_view body = blob.size() >= sizeof(float) ? blob.substr(sizeof(float)) : std::string_view();
-  if (blob.size() >= sizeof(float) && body.size() < n && body.size() % 3 == 0) {
-    // Sparse: scatter the non-zero values only (the block starts zeroed).
-    std::memcpy(&scale, blob.data(), sizeof(float));
-    bool ok = std::isfinite(scale);
-    for (size_t at = 0; ok && at < body.size(); at += 3) {
-      uint16_t idx = 0;
-      std::memcpy(&idx, body.data() + at, 2);
-      ok = idx < n;
-    }
-    if (!ok) return Status::InvalidArgument("not a stored vector of dimension " + std::to_string(dim_));
-    for (size_t at = 0; at < body.size(); at += 3) {
-      uint16_t idx = 0;
-      std::memcpy(&idx, body.data() + at, 2);
-      block_[idx * kBlockRows + in_block_] = static_cast<int8_t>(body[at + 2]);
-    }
-  } else {
-    row_.resize(n);
-    if (!DecodeQuantized(blob, dim_, &scale, row_.data())) {
-      return Status::InvalidArgument("not a stored vector of dimension " + std::to_string(dim_));
-    }
-    for (size_t j = 0; j < n; ++j) block_[j * kBlockRows + in_block_] = row_[j];
+  int8_t* column0 = block_.data() + in_block_;
+  if (!ForEachQuantized(blob, dim_, &scale, [column0](size_t i, int8_t v) { column0[i * kBlockRows] = v; })) {
+    return Status::InvalidArgument("not a stored vector of dimension " + std::to_string(dim_));
   }
   ids_.push_back(id);
   scales_.push_back(scale);

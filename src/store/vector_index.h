@@ -96,7 +96,6 @@ class FlatIndexWriter {
   std::vector<int64_t> ids_;
   std::vector<float> scales_;
   std::vector<int8_t> block_;  // dim columns of kBlockRows values
-  std::vector<int8_t> row_;
   size_t in_block_ = 0;
 };
 
