@@ -51,7 +51,9 @@ struct IndexRequest {
 
 struct StageSummary {
   std::string name;
-  double busy_s = 0;  // summed over the threads of the stage
+  double busy_s = 0;  // wall time, summed over the threads of the stage
+  double cpu_s = 0;   // CPU time of those threads in the stage (less than busy_s when
+                      // they waited for a core or for the disk)
   int threads = 1;
   int64_t items = 0;
 };
@@ -60,6 +62,7 @@ struct WorkerSummary {
   int worker = 0;
   int64_t files = 0;
   double busy_s = 0;
+  double cpu_s = 0;
 };
 
 struct IndexSummary {

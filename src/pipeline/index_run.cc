@@ -19,6 +19,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "base/cpu_time.h"
 #include "base/file_util.h"
 #include "base/hash.h"
 #include "base/mutex.h"
@@ -47,9 +48,11 @@ constexpr const char* kStageNames[kNumStages] = {"discover", "plan", "read", "ch
 
 struct StageCounter {
   std::atomic<int64_t> busy_ns{0};
+  std::atomic<int64_t> cpu_ns{0};
   std::atomic<int64_t> items{0};
-  void Add(Clock::duration d, int64_t n = 1) {
+  void Add(Clock::duration d, int64_t n = 1, int64_t cpu = 0) {
     busy_ns.fetch_add(Nanos(d), std::memory_order_relaxed);
+    cpu_ns.fetch_add(cpu, std::memory_order_relaxed);
     items.fetch_add(n, std::memory_order_relaxed);
   }
 };
@@ -57,6 +60,7 @@ struct StageCounter {
 struct WorkerCounter {
   std::atomic<int64_t> files{0};
   std::atomic<int64_t> busy_ns{0};
+  std::atomic<int64_t> cpu_ns{0};
 };
 
 // A file on its way from the CPU stage to the writer. Owned by exactly one stage at a
@@ -231,6 +235,7 @@ Status IndexRun::Plan(std::vector<FileEntry> found) {
 std::unique_ptr<FileWork> IndexRun::ProcessFile(const FileEntry& entry, Chunker& chunker,
                                                 int worker) {
   auto t0 = Clock::now();
+  const int64_t c0 = ThreadCpuNanos();
   auto work = std::make_unique<FileWork>();
   FileRecord& rec = work->write.file;
   rec.path = entry.path;
@@ -242,7 +247,8 @@ std::unique_ptr<FileWork> IndexRun::ProcessFile(const FileEntry& entry, Chunker&
   uint64_t max_bytes = static_cast<uint64_t>(opts_.indexing.max_file_size_kb) * 1024;
   Result<std::string> data = ReadFile(entry.abs_path, max_bytes + 1);
   auto t1 = Clock::now();
-  stages_[kRead].Add(t1 - t0);
+  int64_t c1 = ThreadCpuNanos();
+  stages_[kRead].Add(t1 - t0, 1, c1 - c0);
   auto finish = [&](const char* status, std::string error) {
     rec.status = status;
     rec.error = std::move(error);
@@ -258,7 +264,8 @@ std::unique_ptr<FileWork> IndexRun::ProcessFile(const FileEntry& entry, Chunker&
 
   Result<ChunkedFile> chunked = chunker.ChunkFile(entry.path, text, entry.language, &stop_);
   auto t2 = Clock::now();
-  stages_[kChunk].Add(t2 - t1);
+  int64_t c2 = ThreadCpuNanos();
+  stages_[kChunk].Add(t2 - t1, 1, c2 - c1);
   if (!chunked.ok()) {
     if (chunked.status().code() == StatusCode::kCancelled) return nullptr;
     return finish("failed", chunked.status().message());
@@ -289,12 +296,13 @@ std::unique_ptr<FileWork> IndexRun::ProcessFile(const FileEntry& entry, Chunker&
     chunks.push_back(std::move(cr));
   }
   auto t3 = Clock::now();
+  int64_t c3 = ThreadCpuNanos();
   if (!embedder_->IsRemote() && !work->need_vectors.empty()) {
     // A local embedder is CPU work: it runs here, on the worker, like parsing. Only
     // embedders that wait on the network go through the shared embed service.
     std::vector<std::string_view> texts(work->embed_texts.begin(), work->embed_texts.end());
     Result<std::vector<Vector>> vectors = embedder_->Embed(texts, &stop_);
-    stages_[kEmbed].Add(Clock::now() - t3, static_cast<int64_t>(texts.size()));
+    stages_[kEmbed].Add(Clock::now() - t3, static_cast<int64_t>(texts.size()), ThreadCpuNanos() - c3);
     if (!vectors.ok() && vectors.status().code() == StatusCode::kCancelled) return nullptr;
     if (!vectors.ok() || vectors->size() != chunks.size()) {
       return finish("failed", "embedding failed: " + (vectors.ok() ? std::string("wrong number of vectors")
@@ -306,12 +314,15 @@ std::unique_ptr<FileWork> IndexRun::ProcessFile(const FileEntry& entry, Chunker&
     work->embed_texts.clear();
   }
   auto t4 = Clock::now();
+  int64_t c4 = ThreadCpuNanos();
   // Index terms and the stored form of the vectors, computed here rather than on the
   // single writer.
   store_->Prepare(&work->write);
-  stages_[kEnrich].Add((t3 - t2) + (Clock::now() - t4));
+  int64_t c5 = ThreadCpuNanos();
+  stages_[kEnrich].Add((t3 - t2) + (Clock::now() - t4), 1, (c3 - c2) + (c5 - c4));
   worker_counters_[worker]->files.fetch_add(1, std::memory_order_relaxed);
   worker_counters_[worker]->busy_ns.fetch_add(Nanos(Clock::now() - t0), std::memory_order_relaxed);
+  worker_counters_[worker]->cpu_ns.fetch_add(c5 - c0, std::memory_order_relaxed);
   return work;
 }
 
@@ -452,9 +463,10 @@ void IndexRun::EmbedExecutor() {
     texts.reserve(batch->items.size());
     for (const auto& it : batch->items) texts.push_back(it.file->embed_texts[static_cast<size_t>(it.chunk)]);
     auto t0 = Clock::now();
+    const int64_t c0 = ThreadCpuNanos();
     Result<std::vector<Vector>> vectors = Stopping() ? Result<std::vector<Vector>>(Status::Cancelled("stopping"))
                                                      : embedder_->Embed(texts, &stop_);
-    stages_[kEmbed].Add(Clock::now() - t0, static_cast<int64_t>(texts.size()));
+    stages_[kEmbed].Add(Clock::now() - t0, static_cast<int64_t>(texts.size()), ThreadCpuNanos() - c0);
     embed_requests_.fetch_add(1, std::memory_order_relaxed);
     // FileWork::pending counts batches; this batch may hold several chunks of a file.
     std::vector<FileWork*> touched;
@@ -487,6 +499,7 @@ Status IndexRun::CommitPending(std::vector<std::unique_ptr<FileWork>>* pending,
                                std::vector<std::string>* deletes) {
   if (pending->empty() && deletes->empty()) return Status::Ok();
   auto t0 = Clock::now();
+  const int64_t c0 = ThreadCpuNanos();
   std::vector<FileWrite> writes;
   writes.reserve(pending->size());
   std::vector<IndexProgress> failed_events;
@@ -505,7 +518,7 @@ Status IndexRun::CommitPending(std::vector<std::unique_ptr<FileWork>>* pending,
     writes.push_back(std::move(w->write));
   }
   Status st = store_->Commit(writes, *deletes);
-  stages_[kWrite].Add(Clock::now() - t0, static_cast<int64_t>(writes.size()));
+  stages_[kWrite].Add(Clock::now() - t0, static_cast<int64_t>(writes.size()), ThreadCpuNanos() - c0);
   if (!st.ok()) return st.WithContext("writing the index");
   deletes->clear();
   for (size_t i = 0; i < writes.size(); ++i) {
@@ -541,6 +554,7 @@ void IndexRun::Writer() {
   const auto interval = std::chrono::milliseconds(opts_.indexing.commit_interval_ms);
   const size_t max_files = static_cast<size_t>(opts_.indexing.worker_batch_size);
   Clock::time_point first = Clock::now();
+  int64_t pending_bytes = 0;
   bool failed = false;
   for (;;) {
     auto wait = pending.empty() ? interval : std::max<Clock::duration>(first + interval - Clock::now(), Clock::duration(0));
@@ -552,10 +566,15 @@ void IndexRun::Writer() {
         continue;
       }
       if (pending.empty()) first = Clock::now();
+      pending_bytes += (*w)->budget_bytes;
       pending.push_back(std::move(*w));
     }
-    bool due = !pending.empty() && (pending.size() >= max_files || Clock::now() - first >= interval);
+    // Files hold their share of the in-flight budget until they commit: a transaction
+    // that holds half of it commits now, or the workers would wait for the interval.
+    bool due = !pending.empty() && (pending.size() >= max_files || Clock::now() - first >= interval ||
+                                    pending_bytes * 2 >= budget_.capacity());
     if (!failed && (due || closed || (!deletes.empty() && pending.empty()))) {
+      pending_bytes = 0;
       Status st = CommitPending(&pending, &deletes);
       if (!st.ok()) {
         Fail(st);
@@ -647,6 +666,7 @@ IndexSummary IndexRun::Summarize(const std::string& state) {
     StageSummary st;
     st.name = kStageNames[i];
     st.busy_s = static_cast<double>(stages_[i].busy_ns.load()) / 1e9;
+    st.cpu_s = static_cast<double>(stages_[i].cpu_ns.load()) / 1e9;
     st.items = stages_[i].items.load();
     st.threads = threads[i];
     s.stages.push_back(st);
@@ -666,8 +686,9 @@ IndexSummary IndexRun::Summarize(const std::string& state) {
     s.embedder_busy_fraction = std::min(1.0, stages_[kEmbed].busy_ns.load() / 1e9 / embed_threads_ / cpu_span);
   }
   for (int i = 0; i < workers_; ++i) {
-    s.worker_stats.push_back({i, worker_counters_[static_cast<size_t>(i)]->files.load(),
-                              static_cast<double>(worker_counters_[static_cast<size_t>(i)]->busy_ns.load()) / 1e9});
+    const WorkerCounter& w = *worker_counters_[static_cast<size_t>(i)];
+    s.worker_stats.push_back({i, w.files.load(), static_cast<double>(w.busy_ns.load()) / 1e9,
+                              static_cast<double>(w.cpu_ns.load()) / 1e9});
   }
   MutexLock lock(&failures_mu_);
   s.failures = failures_;
@@ -739,8 +760,9 @@ Result<IndexSummary> IndexRun::Run() {
   }
   if (fatal.ok()) {
     auto tv = Clock::now();
+    const int64_t cv = ProcessCpuNanos();  // its helper threads too; nothing else runs now
     Status cp = store_->Checkpoint();
-    stages_[kVectorIndex].Add(Clock::now() - tv);
+    stages_[kVectorIndex].Add(Clock::now() - tv, 1, ProcessCpuNanos() - cv);
     if (!cp.ok()) {
       MutexLock lock(&fatal_mu_);
       fatal_ = cp;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -92,6 +93,27 @@ TEST_F(IndexRunTest, TinyBudgetStillIndexesEverything) {
   IndexSummary again = Run(o);
   EXPECT_EQ(again.files_total, 0);
   EXPECT_EQ(again.files_unchanged, 60);
+  fs::remove_all(o.index_dir);
+}
+
+// Files hold their budget share until their transaction commits: when a transaction
+// would hold most of the budget, the writer must commit it rather than wait for the
+// configured interval with every worker blocked (a minute per fill here before).
+TEST_F(IndexRunTest, LongTransactionsCommitWhenTheyHoldTheBudget) {
+  for (int i = 0; i < 40; ++i) {
+    std::ofstream out(root_ / ("big" + std::to_string(i) + ".py"));
+    for (int f = 0; f < 400; ++f) out << "def big_" << i << "_" << f << "(x):\n    return x * " << f << "\n\n";
+  }
+  Options o = MakeOptions(2, "_longtxn");
+  o.indexing.max_inflight_mb = 1;
+  o.indexing.worker_batch_size = 100000;
+  o.indexing.commit_interval_ms = 60000;
+  auto t0 = std::chrono::steady_clock::now();
+  IndexSummary s = Run(o);
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(s.files_indexed, 100);
+  EXPECT_LE(s.peak_inflight_bytes, s.inflight_budget_bytes);
+  EXPECT_LT(took, 30.0);  // each stall would cost the 60 s interval
   fs::remove_all(o.index_dir);
 }
 

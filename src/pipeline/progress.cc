@@ -69,13 +69,13 @@ std::string IndexSummary::ToJson() const {
                  {"inflight_budget_bytes", inflight_budget_bytes}};
   nlohmann::ordered_json stages = nlohmann::ordered_json::array();
   for (const auto& s : this->stages) {
-    stages.push_back({{"stage", s.name}, {"busy_s", Round(s.busy_s)}, {"threads", s.threads}, {"items", s.items}});
+    stages.push_back({{"stage", s.name}, {"busy_s", Round(s.busy_s)}, {"cpu_s", Round(s.cpu_s)}, {"threads", s.threads}, {"items", s.items}});
   }
   j["stages"] = stages;
   j["bottleneck"] = bottleneck;
   nlohmann::ordered_json workers_j = nlohmann::ordered_json::array();
   for (const auto& w : worker_stats) {
-    workers_j.push_back({{"worker", w.worker}, {"files", w.files}, {"busy_s", Round(w.busy_s)}});
+    workers_j.push_back({{"worker", w.worker}, {"files", w.files}, {"busy_s", Round(w.busy_s)}, {"cpu_s", Round(w.cpu_s)}});
   }
   j["per_worker"] = workers_j;
   nlohmann::ordered_json fails = nlohmann::ordered_json::array();
@@ -100,11 +100,11 @@ std::string IndexSummary::ToText() const {
   }
   if (embed_truncated > 0) o << fmt::format("; {} inputs truncated", embed_truncated);
   o << "\n";
-  o << "stages (busy seconds):";
-  for (const auto& s : stages) o << fmt::format(" {} {:.2f}", s.name, s.busy_s);
+  o << "stages (busy / CPU seconds):";
+  for (const auto& s : stages) o << fmt::format(" {} {:.2f}/{:.2f}", s.name, s.busy_s, s.cpu_s);
   o << "\nbottleneck: " << (bottleneck.empty() ? "-" : bottleneck) << "\n";
   o << "workers:";
-  for (const auto& w : worker_stats) o << fmt::format(" #{} {} files {:.2f}s", w.worker, w.files, w.busy_s);
+  for (const auto& w : worker_stats) o << fmt::format(" #{} {} files {:.2f}s ({:.2f}s CPU)", w.worker, w.files, w.busy_s, w.cpu_s);
   o << fmt::format("\npeak in flight: {:.1f} MB of {:.0f} MB\n", static_cast<double>(peak_inflight_bytes) / 1e6,
                    static_cast<double>(inflight_budget_bytes) / 1e6);
   size_t shown = 0;
