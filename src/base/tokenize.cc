@@ -114,7 +114,7 @@ std::string CodeTermsText(std::string_view text) {
 
 namespace {
 
-bool IsWordByte(unsigned char c) { return std::isalnum(c) || c == '_' || c == '$' || c >= 0x80; }
+bool IsWordByte(unsigned char c) { return IsLower(c) || IsUpper(c) || IsDigit(c) || c == '_' || c == '$' || c >= 0x80; }
 
 // Words that start a statement, not a declaration, in the common languages.
 bool IsControlWord(std::string_view w) {
@@ -158,7 +158,7 @@ std::vector<std::string> DeclaredNames(std::string_view content) {
       size_t j = i;
       while (j < line.size() && blank(line[j])) ++j;
       if (j < line.size() && line[j] == '(') {
-        if (std::isdigit(static_cast<unsigned char>(word[0]))) break;
+        if (IsDigit(static_cast<unsigned char>(word[0]))) break;
         if (words > 0) {
           out.emplace_back(word);
           break;
@@ -194,6 +194,7 @@ std::vector<std::string> DeclaredNames(std::string_view content) {
 }
 
 bool IsStopTerm(std::string_view term) {
+  if (term.size() > 7) return false;  // the longest stop term: hot path, skip the hash
   static const std::unordered_set<std::string_view> kStop = {
       "the", "a",  "an",   "of",   "to",    "in",   "is",   "and",  "or",   "for",   "if",
       "be",  "it", "this", "that", "with",  "as",   "on",   "by",   "are",  "from",  "at",
@@ -203,7 +204,14 @@ bool IsStopTerm(std::string_view term) {
 }
 
 std::string StemTerm(std::string_view term) {
-  std::string s(term);
+  std::string s;
+  StemTermInto(term, &s);
+  return s;
+}
+
+void StemTermInto(std::string_view term, std::string* out) {
+  std::string& s = *out;
+  s.assign(term);
   auto ends = [&](std::string_view suf) {
     return s.size() > suf.size() + 2 && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
   };
@@ -221,7 +229,6 @@ std::string StemTerm(std::string_view term) {
   } else if (ends("s") && s[s.size() - 2] != 's' && s[s.size() - 2] != 'u' && s[s.size() - 2] != 'i') {
     s.resize(s.size() - 1);
   }
-  return s;
 }
 
 }  // namespace trawl

@@ -32,6 +32,8 @@ bool IsStopTerm(std::string_view term);
 // "returns", "returned" and "returning" meet. Deliberately conservative: identifiers
 // are not English.
 std::string StemTerm(std::string_view term);
+// StemTerm into `out` (its buffer reused: no allocation once it is large enough).
+void StemTermInto(std::string_view term, std::string* out);
 
 // Names a chunk of code declares, found without a parser so that it works on any
 // language: on each line, an identifier followed by "(" that only words (keywords,

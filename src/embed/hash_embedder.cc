@@ -5,7 +5,6 @@
 #include <vector>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "base/hash.h"
 #include "base/tokenize.h"
@@ -22,55 +21,114 @@ HashEmbedder::HashEmbedder(int dimensions) : dims_(dimensions > 0 ? dimensions :
 
 std::string HashEmbedder::Name() const { return "hash-v3"; }
 
+namespace {
+
+// Per-thread scratch of EmbedOne, reused from chunk to chunk: after the first few
+// chunks, embedding allocates nothing but the vector it returns.
+struct Scratch {
+  // Features by their 64-bit hash, accumulated in an open-addressing table.
+  struct Slot {
+    uint64_t hash;
+    float count;
+    float weight;  // the largest weight of a term that produced it
+    bool used;
+  };
+  std::vector<Slot> slots;
+  std::vector<uint32_t> used;  // occupied slot indexes
+  std::vector<uint64_t> names;  // hashes of the declared names' terms, sorted
+  std::string stem;
+
+  void Reset(size_t expected) {
+    size_t cap = 256;
+    while (cap < expected * 2) cap <<= 1;
+    if (slots.size() < cap) {
+      slots.assign(cap, Slot{});
+    } else {
+      for (uint32_t i : used) slots[i].used = false;
+    }
+    used.clear();
+  }
+  void Add(uint64_t h, float count, float weight) {
+    if (used.size() * 2 >= slots.size()) Grow();
+    size_t mask = slots.size() - 1;
+    for (size_t i = (h ^ (h >> 29)) & mask;; i = (i + 1) & mask) {
+      Slot& sl = slots[i];
+      if (!sl.used) {
+        sl = {h, count, weight, true};
+        used.push_back(static_cast<uint32_t>(i));
+        return;
+      }
+      if (sl.hash == h) {
+        sl.count += count;
+        sl.weight = std::max(sl.weight, weight);
+        return;
+      }
+    }
+  }
+  void Grow() {
+    std::vector<Slot> old;
+    old.swap(slots);
+    slots.assign(old.size() * 2, Slot{});
+    used.clear();
+    size_t mask = slots.size() - 1;
+    for (const Slot& sl : old) {
+      if (!sl.used) continue;
+      size_t i = (sl.hash ^ (sl.hash >> 29)) & mask;
+      while (slots[i].used) i = (i + 1) & mask;
+      slots[i] = sl;
+      used.push_back(static_cast<uint32_t>(i));
+    }
+  }
+};
+
+}  // namespace
+
 Vector HashEmbedder::EmbedOne(std::string_view text,
                               const std::unordered_map<std::string, float>* term_weights,
                               TextRole role) const {
   // Features are keyed by their 64-bit hash (no string per feature): the stem, and its
   // first 4 and 3 letters at lower weight, each in its own hash space (seed), because
   // code abbreviates ("config", "attr", "abs") and a word should meet its abbreviation.
-  struct Feature {
-    uint64_t hash;
-    float count;
-    float weight;  // query side: the weight of the term that produced it
-  };
-  std::vector<Feature> feats;
-  feats.reserve(text.size() / 4);
+  thread_local Scratch sc;
+  sc.Reset(text.size() / 8);
   // A document's declared names (the functions it defines) say what it is about more
   // than the words of its body: their terms weigh double. Decided by the text alone,
   // so a chunk's vector never depends on the rest of the index.
-  std::unordered_set<std::string> names;
+  sc.names.clear();
   if (role == TextRole::kDocument) {
     for (const auto& n : DeclaredNames(text)) {
-      ForEachCodeTerm(n, [&](std::string_view t, bool) { names.emplace(t); });
+      ForEachCodeTerm(n, [&](std::string_view t, bool) { sc.names.push_back(Hash64(t, kSeed)); });
     }
+    std::sort(sc.names.begin(), sc.names.end());
   }
+  std::string key;  // query side only: the weights are keyed by strings
   ForEachCodeTerm(text, [&](std::string_view term, bool) {
     if (term.size() < 2 || IsStopTerm(term)) return;
     float w = 1.0f;
     if (term_weights != nullptr) {
-      auto it = term_weights->find(std::string(term));
+      key.assign(term);
+      auto it = term_weights->find(key);
       if (it != term_weights->end()) w = it->second;
-    } else if (!names.empty() && names.count(std::string(term)) != 0) {
+    } else if (!sc.names.empty() &&
+               std::binary_search(sc.names.begin(), sc.names.end(), Hash64(term, kSeed))) {
       w = kDeclaredNameWeight;
     }
-    std::string stem = StemTerm(term);
-    std::string_view sv(stem);
-    feats.push_back({Hash64(sv, kSeed), 1.0f, w});
-    if (sv.size() >= 5) feats.push_back({Hash64(sv.substr(0, 4), kSeed + 1), 0.5f, w});
-    if (sv.size() >= 4) feats.push_back({Hash64(sv.substr(0, 3), kSeed + 2), 0.3f, w});
+    StemTermInto(term, &sc.stem);
+    std::string_view sv(sc.stem);
+    sc.Add(Hash64(sv, kSeed), 1.0f, w);
+    if (sv.size() >= 5) sc.Add(Hash64(sv.substr(0, 4), kSeed + 1), 0.5f, w);
+    if (sv.size() >= 4) sc.Add(Hash64(sv.substr(0, 3), kSeed + 2), 0.3f, w);
   });
-  std::sort(feats.begin(), feats.end(), [](const Feature& a, const Feature& b) { return a.hash < b.hash; });
+  // Summed into the vector in hash order: the float result never depends on the
+  // order terms came in or on the table's layout.
+  std::sort(sc.used.begin(), sc.used.end(),
+            [&](uint32_t a, uint32_t b) { return sc.slots[a].hash < sc.slots[b].hash; });
   Vector v(static_cast<size_t>(dims_), 0.0f);
-  for (size_t i = 0; i < feats.size();) {
-    uint64_t h = feats[i].hash;
-    float count = 0, w = 0;
-    for (; i < feats.size() && feats[i].hash == h; ++i) {
-      count += feats[i].count;
-      w = std::max(w, feats[i].weight);
-    }
-    size_t idx = static_cast<size_t>(h % static_cast<uint64_t>(dims_));
-    float sign = (h >> 63) ? -1.0f : 1.0f;
-    v[idx] += sign * w * (1.0f + std::log(1.0f + count));
+  for (uint32_t i : sc.used) {
+    const Scratch::Slot& f = sc.slots[i];
+    size_t idx = static_cast<size_t>(f.hash % static_cast<uint64_t>(dims_));
+    float sign = (f.hash >> 63) ? -1.0f : 1.0f;
+    v[idx] += sign * f.weight * (1.0f + std::log(1.0f + f.count));
   }
   double norm = 0;
   for (float x : v) norm += static_cast<double>(x) * x;

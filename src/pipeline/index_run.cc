@@ -228,6 +228,9 @@ Status IndexRun::Plan(std::vector<FileEntry> found) {
     }
   }
   while (s < stored.size()) deletes_.push_back(std::move(stored[s++].path));
+  // Largest files first: the workers then finish together instead of one of them
+  // parsing a big file alone at the end (the index does not depend on the order).
+  std::stable_sort(tasks_.begin(), tasks_.end(), [](const FileEntry& a, const FileEntry& b) { return a.size > b.size; });
   stages_[kPlan].Add(Clock::now() - t0, files_seen_);
   return store_->SetFilesKnown(files_seen_);
 }

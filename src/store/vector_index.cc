@@ -73,7 +73,11 @@ float Dot(const float* a, const float* b, size_t dim) {
 
 void Normalize(std::vector<float>* v) {
   double n = 0;
-  for (float x : *v) n += static_cast<double>(x) * x;
+  // Zeros add nothing (most of a hash-embedder vector): skipping them shortens the
+  // chain of dependent additions without changing the sum.
+  for (float x : *v) {
+    if (x != 0.0f) n += static_cast<double>(x) * x;
+  }
   if (n <= 0) return;
   auto inv = static_cast<float>(1.0 / std::sqrt(n));
   for (float& x : *v) x *= inv;
@@ -115,6 +119,10 @@ std::string EncodeVector(std::vector<float> v) {
   std::vector<int8_t> q(v.size());
   size_t nonzero = 0;
   for (size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == 0.0f) {  // most of the hash embedder's dimensions: skip the rounding call
+      q[i] = 0;
+      continue;
+    }
     float r = std::nearbyint(v[i] * inv);
     q[i] = static_cast<int8_t>(std::clamp(r, -127.0f, 127.0f));
     nonzero += q[i] != 0 ? 1 : 0;
