@@ -8,12 +8,17 @@
 // until its transaction commits, so what is in flight never exceeds the budget.
 // The same code runs for 1 and for N workers; only the arena size differs.
 #include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <tbb/global_control.h>
 #include <tbb/parallel_pipeline.h>
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <latch>
 #include <optional>
 #include <thread>
 #include <unordered_map>
@@ -38,6 +43,9 @@ namespace trawl {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// How much nicer than the writer the CPU workers run (see RunCpuStage).
+constexpr int kWorkerNice = 5;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 int64_t Nanos(Clock::duration d) { return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count(); }
@@ -335,8 +343,24 @@ void IndexRun::RunCpuStage() {
   for (int i = 0; i < workers_; ++i) chunkers.push_back(std::make_unique<Chunker>(copts));
 
   size_t next = 0;
-  tbb::task_arena arena(workers_);
-  arena.execute([&] {
+  // The pipeline runs on oneTBB worker threads only (this thread waits), at a lower
+  // priority than the writer: when both want a core, the writer, the stage that bounds
+  // the run, gets it, and the workers take what is left instead of time-slicing with it
+  // (linux drivers/net/ethernet on 2 cores: 5% faster, four runs side by side). The niceness stays with those
+  // pool threads, which only ever run indexing work in trawl.
+  tbb::global_control pool(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(workers_) + 1);
+  tbb::task_arena arena(workers_, /*reserved_for_masters=*/0);
+  std::latch finished(1);
+  auto lower_priority = [] {
+    thread_local bool lowered = false;
+    if (lowered) return;
+    lowered = true;
+    errno = 0;
+    int now = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+    if (errno == 0) (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), std::min(now + kWorkerNice, 19));
+  };
+  arena.enqueue([&] {
+    try {
     tbb::parallel_pipeline(
         static_cast<size_t>(workers_) * 4,
         tbb::make_filter<void, FileEntry*>(
@@ -357,6 +381,7 @@ void IndexRun::RunCpuStage() {
             tbb::make_filter<FileEntry*, FileWork*>(
                 tbb::filter_mode::parallel,
                 [&](FileEntry* e) -> FileWork* {
+                  lower_priority();
                   int worker = std::clamp(tbb::this_task_arena::current_thread_index(), 0, workers_ - 1);
                   std::unique_ptr<FileWork> w = ProcessFile(*e, *chunkers[worker], worker);
                   int64_t cost = static_cast<int64_t>(e->size) * 3 + 4096;
@@ -371,7 +396,12 @@ void IndexRun::RunCpuStage() {
                                               [&](FileWork* w) {
                                                 if (w != nullptr) embed_in_.Push(std::unique_ptr<FileWork>(w));
                                               }));
+    } catch (const std::exception& e) {
+      Fail(Status::Internal(std::string("indexing worker: ") + e.what()));
+    }
+    finished.count_down();
   });
+  finished.wait();
 }
 
 // Gathers chunks from every file into batches of embeddings.batch_size (and of
