@@ -194,13 +194,18 @@ std::vector<std::string> DeclaredNames(std::string_view content) {
 }
 
 bool IsStopTerm(std::string_view term) {
-  if (term.size() > 7) return false;  // the longest stop term: hot path, skip the hash
-  static const std::unordered_set<std::string_view> kStop = {
-      "the", "a",  "an",   "of",   "to",    "in",   "is",   "and",  "or",   "for",   "if",
-      "be",  "it", "this", "that", "with",  "as",   "on",   "by",   "are",  "from",  "at",
-      "not", "no", "s",    "self", "none",  "true", "false", "return", "returns", "def", "var",
-      "let", "const", "int", "void", "its", "which"};
-  return kStop.count(term) != 0;
+  // By length, then a few comparisons: no hashing on the hot path (every term of every
+  // chunk passes here in the embedder).
+  static constexpr std::string_view kStop[] = {
+      "a",    "s",    "an",   "as",    "at",    "be",    "by",     "if",    "in",    "is",
+      "it",   "no",   "of",   "on",    "or",    "to",    "and",    "are",   "def",   "for",
+      "int",  "its",  "let",  "not",   "the",   "var",   "from",   "none",  "self",  "that",
+      "this", "true", "void", "with",  "const", "false", "which",  "return", "returns"};
+  if (term.empty() || term.size() > 7) return false;
+  for (std::string_view s : kStop) {
+    if (s.size() == term.size() && s == term) return true;
+  }
+  return false;
 }
 
 std::string StemTerm(std::string_view term) {
