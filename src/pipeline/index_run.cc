@@ -118,7 +118,7 @@ class IndexRun {
   }
 
   Status Prepare();
-  Status Plan(std::vector<FileEntry> found);
+  Status Plan(std::vector<FileEntry> found, std::vector<FileRecord> stored);
   void RunCpuStage();
   std::unique_ptr<FileWork> ProcessFile(const FileEntry& entry, Chunker& chunker, int worker);
   void EmbedBatcher();
@@ -203,9 +203,8 @@ Status IndexRun::Prepare() {
   return store_->SaveRun(rec);
 }
 
-Status IndexRun::Plan(std::vector<FileEntry> found) {
+Status IndexRun::Plan(std::vector<FileEntry> found, std::vector<FileRecord> stored) {
   auto t0 = Clock::now();
-  TRAWL_ASSIGN_OR_RETURN(std::vector<FileRecord> stored, store_->ListFiles());
   files_seen_ = static_cast<int64_t>(found.size());
   // Both lists are sorted by path (byte order): one merge pass, no hashing (a no-op
   // run over linux's 78k files is mostly this and the walk).
@@ -733,8 +732,12 @@ Result<IndexSummary> IndexRun::Run() {
   for (int i = 0; i < workers_; ++i) worker_counters_.push_back(std::make_unique<WorkerCounter>());
   Emit(Snapshot("started"));
 
-  // Discovery and the git history walk run side by side.
+  // Discovery, the git history walk and reading the stored file list run side by side
+  // (on a cold cache the walk and the list each wait on the disk: linux's no-op re-run
+  // spent 0.87 s walking, then 0.71 s listing).
   auto t0 = Clock::now();
+  Result<std::vector<FileRecord>> stored = Status::Internal("the stored file list was not read");
+  std::thread list_thread([&] { stored = store_->ListFiles(); });
   std::thread git_thread;
   if (opts_.indexing.git_metadata) {
     git_thread = std::thread([&] {
@@ -755,8 +758,11 @@ Result<IndexSummary> IndexRun::Run() {
   dopts.exclude_dirs = {opts_.index_dir};
   Result<std::vector<FileEntry>> found = Discover(dopts, &stop_);
   if (git_thread.joinable()) git_thread.join();
+  list_thread.join();
   stages_[kDiscover].Add(Clock::now() - t0, found.ok() ? static_cast<int64_t>(found->size()) : 0);
-  Status st = found.ok() ? Plan(std::move(found).value()) : found.status();
+  Status st = !found.ok() ? found.status()
+              : !stored.ok() ? stored.status()
+                             : Plan(std::move(found).value(), std::move(stored).value());
   if (!st.ok()) return st;
 
   // The reporter starts once the plan is fixed: it reads what Plan wrote.
