@@ -18,6 +18,7 @@
 #include <string_view>
 #include <utility>
 
+#include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/parallel_for_each.h>
 #include <oneapi/tbb/task_arena.h>
 
@@ -596,6 +597,12 @@ Result<std::vector<FileEntry>> Walk::Run() {
   root.level = root_level_;
   std::vector<DirTask> round{std::move(root)};
   int threads = options_.threads > 0 ? options_.threads : oneapi::tbb::task_arena::automatic;
+  // More threads than cores only pay while they wait on the disk; oneTBB's pool must
+  // be allowed to have them.
+  std::optional<oneapi::tbb::global_control> pool;
+  if (threads > oneapi::tbb::this_task_arena::max_concurrency()) {
+    pool.emplace(oneapi::tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
+  }
   oneapi::tbb::task_arena arena(threads);
   try {
     while (!round.empty() && !Cancelled()) {

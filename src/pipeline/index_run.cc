@@ -753,7 +753,9 @@ Result<IndexSummary> IndexRun::Run() {
   dopts.require_git = opts_.ignore.require_git;
   dopts.max_file_size_bytes = static_cast<uint64_t>(opts_.indexing.max_file_size_kb) * 1024;
   dopts.follow_symlinks = opts_.indexing.follow_symlinks;
-  dopts.threads = workers_;
+  // The walk mostly waits on the disk when the cache is cold: 8 threads however few
+  // the workers (linux's cold no-op re-run 1.25-1.42 -> 1.10-1.18 s; warm unchanged).
+  dopts.threads = std::max(workers_, 8);
   dopts.check_content = false;
   dopts.exclude_dirs = {opts_.index_dir};
   Result<std::vector<FileEntry>> found = Discover(dopts, &stop_);
