@@ -263,6 +263,9 @@ std::unique_ptr<FileWork> IndexRun::ProcessFile(const FileEntry& entry, Chunker&
     rec.status = status;
     rec.error = std::move(error);
     work->write.chunks.clear();
+    // Nothing left to embed: the embed service would index chunks that are gone.
+    work->need_vectors.clear();
+    work->embed_texts.clear();
     return std::move(work);
   };
   if (!data.ok()) return finish("failed", "unreadable: " + data.status().message());
