@@ -1,4 +1,5 @@
-// CPU time of the calling thread. Thread-safety: reads the calling thread's own clock.
+// CPU time used so far, by the calling thread or by the whole process.
+// Thread-safety: reads the kernel's clocks; safe from any thread.
 #pragma once
 
 #include <time.h>
@@ -7,19 +8,17 @@
 
 namespace trawl {
 
-// Nanoseconds of CPU the calling thread has used; unlike wall time, it does not grow
-// while the thread waits for a core, a lock or the disk.
-inline int64_t ThreadCpuNanos() {
+inline int64_t ClockNanos(clockid_t clock) {
   timespec ts{};
-  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
+  if (clock_gettime(clock, &ts) != 0) return 0;
   return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
+// Nanoseconds of CPU the calling thread has used; unlike wall time, it does not grow
+// while the thread waits for a core, a lock or the disk.
+inline int64_t ThreadCpuNanos() { return ClockNanos(CLOCK_THREAD_CPUTIME_ID); }
+
 // Nanoseconds of CPU the whole process has used (every thread).
-inline int64_t ProcessCpuNanos() {
-  timespec ts{};
-  if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0) return 0;
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
+inline int64_t ProcessCpuNanos() { return ClockNanos(CLOCK_PROCESS_CPUTIME_ID); }
 
 }  // namespace trawl
