@@ -474,6 +474,37 @@ TEST(DenseTest, SmallChangesKeepTheFileAndAreSearchedFromTheRows) {
   }
 }
 
+TEST(DenseTest, UnusedVectorsAreSweptOnceRemovalsReachATenth) {
+  TempDir tmp;
+  auto store = OpenBigWriter(tmp.index());
+  auto vecs = CommitRandom(store.get(), 2000, kBigDim, 14);
+  ASSERT_TRUE(store->Checkpoint().ok());
+  EXPECT_EQ(store->Stats()->vectors, 2000);
+  // 150 files gone (7.5% of the index): their vectors stay, still found by content.
+  std::vector<std::string> gone;
+  for (int i = 0; i < 150; ++i) gone.push_back("f" + std::to_string(i) + ".txt");
+  ASSERT_TRUE(store->Commit({}, gone).ok());
+  ASSERT_TRUE(store->Checkpoint().ok());
+  EXPECT_EQ(store->Stats()->chunks, 1850);
+  EXPECT_EQ(store->Stats()->vectors, 2000);
+  auto cached = store->LookupVectors({HashHex("chunk number 3")});
+  ASSERT_TRUE(cached.ok());
+  EXPECT_EQ(cached->size(), 1u);
+  // 50 more (200 removed since the last sweep, over a tenth of the 1800 left): swept.
+  gone.clear();
+  for (int i = 150; i < 200; ++i) gone.push_back("f" + std::to_string(i) + ".txt");
+  ASSERT_TRUE(store->Commit({}, gone).ok());
+  ASSERT_TRUE(store->Checkpoint().ok());
+  EXPECT_EQ(store->Stats()->vectors, 1800);
+  EXPECT_TRUE(store->LookupVectors({HashHex("chunk number 3")})->empty());
+  // The count starts again: the next few removals keep their vectors.
+  ASSERT_TRUE(store->Commit({}, {"f200.txt"}).ok());
+  ASSERT_TRUE(store->Checkpoint().ok());
+  EXPECT_EQ(store->Stats()->vectors, 1800);
+  for (int i = 0; i < 201; ++i) vecs.erase("f" + std::to_string(i) + ".txt");
+  EXPECT_DOUBLE_EQ(RecallAt10(store.get(), vecs, kBigDim, 20, 8), 1.0);
+}
+
 TEST(DenseTest, DerivedIndexSurvivesMissingAndCorruptFiles) {
   TempDir tmp;
   auto store = OpenBigWriter(tmp.index());
