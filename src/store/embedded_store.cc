@@ -269,6 +269,18 @@ Status SetMetaInt(Db* db, const std::string& key, int64_t value) {
   return st->Run();
 }
 
+// A file's size, modification time and inode: what says it is the file a writer made,
+// as for the source files (empty if it cannot be read).
+std::string StatStamp(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "";
+  char buf[96];
+  std::snprintf(buf, sizeof(buf), "%" PRId64 ":%" PRId64 ":%" PRIu64, static_cast<int64_t>(st.st_size),
+                static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
+                static_cast<uint64_t>(st.st_ino));
+  return buf;
+}
+
 std::string FileError(const std::string& what, const std::string& path) {
   return what + " " + path + ": " + std::strerror(errno);
 }
@@ -372,10 +384,10 @@ class EmbeddedStore final : public Store {
   Result<std::shared_ptr<const DenseState>> RefreshDense(Db* db, int64_t seq, int64_t gen)
       REQUIRES(refresh_mu_);
   Result<std::shared_ptr<const DenseState>> LoadDense(Db* db, const DenseState* previous);
-  // The vector file named by meta, checked against its recorded hash, with the
-  // tombstoned chunks marked deleted.
+  // The vector file named by meta, checked against its recorded hash unless its
+  // StatStamp is the one recorded with it, with the tombstoned chunks marked deleted.
   Result<std::unique_ptr<FlatIndex>> LoadVectorFile(Db* db, int dim, const std::string& file,
-                                                    const std::string& hash);
+                                                    const std::string& hash, const std::string& stamp);
   Result<VectorBlock> LoadVectors(Db* db, const std::string& embedder, int dim, int64_t above_id);
   // Keeps the candidates (best first) that still exist and pass the filter.
   Result<std::vector<Scored>> VerifyCandidates(Db* db, const std::vector<Scored>& cands,
@@ -549,6 +561,7 @@ Status EmbeddedStore::BindEmbedder(const std::string& name, int dimensions, bool
     TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vindex_generation", gen + 1));
     TRAWL_RETURN_IF_ERROR(SetMeta(db, "vindex_file", ""));
     TRAWL_RETURN_IF_ERROR(SetMeta(db, "vindex_hash", ""));
+    TRAWL_RETURN_IF_ERROR(SetMeta(db, "vindex_stat", ""));
     TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vindex_hwm", 0));
     TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vindex_commit_seq", -1));
     TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "chunk_count", 0));
@@ -901,6 +914,7 @@ Status EmbeddedStore::WriteVectorFile() {
   TRAWL_ASSIGN_OR_RETURN(int64_t gen, GetMetaInt(db, "vindex_generation"));
   TRAWL_ASSIGN_OR_RETURN(std::string file, GetMeta(db, "vindex_file"));
   TRAWL_ASSIGN_OR_RETURN(std::string hash, GetMeta(db, "vindex_hash"));
+  TRAWL_ASSIGN_OR_RETURN(std::string stamp, GetMeta(db, "vindex_stat"));
   TRAWL_ASSIGN_OR_RETURN(int64_t hwm, GetMetaInt(db, "vindex_hwm"));
   if (seq == done_seq) {
     // Nothing committed since: done, unless the file was lost or damaged meanwhile
@@ -921,20 +935,26 @@ Status EmbeddedStore::WriteVectorFile() {
   int64_t max_id = row ? top->Int(0) : 0;
   top->Reset();
 
-  std::string new_file = file, new_hash = hash;
+  std::string new_file = file, new_hash = hash, new_stamp = stamp;
   int64_t new_hwm = hwm, new_gen = gen;
   bool replaced = false;  // the file changed (or went): tombstones start afresh
   if (live < opts_.exact_search_limit) {
     replaced = true;
     new_file.clear();
     new_hash.clear();
+    new_stamp.clear();
     new_hwm = 0;
     new_gen = gen + 1;
   } else {
     std::unique_ptr<FlatIndex> current;
     if (!file.empty()) {
-      auto loaded = LoadVectorFile(db, dims_, file, hash);
-      if (loaded.ok()) current = std::move(loaded).value();
+      // Hashed whatever its stamp: every run checks the file readers take on trust, and
+      // writes it again if it was damaged in place.
+      auto loaded = LoadVectorFile(db, dims_, file, hash, /*stamp=*/"");
+      if (loaded.ok()) {
+        current = std::move(loaded).value();
+        new_stamp = StatStamp(dir_ + "/" + file);  // as verified just now
+      }
     }
     // Keep the file while what it lacks (the tail, scored from the rows) and what it
     // holds in vain (deleted chunks) stay small: watch-mode edits cost no rewrite.
@@ -984,6 +1004,7 @@ Status EmbeddedStore::WriteVectorFile() {
         return Status::IoError(FileError("cannot rename to", final_path));
       }
       TRAWL_RETURN_IF_ERROR(SyncPath(dir_, true));
+      new_stamp = StatStamp(final_path);
       new_hwm = max_id;
     }
   }
@@ -993,6 +1014,7 @@ Status EmbeddedStore::WriteVectorFile() {
   TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vindex_generation", new_gen));
   TRAWL_RETURN_IF_ERROR(SetMeta(db, "vindex_file", new_file));
   TRAWL_RETURN_IF_ERROR(SetMeta(db, "vindex_hash", new_hash));
+  TRAWL_RETURN_IF_ERROR(SetMeta(db, "vindex_stat", new_stamp));
   TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vindex_hwm", new_hwm));
   TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vindex_commit_seq", seq));
   if (replaced) TRAWL_RETURN_IF_ERROR(db->Exec("DELETE FROM tombstones"));
@@ -1016,13 +1038,19 @@ Status EmbeddedStore::WriteVectorFile() {
 // --- readers --------------------------------------------------------------------------
 
 Result<std::unique_ptr<FlatIndex>> EmbeddedStore::LoadVectorFile(Db* db, int dim, const std::string& file,
-                                                                 const std::string& hash) {
+                                                                 const std::string& hash,
+                                                                 const std::string& stamp) {
   std::string path = dir_ + "/" + file;
   TRAWL_ASSIGN_OR_RETURN(auto index, FlatIndex::Load(path, dim));
-  // Read, not through the mapping: a search touches only the columns it needs, and
-  // only those should count against the process's memory.
-  TRAWL_ASSIGN_OR_RETURN(std::string actual, HashFileHex(path));
-  if (actual != hash) return Status::Corruption(path + ": checksum mismatch");
+  // Hashing the file is half of a one-off semantic search over linux's 885 MB file
+  // (0.17 of 0.34 s): like a source file, a file whose size, time and inode are those
+  // recorded when it was written is taken as written; any other is hashed (read, not
+  // mapped, so that the columns a search never needs stay out of memory). Damage that
+  // keeps all three (bit rot) is found by the next index run, which always hashes.
+  if (stamp.empty() || StatStamp(path) != stamp) {
+    TRAWL_ASSIGN_OR_RETURN(std::string actual, HashFileHex(path));
+    if (actual != hash) return Status::Corruption(path + ": checksum mismatch");
+  }
   TRAWL_ASSIGN_OR_RETURN(auto tombs, db->Prepare("SELECT chunk_id FROM tombstones"));
   for (;;) {
     TRAWL_ASSIGN_OR_RETURN(bool more, tombs->Step());
@@ -1057,10 +1085,11 @@ Result<std::shared_ptr<const DenseState>> EmbeddedStore::LoadDense(Db* db, const
   } else {
     TRAWL_ASSIGN_OR_RETURN(std::string file, GetMeta(db, "vindex_file"));
     TRAWL_ASSIGN_OR_RETURN(std::string hash, GetMeta(db, "vindex_hash"));
+    TRAWL_ASSIGN_OR_RETURN(std::string stamp, GetMeta(db, "vindex_stat"));
     TRAWL_ASSIGN_OR_RETURN(int64_t hwm, GetMetaInt(db, "vindex_hwm"));
     if (!file.empty()) {
       // A missing or damaged file is derived data: search the rows exactly instead.
-      auto loaded = LoadVectorFile(db, state->dim, file, hash);
+      auto loaded = LoadVectorFile(db, state->dim, file, hash, stamp);
       if (loaded.ok()) {
         state->file = std::move(loaded).value();
         above = hwm;

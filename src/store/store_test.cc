@@ -549,6 +549,35 @@ TEST(DenseTest, UnusedVectorsAreSweptOnceRemovalsReachATenth) {
   EXPECT_DOUBLE_EQ(RecallAt10(store.get(), vecs, kBigDim, 20, 8), 1.0);
 }
 
+// Overwrites every vector of a vector file with zeros, in place (size kept).
+void ZeroVectorBlocks(const std::string& path) {
+  auto size = std::filesystem::file_size(path);
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(32);  // the header
+  std::string zeros(static_cast<size_t>(kBigDim) * 2048, '\0');  // one block
+  for (uint64_t at = 32; at + zeros.size() <= size - 3000 * 12; at += zeros.size()) f.write(zeros.data(), zeros.size());
+}
+
+TEST(DenseTest, DamageThatKeepsTheFilesStampIsFoundByTheNextRun) {
+  TempDir tmp;
+  auto store = OpenBigWriter(tmp.index());
+  auto vecs = CommitRandom(store.get(), 3000, kBigDim, 15);
+  ASSERT_TRUE(store->Checkpoint().ok());
+  auto files = VectorFiles(tmp.index());
+  ASSERT_EQ(files.size(), 1u);
+  std::string vfile = tmp.index() + "/" + files[0];
+  auto written = std::filesystem::last_write_time(vfile);
+  ZeroVectorBlocks(vfile);
+  std::filesystem::last_write_time(vfile, written);  // bit rot: size, time, inode kept
+  // The next run's checkpoint hashes the file it would keep, and writes it again.
+  auto more = CommitRandom(store.get(), 10, kBigDim, 16, 3000);
+  vecs.insert(more.begin(), more.end());
+  ASSERT_TRUE(store->Checkpoint().ok());
+  EXPECT_NE(VectorFiles(tmp.index()), files);
+  auto reader = OpenReader(tmp.index(), SmallFileOptions());
+  EXPECT_DOUBLE_EQ(RecallAt10(reader.get(), vecs, kBigDim, 20, 3), 1.0);
+}
+
 TEST(DenseTest, DerivedIndexSurvivesMissingAndCorruptFiles) {
   TempDir tmp;
   auto store = OpenBigWriter(tmp.index());
@@ -558,12 +587,11 @@ TEST(DenseTest, DerivedIndexSurvivesMissingAndCorruptFiles) {
   ASSERT_EQ(files.size(), 1u);
   std::string vfile = tmp.index() + "/" + files[0];
 
-  // Corrupt: flip bytes in the middle. Readers notice (hash) and search exactly.
-  {
-    std::fstream f(vfile, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(static_cast<std::streamoff>(std::filesystem::file_size(vfile) / 2));
-    f.write("garbage!garbage!", 16);
-  }
+  // Changed in place, size kept, later than written: readers hash it, notice and
+  // search the rows exactly (trusted, its zeroed vectors would score nothing).
+  auto written = std::filesystem::last_write_time(vfile);
+  ZeroVectorBlocks(vfile);
+  std::filesystem::last_write_time(vfile, written + std::chrono::seconds(2));
   {
     auto reader = OpenReader(tmp.index(), SmallFileOptions());
     EXPECT_DOUBLE_EQ(RecallAt10(reader.get(), vecs, kBigDim, 10, 3), 1.0);
