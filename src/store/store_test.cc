@@ -549,23 +549,35 @@ TEST(DenseTest, UnusedVectorsAreSweptOnceRemovalsReachATenth) {
   EXPECT_DOUBLE_EQ(RecallAt10(store.get(), vecs, kBigDim, 20, 8), 1.0);
 }
 
-// Overwrites every vector of a vector file with zeros, in place (size kept).
+// Overwrites every vector of a vector file with zeros, in place (size kept): the
+// blocks after the 32-byte header, as many as its count (at byte 16) needs.
 void ZeroVectorBlocks(const std::string& path) {
-  auto size = std::filesystem::file_size(path);
   std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-  f.seekp(32);  // the header
+  uint64_t count = 0;
+  f.seekg(16);
+  f.read(reinterpret_cast<char*>(&count), sizeof(count));
   std::string zeros(static_cast<size_t>(kBigDim) * 2048, '\0');  // one block
-  for (uint64_t at = 32; at + zeros.size() <= size - 3000 * 12; at += zeros.size()) f.write(zeros.data(), zeros.size());
+  f.seekp(32);
+  for (uint64_t row = 0; row < count; row += 2048) f.write(zeros.data(), static_cast<std::streamsize>(zeros.size()));
+  ASSERT_TRUE(f.good());
+}
+
+// A writer over `n` random vectors, checkpointed: its one vector file.
+std::string FillAndCheckpoint(Store* store, const TempDir& tmp, int n, unsigned seed,
+                              std::map<std::string, std::vector<float>>* vecs) {
+  *vecs = CommitRandom(store, n, kBigDim, seed);
+  EXPECT_TRUE(store->Checkpoint().ok());
+  auto files = VectorFiles(tmp.index());
+  EXPECT_EQ(files.size(), 1u);
+  return files.empty() ? "" : tmp.index() + "/" + files[0];
 }
 
 TEST(DenseTest, DamageThatKeepsTheFilesStampIsFoundByTheNextRun) {
   TempDir tmp;
   auto store = OpenBigWriter(tmp.index());
-  auto vecs = CommitRandom(store.get(), 3000, kBigDim, 15);
-  ASSERT_TRUE(store->Checkpoint().ok());
+  std::map<std::string, std::vector<float>> vecs;
+  std::string vfile = FillAndCheckpoint(store.get(), tmp, 3000, 15, &vecs);
   auto files = VectorFiles(tmp.index());
-  ASSERT_EQ(files.size(), 1u);
-  std::string vfile = tmp.index() + "/" + files[0];
   auto written = std::filesystem::last_write_time(vfile);
   ZeroVectorBlocks(vfile);
   std::filesystem::last_write_time(vfile, written);  // bit rot: size, time, inode kept
@@ -581,11 +593,8 @@ TEST(DenseTest, DamageThatKeepsTheFilesStampIsFoundByTheNextRun) {
 TEST(DenseTest, DerivedIndexSurvivesMissingAndCorruptFiles) {
   TempDir tmp;
   auto store = OpenBigWriter(tmp.index());
-  auto vecs = CommitRandom(store.get(), 3000, kBigDim, 13);
-  ASSERT_TRUE(store->Checkpoint().ok());
-  auto files = VectorFiles(tmp.index());
-  ASSERT_EQ(files.size(), 1u);
-  std::string vfile = tmp.index() + "/" + files[0];
+  std::map<std::string, std::vector<float>> vecs;
+  std::string vfile = FillAndCheckpoint(store.get(), tmp, 3000, 13, &vecs);
 
   // Changed in place, size kept, later than written: readers hash it, notice and
   // search the rows exactly (trusted, its zeroed vectors would score nothing).
