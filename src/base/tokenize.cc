@@ -203,7 +203,7 @@ bool IsStopTerm(std::string_view term) {
       "this", "true", "void", "with",  "const", "false", "which",  "return", "returns"};
   if (term.empty() || term.size() > 7) return false;
   for (std::string_view s : kStop) {
-    if (s.size() == term.size() && s == term) return true;
+    if (s == term) return true;
   }
   return false;
 }

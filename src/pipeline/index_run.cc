@@ -537,7 +537,6 @@ Status IndexRun::CommitPending(std::vector<std::unique_ptr<FileWork>>* pending,
   const int64_t c0 = ThreadCpuNanos();
   std::vector<FileWrite> writes;
   writes.reserve(pending->size());
-  std::vector<IndexProgress> failed_events;
   for (auto& w : *pending) {
     std::string embed_error;
     {

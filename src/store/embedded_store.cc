@@ -421,7 +421,6 @@ class EmbeddedStore final : public Store {
     std::unique_ptr<FlatIndexWriter> out;
     std::string tmp;         // vectors-<generation>.flat.tmp
     int64_t generation = 0;  // the generation the file will have
-    int64_t max_id = 0;
   };
   std::unique_ptr<VectorStream> stream_;
   bool stream_tried_ = false;  // streams only from this store's first commit
@@ -794,8 +793,11 @@ Status EmbeddedStore::CommitTransaction(const std::vector<FileWrite>& writes,
       "INSERT INTO chunk_fts(rowid, symbol, path, body) VALUES(?1, ?2, ?3, ?4)"));
   TRAWL_ASSIGN_OR_RETURN(auto insert_vector, db->Prepare(
       "INSERT OR IGNORE INTO vectors(embedder, content_hash, dim, vec) VALUES(?1, ?2, ?3, ?4)"));
-  TRAWL_ASSIGN_OR_RETURN(auto find_vector, db->Prepare(
-      "SELECT vec FROM vectors WHERE embedder = ?1 AND content_hash = ?2"));
+  std::unique_ptr<Stmt> find_vector;  // only while a vector file is being written
+  if (stream_ != nullptr) {
+    TRAWL_ASSIGN_OR_RETURN(find_vector, db->Prepare(
+        "SELECT vec FROM vectors WHERE embedder = ?1 AND content_hash = ?2"));
+  }
 
   FileWrite local;  // a write that arrived unprepared, prepared here
   for (const auto& original : writes) {
@@ -854,11 +856,7 @@ Status EmbeddedStore::CommitTransaction(const std::vector<FileWrite>& writes,
         } else if (!blob.empty()) {
           appended = stream_->out->Append(chunk_id, blob);
         }
-        if (appended.ok()) {
-          stream_->max_id = chunk_id;
-        } else {
-          DropStream();
-        }
+        if (!appended.ok()) DropStream();
       }
     }
   }
@@ -990,7 +988,7 @@ Status EmbeddedStore::WriteVectorFile() {
       std::unique_ptr<FlatIndexWriter> out;
       // The file written as the rows were committed holds exactly what the join below
       // would read when it covers every chunk (each with a vector) and nothing since.
-      if (stream_ != nullptr && stream_->generation == new_gen && stream_->max_id == max_id &&
+      if (stream_ != nullptr && stream_->generation == new_gen && stream_->out->last_id() == max_id &&
           static_cast<int64_t>(stream_->out->size()) == live &&
           ::rename(stream_->tmp.c_str(), tmp.c_str()) == 0) {
         out = std::move(stream_->out);

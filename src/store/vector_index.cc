@@ -119,10 +119,7 @@ std::string EncodeVector(std::vector<float> v) {
   std::vector<int8_t> q(v.size());
   size_t nonzero = 0;
   for (size_t i = 0; i < v.size(); ++i) {
-    if (v[i] == 0.0f) {  // most of the hash embedder's dimensions: skip the rounding call
-      q[i] = 0;
-      continue;
-    }
+    if (v[i] == 0.0f) continue;  // most of the hash embedder's dimensions: skip the rounding call
     float r = std::nearbyint(v[i] * inv);
     q[i] = static_cast<int8_t>(std::clamp(r, -127.0f, 127.0f));
     nonzero += q[i] != 0 ? 1 : 0;

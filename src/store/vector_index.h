@@ -86,6 +86,7 @@ class FlatIndexWriter {
   // Completes the file and syncs it to disk.
   Status Finish();
   size_t size() const { return ids_.size(); }
+  int64_t last_id() const { return ids_.empty() ? 0 : ids_.back(); }
 
  private:
   FlatIndexWriter(std::string path, int dim, int fd);
