@@ -218,6 +218,45 @@ TEST(ChunkerTest, BigClassSplitsIntoMethodsWithClassContext) {
   EXPECT_EQ(r->chunks.front().kind, "imports");
 }
 
+// The grammars' character-set test has an ASCII fast path (grammar_prelude.h): names
+// made of ASCII letters, digits, `_` and `$` and names beyond ASCII must both still lex
+// as identifiers, or the definitions below would not parse as definitions.
+TEST(ChunkerTest, IdentifiersInsideAndBeyondAsciiParse) {
+  struct Case {
+    const char* language;
+    const char* path;
+    std::string src;
+    std::vector<std::string> symbols;
+  };
+  std::string body = "    total = 0\n    for i in range(10):\n        total += i * 2\n    return total\n";
+  std::vector<Case> cases = {
+      {"python", "u.py",
+       "def größe_zählen(x):\n" + body + "\n\ndef Az_09(y):\n" + body + "\n\ndef 名前(z):\n" + body,
+       {"größe_zählen", "Az_09", "名前"}},
+      {"c", "u.c",
+       "int zähler_1(void) {\n  int t = 0;\n  for (int i = 0; i < 10; i++) t += i;\n  return t;\n}\n\n"
+       "int Az_09(void) {\n  int t = 1;\n  for (int i = 0; i < 10; i++) t *= 2;\n  return t;\n}\n",
+       {"zähler_1", "Az_09"}},
+      {"javascript", "u.js",
+       "function $el_9(a) {\n  let t = 0;\n  for (const x of a) t += x;\n  return t;\n}\n\n"
+       "function ñandú(b) {\n  let t = 1;\n  for (const x of b) t *= x;\n  return t;\n}\n",
+       {"$el_9", "ñandú"}},
+  };
+  ChunkOptions options;
+  options.min_chunk_chars = 1;  // no merging: one chunk per definition
+  for (const Case& c : cases) {
+    Chunker chunker(options);
+    auto r = chunker.ChunkFile(c.path, c.src, c.language);
+    ASSERT_TRUE(r.ok()) << c.path;
+    CheckInvariants(c.path, c.src, *r, options);
+    for (const std::string& symbol : c.symbols) {
+      const Chunk* chunk = FindChunk(*r, symbol);
+      ASSERT_NE(chunk, nullptr) << c.path << ": " << symbol;
+      EXPECT_EQ(chunk->kind, "function") << c.path << ": " << symbol;
+    }
+  }
+}
+
 TEST(ChunkerTest, SmallFunctionsMergeButStayNearTheirSize) {
   std::string src;
   for (int i = 0; i < 40; ++i) src += "def f" + std::to_string(i) + "():\n    return " + std::to_string(i) + "\n\n\n";
