@@ -2,6 +2,10 @@
 
 #include <fcntl.h>
 #include <unistd.h>
+// xxHash compiled in here (Debian's header, same algorithm and values as the library):
+// Hash64 runs for every term the embedder hashes, and the library call cost more
+// than hashing a short term.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include <cerrno>

@@ -1,5 +1,6 @@
 #include "base/tokenize.h"
 
+#include <cstdint>
 #include <string>
 #include <unordered_set>
 
@@ -193,19 +194,49 @@ std::vector<std::string> DeclaredNames(std::string_view content) {
   return out;
 }
 
+namespace {
+
+// A term of at most 8 bytes as a number (bytes in order, zero-padded): compared in
+// one instruction.
+constexpr uint64_t Pack(std::string_view s) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < s.size() && i < 8; ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(s[i])) << (8 * i);
+  return v;
+}
+
+}  // namespace
+
 bool IsStopTerm(std::string_view term) {
-  // By length, then a few comparisons: no hashing on the hot path (every term of every
-  // chunk passes here in the embedder).
-  static constexpr std::string_view kStop[] = {
-      "a",    "s",    "an",   "as",    "at",    "be",    "by",     "if",    "in",    "is",
-      "it",   "no",   "of",   "on",    "or",    "to",    "and",    "are",   "def",   "for",
-      "int",  "its",  "let",  "not",   "the",   "var",   "from",   "none",  "self",  "that",
-      "this", "true", "void", "with",  "const", "false", "which",  "return", "returns"};
-  if (term.empty() || term.size() > 7) return false;
-  for (std::string_view s : kStop) {
-    if (s == term) return true;
+  // Every term of every chunk passes here in the embedder: by length, then packed
+  // comparisons; no hashing, no string compares.
+  static constexpr uint64_t k1[] = {Pack("a"), Pack("s")};
+  static constexpr uint64_t k2[] = {Pack("an"), Pack("as"), Pack("at"), Pack("be"), Pack("by"), Pack("if"),
+                                    Pack("in"), Pack("is"), Pack("it"), Pack("no"), Pack("of"), Pack("on"),
+                                    Pack("or"), Pack("to")};
+  static constexpr uint64_t k3[] = {Pack("and"), Pack("are"), Pack("def"), Pack("for"), Pack("int"),
+                                    Pack("its"), Pack("let"), Pack("not"), Pack("the"), Pack("var")};
+  static constexpr uint64_t k4[] = {Pack("from"), Pack("none"), Pack("self"), Pack("that"),
+                                    Pack("this"), Pack("true"), Pack("void"), Pack("with")};
+  static constexpr uint64_t k5[] = {Pack("const"), Pack("false"), Pack("which")};
+  static constexpr uint64_t k6[] = {Pack("return")};
+  static constexpr uint64_t k7[] = {Pack("returns")};
+  auto any = [](uint64_t v, const auto& list) {
+    bool hit = false;
+    for (uint64_t k : list) hit |= v == k;
+    return hit;
+  };
+  if (term.size() > 7) return false;
+  uint64_t v = Pack(term);
+  switch (term.size()) {
+    case 1: return any(v, k1);
+    case 2: return any(v, k2);
+    case 3: return any(v, k3);
+    case 4: return any(v, k4);
+    case 5: return any(v, k5);
+    case 6: return any(v, k6);
+    case 7: return any(v, k7);
+    default: return false;
   }
-  return false;
 }
 
 std::string StemTerm(std::string_view term) {

@@ -40,6 +40,16 @@ TEST(StemTermTest, MeetsPluralAndVerbEndings) {
 }
 
 TEST(StopTermTest, FunctionWordsOnly) {
+  for (std::string_view w : {"a", "s", "an", "as", "at", "be", "by", "if", "in", "is", "it", "no", "of", "on",
+                             "or", "to", "and", "are", "def", "for", "int", "its", "let", "not", "the", "var",
+                             "from", "none", "self", "that", "this", "true", "void", "with", "const", "false",
+                             "which", "return", "returns"}) {
+    EXPECT_TRUE(IsStopTerm(w)) << w;
+  }
+  for (std::string_view w : std::initializer_list<std::string_view>{"", "b", "th", "thee", "The", "an ", "returnss", "returned", "ints", "nonE",
+                             std::string_view("a\0", 2), "selfish", "constant", "whic", "eturn"}) {
+    EXPECT_FALSE(IsStopTerm(w)) << w;
+  }
   EXPECT_TRUE(IsStopTerm("the"));
   EXPECT_TRUE(IsStopTerm("return"));
   EXPECT_FALSE(IsStopTerm("parse"));

@@ -37,6 +37,9 @@ struct Scratch {
   std::vector<uint32_t> used;  // occupied slot indexes
   std::vector<uint64_t> names;  // hashes of the declared names' terms, sorted
   std::string stem;
+  std::vector<uint8_t> per_dim;    // features per dimension, counted up to 3
+  std::vector<uint32_t> crowded;   // slots of the features of dimensions with 3 or more
+  std::vector<uint32_t> nonzero;   // dimensions with a feature, ascending
 
   void Reset(size_t expected) {
     size_t cap = 256;
@@ -119,22 +122,47 @@ Vector HashEmbedder::EmbedOne(std::string_view text,
     if (sv.size() >= 5) sc.Add(Hash64(sv.substr(0, 4), kSeed + 1), 0.5f, w);
     if (sv.size() >= 4) sc.Add(Hash64(sv.substr(0, 3), kSeed + 2), 0.3f, w);
   });
-  // Summed into the vector in hash order: the float result never depends on the
-  // order terms came in or on the table's layout.
-  std::sort(sc.used.begin(), sc.used.end(),
-            [&](uint32_t a, uint32_t b) { return sc.slots[a].hash < sc.slots[b].hash; });
+  // Each dimension sums its features in ascending hash order, so the float result never
+  // depends on the order terms came in or on the table's layout. Only a dimension with
+  // three or more features needs the order (a + b == b + a exactly): those few are
+  // sorted; the rest are added as they come.
+  const auto dims = static_cast<uint64_t>(dims_);
+  const bool pow2 = (dims & (dims - 1)) == 0;
+  auto dim_of = [&](uint64_t h) { return static_cast<size_t>(pow2 ? h & (dims - 1) : h % dims); };
+  auto value_of = [](const Scratch::Slot& f) {
+    float sign = (f.hash >> 63) ? -1.0f : 1.0f;
+    return sign * f.weight * (1.0f + std::log(1.0f + f.count));
+  };
+  sc.per_dim.assign(static_cast<size_t>(dims_), 0);
+  for (uint32_t i : sc.used) {
+    uint8_t& n = sc.per_dim[dim_of(sc.slots[i].hash)];
+    n = static_cast<uint8_t>(std::min(n + 1, 3));
+  }
   Vector v(static_cast<size_t>(dims_), 0.0f);
+  sc.crowded.clear();
   for (uint32_t i : sc.used) {
     const Scratch::Slot& f = sc.slots[i];
-    size_t idx = static_cast<size_t>(f.hash % static_cast<uint64_t>(dims_));
-    float sign = (f.hash >> 63) ? -1.0f : 1.0f;
-    v[idx] += sign * f.weight * (1.0f + std::log(1.0f + f.count));
+    size_t idx = dim_of(f.hash);
+    if (sc.per_dim[idx] >= 3) {
+      sc.crowded.push_back(i);
+    } else {
+      v[idx] += value_of(f);
+    }
+  }
+  std::sort(sc.crowded.begin(), sc.crowded.end(),
+            [&](uint32_t a, uint32_t b) { return sc.slots[a].hash < sc.slots[b].hash; });
+  for (uint32_t i : sc.crowded) v[dim_of(sc.slots[i].hash)] += value_of(sc.slots[i]);
+  // The norm adds the squares in dimension order; zeros add nothing, so only the
+  // non-zero dimensions are visited, in order: the same sum.
+  sc.nonzero.clear();
+  for (uint32_t d = 0; d < v.size(); ++d) {
+    if (sc.per_dim[d] != 0) sc.nonzero.push_back(d);
   }
   double norm = 0;
-  for (float x : v) norm += static_cast<double>(x) * x;
+  for (uint32_t d : sc.nonzero) norm += static_cast<double>(v[d]) * v[d];
   if (norm > 0) {
     float inv = static_cast<float>(1.0 / std::sqrt(norm));
-    for (float& x : v) x *= inv;
+    for (uint32_t d : sc.nonzero) v[d] *= inv;
   }
   return v;
 }

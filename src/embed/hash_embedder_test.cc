@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
+#include <string>
+
+#include "base/hash.h"
 
 namespace trawl {
 namespace {
@@ -21,6 +25,31 @@ TEST(HashEmbedderTest, DeterministicNormalisedAndSized) {
   EXPECT_EQ(a, b);
   EXPECT_NEAR(Dot(a, a), 1.0f, 1e-5);
   for (float x : a) EXPECT_TRUE(std::isfinite(x));
+}
+
+// The vectors an index stores must not change under it (a chunk's vector is reused by
+// content hash): these digests of the exact float bits pin hash-v3, at the default
+// dimension (a power of two) and at one that is not, for a document and a query with
+// weights. A change that moves them needs a new embedder name.
+std::string Digest(const Vector& v) {
+  std::string bytes(v.size() * sizeof(float), '\0');
+  std::memcpy(bytes.data(), v.data(), bytes.size());
+  return HashHex(bytes);
+}
+
+TEST(HashEmbedderTest, VectorsAreBitForBitStable) {
+  std::string doc;
+  for (int i = 0; i < 40; ++i) {
+    doc += "static int e1000_read_phy_reg_" + std::to_string(i) +
+           "(struct e1000_hw *hw, u32 offset, u16 *data) {\n  return e1000_access_phy_reg(hw, offset, data, true);\n}\n";
+  }
+  std::unordered_map<std::string, float> weights = {{"read", 2.5f}, {"phy", 0.5f}};
+  HashEmbedder d1024(HashEmbedder::kDefaultDimensions);
+  HashEmbedder d300(300);
+  EXPECT_EQ(Digest(d1024.EmbedOne(doc)), "992f7fca7806789b");
+  EXPECT_EQ(Digest(d300.EmbedOne(doc)), "f3dced96301c0e3a");
+  EXPECT_EQ(Digest(d1024.EmbedOne("read the phy register of the hw", &weights, HashEmbedder::TextRole::kQuery)),
+            "824801ed62efb79f");
 }
 
 TEST(HashEmbedderTest, IdentifierStylesMeetAndUnrelatedTextDoesNot) {
