@@ -111,31 +111,47 @@ void ExactSearch(const VectorBlock& block, const float* query, TopK* top) {
 }
 
 std::string EncodeVector(std::vector<float> v) {
-  Normalize(&v);
+  // Normalize, then quantise, visiting only the non-zero values (most of a hash-embedder
+  // vector is zeros): the same arithmetic in the same order as over every value, since
+  // zeros add nothing to the norm, scale to zero and quantise to zero.
+  thread_local std::vector<uint32_t> nz;
+  nz.resize(v.size());
+  size_t n_nz = 0;
+  for (size_t i = 0; i < v.size(); ++i) {
+    nz[n_nz] = static_cast<uint32_t>(i);
+    n_nz += v[i] != 0.0f ? 1 : 0;
+  }
+  double norm = 0;
+  for (size_t k = 0; k < n_nz; ++k) norm += static_cast<double>(v[nz[k]]) * v[nz[k]];
+  if (!(norm <= 0)) {  // as Normalize: a NaN norm scales too
+    auto inv_norm = static_cast<float>(1.0 / std::sqrt(norm));
+    for (size_t k = 0; k < n_nz; ++k) v[nz[k]] *= inv_norm;
+  }
   float max_abs = 0;
-  for (float x : v) max_abs = std::max(max_abs, std::fabs(x));
+  for (size_t k = 0; k < n_nz; ++k) max_abs = std::max(max_abs, std::fabs(v[nz[k]]));
   float scale = max_abs > 0 ? max_abs / 127.0f : 0.0f;
   float inv = scale > 0 ? 1.0f / scale : 0.0f;
   std::vector<int8_t> q(v.size());
   size_t nonzero = 0;
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (v[i] == 0.0f) continue;  // most of the hash embedder's dimensions: skip the rounding call
-    float r = std::nearbyint(v[i] * inv);
-    q[i] = static_cast<int8_t>(std::clamp(r, -127.0f, 127.0f));
-    nonzero += q[i] != 0 ? 1 : 0;
+  for (size_t k = 0; k < n_nz; ++k) {
+    float r = std::nearbyint(v[nz[k]] * inv);
+    q[nz[k]] = static_cast<int8_t>(std::clamp(r, -127.0f, 127.0f));
+    nonzero += q[nz[k]] != 0 ? 1 : 0;
   }
   std::string out(sizeof(float), '\0');
   std::memcpy(out.data(), &scale, sizeof(float));
   if (3 * nonzero < v.size()) {
     // Sparse (the hash embedder's vectors are ~90% zeros): (uint16 index, int8 value)
     // pairs; always shorter than the dense form, which is how the two are told apart.
-    for (size_t i = 0; i < q.size(); ++i) {
-      if (q[i] == 0) continue;
-      auto idx = static_cast<uint16_t>(i);
-      char entry[3];
-      std::memcpy(entry, &idx, 2);
-      entry[2] = static_cast<char>(q[i]);
-      out.append(entry, 3);
+    out.resize(sizeof(float) + 3 * nonzero);
+    char* p = out.data() + sizeof(float);
+    for (size_t k = 0; k < n_nz; ++k) {
+      int8_t value = q[nz[k]];
+      if (value == 0) continue;
+      auto idx = static_cast<uint16_t>(nz[k]);
+      std::memcpy(p, &idx, 2);
+      p[2] = static_cast<char>(value);
+      p += 3;
     }
   } else {
     out.append(reinterpret_cast<const char*>(q.data()), q.size());
