@@ -1,5 +1,7 @@
 #include "base/tokenize.h"
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <string>
 #include <unordered_set>
@@ -9,11 +11,22 @@ namespace {
 
 // ASCII only and inline (the locale-aware <cctype> calls were a hot spot): bytes
 // >= 0x80 belong to identifiers and are left as they are.
-bool IsUpper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
-bool IsLower(unsigned char c) { return c >= 'a' && c <= 'z'; }
-bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
-bool IsIdentByte(unsigned char c) { return IsLower(c) || IsUpper(c) || IsDigit(c) || c == '_' || c >= 0x80; }
+constexpr bool IsUpper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
+constexpr bool IsLower(unsigned char c) { return c >= 'a' && c <= 'z'; }
+constexpr bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
+constexpr bool IsIdentByte(unsigned char c) { return IsLower(c) || IsUpper(c) || IsDigit(c) || c == '_' || c >= 0x80; }
 char ToLower(char c) { return IsUpper(static_cast<unsigned char>(c)) ? static_cast<char>(c + ('a' - 'A')) : c; }
+
+// Byte classes for the tokeniser's scanning loops: one table load per byte.
+constexpr unsigned kIdent = 1, kNotLower = 2;  // kNotLower: an identifier byte but not a-z
+constexpr auto kByteClass = [] {
+  std::array<unsigned char, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    auto b = static_cast<unsigned char>(c);
+    if (IsIdentByte(b)) t[b] = static_cast<unsigned char>(kIdent | (IsLower(b) ? 0 : kNotLower));
+  }
+  return t;
+}();
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -74,12 +87,23 @@ void ForEachCodeTerm(std::string_view text,
   std::string lower, joined;
   std::vector<std::pair<size_t, size_t>> ranges;
   while (i < n) {
-    while (i < n && !IsIdentByte(static_cast<unsigned char>(text[i]))) ++i;
+    while (i < n && !(kByteClass[static_cast<unsigned char>(text[i])] & kIdent)) ++i;
     size_t s = i;
-    while (i < n && IsIdentByte(static_cast<unsigned char>(text[i]))) ++i;
+    unsigned seen = 0;  // the classes of the identifier's bytes (of its first 64)
+    for (; i < n; ++i) {
+      unsigned c = kByteClass[static_cast<unsigned char>(text[i])];
+      if (!(c & kIdent)) break;
+      if (i - s < 64) seen |= c;
+    }
     if (i == s) break;
     std::string_view ident = text.substr(s, i - s);
     if (ident.size() > 64) ident = ident.substr(0, 64);  // base64 blobs, hashes
+    // Most identifiers are lower-case words ("int", "return", "data"): one part, the
+    // identifier itself.
+    if (!(seen & kNotLower)) {
+      emit(ident, false);
+      continue;
+    }
     lower.assign(ident);
     for (char& c : lower) c = ToLower(c);
     if (IsDigit(static_cast<unsigned char>(ident[0]))) {

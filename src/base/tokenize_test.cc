@@ -3,6 +3,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
+#include <random>
+#include <string>
+#include <vector>
+
 namespace trawl {
 namespace {
 
@@ -23,6 +29,44 @@ TEST(CodeTermsTest, EmitsWholeIdentifierThenParts) {
   EXPECT_EQ(CodeTermsText("def parse_file(self):"), "def parsefile parse file self");
   EXPECT_EQ(CodeTermsText("parseFile"), "parsefile parse file");
   EXPECT_EQ(CodeTermsText("  ...  "), "");
+}
+
+// The terms of random code-like text equal those built identifier by identifier from
+// SplitIdentifier: whatever shortcuts ForEachCodeTerm takes, it says the same.
+TEST(CodeTermsTest, AgreesWithSplitIdentifierOnRandomText) {
+  std::mt19937 rng(3);
+  const std::string alphabet = "abcxyzABCXYZ0189_ \n(),.-$\xc3\xa9";
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    int len = static_cast<int>(rng() % 40);
+    for (int i = 0; i < len; ++i) text += alphabet[rng() % alphabet.size()];
+    if (round % 10 == 0) text += std::string(70, 'a') + "B";  // past the 64-byte cut
+    std::vector<std::string> got;
+    ForEachCodeTerm(text, [&](std::string_view t, bool) { got.emplace_back(t); });
+    std::vector<std::string> want;
+    size_t i = 0;
+    auto ident_byte = [](unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x80; };
+    while (i < text.size()) {
+      while (i < text.size() && !ident_byte(static_cast<unsigned char>(text[i]))) ++i;
+      size_t s = i;
+      while (i < text.size() && ident_byte(static_cast<unsigned char>(text[i]))) ++i;
+      if (i == s) break;
+      std::string ident = text.substr(s, std::min<size_t>(i - s, 64));
+      if (std::isdigit(static_cast<unsigned char>(ident[0]))) {
+        for (char& c : ident) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        want.push_back(ident);
+        continue;
+      }
+      std::vector<std::string> parts = SplitIdentifier(ident);
+      if (parts.size() == 1) want.push_back(parts[0]);
+      if (parts.size() < 2) continue;
+      std::string joined;
+      for (const auto& p : parts) joined += p;
+      want.push_back(joined);
+      want.insert(want.end(), parts.begin(), parts.end());
+    }
+    ASSERT_EQ(got, want) << "text: " << text;
+  }
 }
 
 TEST(CodeTermsTest, NumericLiteralsAreOneTerm) {
