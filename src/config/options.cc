@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "trawl/options.h"
+#include "base/file_util.h"
 
 extern char** environ;
 
@@ -160,13 +161,18 @@ std::string Where(const std::string& file, const YAML::Mark& mark) {
 }
 
 Status ApplyYaml(const std::string& path, Options* options) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return Status::InvalidArgument("config file " + path + " is a directory");
+  // Read here, not by yaml-cpp, whose stream reports I/O errors by throwing std::ios failures.
+  Result<std::string> text = ReadFile(path, 16 << 20);
+  if (!text.ok()) return Status::InvalidArgument("config file: " + text.status().message());
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
+    root = YAML::Load(*text);
   } catch (const YAML::ParserException& e) {
     return Status::InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) +
                                    ": invalid YAML: " + e.msg);
-  } catch (const YAML::Exception& e) {
+  } catch (const std::exception& e) {
     return Status::InvalidArgument(path + ": cannot read config: " + e.what());
   }
   if (root.IsNull()) return Status::Ok();
@@ -265,7 +271,7 @@ Result<Options> LoadOptions(const LoadOptionsRequest& request) {
   if (!options.root.empty() && options.root.size() > 1 && options.root.back() == '/') options.root.pop_back();
   std::error_code ec;
   if (!fs::is_directory(options.root, ec)) {
-    return Status::InvalidArgument("not a directory: " + root);
+    return Status::InvalidArgument((fs::exists(options.root, ec) ? "not a directory: " : "no such directory: ") + root);
   }
   std::string config = request.config_file;
   if (config.empty()) {
@@ -289,6 +295,15 @@ Result<Options> LoadOptions(const LoadOptionsRequest& request) {
     return Status::InvalidArgument("chunking.window_overlap_lines must be smaller than chunking.window_lines");
   }
   options.index_dir = request.index_dir.empty() ? options.root + "/.trawl" : Absolute(request.index_dir);
+  auto without_slash = [](std::string p) {
+    while (p.size() > 1 && p.back() == '/') p.pop_back();
+    return p;
+  };
+  if (without_slash(options.index_dir) == without_slash(options.root)) {
+    // The index folder is never indexed: as the root itself it would hide the whole tree.
+    return Status::InvalidArgument("the index folder cannot be the indexed tree itself (" + options.index_dir +
+                                   "): use a folder inside it, such as the default .trawl, or outside it");
+  }
   if (options.embeddings.provider != "hash" && options.embeddings.url.empty()) {
     return Status::InvalidArgument("embeddings.url is required for provider '" +
                                    options.embeddings.provider + "'");

@@ -96,6 +96,37 @@ TEST_F(OptionsTest, UnknownSectionAndInvalidYaml) {
   EXPECT_THAT(o.status().message(), HasSubstr("invalid YAML"));
 }
 
+// A config path that is a directory (given, or a .trawl.yaml folder in the tree) is a
+// clear error, not an exception out of the YAML reader.
+TEST_F(OptionsTest, ConfigThatIsADirectoryIsAnError) {
+  fs::create_directories(dir_ / ".trawl.yaml");
+  auto o = Load();
+  ASSERT_FALSE(o.ok());
+  EXPECT_EQ(o.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(o.status().message(), HasSubstr("is a directory"));
+  LoadOptionsRequest req;
+  req.root = dir_.string();
+  req.config_file = fs::temp_directory_path().string();
+  o = LoadOptions(req);
+  ASSERT_FALSE(o.ok());
+  EXPECT_THAT(o.status().message(), HasSubstr("is a directory"));
+}
+
+TEST_F(OptionsTest, IndexFolderCannotBeTheTreeAndMissingRootIsNamed) {
+  LoadOptionsRequest req;
+  req.root = dir_.string();
+  req.index_dir = dir_.string() + "/";
+  auto o = LoadOptions(req);
+  ASSERT_FALSE(o.ok());
+  EXPECT_THAT(o.status().message(), HasSubstr("cannot be the indexed tree itself"));
+  req.index_dir = (dir_ / "idx").string();
+  EXPECT_TRUE(LoadOptions(req).ok());
+  req.root = (dir_ / "missing").string();
+  o = LoadOptions(req);
+  ASSERT_FALSE(o.ok());
+  EXPECT_THAT(o.status().message(), HasSubstr("no such directory"));
+}
+
 TEST_F(OptionsTest, BadEnvironmentNamesVariable) {
   setenv("TRAWL_INDEXING__NOPE", "1", 1);
   auto o = Load();

@@ -9,9 +9,16 @@
 
 namespace trawl::cli {
 
+const CLI::Validator kNonEmptyPath(
+    [](std::string& value) { return value.empty() ? std::string("an empty path (an unset variable?)") : std::string(); },
+    "PATH", "non-empty path");
+
 void AddCommonFlags(CLI::App* cmd, CommonFlags* flags, bool with_index) {
-  cmd->add_option("--config", flags->config_file, "YAML config file (default: <root>/.trawl.yaml)");
-  if (with_index) cmd->add_option("--index", flags->index_dir, "index folder (default: <root>/.trawl)");
+  cmd->add_option("--config", flags->config_file, "YAML config file (default: <root>/.trawl.yaml)")
+      ->check(kNonEmptyPath);
+  if (with_index) {
+    cmd->add_option("--index", flags->index_dir, "index folder (default: <root>/.trawl)")->check(kNonEmptyPath);
+  }
 }
 
 Result<Options> Load(const std::string& root, const CommonFlags& flags,

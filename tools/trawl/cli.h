@@ -24,6 +24,9 @@ struct CommonFlags {
 
 void AddCommonFlags(CLI::App* cmd, CommonFlags* flags, bool with_index = true);
 
+// Rejects an empty path ("" from an unset shell variable would otherwise mean ".").
+extern const CLI::Validator kNonEmptyPath;
+
 // Loads options for the tree at `root` (config file, environment, `overrides`).
 Result<Options> Load(const std::string& root, const CommonFlags& flags,
                      std::map<std::string, std::string> overrides = {});

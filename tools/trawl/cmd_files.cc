@@ -15,7 +15,7 @@ Runner RegisterFiles(CLI::App& app) {
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("files", "List the files trawl would index (--why: and those it skips)");
-  cmd->add_option("path", args->path, "tree to walk (default: .)");
+  cmd->add_option("path", args->path, "tree to walk (default: .)")->check(kNonEmptyPath);
   cmd->add_flag("--why", args->why, "also list skipped files and why");
   cmd->add_flag("--json", args->json, "one JSON object per line: path, status, reason, language");
   cmd->add_flag("--no-default-ignores", args->no_default_ignores,

@@ -150,7 +150,7 @@ Runner RegisterHooks(CLI::App& app) {
   cmd->add_option("action", args->action, "install or uninstall")
       ->required()
       ->check(CLI::IsMember({"install", "uninstall"}));
-  cmd->add_option("path", args->path, "the repository (default: .)");
+  cmd->add_option("path", args->path, "the repository (default: .)")->check(kNonEmptyPath);
   cmd->add_option("--url", args->url, "the server (default: http://<server.host>:<server.port>)");
   cmd->add_flag("--append", args->append, "add trawl's block to existing hooks that are not trawl's");
   cmd->add_flag("--force", args->force, "replace existing hooks that are not trawl's");

@@ -63,7 +63,7 @@ Runner RegisterIndex(CLI::App& app) {
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("index", "Index a tree (incremental: only what changed since the last run)");
-  cmd->add_option("path", args->path, "tree to index (default: .)");
+  cmd->add_option("path", args->path, "tree to index (default: .)")->check(kNonEmptyPath);
   cmd->add_option("--workers,-j", args->workers, "CPU workers (indexing.concurrent_workers; default: cores)")
       ->check(CLI::Range(1, 1024));
   cmd->add_flag("--rebuild", args->rebuild, "drop the index's content and re-embed everything");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <set>
 
@@ -123,8 +124,8 @@ Runner RegisterSearch(CLI::App& app) {
       ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--mode", args->mode, "hybrid, semantic or lexical")->check(CLI::IsMember({"hybrid", "semantic", "lexical"}));
   cmd->add_option("--queries", args->queries_file,
-                  "batch mode: JSON lines {\"id\", \"query\"} in, one {\"id\", \"results\"} line out per query");
-  cmd->add_option("--from", args->path, "where to look for the index (default: .)");
+                  "batch mode: JSON lines {\"id\", \"query\"} in, one {\"id\", \"results\"} line out per query")->check(kNonEmptyPath);
+  cmd->add_option("--from", args->path, "where to look for the index (default: .)")->check(kNonEmptyPath);
   AddCommonFlags(cmd, &args->common);
   return [args] {
     if (args->query.empty() == args->queries_file.empty()) {
@@ -137,9 +138,23 @@ Runner RegisterSearch(CLI::App& app) {
     SearchRequest base;
     base.k = args->k > 0 ? args->k : opts->search.k;
     base.mode = args->mode.empty() ? opts->search.mode : args->mode;
-    base.languages = args->langs;
+    // "--lang C,cpp" as the HTTP API reads lang=C,cpp: comma lists, any case.
+    for (const std::string& l : args->langs) {
+      size_t start = 0;
+      while (start <= l.size()) {
+        size_t comma = std::min(l.find(',', start), l.size());
+        std::string one = l.substr(start, comma - start);
+        std::transform(one.begin(), one.end(), one.begin(), [](unsigned char c) { return std::tolower(c); });
+        if (!one.empty()) base.languages.push_back(one);
+        start = comma + 1;
+      }
+    }
     base.path_globs = args->globs;
     if (!args->queries_file.empty()) {
+      std::error_code ec;
+      if (std::filesystem::is_directory(args->queries_file, ec)) {
+        return Fail(Status::InvalidArgument("cannot read " + args->queries_file + ": it is a directory"));
+      }
       std::ifstream in(args->queries_file);
       if (!in) return Fail(Status::InvalidArgument("cannot read " + args->queries_file));
       std::string line;
@@ -166,6 +181,7 @@ Runner RegisterSearch(CLI::App& app) {
         std::string s = out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         std::fprintf(stdout, "%s\n", s.c_str());
       }
+      if (in.bad()) return Fail(Status::IoError("reading " + args->queries_file + " failed"));
       return kExitOk;
     }
     SearchRequest req = base;

@@ -47,7 +47,7 @@ Runner RegisterServe(CLI::App& app) {
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("serve", "Serve the HTTP/JSON API (search, runs, changes, events, metrics)");
-  cmd->add_option("path", args->path, "indexed tree (default: .)");
+  cmd->add_option("path", args->path, "indexed tree (default: .)")->check(kNonEmptyPath);
   cmd->add_flag("--watch", args->watch, "index at start, then follow the tree's changes (inotify)");
   cmd->add_option("--host", args->host, "address to bind (server.host; default 127.0.0.1)");
   cmd->add_option("--port", args->port, "port (server.port; default 7777; 0 = any free port)")

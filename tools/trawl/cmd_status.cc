@@ -13,7 +13,7 @@ Runner RegisterStatus(CLI::App& app) {
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("status", "Report what the index holds, its failures and its last run");
-  cmd->add_option("path", args->path, "where to look for the index (default: .)");
+  cmd->add_option("path", args->path, "where to look for the index (default: .)")->check(kNonEmptyPath);
   cmd->add_flag("--json", args->json, "JSON output");
   AddCommonFlags(cmd, &args->common);
   return [args] {
@@ -36,7 +36,7 @@ Runner RegisterExport(CLI::App& app) {
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand(
       "export", "Print the index's files, chunks and vectors as JSON lines in a stable order");
-  cmd->add_option("path", args->path, "where to look for the index (default: .)");
+  cmd->add_option("path", args->path, "where to look for the index (default: .)")->check(kNonEmptyPath);
   cmd->add_flag("--json", args->json, "JSON lines (the only format)");
   AddCommonFlags(cmd, &args->common);
   return [args] {
@@ -56,7 +56,7 @@ Runner RegisterConfig(CLI::App& app) {
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("config", "Print the effective configuration (file, environment, flags)");
-  cmd->add_option("path", args->path, "tree (default: .)");
+  cmd->add_option("path", args->path, "tree (default: .)")->check(kNonEmptyPath);
   AddCommonFlags(cmd, &args->common);
   return [args] {
     Result<Options> opts = Load(args->path, args->common);

@@ -44,7 +44,7 @@ Runner RegisterWatch(CLI::App& app) {
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand(
       "watch", "Bring the index up to date, then keep it so as files change (inotify; Ctrl-C to stop)");
-  cmd->add_option("path", args->path, "tree to index and watch (default: .)");
+  cmd->add_option("path", args->path, "tree to index and watch (default: .)")->check(kNonEmptyPath);
   cmd->add_option("--debounce-ms", args->debounce_ms, "quiet period before a burst of changes is indexed (watch.debounce_ms)")
       ->check(CLI::Range(0, 600000));
   cmd->add_flag("--json", args->json,
