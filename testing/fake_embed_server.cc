@@ -150,7 +150,8 @@ void FakeEmbedServer::Handle(Protocol protocol, const httplib::Request& req, htt
     if (!f.reset_tokens.empty()) res.set_header("x-ratelimit-reset-tokens", f.reset_tokens);
     return reply(429, Error("Rate limit reached for requests", "requests"));
   }
-  if (f.fail_first > 0 || (f.fail_every > 0 && seq % f.fail_every == 0)) {
+  if (f.fail_first > 0 || (f.fail_every > 0 && seq % f.fail_every == 0) ||
+      (f.fail_after >= 0 && seq > f.fail_after)) {
     return reply(500, Error("The server had an error while processing your request", "server_error"));
   }
 

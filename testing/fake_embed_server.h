@@ -36,6 +36,7 @@ struct FakeEmbedFaults {
   int rate_limit_first = 0;  // 429
   int fail_first = 0;        // 500
   int fail_every = 0;        // every Nth request (by arrival) answers 500
+  int fail_after = -1;       // >= 0: every request after the first N answers 500 (an outage)
   // Headers sent with each 429 ("" = not sent).
   std::string retry_after = "1";
   std::string reset_requests;  // x-ratelimit-reset-requests, e.g. "20ms"

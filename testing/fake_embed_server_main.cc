@@ -4,7 +4,7 @@
 // serves until SIGTERM or SIGINT, then prints its counts as JSON on stderr.
 //
 //   fake_embed_server [--port N] [--delay-ms N] [--dims N] [--protocol both|openai|ollama]
-//                     [--fail-every N] [--rate-limit-first N] [--retry-after S]
+//                     [--fail-every N] [--fail-after N] [--rate-limit-first N] [--retry-after S]
 //                     [--too-long-chars N] [--api-key KEY]
 #include <pthread.h>
 
@@ -24,7 +24,7 @@ namespace {
 [[noreturn]] void Usage(const std::string& error) {
   std::cerr << "fake_embed_server: " << error << "\n"
             << "usage: fake_embed_server [--port N] [--delay-ms N] [--dims N] [--protocol both|openai|ollama]\n"
-            << "                         [--fail-every N] [--rate-limit-first N] [--retry-after S]\n"
+            << "                         [--fail-every N] [--fail-after N] [--rate-limit-first N] [--retry-after S]\n"
             << "                         [--too-long-chars N] [--api-key KEY]\n";
   std::exit(2);
 }
@@ -67,6 +67,8 @@ int main(int argc, char** argv) {
       faults.dims = ToInt(flag, value);
     } else if (flag == "--fail-every") {
       faults.fail_every = ToInt(flag, value);
+    } else if (flag == "--fail-after") {
+      faults.fail_after = ToInt(flag, value);
     } else if (flag == "--rate-limit-first") {
       faults.rate_limit_first = ToInt(flag, value);
     } else if (flag == "--retry-after") {

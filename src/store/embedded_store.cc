@@ -786,6 +786,8 @@ Status EmbeddedStore::CommitTransaction(const std::vector<FileWrite>& writes,
       "status = excluded.status, error = excluded.error, git_commit = excluded.git_commit, "
       "git_author = excluded.git_author, git_time = excluded.git_time, git_commits = excluded.git_commits, "
       "chunk_count = excluded.chunk_count RETURNING id"));
+  TRAWL_ASSIGN_OR_RETURN(auto mark_failed, db->Prepare(
+      "UPDATE files SET status = 'failed', error = ?1 WHERE id = ?2"));
   TRAWL_ASSIGN_OR_RETURN(auto insert_chunk, db->Prepare(
       "INSERT INTO chunks(file_id, start_line, end_line, start_byte, end_byte, kind, symbol, content, "
       "context, content_hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
@@ -811,6 +813,14 @@ Status EmbeddedStore::CommitTransaction(const std::vector<FileWrite>& writes,
     }
     const FileRecord& f = w->file;
     TRAWL_ASSIGN_OR_RETURN(int64_t old_id, lookup(f.path));
+    if (old_id != 0 && f.status == "failed") {
+      // A failure (the embedder down, the file unreadable for a moment) must not lose
+      // what was indexed: the file keeps its last chunks, is marked failed with the
+      // reason, and the next run retries it (a failed file never passes the stat check).
+      mark_failed->Bind(1, f.error).Bind(2, old_id);
+      TRAWL_RETURN_IF_ERROR(mark_failed->Run());
+      continue;
+    }
     if (old_id != 0) TRAWL_RETURN_IF_ERROR(RemoveFileRows(old_id, f.path, /*delete_file_row=*/false, &removed));
     // "skipped": binary or too large, found when read; recorded so the next run's stat
     // check skips it too. Failed and skipped files hold no chunks.

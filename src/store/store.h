@@ -52,8 +52,9 @@ struct ChunkRecord {
   } prepared;
 };
 
-// A file's new state: its old chunks are replaced by `chunks` atomically. A failed
-// file has status "failed" and no chunks (its previous chunks are removed).
+// A file's new state: its old chunks are replaced by `chunks` atomically. A failed file
+// has status "failed": it keeps the chunks it had (none if it is new), marked failed with
+// the reason, until a later write replaces them.
 struct FileWrite {
   FileRecord file;
   std::vector<ChunkRecord> chunks;

@@ -140,20 +140,34 @@ TEST(StoreTest, CommitIsAllOrNothing) {
   EXPECT_TRUE(store->SearchLexical("gamma", 10, {})->empty());
 }
 
-TEST(StoreTest, FailedFilesAreRecordedWithoutChunks) {
+// A failure must not lose what was indexed (an embedder outage, a file unreadable for a
+// moment): an indexed file that fails keeps its last chunks and is listed as failed; a
+// new file that fails holds none; the next good write replaces the stale chunks.
+TEST(StoreTest, FailedFilesAreRecordedAndKeepTheirLastChunks) {
   TempDir tmp;
   auto store = OpenWriter(tmp.index());
   ASSERT_TRUE(store->Commit({MakeFile("a.py", "python", {MakeChunk("alpha", Vec(1))})}, {}).ok());
   FileWrite failed = MakeFile("a.py", "python", {MakeChunk("ignored", Vec(2))});
   failed.file.status = "failed";
-  failed.file.error = "parse error at line 3";
-  ASSERT_TRUE(store->Commit({failed}, {}).ok());
+  failed.file.error = "embedding failed: server down";
+  FileWrite fresh = MakeFile("new.py", "python", {MakeChunk("gamma", Vec(3))});
+  fresh.file.status = "failed";
+  fresh.file.error = "unreadable";
+  ASSERT_TRUE(store->Commit({failed, fresh}, {}).ok());
   auto ff = store->FailedFiles();
   ASSERT_TRUE(ff.ok());
-  ASSERT_EQ(ff->size(), 1u);
-  EXPECT_EQ((*ff)[0].error, "parse error at line 3");
-  EXPECT_EQ((*ff)[0].chunk_count, 0);
-  EXPECT_TRUE(store->SearchLexical("alpha ignored", 10, {})->empty());
+  ASSERT_EQ(ff->size(), 2u);
+  EXPECT_EQ((*ff)[0].path, "a.py");
+  EXPECT_EQ((*ff)[0].error, "embedding failed: server down");
+  EXPECT_EQ((*ff)[0].chunk_count, 1);
+  EXPECT_EQ((*ff)[1].chunk_count, 0);
+  EXPECT_EQ(store->SearchLexical("alpha", 10, {})->size(), 1u);
+  EXPECT_TRUE(store->SearchLexical("ignored gamma", 10, {})->empty());
+  EXPECT_EQ(store->Stats()->files_failed, 2);
+  EXPECT_EQ(store->Stats()->chunks, 1);
+  ASSERT_TRUE(store->Commit({MakeFile("a.py", "python", {MakeChunk("delta", Vec(4))})}, {}).ok());
+  EXPECT_TRUE(store->SearchLexical("alpha", 10, {})->empty());
+  EXPECT_EQ(store->SearchLexical("delta", 10, {})->size(), 1u);
   EXPECT_EQ(store->Stats()->files_failed, 1);
 }
 

@@ -93,7 +93,9 @@ TEST(RemoteEmbedTest, FailedBatchesFailTheirFilesNeverHoles) {
     FakeServer bad("--dims 16 --fail-every 2", dir.path());
     ASSERT_GT(bad.port(), 0);
     WriteConfig(tree, bad.port(), 0);
-    auto st = Stats(Trawl("index --stats " + Quote(tree.string())));
+    auto run = Trawl("index --stats " + Quote(tree.string()));
+    EXPECT_EQ(run.exit_code, 3) << run.err;  // finished, some files failed
+    auto st = Stats(run);
     EXPECT_GT(st["files_failed"].get<int>(), 0);
     auto status = Trawl("status --json", tree);
     auto sj = nlohmann::json::parse(status.out);
@@ -120,6 +122,48 @@ TEST(RemoteEmbedTest, FailedBatchesFailTheirFilesNeverHoles) {
   auto clean = Trawl("index --index " + Quote(clean_idx.string()) + " " + Quote(tree.string()));
   ASSERT_EQ(clean.exit_code, 0) << clean.err;
   EXPECT_TRUE(Trawl("export", tree).out == Trawl("export --index " + Quote(clean_idx.string())).out);
+}
+
+// An embedder outage during an incremental run loses nothing: the edited file fails,
+// keeps its last indexed content (still found), is listed by status, the run exits 3;
+// once the server is back, the next run indexes the edit.
+TEST(RemoteEmbedTest, OutageKeepsEditedFilesLastContent) {
+  TempDir dir("remote_outage");
+  fs::path tree = dir.path() / "tree";
+  MakeProject(tree);
+  {
+    FakeServer good("--dims 16", dir.path());
+    ASSERT_GT(good.port(), 0);
+    WriteConfig(tree, good.port(), 0);
+    auto first = Trawl("index " + Quote(tree.string()));
+    ASSERT_EQ(first.exit_code, 0) << first.err;
+  }
+  WriteFile(tree / "src/net.c", "int open_socket_v2(int unique_zebra_word) {\n  return unique_zebra_word;\n}\n");
+  {
+    FakeServer down("--dims 16 --fail-after 0", dir.path());
+    ASSERT_GT(down.port(), 0);
+    WriteConfig(tree, down.port(), 0);
+    auto run = Trawl("index " + Quote(tree.string()));
+    EXPECT_EQ(run.exit_code, 3) << run.err;
+    EXPECT_THAT(run.err, HasSubstr("kept their last indexed content"));
+    auto old = Trawl("search --mode lexical --json open_socket_with_timeout", tree);
+    ASSERT_EQ(old.exit_code, 0) << old.err;
+    EXPECT_THAT(old.out, HasSubstr("\"symbol\": \"open_socket_with_timeout\""));
+    // src/net.c and .trawl.yaml (rewritten with the new port) changed: both failed.
+    auto status = nlohmann::json::parse(Trawl("status --json", tree).out);
+    std::vector<std::string> failed;
+    for (const auto& f : status["failures"]) failed.push_back(f["path"].get<std::string>());
+    EXPECT_THAT(failed, ::testing::UnorderedElementsAre("src/net.c", ".trawl.yaml"));
+  }
+  FakeServer back("--dims 16", dir.path());
+  ASSERT_GT(back.port(), 0);
+  WriteConfig(tree, back.port(), 0);
+  auto run = Trawl("index " + Quote(tree.string()));
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  auto found = Trawl("search --mode lexical --json unique_zebra_word", tree);
+  EXPECT_THAT(found.out, HasSubstr("src/net.c"));
+  EXPECT_THAT(Trawl("search --mode lexical --json open_socket_with_timeout", tree).out,
+              ::testing::Not(HasSubstr("\"symbol\": \"open_socket_with_timeout\"")));
 }
 
 TEST(RemoteEmbedTest, RateLimitedServerStillCompletes) {

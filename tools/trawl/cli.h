@@ -14,6 +14,7 @@ namespace trawl::cli {
 constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
+constexpr int kExitFilesFailed = 3;  // `trawl index` finished, but some files failed
 constexpr int kExitInterrupted = 130;
 
 // Flags every command that reads a tree or an index accepts.

@@ -121,6 +121,13 @@ Runner RegisterIndex(CLI::App& app) {
       std::fprintf(stderr, "trawl: %s\n", summary->error.c_str());
       return kExitFailure;
     }
+    if (summary->files_failed > 0) {
+      std::fprintf(stderr,
+                   "trawl: %lld file(s) failed and kept their last indexed content; `trawl status` lists "
+                   "them, the next run retries them\n",
+                   static_cast<long long>(summary->files_failed));
+      return kExitFilesFailed;
+    }
     return kExitOk;
   };
 }
