@@ -150,6 +150,8 @@ class Walk {
   bool HasTrackedUnder(std::string_view match_dir) const;
   bool Cancelled() const { return cancel_ != nullptr && cancel_->load(std::memory_order_relaxed); }
   void Skip(std::vector<FileEntry>* out, std::string rel, SkipReason skip, std::string reason) const;
+  // `rel` exists (or existed) but could not be stat'ed or opened: errno `err`.
+  void SkipUnreadable(std::vector<FileEntry>* out, std::string rel, int err) const;
   void ClassifyFile(int dir_fd, const char* name, std::string rel, bool follow,
                     const struct stat* known_stat, std::vector<FileEntry>* out) const;
 
@@ -331,6 +333,18 @@ bool TrackedOverrides(const IgnoreRule& rule) {
   return rule.origin == RuleOrigin::kGit || (rule.origin == RuleOrigin::kDefault && rule.dir_only);
 }
 
+void Walk::SkipUnreadable(std::vector<FileEntry>* out, std::string rel, int err) const {
+  bool gone = err == ENOENT || err == ENOTDIR;  // removed while walked: nothing to keep
+  if (options_.report_skipped || (options_.report_unreadable && !gone)) {
+    FileEntry e;
+    e.abs_path = root_prefix_ + rel;
+    e.path = std::move(rel);
+    e.skip = SkipReason::kUnreadable;
+    e.reason = "unreadable: " + Errno(err);
+    out->push_back(std::move(e));
+  }
+}
+
 void Walk::Skip(std::vector<FileEntry>* out, std::string rel, SkipReason skip, std::string reason) const {
   if (!options_.report_skipped) return;
   FileEntry e;
@@ -352,7 +366,7 @@ void Walk::ClassifyFile(int dir_fd, const char* name, std::string rel, bool foll
   if (known_stat != nullptr) {
     st = *known_stat;
   } else if (fstatat(dir_fd, name, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) != 0) {
-    Skip(out, std::move(rel), SkipReason::kUnreadable, "unreadable: " + Errno(errno));
+    SkipUnreadable(out, std::move(rel), errno);
     return;
   }
   FileEntry e;
@@ -400,7 +414,7 @@ void Walk::VisitDir(const DirTask& task, oneapi::tbb::feeder<DirTask>& feeder) {
       root_error_ = Status::IoError("discover: cannot open " + root_abs_ + ": " + Errno(err));
       return;
     }
-    Skip(&out, task.rel, SkipReason::kUnreadable, "unreadable: " + Errno(err));
+    SkipUnreadable(&out, task.rel, err);
     MutexLock lock(&mu_);
     for (FileEntry& e : out) results_.push_back(std::move(e));
     return;
@@ -428,7 +442,7 @@ void Walk::VisitDir(const DirTask& task, oneapi::tbb::feeder<DirTask>& feeder) {
   if (dir == nullptr) {
     int err = errno;
     close(fd);
-    Skip(&out, task.rel, SkipReason::kUnreadable, "unreadable: " + Errno(err));
+    SkipUnreadable(&out, task.rel, err);
     MutexLock lock(&mu_);
     for (FileEntry& e : out) results_.push_back(std::move(e));
     return;
@@ -488,7 +502,7 @@ void Walk::VisitDir(const DirTask& task, oneapi::tbb::feeder<DirTask>& feeder) {
     unsigned char type = entry.type;
     if (type == DT_UNKNOWN) {
       if (fstatat(dfd, entry.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-        Skip(&out, std::move(rel), SkipReason::kUnreadable, "unreadable: " + Errno(errno));
+        SkipUnreadable(&out, std::move(rel), errno);
         continue;
       }
       have_stat = true;

@@ -25,6 +25,10 @@ struct DiscoverOptions {
   bool follow_symlinks = false;
   int threads = 0;                        // 0: hardware concurrency
   bool report_skipped = false;            // also return skipped files (trawl files --why)
+  // Also return what exists but cannot be read (a directory without permission, an I/O
+  // error), whatever report_skipped says: the indexer keeps what it knows beneath it
+  // instead of taking it for deleted. Things gone while walked are not reported.
+  bool report_unreadable = false;
   // Read the first 8 KiB of every candidate to detect binary files and shebangs. The
   // indexing pipeline sets this false and does the binary check on the bytes it reads
   // anyway, so a no-op re-run costs one stat per file.

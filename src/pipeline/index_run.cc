@@ -214,9 +214,32 @@ Status IndexRun::Plan(std::vector<FileEntry> found, std::vector<FileRecord> stor
   };
   sort_by_path(found);
   sort_by_path(stored);
+  // What exists but cannot be read (a directory without permission): the files the
+  // index knows beneath it are kept, not taken for deleted, and the run reports it.
+  std::vector<const FileEntry*> unreadable;
+  for (const auto& f : found) {
+    if (f.skip == SkipReason::kUnreadable) unreadable.push_back(&f);
+  }
+  std::vector<int64_t> kept_under(unreadable.size(), 0);
+  files_seen_ -= static_cast<int64_t>(unreadable.size());
+  auto drop_or_keep = [&](FileRecord& r) {
+    // The last unreadable entry at or before the path is the only one that can hold it.
+    auto it = std::upper_bound(unreadable.begin(), unreadable.end(), r.path,
+                               [](const std::string& p, const FileEntry* e) { return p < e->path; });
+    if (it != unreadable.begin()) {
+      const std::string& u = (*(it - 1))->path;
+      if (r.path == u || (u.back() == '/' && r.path.compare(0, u.size(), u) == 0)) {
+        ++kept_under[static_cast<size_t>(it - 1 - unreadable.begin())];
+        ++files_unchanged_;
+        return;
+      }
+    }
+    deletes_.push_back(std::move(r.path));
+  };
   size_t s = 0;
   for (auto& f : found) {
-    while (s < stored.size() && stored[s].path < f.path) deletes_.push_back(std::move(stored[s++].path));
+    if (f.skipped()) continue;
+    while (s < stored.size() && stored[s].path < f.path) drop_or_keep(stored[s++]);
     const FileRecord* r = s < stored.size() && stored[s].path == f.path ? &stored[s++] : nullptr;
     bool unchanged = false;
     if (r != nullptr && !req_.rebuild) {
@@ -234,7 +257,14 @@ Status IndexRun::Plan(std::vector<FileEntry> found, std::vector<FileRecord> stor
       tasks_.push_back(std::move(f));
     }
   }
-  while (s < stored.size()) deletes_.push_back(std::move(stored[s++].path));
+  while (s < stored.size()) drop_or_keep(stored[s++]);
+  for (size_t i = 0; i < unreadable.size(); ++i) {
+    if (kept_under[i] == 0) continue;
+    files_failed_.fetch_add(1, std::memory_order_relaxed);
+    MutexLock lock(&failures_mu_);
+    failures_.emplace_back(unreadable[i]->path, unreadable[i]->reason + " (its " + std::to_string(kept_under[i]) +
+                                                    " indexed file(s) are kept as they were)");
+  }
   // Largest files first: the workers then finish together instead of one of them
   // parsing a big file alone at the end (the index does not depend on the order).
   std::stable_sort(tasks_.begin(), tasks_.end(), [](const FileEntry& a, const FileEntry& b) { return a.size > b.size; });
@@ -759,6 +789,7 @@ Result<IndexSummary> IndexRun::Run() {
   // the workers (linux's cold no-op re-run 1.25-1.42 -> 1.10-1.18 s; warm unchanged).
   dopts.threads = std::max(workers_, 8);
   dopts.check_content = false;
+  dopts.report_unreadable = true;
   dopts.exclude_dirs = {opts_.index_dir};
   Result<std::vector<FileEntry>> found = Discover(dopts, &stop_);
   if (git_thread.joinable()) git_thread.join();

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <thread>
@@ -158,6 +159,38 @@ TEST(CliTest, BinaryAndOversizedFilesAreSkippedOnceNotFailed) {
   EXPECT_EQ(again["files_processed"].get<int>(), 0);
   auto files = Trawl("files --why --json " + Quote(dir.path().string()));
   EXPECT_THAT(files.out, HasSubstr("too_large"));
+}
+
+// A directory that becomes unreadable is not a deletion: the files the index knows in
+// it stay searchable, the run names the directory and exits 3; once readable again,
+// nothing was lost.
+TEST(CliTest, UnreadableDirectoryKeepsItsIndexedFiles) {
+  std::string as_user;  // root reads everything: then run trawl as "nobody"
+  if (::geteuid() == 0) {
+    if (std::system("command -v setpriv >/dev/null 2>&1") != 0) GTEST_SKIP() << "root, and no setpriv";
+    as_user = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+  }
+  TempDir dir("unreadable_dir");
+  fs::path tree = dir.path() / "tree";
+  WriteFile(tree / "ok.c", "int open_gate(void) { return 1; }\n");
+  WriteFile(tree / "closed/c.c", "int hidden_walrus_counter(void) { return 2; }\n");
+  for (const fs::path& p : {dir.path(), tree, tree / "closed"}) fs::permissions(p, fs::perms::all);
+  auto run = [&](const std::string& args) { return Trawl(args, tree, as_user); };
+  auto first = run("index .");
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  fs::permissions(tree / "closed", fs::perms::none);
+  auto second = run("index --stats .");
+  fs::permissions(tree / "closed", fs::perms::all);
+  EXPECT_EQ(second.exit_code, 3) << second.err;
+  auto st = nlohmann::json::parse(second.out);
+  EXPECT_EQ(st["files_deleted"].get<int>(), 0);
+  ASSERT_EQ(st["failures"].size(), 1u) << st.dump();
+  EXPECT_EQ(st["failures"][0]["path"], "closed/");
+  EXPECT_THAT(st["failures"][0]["reason"].get<std::string>(), HasSubstr("Permission denied"));
+  EXPECT_THAT(run("search --mode lexical --json hidden_walrus_counter").out, HasSubstr("closed/c.c"));
+  auto third = run("index .");
+  EXPECT_EQ(third.exit_code, 0) << third.err;
+  EXPECT_THAT(run("search --mode lexical --json hidden_walrus_counter").out, HasSubstr("closed/c.c"));
 }
 
 TEST(CliTest, ExportIsIdenticalForOneAndFourWorkers) {

@@ -43,11 +43,13 @@ inline std::string Quote(const std::string& s) {
   return out + "'";
 }
 
-// Runs `trawl <args>` (args already shell-quoted as needed) in `cwd`.
-inline RunResult Trawl(const std::string& args, const fs::path& cwd = fs::current_path()) {
+// Runs `trawl <args>` (args already shell-quoted as needed) in `cwd`, under `wrapper`
+// (a command prefix such as setpriv's) when given.
+inline RunResult Trawl(const std::string& args, const fs::path& cwd = fs::current_path(),
+                       const std::string& wrapper = "") {
   static int counter = 0;
   fs::path tmp = fs::temp_directory_path() / ("trawl_e2e_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-  std::string cmd = "cd " + Quote(cwd.string()) + " && " + Quote(Binary()) + " " + args + " >" +
+  std::string cmd = "cd " + Quote(cwd.string()) + " && " + wrapper + Quote(Binary()) + " " + args + " >" +
                     Quote(tmp.string() + ".out") + " 2>" + Quote(tmp.string() + ".err") + " </dev/null";
   int rc = std::system(cmd.c_str());
   RunResult r;
