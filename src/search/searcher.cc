@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <future>
 #include <optional>
+#include <tuple>
 #include <unordered_map>
 
 #include "base/mutex.h"
@@ -122,7 +123,11 @@ class HybridSearcher final : public Searcher {
       return Status::Ok();
     };
     if (rerank && !fused.empty()) {
-      const size_t n = std::min(fused.size(), static_cast<size_t>(options_.search.rerank_depth));
+      // The pool does not cut a group of equal scores (their order is the chunk ids',
+      // which follow indexing history, not content): up to a bounded number more.
+      size_t n = std::min(fused.size(), static_cast<size_t>(options_.search.rerank_depth));
+      const size_t n_max = std::min(fused.size(), 2 * n);
+      while (n > 0 && n < n_max && fused[n].score == fused[n - 1].score) ++n;
       TRAWL_RETURN_IF_ERROR(fetch(0, n));
       std::vector<ChunkView> cands;
       std::vector<double> first;
@@ -140,10 +145,18 @@ class HybridSearcher final : public Searcher {
         if (it != idf.end()) t.weight = it->second;
       }
       std::vector<double> rescored = RerankScores(qterms, cands, first);
+      std::vector<size_t> order(ids.size());
+      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+      // Equal scores rank by where the chunks are, so that the ranking depends on the
+      // index's content only.
+      std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        if (rescored[a] != rescored[b]) return rescored[a] > rescored[b];
+        return std::tie(cands[a].path, cands[a].start_line, cands[a].end_line) <
+               std::tie(cands[b].path, cands[b].start_line, cands[b].end_line);
+      });
       std::vector<ChunkHit> top;
       top.reserve(n);
-      for (size_t i = 0; i < ids.size(); ++i) top.push_back({ids[i], rescored[i]});
-      std::stable_sort(top.begin(), top.end(), [](const ChunkHit& a, const ChunkHit& b) { return a.score > b.score; });
+      for (size_t i : order) top.push_back({ids[i], rescored[i]});
       // The reranked head, then the rest in first-stage order.
       std::copy(top.begin(), top.end(), fused.begin());
       fused.erase(fused.begin() + static_cast<std::ptrdiff_t>(top.size()), fused.begin() + static_cast<std::ptrdiff_t>(n));

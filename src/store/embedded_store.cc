@@ -1288,12 +1288,17 @@ Result<std::vector<ChunkHit>> EmbeddedStore::SearchLexical(const std::string& qu
           "WHERE chunk_fts MATCH ?1" + FilterClause(filter, 3, 4) + (rank ? " ORDER BY s" : "") + " LIMIT ?2";
   }
   TRAWL_ASSIGN_OR_RETURN(auto st, db->Prepare(sql));
-  st->Bind(1, match).Bind(2, k);
+  // Rows of equal score come in chunk-id order, which follows indexing history: k more
+  // are read so that the list ends after the whole group of the k-th score (as far as
+  // they reach), not inside it; the ranking above breaks such ties by content.
+  st->Bind(1, match).Bind(2, rank ? 2 * static_cast<int64_t>(k) : k);
   BindFilter(st.get(), filter, 3, 4);
   for (;;) {
     TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
     if (!row) break;
-    out.push_back({st->Int(0), -st->Double(1)});
+    double score = -st->Double(1);
+    if (out.size() >= static_cast<size_t>(k) && score != out.back().score) break;
+    out.push_back({st->Int(0), score});
   }
   return out;
 }
