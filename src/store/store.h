@@ -148,7 +148,9 @@ class Store {
   virtual Status SaveRun(const RunRecord& run) = 0;
 
   // --- readers --------------------------------------------------------------------
-  // `query` is raw user text; the store applies the code-aware tokenisation.
+  // `query` is raw user text; the store applies the code-aware tokenisation. The k best,
+  // best first, then any more of the k-th's score (at most k more), so that the list
+  // does not end inside a group of equal scores (whose order is not content's).
   virtual Result<std::vector<ChunkHit>> SearchLexical(const std::string& query, int k,
                                                       const SearchFilter& filter) = 0;
   virtual Result<std::vector<ChunkHit>> SearchDense(const std::vector<float>& query, int k,

@@ -78,7 +78,8 @@ TEST(StoreConcurrencyTest, ReadersSearchWhileWriterCommits) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures.load(), 0);
   EXPECT_GT(searches.load(), 0);
-  EXPECT_EQ(max_seen.load(), 50u);
+  EXPECT_GE(max_seen.load(), 50u);  // 50, and the chunks of the 50th's score
+  EXPECT_LE(max_seen.load(), 100u);
   auto dense = (*reader)->SearchDense(RandomVector(&rng, kDim), 500, {});
   ASSERT_TRUE(dense.ok());
   EXPECT_EQ(dense->size(), 401u);  // seed + 400 files, replaced chunks gone
@@ -130,7 +131,10 @@ TEST(StoreConcurrencyTest, ManyThreadsShareOneReader) {
         auto lex = (*reader)->SearchLexical("handler", 10, {{}, {"d1/**"}});
         auto dense = (*reader)->SearchDense(RandomVector(&rng, kDim), 5, {{"go"}, {"d2"}});
         auto stats = (*reader)->Stats();
-        if (!lex.ok() || lex->size() != 10 || !dense.ok() || dense->size() != 5 || !stats.ok()) failures++;
+        // 10 hits, and those of the 10th's score (all 100 files of d1 score alike).
+        if (!lex.ok() || lex->size() < 10 || lex->size() > 20 || !dense.ok() || dense->size() != 5 || !stats.ok()) {
+          failures++;
+        }
       }
     });
   }
