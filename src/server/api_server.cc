@@ -261,11 +261,20 @@ class ApiServer::Impl {
       SendError(res, 401, "missing or wrong bearer token (Authorization: Bearer <token>)");
       return httplib::Server::HandlerResponse::Handled;
     });
-    http_.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    http_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
       if (!res.body.empty()) return;
-      if (res.status == 404) SendError(res, 404, "no such endpoint (see docs/api.md)");
-      else if (res.status == 413) SendError(res, 413, "request body too large");
-      else SendError(res, res.status, "HTTP " + std::to_string(res.status));
+      if (res.status == 404) {
+        SendError(res, 404, "no such endpoint (see docs/api.md)");
+      } else if (res.status == 413 && req.get_header_value("Content-Type") == "application/x-www-form-urlencoded") {
+        // cpp-httplib (Debian's compiled 0.11) caps form-encoded bodies, curl -d's default
+        // type, at 8 KiB whatever the server's limit.
+        SendError(res, 413, "request body too large for Content-Type application/x-www-form-urlencoded (8 KiB): "
+                            "send JSON with Content-Type: application/json");
+      } else if (res.status == 413) {
+        SendError(res, 413, "request body too large");
+      } else {
+        SendError(res, res.status, "HTTP " + std::to_string(res.status));
+      }
     });
     http_.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
       std::string what = "internal error";
