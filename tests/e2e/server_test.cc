@@ -537,6 +537,11 @@ TEST(ServerTest, GitHooksNotifyTheServer) {
   Json runs = s.GetJson("/v1/runs");
   ASSERT_FALSE(runs["runs"].empty());
   EXPECT_EQ(runs["runs"][0].value("trigger", ""), "changes");
+  // A name git quotes (here a '"') cannot go in the list as it is: the hook sends none,
+  // and the run re-checks the tree.
+  WriteFile(dir.path() / "pkg/q\"uote.py", "def heron_in_quotes():\n    return 6\n");
+  ASSERT_EQ(std::system(commit.c_str()), 0);
+  EXPECT_TRUE(Eventually([&] { return s.Finds("heron_in_quotes", "pkg/q\"uote.py"); }, 10)) << s.log();
 
   // With the server gone the hook still succeeds at once.
   EXPECT_EQ(s.Stop(SIGTERM), 0) << s.log();
