@@ -180,7 +180,9 @@ Status IndexRun::Prepare() {
   auto now = std::chrono::system_clock::now().time_since_epoch();
   run_id_ = "run-" + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
   TRAWL_ASSIGN_OR_RETURN(embedder_, MakeEmbedder(opts_.embeddings));
-  TRAWL_ASSIGN_OR_RETURN(store_, OpenEmbeddedStore(opts_.index_dir, OpenMode::kWrite, req_.wait));
+  EmbeddedStoreOptions store_opts;
+  store_opts.discard_damaged = req_.rebuild;  // --rebuild also makes a damaged index again
+  TRAWL_ASSIGN_OR_RETURN(store_, OpenEmbeddedStore(opts_.index_dir, OpenMode::kWrite, req_.wait, store_opts));
   if (embedder_->Dimensions() == 0) {
     // A remote model of unknown size: the index knows it, or one probe request tells.
     TRAWL_ASSIGN_OR_RETURN(StoreStats stats, store_->Stats());

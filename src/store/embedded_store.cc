@@ -338,6 +338,7 @@ class EmbeddedStore final : public Store {
   ~EmbeddedStore() override { DropStream(); }
 
   Status Open(bool wait);
+  Status OpenDatabase(bool wait);  // Open without the recovery of a damaged database
 
   Status BindEmbedder(const std::string& name, int dimensions, bool reset) override;
   Result<std::vector<FileRecord>> ListFiles() override;
@@ -460,6 +461,30 @@ Status EmbeddedStore::RequireWriter() const {
 }
 
 Status EmbeddedStore::Open(bool wait) {
+  Status st = OpenDatabase(wait);
+  if (st.code() == StatusCode::kCorruption && mode_ == OpenMode::kWrite && opts_.discard_damaged) {
+    // Still holding the writer lock: nobody else writes while the files go.
+    writer_.reset();
+    {
+      MutexLock lock(&pool_mu_);
+      pool_.clear();
+    }
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+      std::string name = entry.path().filename().string();
+      if (name.rfind(kDbName, 0) == 0 || name.rfind("vectors-", 0) == 0) fs::remove(entry.path(), ec);
+    }
+    st = OpenDatabase(wait);
+  }
+  if (st.code() == StatusCode::kCorruption) {
+    return Status::Corruption("the index at " + dir_ + " is damaged or is not a trawl index (" + st.message() +
+                              "): `trawl index --rebuild` makes it again");
+  }
+  return st;
+}
+
+Status EmbeddedStore::OpenDatabase(bool wait) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (mode_ == OpenMode::kRead) {
@@ -467,9 +492,13 @@ Status EmbeddedStore::Open(bool wait) {
       return Status::NotFound("no index at " + dir_ + ": run `trawl index` first");
     }
     TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
-    TRAWL_ASSIGN_OR_RETURN(int64_t version, GetMetaInt(reader->get(), "schema_version"));
-    if (version != kSchemaVersion) {
-      return Status::FailedPrecondition("index " + dir_ + " has format " + std::to_string(version) +
+    Result<int64_t> version = GetMetaInt(reader->get(), "schema_version");
+    if (!version.ok() && version.status().message().find("no such table") != std::string::npos) {
+      return Status::Corruption(version.status().message());  // an empty or foreign database
+    }
+    if (!version.ok()) return version.status();
+    if (*version != kSchemaVersion) {
+      return Status::FailedPrecondition("index " + dir_ + " has format " + std::to_string(*version) +
                                         ", this trawl reads format " + std::to_string(kSchemaVersion) +
                                         ": run `trawl index --rebuild`");
     }
@@ -482,7 +511,9 @@ Status EmbeddedStore::Open(bool wait) {
   if (ec) return Status::IoError("cannot create " + dir_ + ": " + ec.message());
   std::string gitignore = dir_ + "/.gitignore";
   if (!fs::exists(gitignore, ec)) TRAWL_RETURN_IF_ERROR(WriteFileAtomic(gitignore, "*\n"));
-  TRAWL_ASSIGN_OR_RETURN(lock_, store_internal::WriterLock::Acquire(dir_, wait));
+  if (lock_ == nullptr) {
+    TRAWL_ASSIGN_OR_RETURN(lock_, store_internal::WriterLock::Acquire(dir_, wait));
+  }
   TRAWL_ASSIGN_OR_RETURN(writer_, OpenDb(db_path_, /*read_only=*/false, opts_.busy_timeout_ms));
 
   Transaction txn(writer_.get());

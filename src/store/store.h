@@ -193,13 +193,17 @@ struct EmbeddedStoreOptions {
   double max_tail_fraction = 0.1;
   double max_deleted_fraction = 0.3;
   int busy_timeout_ms = 10000;
+  // kWrite: an index whose database is damaged (or is not trawl's) is deleted and made
+  // again, under the writer lock, instead of failing (what `trawl index --rebuild` asks).
+  bool discard_damaged = false;
 };
 
 // The embedded store: SQLite (WAL, FTS5) in `dir` (created for kWrite) plus a vector
 // index file derived from it. kWrite takes the index's writer lock: if another
 // process holds it, fails kUnavailable ("index <dir> is being written by another trawl
 // process (pid N); use --wait to wait"), or waits when `wait` is true. kRead of a
-// folder without an index fails NotFound.
+// folder without an index fails NotFound. A damaged database fails kCorruption with a
+// message that says how to recover.
 Result<std::unique_ptr<Store>> OpenEmbeddedStore(const std::string& dir, OpenMode mode,
                                                  bool wait = false);
 Result<std::unique_ptr<Store>> OpenEmbeddedStore(const std::string& dir, OpenMode mode, bool wait,

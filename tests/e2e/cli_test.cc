@@ -193,6 +193,29 @@ TEST(CliTest, UnreadableDirectoryKeepsItsIndexedFiles) {
   EXPECT_THAT(run("search --mode lexical --json hidden_walrus_counter").out, HasSubstr("closed/c.c"));
 }
 
+// A damaged database is named as such, with the way out; --rebuild takes it.
+TEST(CliTest, DamagedIndexSaysHowAndRebuildRecovers) {
+  TempDir dir("damaged");
+  MakeProject(dir.path());
+  ASSERT_EQ(Trawl("index --progress none .", dir.path()).exit_code, 0);
+  fs::path db = dir.path() / ".trawl/index.db";
+  std::string bytes = Slurp(db);
+  ASSERT_GT(bytes.size(), 8192u);
+  WriteFile(db, bytes.substr(0, 4096) + std::string(bytes.size() - 4096, 'x'));
+  for (const auto& f : fs::directory_iterator(dir.path() / ".trawl")) {
+    if (f.path().filename().string().rfind("index.db-", 0) == 0) fs::remove(f.path());
+  }
+  for (const char* cmd : {"search parse_file", "status", "index --progress none ."}) {
+    auto r = Trawl(cmd, dir.path());
+    EXPECT_EQ(r.exit_code, 1) << cmd;
+    EXPECT_THAT(r.err, HasSubstr("is damaged or is not a trawl index")) << cmd;
+    EXPECT_THAT(r.err, HasSubstr("trawl index --rebuild")) << cmd;
+  }
+  auto rebuilt = Trawl("index --rebuild --progress none .", dir.path());
+  ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.err;
+  EXPECT_THAT(Trawl("search --mode lexical parse_file", dir.path()).out, HasSubstr("pkg/parser.py"));
+}
+
 TEST(CliTest, ExportIsIdenticalForOneAndFourWorkers) {
   TempDir dir("export");
   MakeProject(dir.path(), 60);
