@@ -255,7 +255,8 @@ Result<std::unique_ptr<Searcher>> Searcher::Open(const Options& options) {
                                   (embedder->Dimensions() != 0 && embedder->Dimensions() != stats.dimensions))) {
     return Status::FailedPrecondition("index was built with embedder " + stats.embedder + " (dimension " +
                                       std::to_string(stats.dimensions) + ") but the configuration names " +
-                                      embedder->Name() + ": run `trawl index --rebuild` or fix the config");
+                                      embedder->Name() + " (dimension " + std::to_string(embedder->Dimensions()) +
+                                      "): run `trawl index --rebuild` or fix the config");
   }
   return std::unique_ptr<Searcher>(std::make_unique<HybridSearcher>(options, std::move(store), std::move(embedder)));
 }

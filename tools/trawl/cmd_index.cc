@@ -66,7 +66,9 @@ Runner RegisterIndex(CLI::App& app) {
   cmd->add_option("path", args->path, "tree to index (default: .)")->check(kNonEmptyPath);
   cmd->add_option("--workers,-j", args->workers, "CPU workers (indexing.concurrent_workers; default: cores)")
       ->check(CLI::Range(1, 1024));
-  cmd->add_flag("--rebuild", args->rebuild, "drop the index's content and re-embed everything");
+  cmd->add_flag("--rebuild", args->rebuild,
+                "drop the index's content and re-embed everything (a damaged index too); until the run "
+                "ends the index holds only what it has redone");
   cmd->add_flag("--wait", args->wait, "wait for another trawl writing this index instead of failing");
   cmd->add_option("--progress", args->progress, "auto (a bar on a terminal), json (JSON lines on stdout), none")
       ->check(CLI::IsMember({"auto", "json", "none", "bar"}));
