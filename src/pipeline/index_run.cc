@@ -78,6 +78,7 @@ struct FileWork {
   std::vector<std::string> embed_texts;  // per chunk, what the embedder sees
   std::vector<int> need_vectors;         // chunk indexes without a cached vector
   int64_t budget_bytes = 0;
+  size_t staged_chunks = 0;              // chunks written into the open transaction
   std::atomic<int> pending{0};           // batches not yet back
   Mutex mu;
   std::string embed_error GUARDED_BY(mu);
@@ -126,6 +127,8 @@ class IndexRun {
   void FinishEmbedItem(FileWork* file);
   void DropCachedChunks(FileWork* file);
   void Writer();
+  // Writes a finished file into the store's open transaction and gives its memory back.
+  Status StageFile(FileWork* w);
   Status CommitPending(std::vector<std::unique_ptr<FileWork>>* pending,
                        std::vector<std::string>* deletes);
   void Reporter();
@@ -562,38 +565,47 @@ void IndexRun::EmbedExecutor() {
   }
 }
 
+Status IndexRun::StageFile(FileWork* w) {
+  auto t0 = Clock::now();
+  const int64_t c0 = ThreadCpuNanos();
+  std::string embed_error;
+  {
+    MutexLock lock(&w->mu);
+    embed_error = w->embed_error;
+  }
+  if (!embed_error.empty()) {
+    w->write.file.status = "failed";
+    w->write.file.error = embed_error;
+    w->write.chunks.clear();
+  }
+  store_->Prepare(&w->write);  // encodes vectors that arrived from the embed service
+  Status st = store_->Stage(w->write);
+  // The rows are in the store's transaction now: the file's memory goes back at once.
+  w->staged_chunks = w->write.chunks.size();
+  std::vector<ChunkRecord>().swap(w->write.chunks);
+  std::vector<std::string>().swap(w->embed_texts);
+  budget_.Release(w->budget_bytes);
+  w->budget_bytes = 0;
+  stages_[kWrite].Add(Clock::now() - t0, 1, ThreadCpuNanos() - c0);
+  return st.ok() ? st : st.WithContext("writing the index");
+}
+
 Status IndexRun::CommitPending(std::vector<std::unique_ptr<FileWork>>* pending,
                                std::vector<std::string>* deletes) {
   if (pending->empty() && deletes->empty()) return Status::Ok();
   auto t0 = Clock::now();
   const int64_t c0 = ThreadCpuNanos();
-  std::vector<FileWrite> writes;
-  writes.reserve(pending->size());
-  for (auto& w : *pending) {
-    std::string embed_error;
-    {
-      MutexLock lock(&w->mu);
-      embed_error = w->embed_error;
-    }
-    if (!embed_error.empty()) {
-      w->write.file.status = "failed";
-      w->write.file.error = embed_error;
-      w->write.chunks.clear();
-    }
-    store_->Prepare(&w->write);  // encodes vectors that arrived from the embed service
-    writes.push_back(std::move(w->write));
-  }
-  Status st = store_->Commit(writes, *deletes);
-  stages_[kWrite].Add(Clock::now() - t0, static_cast<int64_t>(writes.size()), ThreadCpuNanos() - c0);
+  Status st = store_->Commit({}, *deletes);
+  stages_[kWrite].Add(Clock::now() - t0, 0, ThreadCpuNanos() - c0);
   if (!st.ok()) return st.WithContext("writing the index");
   deletes->clear();
-  for (size_t i = 0; i < writes.size(); ++i) {
-    const FileRecord& f = writes[i].file;
+  for (const auto& w : *pending) {
+    const FileRecord& f = w->write.file;
     files_done_.fetch_add(1, std::memory_order_relaxed);
     bytes_done_.fetch_add(static_cast<int64_t>(f.size), std::memory_order_relaxed);
     if (f.status == "indexed") {
       files_indexed_.fetch_add(1, std::memory_order_relaxed);
-      chunks_.fetch_add(static_cast<int64_t>(writes[i].chunks.size()), std::memory_order_relaxed);
+      chunks_.fetch_add(static_cast<int64_t>(w->staged_chunks), std::memory_order_relaxed);
       bytes_.fetch_add(static_cast<int64_t>(f.size), std::memory_order_relaxed);
     } else if (f.status == "skipped") {
       files_skipped_.fetch_add(1, std::memory_order_relaxed);
@@ -608,19 +620,20 @@ Status IndexRun::CommitPending(std::vector<std::unique_ptr<FileWork>>* pending,
       ev.error = f.error;
       Emit(ev);
     }
-    budget_.Release((*pending)[i]->budget_bytes);
   }
   pending->clear();
   return Status::Ok();
 }
 
 void IndexRun::Writer() {
+  // Each file is written into the store's open transaction as it arrives (the writer's
+  // work overlaps the workers', and no commit ends the run with a backlog); the
+  // transaction commits after `worker_batch_size` files or `commit_interval_ms`.
   std::vector<std::unique_ptr<FileWork>> pending;
   std::vector<std::string> deletes = deletes_;
   const auto interval = std::chrono::milliseconds(opts_.indexing.commit_interval_ms);
   const size_t max_files = static_cast<size_t>(opts_.indexing.worker_batch_size);
   Clock::time_point first = Clock::now();
-  int64_t pending_bytes = 0;
   bool failed = false;
   for (;;) {
     auto wait = pending.empty() ? interval : std::max<Clock::duration>(first + interval - Clock::now(), Clock::duration(0));
@@ -631,21 +644,22 @@ void IndexRun::Writer() {
         budget_.Release((*w)->budget_bytes);
         continue;
       }
+      Status st = StageFile(w->get());
+      if (!st.ok()) {
+        Fail(st);  // the store rolled back what was staged: the next run redoes it
+        failed = true;
+        pending.clear();
+        continue;
+      }
       if (pending.empty()) first = Clock::now();
-      pending_bytes += (*w)->budget_bytes;
       pending.push_back(std::move(*w));
     }
-    // Files hold their share of the in-flight budget until they commit: a transaction
-    // that holds half of it commits now, or the workers would wait for the interval.
-    bool due = !pending.empty() && (pending.size() >= max_files || Clock::now() - first >= interval ||
-                                    pending_bytes * 2 >= budget_.capacity());
+    bool due = !pending.empty() && (pending.size() >= max_files || Clock::now() - first >= interval);
     if (!failed && (due || closed || (!deletes.empty() && pending.empty()))) {
-      pending_bytes = 0;
       Status st = CommitPending(&pending, &deletes);
       if (!st.ok()) {
         Fail(st);
         failed = true;
-        for (auto& p : pending) budget_.Release(p->budget_bytes);
         pending.clear();
       }
     }

@@ -347,6 +347,7 @@ class EmbeddedStore final : public Store {
   Result<std::unordered_map<std::string, std::vector<float>>> LookupVectors(
       const std::vector<std::string>& content_hashes) override;
   void Prepare(FileWrite* write) const override;
+  Status Stage(const FileWrite& write) override;
   Status Commit(const std::vector<FileWrite>& writes, const std::vector<std::string>& deletes) override;
   Status Checkpoint() override;
   Status SetFilesKnown(int64_t n) override;
@@ -429,6 +430,20 @@ class EmbeddedStore final : public Store {
   // Starts stream_ if the index is empty and has no vector file.
   Status StartStream(Db* db);
   Status CommitTransaction(const std::vector<FileWrite>& writes, const std::vector<std::string>& deletes);
+  // The transaction Stage fills and Commit closes (the writer's thread only).
+  struct OpenTransaction {
+    explicit OpenTransaction(Db* db) : txn(db) {}
+    Transaction txn;  // declared first: the statements below are reset before it ends
+    std::unique_ptr<Stmt> find_file, upsert_file, mark_failed, insert_chunk, insert_fts, insert_vector;
+    std::unique_ptr<Stmt> find_vector;  // only while a vector file is being written
+    int64_t removed = 0, added = 0, vectors_added = 0;
+  };
+  Status ValidateWrite(const FileWrite& w) const;
+  Status BeginTransaction();  // unless one is open
+  void AbortTransaction();    // rolls back what was staged
+  Result<int64_t> LookupFile(const std::string& path);
+  Status WriteFileRows(const FileWrite& w);
+  std::unique_ptr<OpenTransaction> open_txn_;
   // Checkpoint's work: keeps, rewrites or drops the vector file.
   Status WriteVectorFile();
 
@@ -746,10 +761,24 @@ Status EmbeddedStore::RemoveFileRows(int64_t file_id, const std::string& path, b
   return Status::Ok();
 }
 
+Status EmbeddedStore::Stage(const FileWrite& write) {
+  Status st = RequireWriter();
+  if (st.ok()) st = ValidateWrite(write);
+  if (st.ok()) st = BeginTransaction();
+  if (st.ok()) st = WriteFileRows(write);
+  if (!st.ok()) AbortTransaction();  // all or nothing: what was staged goes too
+  return st;
+}
+
 Status EmbeddedStore::Commit(const std::vector<FileWrite>& writes, const std::vector<std::string>& deletes) {
   Status st = CommitTransaction(writes, deletes);
-  if (!st.ok()) DropStream();  // it may hold vectors of the rows rolled back
+  if (!st.ok()) AbortTransaction();
   return st;
+}
+
+void EmbeddedStore::AbortTransaction() {
+  open_txn_.reset();
+  DropStream();  // it may hold vectors of the rows rolled back
 }
 
 Status EmbeddedStore::StartStream(Db* db) {
@@ -768,47 +797,33 @@ Status EmbeddedStore::StartStream(Db* db) {
   return Status::Ok();
 }
 
-Status EmbeddedStore::CommitTransaction(const std::vector<FileWrite>& writes,
-                                        const std::vector<std::string>& deletes) {
-  TRAWL_RETURN_IF_ERROR(RequireWriter());
-  // Validate everything first: a commit is all or nothing.
-  for (const auto& w : writes) {
-    if (w.file.path.empty()) return Status::InvalidArgument("a file write without a path");
-    if (!w.file.status.empty() && w.file.status != "indexed" && w.file.status != "failed" &&
-        w.file.status != "skipped") {
-      return Status::InvalidArgument("file " + w.file.path + ": unknown status '" + w.file.status + "'");
-    }
-    if (w.file.status == "failed" || w.file.status == "skipped") continue;
-    for (const auto& c : w.chunks) {
-      if (c.vector.empty() && c.prepared.vector_blob.empty()) continue;
-      if (dims_ == 0) return Status::FailedPrecondition("Commit of vectors before BindEmbedder");
-      size_t dim = c.vector.empty() ? static_cast<size_t>(c.prepared.vector_dims) : c.vector.size();
-      if (dim != static_cast<size_t>(dims_)) {
-        return Status::InvalidArgument("file " + w.file.path + ": a chunk vector has dimension " +
-                                       std::to_string(dim) + ", the index has " + std::to_string(dims_));
-      }
+Status EmbeddedStore::ValidateWrite(const FileWrite& w) const {
+  if (w.file.path.empty()) return Status::InvalidArgument("a file write without a path");
+  if (!w.file.status.empty() && w.file.status != "indexed" && w.file.status != "failed" &&
+      w.file.status != "skipped") {
+    return Status::InvalidArgument("file " + w.file.path + ": unknown status '" + w.file.status + "'");
+  }
+  if (w.file.status == "failed" || w.file.status == "skipped") return Status::Ok();
+  for (const auto& c : w.chunks) {
+    if (c.vector.empty() && c.prepared.vector_blob.empty()) continue;
+    if (dims_ == 0) return Status::FailedPrecondition("Commit of vectors before BindEmbedder");
+    size_t dim = c.vector.empty() ? static_cast<size_t>(c.prepared.vector_dims) : c.vector.size();
+    if (dim != static_cast<size_t>(dims_)) {
+      return Status::InvalidArgument("file " + w.file.path + ": a chunk vector has dimension " +
+                                     std::to_string(dim) + ", the index has " + std::to_string(dims_));
     }
   }
+  return Status::Ok();
+}
 
+Status EmbeddedStore::BeginTransaction() {
+  if (open_txn_ != nullptr) return Status::Ok();
   Db* db = writer_.get();
-  Transaction txn(db);
-  TRAWL_RETURN_IF_ERROR(txn.Begin(true));
+  auto t = std::make_unique<OpenTransaction>(db);
+  TRAWL_RETURN_IF_ERROR(t->txn.Begin(true));
   if (!stream_tried_) TRAWL_RETURN_IF_ERROR(StartStream(db));
-  TRAWL_ASSIGN_OR_RETURN(auto find_file, db->Prepare("SELECT id FROM files WHERE path = ?1"));
-  auto lookup = [&](const std::string& path) -> Result<int64_t> {
-    find_file->Bind(1, path);
-    TRAWL_ASSIGN_OR_RETURN(bool row, find_file->Step());
-    int64_t id = row ? find_file->Int(0) : 0;
-    find_file->Reset();
-    return id;
-  };
-  int64_t removed = 0, added = 0, vectors_added = 0;
-  for (const auto& path : deletes) {
-    TRAWL_ASSIGN_OR_RETURN(int64_t id, lookup(path));
-    if (id != 0) TRAWL_RETURN_IF_ERROR(RemoveFileRows(id, path, /*delete_file_row=*/true, &removed));
-  }
-
-  TRAWL_ASSIGN_OR_RETURN(auto upsert_file, db->Prepare(
+  TRAWL_ASSIGN_OR_RETURN(t->find_file, db->Prepare("SELECT id FROM files WHERE path = ?1"));
+  TRAWL_ASSIGN_OR_RETURN(t->upsert_file, db->Prepare(
       "INSERT INTO files(path, language, size, mtime_ns, inode, content_hash, status, error, "
       "git_commit, git_author, git_time, git_commits, chunk_count) "
       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
@@ -817,101 +832,130 @@ Status EmbeddedStore::CommitTransaction(const std::vector<FileWrite>& writes,
       "status = excluded.status, error = excluded.error, git_commit = excluded.git_commit, "
       "git_author = excluded.git_author, git_time = excluded.git_time, git_commits = excluded.git_commits, "
       "chunk_count = excluded.chunk_count RETURNING id"));
-  TRAWL_ASSIGN_OR_RETURN(auto mark_failed, db->Prepare(
-      "UPDATE files SET status = 'failed', error = ?1 WHERE id = ?2"));
-  TRAWL_ASSIGN_OR_RETURN(auto insert_chunk, db->Prepare(
+  TRAWL_ASSIGN_OR_RETURN(t->mark_failed, db->Prepare("UPDATE files SET status = 'failed', error = ?1 WHERE id = ?2"));
+  TRAWL_ASSIGN_OR_RETURN(t->insert_chunk, db->Prepare(
       "INSERT INTO chunks(file_id, start_line, end_line, start_byte, end_byte, kind, symbol, content, "
       "context, content_hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
-  TRAWL_ASSIGN_OR_RETURN(auto insert_fts, db->Prepare(
+  TRAWL_ASSIGN_OR_RETURN(t->insert_fts, db->Prepare(
       "INSERT INTO chunk_fts(rowid, symbol, path, body) VALUES(?1, ?2, ?3, ?4)"));
-  TRAWL_ASSIGN_OR_RETURN(auto insert_vector, db->Prepare(
+  TRAWL_ASSIGN_OR_RETURN(t->insert_vector, db->Prepare(
       "INSERT OR IGNORE INTO vectors(embedder, content_hash, dim, vec) VALUES(?1, ?2, ?3, ?4)"));
-  std::unique_ptr<Stmt> find_vector;  // only while a vector file is being written
   if (stream_ != nullptr) {
-    TRAWL_ASSIGN_OR_RETURN(find_vector, db->Prepare(
+    TRAWL_ASSIGN_OR_RETURN(t->find_vector, db->Prepare(
         "SELECT vec FROM vectors WHERE embedder = ?1 AND content_hash = ?2"));
   }
+  open_txn_ = std::move(t);
+  return Status::Ok();
+}
 
-  FileWrite local;  // a write that arrived unprepared, prepared here
-  for (const auto& original : writes) {
-    const FileWrite* w = &original;
-    bool unprepared = !original.prepared || std::any_of(original.chunks.begin(), original.chunks.end(),
-                                                        [](const ChunkRecord& c) { return !c.vector.empty(); });
-    if (unprepared && original.file.status != "failed" && original.file.status != "skipped") {
-      local = original;
-      Prepare(&local);
-      w = &local;
-    }
-    const FileRecord& f = w->file;
-    TRAWL_ASSIGN_OR_RETURN(int64_t old_id, lookup(f.path));
-    if (old_id != 0 && f.status == "failed") {
-      // A failure (the embedder down, the file unreadable for a moment) must not lose
-      // what was indexed: the file keeps its last chunks, is marked failed with the
-      // reason, and the next run retries it (a failed file never passes the stat check).
-      mark_failed->Bind(1, f.error).Bind(2, old_id);
-      TRAWL_RETURN_IF_ERROR(mark_failed->Run());
-      continue;
-    }
-    if (old_id != 0) TRAWL_RETURN_IF_ERROR(RemoveFileRows(old_id, f.path, /*delete_file_row=*/false, &removed));
-    // "skipped": binary or too large, found when read; recorded so the next run's stat
-    // check skips it too. Failed and skipped files hold no chunks.
-    bool failed = f.status == "failed" || f.status == "skipped";
-    upsert_file->Bind(1, f.path).Bind(2, f.language).Bind(3, f.size).Bind(4, f.mtime_ns)
-        .Bind(5, f.inode).Bind(6, f.content_hash).Bind(7, f.status.empty() ? "indexed" : f.status)
-        .Bind(8, f.error).Bind(9, f.git_commit).Bind(10, f.git_author).Bind(11, f.git_time)
-        .Bind(12, f.git_commits).Bind(13, failed ? int64_t{0} : static_cast<int64_t>(w->chunks.size()));
-    TRAWL_ASSIGN_OR_RETURN(bool row, upsert_file->Step());
-    if (!row) return Status::Internal("upserting file " + f.path + " returned no id");
-    int64_t file_id = upsert_file->Int(0);
-    upsert_file->Reset();
-    if (failed) continue;
+Result<int64_t> EmbeddedStore::LookupFile(const std::string& path) {
+  Stmt* find_file = open_txn_->find_file.get();
+  find_file->Bind(1, path);
+  TRAWL_ASSIGN_OR_RETURN(bool row, find_file->Step());
+  int64_t id = row ? find_file->Int(0) : 0;
+  find_file->Reset();
+  return id;
+}
 
-    for (const auto& c : w->chunks) {
-      insert_chunk->Bind(1, file_id).Bind(2, c.start_line).Bind(3, c.end_line)
-          .Bind(4, static_cast<int64_t>(c.start_byte)).Bind(5, static_cast<int64_t>(c.end_byte))
-          .Bind(6, c.kind).Bind(7, c.symbol).Bind(8, c.content).Bind(9, c.context).Bind(10, c.content_hash);
-      TRAWL_RETURN_IF_ERROR(insert_chunk->Run());
-      int64_t chunk_id = db->LastInsertId();
-      ++added;
-      insert_fts->Bind(1, chunk_id).Bind(2, c.prepared.symbol_terms).Bind(3, w->path_terms)
-          .Bind(4, c.prepared.body_terms);
-      TRAWL_RETURN_IF_ERROR(insert_fts->Run());
-      const std::string& blob = c.prepared.vector_blob;
-      bool stored = false;  // this content's vector was already there (and is what is searched)
-      if (!blob.empty()) {
-        insert_vector->Bind(1, embedder_).Bind(2, c.content_hash).Bind(3, dims_)
-            .BindBlob(4, blob.data(), blob.size());
-        TRAWL_RETURN_IF_ERROR(insert_vector->Run());
-        stored = db->Changes() == 0;
-        vectors_added += stored ? 0 : 1;
-      }
-      if (stream_ != nullptr) {
-        Status appended = Status::FailedPrecondition("a chunk without a vector");
-        if (stored) {
-          // A vector reused by content hash came back decoded and quantised again: its
-          // bytes may differ from the stored ones, which the rows would give.
-          find_vector->Bind(1, embedder_).Bind(2, c.content_hash);
-          TRAWL_ASSIGN_OR_RETURN(bool found, find_vector->Step());
-          if (found) appended = stream_->out->Append(chunk_id, find_vector->Blob(0));
-          find_vector->Reset();
-        } else if (!blob.empty()) {
-          appended = stream_->out->Append(chunk_id, blob);
-        }
-        if (!appended.ok()) DropStream();
-      }
-    }
+Status EmbeddedStore::CommitTransaction(const std::vector<FileWrite>& writes,
+                                        const std::vector<std::string>& deletes) {
+  TRAWL_RETURN_IF_ERROR(RequireWriter());
+  // Validate everything first: a commit is all or nothing.
+  for (const auto& w : writes) TRAWL_RETURN_IF_ERROR(ValidateWrite(w));
+  TRAWL_RETURN_IF_ERROR(BeginTransaction());
+  OpenTransaction& t = *open_txn_;
+  for (const auto& path : deletes) {
+    TRAWL_ASSIGN_OR_RETURN(int64_t id, LookupFile(path));
+    if (id != 0) TRAWL_RETURN_IF_ERROR(RemoveFileRows(id, path, /*delete_file_row=*/true, &t.removed));
   }
+  for (const auto& w : writes) TRAWL_RETURN_IF_ERROR(WriteFileRows(w));
+  Db* db = writer_.get();
   TRAWL_ASSIGN_OR_RETURN(int64_t seq, GetMetaInt(db, "commit_seq"));
   TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "commit_seq", seq + 1));
   TRAWL_ASSIGN_OR_RETURN(int64_t chunk_count, GetMetaInt(db, "chunk_count"));
-  TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "chunk_count", chunk_count + added - removed));
-  if (vectors_added > 0) TRAWL_RETURN_IF_ERROR(AddVectorCount(db, vectors_added));
-  if (removed > 0) {
+  TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "chunk_count", chunk_count + t.added - t.removed));
+  if (t.vectors_added > 0) TRAWL_RETURN_IF_ERROR(AddVectorCount(db, t.vectors_added));
+  if (t.removed > 0) {
     DropStream();  // the file would hold chunks that are gone
     TRAWL_ASSIGN_OR_RETURN(int64_t unswept, GetMetaInt(db, "vectors_unswept"));
-    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vectors_unswept", unswept + removed));
+    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vectors_unswept", unswept + t.removed));
   }
-  return txn.Commit();
+  Status committed = t.txn.Commit();
+  open_txn_.reset();
+  return committed;
+}
+
+Status EmbeddedStore::WriteFileRows(const FileWrite& original) {
+  OpenTransaction& t = *open_txn_;
+  Db* db = writer_.get();
+  FileWrite local;  // a write that arrived unprepared, prepared here
+  const FileWrite* w = &original;
+  bool unprepared = !original.prepared || std::any_of(original.chunks.begin(), original.chunks.end(),
+                                                      [](const ChunkRecord& c) { return !c.vector.empty(); });
+  if (unprepared && original.file.status != "failed" && original.file.status != "skipped") {
+    local = original;
+    Prepare(&local);
+    w = &local;
+  }
+  const FileRecord& f = w->file;
+  TRAWL_ASSIGN_OR_RETURN(int64_t old_id, LookupFile(f.path));
+  if (old_id != 0 && f.status == "failed") {
+    // A failure (the embedder down, the file unreadable for a moment) must not lose
+    // what was indexed: the file keeps its last chunks, is marked failed with the
+    // reason, and the next run retries it (a failed file never passes the stat check).
+    t.mark_failed->Bind(1, f.error).Bind(2, old_id);
+    return t.mark_failed->Run();
+  }
+  if (old_id != 0) TRAWL_RETURN_IF_ERROR(RemoveFileRows(old_id, f.path, /*delete_file_row=*/false, &t.removed));
+  // "skipped": binary or too large, found when read; recorded so the next run's stat
+  // check skips it too. Skipped files, and failed files new to the index, hold no chunks.
+  bool failed = f.status == "failed" || f.status == "skipped";
+  Stmt* upsert_file = t.upsert_file.get();
+  upsert_file->Bind(1, f.path).Bind(2, f.language).Bind(3, f.size).Bind(4, f.mtime_ns)
+      .Bind(5, f.inode).Bind(6, f.content_hash).Bind(7, f.status.empty() ? "indexed" : f.status)
+      .Bind(8, f.error).Bind(9, f.git_commit).Bind(10, f.git_author).Bind(11, f.git_time)
+      .Bind(12, f.git_commits).Bind(13, failed ? int64_t{0} : static_cast<int64_t>(w->chunks.size()));
+  TRAWL_ASSIGN_OR_RETURN(bool row, upsert_file->Step());
+  if (!row) return Status::Internal("upserting file " + f.path + " returned no id");
+  int64_t file_id = upsert_file->Int(0);
+  upsert_file->Reset();
+  if (failed) return Status::Ok();
+
+  for (const auto& c : w->chunks) {
+    t.insert_chunk->Bind(1, file_id).Bind(2, c.start_line).Bind(3, c.end_line)
+        .Bind(4, static_cast<int64_t>(c.start_byte)).Bind(5, static_cast<int64_t>(c.end_byte))
+        .Bind(6, c.kind).Bind(7, c.symbol).Bind(8, c.content).Bind(9, c.context).Bind(10, c.content_hash);
+    TRAWL_RETURN_IF_ERROR(t.insert_chunk->Run());
+    int64_t chunk_id = db->LastInsertId();
+    ++t.added;
+    t.insert_fts->Bind(1, chunk_id).Bind(2, c.prepared.symbol_terms).Bind(3, w->path_terms)
+        .Bind(4, c.prepared.body_terms);
+    TRAWL_RETURN_IF_ERROR(t.insert_fts->Run());
+    const std::string& blob = c.prepared.vector_blob;
+    bool stored = false;  // this content's vector was already there (and is what is searched)
+    if (!blob.empty()) {
+      t.insert_vector->Bind(1, embedder_).Bind(2, c.content_hash).Bind(3, dims_)
+          .BindBlob(4, blob.data(), blob.size());
+      TRAWL_RETURN_IF_ERROR(t.insert_vector->Run());
+      stored = db->Changes() == 0;
+      t.vectors_added += stored ? 0 : 1;
+    }
+    if (stream_ != nullptr) {
+      Status appended = Status::FailedPrecondition("a chunk without a vector");
+      if (stored) {
+        // A vector reused by content hash came back decoded and quantised again: its
+        // bytes may differ from the stored ones, which the rows would give.
+        t.find_vector->Bind(1, embedder_).Bind(2, c.content_hash);
+        TRAWL_ASSIGN_OR_RETURN(bool found, t.find_vector->Step());
+        if (found) appended = stream_->out->Append(chunk_id, t.find_vector->Blob(0));
+        t.find_vector->Reset();
+      } else if (!blob.empty()) {
+        appended = stream_->out->Append(chunk_id, blob);
+      }
+      if (!appended.ok()) DropStream();
+    }
+  }
+  return Status::Ok();
 }
 
 Status EmbeddedStore::SetFilesKnown(int64_t n) {

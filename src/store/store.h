@@ -137,8 +137,12 @@ class Store {
   // Vectors already stored for these content hashes (for the bound embedder).
   virtual Result<std::unordered_map<std::string, std::vector<float>>> LookupVectors(
       const std::vector<std::string>& content_hashes) = 0;
-  // One transaction: every write replaces its file, every path in `deletes` leaves
-  // the index. All or nothing.
+  // Writes `write` into the open transaction (opening one) as soon as it is ready, so
+  // that the work is done while other files are still being made; it is neither
+  // visible nor durable until Commit. An error rolls back everything staged.
+  virtual Status Stage(const FileWrite& write) = 0;
+  // One transaction: what was staged, then every write replaces its file and every path
+  // in `deletes` leaves the index. All or nothing.
   virtual Status Commit(const std::vector<FileWrite>& writes,
                         const std::vector<std::string>& deletes) = 0;
   // Makes the vector index durable and consistent with the committed rows (called at

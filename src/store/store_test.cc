@@ -140,6 +140,27 @@ TEST(StoreTest, CommitIsAllOrNothing) {
   EXPECT_TRUE(store->SearchLexical("gamma", 10, {})->empty());
 }
 
+// Files are staged into the open transaction as they come: readers see none of them
+// until Commit, and a bad write rolls back what was staged with it.
+TEST(StoreTest, StagedWritesAreInvisibleUntilCommitAndAllOrNothing) {
+  TempDir tmp;
+  auto store = OpenWriter(tmp.index());
+  ASSERT_TRUE(store->Commit({}, {}).ok());  // the database exists for the reader
+  auto reader = OpenEmbeddedStore(tmp.index(), OpenMode::kRead);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  ASSERT_TRUE(store->Stage(MakeFile("a.py", "python", {MakeChunk("alpha", Vec(1))})).ok());
+  ASSERT_TRUE(store->Stage(MakeFile("b.py", "python", {MakeChunk("beta", Vec(2))})).ok());
+  EXPECT_TRUE((*reader)->SearchLexical("alpha beta", 10, {})->empty());
+  ASSERT_TRUE(store->Commit({}, {}).ok());
+  EXPECT_EQ((*reader)->SearchLexical("alpha beta", 10, {})->size(), 2u);
+  ASSERT_TRUE(store->Stage(MakeFile("c.py", "python", {MakeChunk("gamma", Vec(3))})).ok());
+  auto bad = MakeFile("d.py", "python", {MakeChunk("delta", std::vector<float>(3, 1.0f))});
+  EXPECT_EQ(store->Stage(bad).code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(store->Commit({}, {}).ok());
+  EXPECT_TRUE((*reader)->SearchLexical("gamma delta", 10, {})->empty());
+  EXPECT_EQ((*reader)->Stats()->chunks, 2);
+}
+
 // A failure must not lose what was indexed (an embedder outage, a file unreadable for a
 // moment): an indexed file that fails keeps its last chunks and is listed as failed; a
 // new file that fails holds none; the next good write replaces the stale chunks.
