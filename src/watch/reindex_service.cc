@@ -293,6 +293,10 @@ void ReindexService::ExecuteRun(const std::string& id, std::vector<std::string> 
       ++stats_.runs_failed;
       if (summary.status().code() == StatusCode::kUnavailable && !stopping_) {
         // Another writer (a `trawl index` by hand) holds the index: try again shortly.
+        // (The store's advice, --wait, is for the command line: here the retry is the wait.)
+        const std::string advice = "; use --wait to wait";
+        if (size_t at = r->error.find(advice); at != std::string::npos) r->error.replace(at, advice.size(), "");
+        r->error += "; its changes are retried shortly";
         QueueLocked(paths, trigger);
         not_before_ = Clock::now() + kBusyRetry;
       }
@@ -302,7 +306,7 @@ void ReindexService::ExecuteRun(const std::string& id, std::vector<std::string> 
     if (queued_id_.empty()) idle_cv_.NotifyAll();
   }
   if (!summary.ok()) {
-    std::fprintf(stderr, "trawl: run %s failed: %s\n", id.c_str(), summary.status().message().c_str());
+    std::fprintf(stderr, "trawl: run %s failed: %s\n", id.c_str(), done.error.c_str());
   }
   // Before run_finished goes out, so a client reacting to it sees the new index.
   if (config_.on_run_finished) config_.on_run_finished(done);

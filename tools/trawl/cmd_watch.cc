@@ -16,6 +16,7 @@ void PrintRun(const std::string& json) {
   if (j.is_discarded()) return;
   const nlohmann::json& s = j.value("summary", nlohmann::json());
   std::string state = j.value("state", "");
+  if (state == "failed" && !s.is_object()) return;  // a run that could not start: the service logs it
   if (state != "finished" || !s.is_object()) {
     std::fprintf(stderr, "trawl: run %s %s%s%s\n", j.value("id", "").c_str(), state.c_str(),
                  j.contains("error") ? ": " : "", j.value("error", "").c_str());
