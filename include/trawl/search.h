@@ -18,7 +18,7 @@ struct SearchRequest {
   std::string query;
   int k = 10;
   std::string mode = "hybrid";          // hybrid | semantic | lexical
-  std::vector<std::string> languages;   // any of
+  std::vector<std::string> languages;   // any of; an entry may be a comma list, any case ("C,cpp")
   std::vector<std::string> path_globs;  // any of (gitignore-style wildmatch)
 };
 

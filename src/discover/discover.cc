@@ -152,6 +152,8 @@ class Walk {
   void Skip(std::vector<FileEntry>* out, std::string rel, SkipReason skip, std::string reason) const;
   // `rel` exists (or existed) but could not be stat'ed or opened: errno `err`.
   void SkipUnreadable(std::vector<FileEntry>* out, std::string rel, int err) const;
+  // Adds the skipped entry to `out` (the two above decide whether to).
+  void Report(std::vector<FileEntry>* out, std::string rel, SkipReason skip, std::string reason) const;
   void ClassifyFile(int dir_fd, const char* name, std::string rel, bool follow,
                     const struct stat* known_stat, std::vector<FileEntry>* out) const;
 
@@ -336,17 +338,15 @@ bool TrackedOverrides(const IgnoreRule& rule) {
 void Walk::SkipUnreadable(std::vector<FileEntry>* out, std::string rel, int err) const {
   bool gone = err == ENOENT || err == ENOTDIR;  // removed while walked: nothing to keep
   if (options_.report_skipped || (options_.report_unreadable && !gone)) {
-    FileEntry e;
-    e.abs_path = root_prefix_ + rel;
-    e.path = std::move(rel);
-    e.skip = SkipReason::kUnreadable;
-    e.reason = "unreadable: " + Errno(err);
-    out->push_back(std::move(e));
+    Report(out, std::move(rel), SkipReason::kUnreadable, "unreadable: " + Errno(err));
   }
 }
 
 void Walk::Skip(std::vector<FileEntry>* out, std::string rel, SkipReason skip, std::string reason) const {
-  if (!options_.report_skipped) return;
+  if (options_.report_skipped) Report(out, std::move(rel), skip, std::move(reason));
+}
+
+void Walk::Report(std::vector<FileEntry>* out, std::string rel, SkipReason skip, std::string reason) const {
   FileEntry e;
   e.abs_path = root_prefix_ + rel;
   e.path = std::move(rel);

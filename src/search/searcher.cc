@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -36,7 +37,16 @@ class HybridSearcher final : public Searcher {
       return Status::InvalidArgument("mode must be hybrid, semantic or lexical, got '" + mode + "'");
     }
     SearchFilter filter;
-    filter.languages = req.languages;
+    for (const std::string& entry : req.languages) {
+      // "C,cpp" from the command line or lang=C,cpp from the API: a list, any case.
+      for (size_t start = 0; start <= entry.size();) {
+        size_t comma = std::min(entry.find(',', start), entry.size());
+        std::string one = entry.substr(start, comma - start);
+        std::transform(one.begin(), one.end(), one.begin(), [](unsigned char c) { return std::tolower(c); });
+        if (!one.empty()) filter.languages.push_back(std::move(one));
+        start = comma + 1;
+      }
+    }
     filter.path_globs = req.path_globs;
     // Candidates per list: enough that fusion and collapsing still leave k.
     const int depth = std::max(100, req.k * 10);

@@ -507,13 +507,14 @@ Status EmbeddedStore::OpenDatabase(bool wait) {
       return Status::NotFound("no index at " + dir_ + ": run `trawl index` first");
     }
     TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
-    Result<int64_t> version = GetMetaInt(reader->get(), "schema_version");
-    if (!version.ok() && version.status().message().find("no such table") != std::string::npos) {
-      return Status::Corruption(version.status().message());  // an empty or foreign database
-    }
-    if (!version.ok()) return version.status();
-    if (*version != kSchemaVersion) {
-      return Status::FailedPrecondition("index " + dir_ + " has format " + std::to_string(*version) +
+    TRAWL_ASSIGN_OR_RETURN(auto has_meta, reader->get()->Prepare(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'"));
+    TRAWL_ASSIGN_OR_RETURN(bool row, has_meta->Step());
+    if (!row || has_meta->Int(0) == 0) return Status::Corruption("an empty database, or not trawl's: no meta table");
+    has_meta.reset();
+    TRAWL_ASSIGN_OR_RETURN(int64_t version, GetMetaInt(reader->get(), "schema_version"));
+    if (version != kSchemaVersion) {
+      return Status::FailedPrecondition("index " + dir_ + " has format " + std::to_string(version) +
                                         ", this trawl reads format " + std::to_string(kSchemaVersion) +
                                         ": run `trawl index --rebuild`");
     }

@@ -205,7 +205,7 @@ struct EmbeddedStoreOptions {
 // The embedded store: SQLite (WAL, FTS5) in `dir` (created for kWrite) plus a vector
 // index file derived from it. kWrite takes the index's writer lock: if another
 // process holds it, fails kUnavailable ("index <dir> is being written by another trawl
-// process (pid N); use --wait to wait"), or waits when `wait` is true. kRead of a
+// process (pid N)"), or waits when `wait` is true. kRead of a
 // folder without an index fails NotFound. A damaged database fails kCorruption with a
 // message that says how to recover.
 Result<std::unique_ptr<Store>> OpenEmbeddedStore(const std::string& dir, OpenMode mode,

@@ -383,7 +383,7 @@ TEST(StoreTest, WriterLockRefusesSecondWriter) {
   EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
   EXPECT_THAT(second.status().message(),
               HasSubstr("index " + tmp.index() + " is being written by another trawl process (pid " +
-                        std::to_string(::getpid()) + "); use --wait to wait"));
+                        std::to_string(::getpid()) + ")"));
   // Readers are welcome.
   EXPECT_TRUE(OpenReader(tmp.index()));
   first.reset();

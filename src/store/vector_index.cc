@@ -71,16 +71,35 @@ float Dot(const float* a, const float* b, size_t dim) {
   return r;
 }
 
-void Normalize(std::vector<float>* v) {
-  double n = 0;
-  // Zeros add nothing (most of a hash-embedder vector): skipping them shortens the
-  // chain of dependent additions without changing the sum.
-  for (float x : *v) {
-    if (x != 0.0f) n += static_cast<double>(x) * x;
+namespace {
+
+// The indexes of v's non-zero values, ascending, into `nz` (reused); returns how many.
+size_t NonZeroIndexes(const std::vector<float>& v, std::vector<uint32_t>* nz) {
+  nz->resize(v.size());
+  size_t n = 0;
+  for (size_t i = 0; i < v.size(); ++i) {
+    (*nz)[n] = static_cast<uint32_t>(i);
+    n += v[i] != 0.0f ? 1 : 0;
   }
-  if (n <= 0) return;
-  auto inv = static_cast<float>(1.0 / std::sqrt(n));
-  for (float& x : *v) x *= inv;
+  return n;
+}
+
+// Scales v to unit length visiting only its first `n` non-zero indexes `nz`: zeros add
+// nothing to the norm and stay zero, so this is the same arithmetic, in the same order,
+// as over every value.
+void NormalizeAt(std::vector<float>* v, const std::vector<uint32_t>& nz, size_t n) {
+  double norm = 0;
+  for (size_t k = 0; k < n; ++k) norm += static_cast<double>((*v)[nz[k]]) * (*v)[nz[k]];
+  if (norm <= 0) return;  // (a NaN norm scales too)
+  auto inv = static_cast<float>(1.0 / std::sqrt(norm));
+  for (size_t k = 0; k < n; ++k) (*v)[nz[k]] *= inv;
+}
+
+}  // namespace
+
+void Normalize(std::vector<float>* v) {
+  thread_local std::vector<uint32_t> nz;
+  NormalizeAt(v, nz, NonZeroIndexes(*v, &nz));
 }
 
 void TopK::PushSlow(float score, int64_t id) {
@@ -112,21 +131,10 @@ void ExactSearch(const VectorBlock& block, const float* query, TopK* top) {
 
 std::string EncodeVector(std::vector<float> v) {
   // Normalize, then quantise, visiting only the non-zero values (most of a hash-embedder
-  // vector is zeros): the same arithmetic in the same order as over every value, since
-  // zeros add nothing to the norm, scale to zero and quantise to zero.
+  // vector is zeros): zeros quantise to zero.
   thread_local std::vector<uint32_t> nz;
-  nz.resize(v.size());
-  size_t n_nz = 0;
-  for (size_t i = 0; i < v.size(); ++i) {
-    nz[n_nz] = static_cast<uint32_t>(i);
-    n_nz += v[i] != 0.0f ? 1 : 0;
-  }
-  double norm = 0;
-  for (size_t k = 0; k < n_nz; ++k) norm += static_cast<double>(v[nz[k]]) * v[nz[k]];
-  if (!(norm <= 0)) {  // as Normalize: a NaN norm scales too
-    auto inv_norm = static_cast<float>(1.0 / std::sqrt(norm));
-    for (size_t k = 0; k < n_nz; ++k) v[nz[k]] *= inv_norm;
-  }
+  const size_t n_nz = NonZeroIndexes(v, &nz);
+  NormalizeAt(&v, nz, n_nz);
   float max_abs = 0;
   for (size_t k = 0; k < n_nz; ++k) max_abs = std::max(max_abs, std::fabs(v[nz[k]]));
   float scale = max_abs > 0 ? max_abs / 127.0f : 0.0f;

@@ -32,8 +32,7 @@ Result<std::unique_ptr<WriterLock>> WriterLock::Acquire(const std::string& dir, 
     if (e == EWOULDBLOCK) {
       std::string pid = ReadPid(fd);
       ::close(fd);
-      return Status::Unavailable("index " + dir + " is being written by another trawl process (pid " +
-                                 pid + "); use --wait to wait");
+      return Status::Unavailable("index " + dir + " is being written by another trawl process (pid " + pid + ")");
     }
     ::close(fd);
     return Status::IoError("cannot lock " + path + ": " + std::strerror(e));

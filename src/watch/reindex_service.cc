@@ -293,9 +293,6 @@ void ReindexService::ExecuteRun(const std::string& id, std::vector<std::string> 
       ++stats_.runs_failed;
       if (summary.status().code() == StatusCode::kUnavailable && !stopping_) {
         // Another writer (a `trawl index` by hand) holds the index: try again shortly.
-        // (The store's advice, --wait, is for the command line: here the retry is the wait.)
-        const std::string advice = "; use --wait to wait";
-        if (size_t at = r->error.find(advice); at != std::string::npos) r->error.replace(at, advice.size(), "");
         r->error += "; its changes are retried shortly";
         QueueLocked(paths, trigger);
         not_before_ = Clock::now() + kBusyRetry;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "e2e_util.h"
@@ -115,6 +116,11 @@ TEST(CliTest, IndexSearchStatusAndIncrementalRuns) {
   }
   auto filtered = Trawl("search --json --lang javascript 'widget'", dir.path());
   for (auto& r : nlohmann::json::parse(filtered.out)) EXPECT_EQ(r["language"], "javascript");
+  // A comma list in any case, as lang=... in the API.
+  auto listed = nlohmann::json::parse(Trawl("search --json -k 20 --lang JavaScript,C 'widget socket'", dir.path()).out);
+  std::set<std::string> langs;
+  for (auto& r : listed) langs.insert(r["language"].get<std::string>());
+  EXPECT_EQ(langs, (std::set<std::string>{"javascript", "c"}));
 
   // No-op re-run: nothing processed.
   auto again = Trawl("index --stats " + Quote(dir.path().string()));
@@ -214,6 +220,22 @@ TEST(CliTest, DamagedIndexSaysHowAndRebuildRecovers) {
   auto rebuilt = Trawl("index --rebuild --progress none .", dir.path());
   ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.err;
   EXPECT_THAT(Trawl("search --mode lexical parse_file", dir.path()).out, HasSubstr("pkg/parser.py"));
+}
+
+// A second writer is refused with the way to wait, or waits with --wait.
+TEST(CliTest, SecondWriterIsToldToWaitOrWaits) {
+  TempDir dir("second_writer");
+  MakeProject(dir.path());
+  ASSERT_EQ(Trawl("index --progress none .", dir.path()).exit_code, 0);
+  std::string hold = "flock " + Quote((dir.path() / ".trawl/lock").string()) + " sleep 2 & sleep 0.3; ";
+  // (The holder runs in the background: the path is given whole, not through the cwd.)
+  std::string tree = Quote(dir.path().string());
+  auto refused = Trawl("index --progress none " + tree, dir.path(), hold);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("is being written by another trawl process (pid "));
+  EXPECT_THAT(refused.err, HasSubstr("use --wait to wait"));
+  auto waited = Trawl("index --wait --progress none " + tree, dir.path(), hold);
+  EXPECT_EQ(waited.exit_code, 0) << waited.err;
 }
 
 TEST(CliTest, ExportIsIdenticalForOneAndFourWorkers) {

@@ -109,6 +109,9 @@ Runner RegisterIndex(CLI::App& app) {
     }
     Result<IndexSummary> summary = RunIndex(req);
     if (bar) std::fputs("\n", stderr);
+    if (!summary.ok() && summary.status().code() == StatusCode::kUnavailable) {
+      return Fail(Status::Unavailable(summary.status().message() + "; use --wait to wait"));
+    }
     if (!summary.ok()) return Fail(summary.status());
     if (args->stats) {
       std::fprintf(stdout, "%s\n", summary->ToJson().c_str());

@@ -138,17 +138,7 @@ Runner RegisterSearch(CLI::App& app) {
     SearchRequest base;
     base.k = args->k > 0 ? args->k : opts->search.k;
     base.mode = args->mode.empty() ? opts->search.mode : args->mode;
-    // "--lang C,cpp" as the HTTP API reads lang=C,cpp: comma lists, any case.
-    for (const std::string& l : args->langs) {
-      size_t start = 0;
-      while (start <= l.size()) {
-        size_t comma = std::min(l.find(',', start), l.size());
-        std::string one = l.substr(start, comma - start);
-        std::transform(one.begin(), one.end(), one.begin(), [](unsigned char c) { return std::tolower(c); });
-        if (!one.empty()) base.languages.push_back(one);
-        start = comma + 1;
-      }
-    }
+    base.languages = args->langs;  // comma lists, any case: the searcher reads them
     base.path_globs = args->globs;
     if (!args->queries_file.empty()) {
       std::error_code ec;
