@@ -31,6 +31,12 @@ TEST(CliTest, VersionHelpAndUsageErrors) {
   auto v = Trawl("--version");
   EXPECT_EQ(v.exit_code, 0);
   EXPECT_THAT(v.out, HasSubstr("trawl "));
+#ifdef TRAWL_WITH_MIMALLOC
+  // Linked is not enough: malloc must resolve to mimalloc's at run time.
+  EXPECT_THAT(v.out, HasSubstr("(allocator: mimalloc "));
+#else
+  EXPECT_THAT(v.out, HasSubstr("(allocator: system malloc)"));
+#endif
   EXPECT_EQ(Trawl("--help").exit_code, 0);
   EXPECT_EQ(Trawl("index --help").exit_code, 0);
   auto bad = Trawl("index --no-such-flag");

@@ -1,17 +1,43 @@
 // trawl: index source-code repositories for search and retrieval, fast, locally.
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 
 #include "cli.h"
+
+#ifdef TRAWL_WITH_MIMALLOC
+#include <mimalloc.h>
+#endif
 
 #ifndef TRAWL_VERSION
 #define TRAWL_VERSION "0.0.0"
 #endif
 
+namespace {
+
+// The allocator that serves malloc in this process, as --version reports it: linking
+// mimalloc is not enough if the dynamic linker bound malloc to another library first,
+// so this asks mimalloc whether a malloc'd block is its own.
+std::string Allocator() {
+#ifdef TRAWL_WITH_MIMALLOC
+  void* probe = std::malloc(64);
+  bool ours = mi_is_in_heap_region(probe);
+  std::free(probe);
+  if (ours) {
+    int v = mi_version();
+    return "mimalloc " + std::to_string(v / 100) + "." + std::to_string(v / 10 % 10) + "." + std::to_string(v % 10);
+  }
+#endif
+  return "system malloc";
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace trawl::cli;
   CLI::App app{"trawl: a fast, local, incremental code-search index (syntax-aware chunks, "
                "hybrid lexical + vector search)"};
-  app.set_version_flag("--version", std::string("trawl ") + TRAWL_VERSION);
+  app.set_version_flag("--version", std::string("trawl ") + TRAWL_VERSION + " (allocator: " + Allocator() + ")");
   app.require_subcommand(1);
   app.fallthrough(false);
   std::vector<Runner> runners = {RegisterFiles(app),  RegisterChunk(app),  RegisterIndex(app),
