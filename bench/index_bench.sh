@@ -40,7 +40,7 @@ import json, sys
 s = json.load(open(sys.argv[1]))
 e = s["elapsed_s"] or 1e-9
 print(f"  files {s['files_processed']}  chunks {s['chunks']}  {s['files_processed']/e:.0f} files/s  {s['bytes']/e/1e6:.2f} MB/s  {s['chunks']/e:.0f} chunks/s  peak in flight {s['memory']['peak_inflight_bytes']/1e6:.1f} MB")
-print("  stages (busy/CPU s): " + "  ".join(f"{x['stage']} {x['busy_s']:.2f}/{x.get('cpu_s', 0):.2f}" for x in s["stages"]) + f"  | bottleneck: {s['bottleneck']}")
+print("  stages (busy/CPU s): " + "  ".join(f"{x['stage']} {x['busy_s']:.2f}/{x.get('cpu_s', 0):.2f}" for x in s["stages"]) + f"  | bottleneck: {s['bottleneck']}  | workers done at {s.get('workers_done_s', 0):.1f} s, writer alone after: {s.get('writer_tail_s', 0):.1f} s")
 print("  workers (busy/CPU s): " + "  ".join(f"#{w['worker']} {w['busy_s']:.2f}/{w.get('cpu_s', 0):.2f}" for w in s["per_worker"]))
 PY
   results="$results, \"trawl_w$w\": $m"

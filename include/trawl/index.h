@@ -90,6 +90,8 @@ struct IndexSummary {
   int64_t peak_inflight_bytes = 0;
   int64_t inflight_budget_bytes = 0;
   double elapsed_s = 0;
+  double workers_done_s = 0;  // when the CPU workers (and embedder) had finished, from the start
+  double writer_tail_s = 0;   // how long the writer ran on alone after that
   std::vector<StageSummary> stages;
   std::vector<WorkerSummary> worker_stats;
   std::string bottleneck;

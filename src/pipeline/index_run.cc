@@ -46,6 +46,9 @@ using Clock = std::chrono::steady_clock;
 
 // How much nicer than the writer the CPU workers run (see RunCpuStage).
 constexpr int kWorkerNice = 5;
+// The writer's backlog is bounded by this share of the in-flight budget (32 MB of the
+// default 256: about a second of the writer's work on C).
+constexpr int64_t kWriterBacklogShare = 8;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 int64_t Nanos(Clock::duration d) { return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count(); }
@@ -78,6 +81,7 @@ struct FileWork {
   std::vector<std::string> embed_texts;  // per chunk, what the embedder sees
   std::vector<int> need_vectors;         // chunk indexes without a cached vector
   int64_t budget_bytes = 0;
+  int64_t backlog_bytes = 0;             // its share of the writer's backlog bound
   size_t staged_chunks = 0;              // chunks written into the open transaction
   std::atomic<int> pending{0};           // batches not yet back
   Mutex mu;
@@ -97,7 +101,8 @@ class IndexRun {
  public:
   explicit IndexRun(const IndexRequest& request)
       : req_(request), opts_(request.options), started_(Clock::now()),
-        budget_(static_cast<int64_t>(opts_.indexing.max_inflight_mb) << 20) {}
+        budget_(static_cast<int64_t>(opts_.indexing.max_inflight_mb) << 20),
+        writer_backlog_(std::max<int64_t>(int64_t{1} << 20, budget_.capacity() / kWriterBacklogShare)) {}
 
   Result<IndexSummary> Run();
 
@@ -106,9 +111,17 @@ class IndexRun {
     return stop_.load(std::memory_order_relaxed) ||
            (req_.cancel != nullptr && req_.cancel->load(std::memory_order_relaxed));
   }
+  // A file leaves the pipeline: its shares of the budget and of the writer's backlog.
+  void ReleaseBudgets(FileWork* w) {
+    budget_.Release(w->budget_bytes);
+    w->budget_bytes = 0;
+    writer_backlog_.Release(w->backlog_bytes);
+    w->backlog_bytes = 0;
+  }
   void Stop() {
     stop_.store(true);
     budget_.Cancel();
+    writer_backlog_.Cancel();
   }
   void Fail(Status st) EXCLUDES(fatal_mu_) {
     {
@@ -155,6 +168,10 @@ class IndexRun {
 
   std::atomic<bool> stop_{false};
   ByteBudget budget_;
+  // Bounds what the workers have finished and the writer not yet staged: when the writer
+  // falls behind, the workers wait and leave it the cores, instead of building a backlog
+  // it would work through alone at the end of the run.
+  ByteBudget writer_backlog_;
   WorkQueue<std::unique_ptr<FileWork>> embed_in_;
   WorkQueue<EmbedBatch> batches_;
   WorkQueue<std::unique_ptr<FileWork>> write_in_;
@@ -165,7 +182,7 @@ class IndexRun {
   std::atomic<int64_t> chunks_{0}, bytes_{0}, bytes_done_{0}, vectors_embedded_{0},
       vectors_cached_{0}, embed_requests_{0};
   int64_t bytes_total_ = 0;
-  Clock::time_point cpu_started_{}, embed_finished_{};
+  Clock::time_point cpu_started_{}, embed_finished_{}, writer_finished_{};
   int embed_threads_ = 1;
 
   Mutex fatal_mu_;
@@ -431,7 +448,10 @@ void IndexRun::RunCpuStage() {
                 }) &
             tbb::make_filter<FileWork*, void>(tbb::filter_mode::serial_out_of_order,
                                               [&](FileWork* w) {
-                                                if (w != nullptr) embed_in_.Push(std::unique_ptr<FileWork>(w));
+                                                if (w == nullptr) return;
+                                                // Cancelled: the file goes on unaccounted (complete files are written).
+                                                if (writer_backlog_.Acquire(w->budget_bytes)) w->backlog_bytes = w->budget_bytes;
+                                                embed_in_.Push(std::unique_ptr<FileWork>(w));
                                               }));
     } catch (const std::exception& e) {
       Fail(Status::Internal(std::string("indexing worker: ") + e.what()));
@@ -584,8 +604,7 @@ Status IndexRun::StageFile(FileWork* w) {
   w->staged_chunks = w->write.chunks.size();
   std::vector<ChunkRecord>().swap(w->write.chunks);
   std::vector<std::string>().swap(w->embed_texts);
-  budget_.Release(w->budget_bytes);
-  w->budget_bytes = 0;
+  ReleaseBudgets(w);
   stages_[kWrite].Add(Clock::now() - t0, 1, ThreadCpuNanos() - c0);
   return st.ok() ? st : st.WithContext("writing the index");
 }
@@ -641,7 +660,7 @@ void IndexRun::Writer() {
     bool closed = !w && write_in_.closed();
     if (w) {
       if (failed) {
-        budget_.Release((*w)->budget_bytes);
+        ReleaseBudgets(w->get());
         continue;
       }
       Status st = StageFile(w->get());
@@ -762,6 +781,8 @@ IndexSummary IndexRun::Summarize(const std::string& state) {
       }
     }
   }
+  if (embed_finished_ > started_) s.workers_done_s = Seconds(embed_finished_ - started_);
+  if (writer_finished_ > embed_finished_) s.writer_tail_s = Seconds(writer_finished_ - embed_finished_);
   if (cpu_span > 0) {
     s.embedder_busy_fraction = std::min(1.0, stages_[kEmbed].busy_ns.load() / 1e9 / embed_threads_ / cpu_span);
   }
@@ -841,6 +862,7 @@ Result<IndexSummary> IndexRun::Run() {
   embed_finished_ = Clock::now();
   write_in_.Close();
   writer.join();
+  writer_finished_ = Clock::now();
 
   bool cancelled = Stopping();
   Status fatal;

@@ -90,6 +90,10 @@ TEST_F(IndexRunTest, TinyBudgetStillIndexesEverything) {
   IndexSummary s = Run(o);
   EXPECT_EQ(s.files_indexed, 60);
   EXPECT_LE(s.peak_inflight_bytes, s.inflight_budget_bytes);
+  // The run's timeline: the workers finish within the run, the writer's tail after them.
+  EXPECT_GT(s.workers_done_s, 0);
+  EXPECT_GE(s.writer_tail_s, 0);
+  EXPECT_LE(s.workers_done_s + s.writer_tail_s, s.elapsed_s);
   IndexSummary again = Run(o);
   EXPECT_EQ(again.files_total, 0);
   EXPECT_EQ(again.files_unchanged, 60);

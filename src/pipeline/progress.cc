@@ -73,6 +73,8 @@ std::string IndexSummary::ToJson() const {
   }
   j["stages"] = stages;
   j["bottleneck"] = bottleneck;
+  j["workers_done_s"] = Round(workers_done_s);
+  j["writer_tail_s"] = Round(writer_tail_s);
   nlohmann::ordered_json workers_j = nlohmann::ordered_json::array();
   for (const auto& w : worker_stats) {
     workers_j.push_back({{"worker", w.worker}, {"files", w.files}, {"busy_s", Round(w.busy_s)}, {"cpu_s", Round(w.cpu_s)}});
