@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,5 +65,11 @@ std::string DetectLanguage(std::string_view rel_path, std::string_view head = {}
 
 // True if the bytes look binary (a NUL byte in the first 8 KiB).
 bool LooksBinary(std::string_view head);
+
+// Every language name DetectLanguage can return (and "text"), sorted.
+const std::set<std::string_view>& KnownLanguages();
+// Ok for a known language; else InvalidArgument naming the known ones (for --language
+// and --lang, where a misspelt name would otherwise just match nothing).
+Status CheckLanguage(std::string_view language);
 
 }  // namespace trawl

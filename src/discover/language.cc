@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -128,11 +129,8 @@ std::string_view Basename(std::string_view path) {
   return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
 
-std::string_view InterpreterLanguage(std::string_view interp) {
-  // Strip a version: python3.11 -> python, ruby2.7 -> ruby.
-  while (!interp.empty() && ((interp.back() >= '0' && interp.back() <= '9') || interp.back() == '.')) {
-    interp.remove_suffix(1);
-  }
+// Interpreters named by shebangs.
+const LangMap& InterpreterLanguages() {
   static const LangMap kMap = {
       {"python", "python"}, {"pypy", "python"},   {"bash", "bash"},       {"sh", "bash"},
       {"zsh", "bash"},      {"dash", "bash"},     {"ksh", "bash"},        {"ash", "bash"},
@@ -144,11 +142,42 @@ std::string_view InterpreterLanguage(std::string_view interp) {
       {"groovy", "groovy"}, {"scala", "scala"},   {"julia", "julia"},     {"swift", "swift"},
       {"pwsh", "powershell"}, {"osascript", "applescript"},
   };
-  auto it = kMap.find(interp);
-  return it == kMap.end() ? std::string_view() : it->second;
+  return kMap;
+}
+
+std::string_view InterpreterLanguage(std::string_view interp) {
+  // Strip a version: python3.11 -> python, ruby2.7 -> ruby.
+  while (!interp.empty() && ((interp.back() >= '0' && interp.back() <= '9') || interp.back() == '.')) {
+    interp.remove_suffix(1);
+  }
+  const LangMap& map = InterpreterLanguages();
+  auto it = map.find(interp);
+  return it == map.end() ? std::string_view() : it->second;
 }
 
 }  // namespace
+
+const std::set<std::string_view>& KnownLanguages() {
+  static const std::set<std::string_view> kAll = [] {
+    std::set<std::string_view> all = {"text", "dockerfile", "makefile"};
+    for (const LangMap* m : {&ExtensionLanguages(), &NameLanguages(), &InterpreterLanguages()}) {
+      for (const auto& [key, language] : *m) all.insert(language);
+    }
+    return all;
+  }();
+  return kAll;
+}
+
+Status CheckLanguage(std::string_view language) {
+  const auto& known = KnownLanguages();
+  if (known.count(language) != 0) return Status::Ok();
+  std::string list;
+  for (std::string_view l : known) {
+    if (!list.empty()) list += ", ";
+    list += l;
+  }
+  return Status::InvalidArgument("unknown language '" + std::string(language) + "' (known: " + list + ")");
+}
 
 NameInfo LanguageFromName(std::string_view rel_path) {
   std::string_view name = Basename(rel_path);

@@ -49,6 +49,7 @@ Result<ChunkFileResult> ChunkFile(const Options& options, const std::string& pat
   if (LooksBinary(std::string_view(text).substr(0, 8192))) {
     return Status::InvalidArgument(path + " is a binary file");
   }
+  if (!language.empty()) TRAWL_RETURN_IF_ERROR(CheckLanguage(language));
   ChunkFileResult result;
   result.language = language.empty() ? DetectLanguage(path, std::string_view(text).substr(0, 8192)) : language;
   if (result.language.empty()) result.language = "text";

@@ -10,6 +10,7 @@
 
 #include "base/mutex.h"
 #include "base/tokenize.h"
+#include "discover/discover.h"
 #include "search/rerank.h"
 #include "embed/embedder.h"
 #include "store/store.h"
@@ -43,7 +44,10 @@ class HybridSearcher final : public Searcher {
         size_t comma = std::min(entry.find(',', start), entry.size());
         std::string one = entry.substr(start, comma - start);
         std::transform(one.begin(), one.end(), one.begin(), [](unsigned char c) { return std::tolower(c); });
-        if (!one.empty()) filter.languages.push_back(std::move(one));
+        if (!one.empty()) {
+          TRAWL_RETURN_IF_ERROR(CheckLanguage(one));
+          filter.languages.push_back(std::move(one));
+        }
         start = comma + 1;
       }
     }

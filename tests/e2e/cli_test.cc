@@ -48,6 +48,20 @@ TEST(CliTest, VersionHelpAndUsageErrors) {
   EXPECT_THAT(missing.err, HasSubstr("no such file"));
 }
 
+TEST(CliTest, ChunkNamesAnUnknownLanguage) {
+  TempDir dir("chunklang");
+  WriteFile(dir.path() / "a.py", "def f():\n    return 1\n");
+  std::string file = Quote((dir.path() / "a.py").string());
+  auto bogus = Trawl("chunk --language bogus " + file);
+  EXPECT_EQ(bogus.exit_code, 2);
+  EXPECT_THAT(bogus.err, HasSubstr("unknown language 'bogus' (known: "));
+  EXPECT_THAT(bogus.err, HasSubstr("python"));
+  auto ok = Trawl("chunk --json --language python " + file);
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(nlohmann::json::parse(ok.out).at(0).at("symbol"), "f");
+  EXPECT_EQ(Trawl("chunk --language text " + file).exit_code, 0);
+}
+
 TEST(CliTest, FilesJsonListsIndexedAndSkippedWithReasons) {
   TempDir dir("files");
   MakeProject(dir.path());
@@ -127,6 +141,10 @@ TEST(CliTest, IndexSearchStatusAndIncrementalRuns) {
   std::set<std::string> langs;
   for (auto& r : listed) langs.insert(r["language"].get<std::string>());
   EXPECT_EQ(langs, (std::set<std::string>{"javascript", "c"}));
+  // A misspelt language is an error naming the known ones, not an empty result.
+  auto misspelt = Trawl("search --json --lang javascript,pyhton 'widget'", dir.path());
+  EXPECT_EQ(misspelt.exit_code, 2);
+  EXPECT_THAT(misspelt.err, HasSubstr("unknown language 'pyhton' (known: "));
 
   // No-op re-run: nothing processed.
   auto again = Trawl("index --stats " + Quote(dir.path().string()));
