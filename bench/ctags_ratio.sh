@@ -8,12 +8,9 @@ cd "$(dirname "$0")/.."
 TRAWL="${TRAWL:-build/release/tools/trawl/trawl}"
 target="${1:-python}"
 rounds="${2:-3}"
-case "$target" in
-  python) tree=/tmp/trawl-eval/corpus ;;
-  linux) tree=/tmp/linux-src/linux-source-6.1 ;;
-  *) tree="$target" ;;
-esac
-[ -d "$tree" ] || { echo "no tree at $tree: run bench/index_bench.sh $target once to fetch it" >&2; exit 1; }
+source bench/tree.sh
+tree=$(bench_tree "$target")
+[ -d "$tree" ] || { echo "no directory $tree" >&2; exit 1; }
 [ -x "$TRAWL" ] || { echo "build trawl first: cmake --preset release && cmake --build --preset release" >&2; exit 1; }
 # -I: the Python corpus holds a json package of its own, and ctags runs inside the tree.
 measure="$PWD/bench/measure.py"

@@ -10,18 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 TRAWL="${TRAWL:-build/release/tools/trawl/trawl}"
 target="${1:-python}"
-case "$target" in
-  python)
-    tree=/tmp/trawl-eval/corpus
-    [ -d "$tree" ] || python3 ../shared/eval/make_docstring_eval.py --out /tmp/trawl-eval >&2 ;;
-  linux)
-    tree=/tmp/linux-src/linux-source-6.1
-    if [ ! -d "$tree" ]; then
-      [ -f /usr/src/linux-source-6.1.tar.xz ] || apt-get install -y -q linux-source-6.1 >&2
-      mkdir -p /tmp/linux-src && tar -xf /usr/src/linux-source-6.1.tar.xz -C /tmp/linux-src
-    fi ;;
-  *) tree="$target" ;;
-esac
+source bench/tree.sh
+tree=$(bench_tree "$target")
 out=bench/out; mkdir -p "$out"
 files=$(find "$tree" -type f | wc -l); mb=$(du -sm "$tree" | cut -f1)
 echo "tree: $tree ($files files, $mb MB)"

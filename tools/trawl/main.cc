@@ -37,7 +37,8 @@ int main(int argc, char** argv) {
   using namespace trawl::cli;
   CLI::App app{"trawl: a fast, local, incremental code-search index (syntax-aware chunks, "
                "hybrid lexical + vector search)"};
-  app.set_version_flag("--version", std::string("trawl ") + TRAWL_VERSION + " (allocator: " + Allocator() + ")");
+  // Built only when asked for: the allocator probe is no work for other commands.
+  app.set_version_flag("--version", [] { return std::string("trawl ") + TRAWL_VERSION + " (allocator: " + Allocator() + ")"; });
   app.require_subcommand(1);
   app.fallthrough(false);
   std::vector<Runner> runners = {RegisterFiles(app),  RegisterChunk(app),  RegisterIndex(app),
