@@ -20,7 +20,7 @@ namespace {
 // so this asks mimalloc whether a malloc'd block is its own.
 std::string Allocator() {
 #ifdef TRAWL_WITH_MIMALLOC
-  void* probe = std::malloc(64);
+  void* probe = std::calloc(1, 64);  // initialised: the probe is only looked at, never read
   bool ours = mi_is_in_heap_region(probe);
   std::free(probe);
   if (ours) {
