@@ -1,17 +1,44 @@
 #!/usr/bin/env bash
-# Retrieval quality on ../shared/eval (docstring -> function, Python standard library):
+# Retrieval quality, docstring -> function (the CodeSearchNet method of ../shared/eval):
 # builds the benchmark, indexes it, runs the three search modes through
 # `trawl search --queries` and prints MRR@10 / Recall@1 / Recall@10 per mode.
-#   bench/eval.sh [TRAWL_BINARY]        (default build/release/tools/trawl/trawl)
+#   bench/eval.sh [TRAWL_BINARY] [python|java|c]
+# python: ../shared/eval over the Python standard library (the issue's benchmark).
+# java, c: the same method on code whose documentation comes before the function
+# (bench/make_doc_eval.py): Javadoc of OpenJDK 17's java.base (apt openjdk-17-source),
+# kernel-doc of part of linux-source-6.1 (kernel, lib, mm, fs/ext4, net/core,
+# drivers/base). They check that what is tuned on Python carries over.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TRAWL="${1:-build/release/tools/trawl/trawl}"
+LANG_="${2:-python}"
 EVAL="${EVAL_DIR:-../shared/eval}"
-OUT="${EVAL_OUT:-/tmp/trawl-eval}"
 [ -x "$TRAWL" ] || { echo "build trawl first: cmake --preset release && cmake --build --preset release" >&2; exit 1; }
-if [ ! -f "$OUT/queries.jsonl" ]; then
-  python3 "$EVAL/make_docstring_eval.py" --out "$OUT" >&2
-fi
+case "$LANG_" in
+  python)
+    OUT="${EVAL_OUT:-/tmp/trawl-eval}"
+    [ -f "$OUT/queries.jsonl" ] || python3 "$EVAL/make_docstring_eval.py" --out "$OUT" >&2 ;;
+  java)
+    OUT="${EVAL_OUT:-/tmp/trawl-eval-java}"
+    if [ ! -f "$OUT/queries.jsonl" ]; then
+      zip=/usr/lib/jvm/openjdk-17/src.zip
+      [ -f "$zip" ] || apt-get install -y -q openjdk-17-source >&2
+      rm -rf "$OUT/src" && mkdir -p "$OUT/src"
+      (cd "$OUT/src" && unzip -q "$zip" 'java.base/java/util/*' 'java.base/java/io/*' 'java.base/java/lang/*' \
+        'java.base/java/net/*' 'java.base/java/nio/*' 'java.base/java/time/*' 'java.base/java/text/*')
+      python3 bench/make_doc_eval.py --lang java --src "$OUT/src/java.base" --out "$OUT" >&2
+    fi ;;
+  c)
+    OUT="${EVAL_OUT:-/tmp/trawl-eval-c}"
+    if [ ! -f "$OUT/queries.jsonl" ]; then
+      . bench/tree.sh
+      linux=$(bench_tree linux)
+      rm -rf "$OUT/src" && mkdir -p "$OUT/src"
+      (cd "$linux" && cp -r --parents kernel lib mm fs/ext4 net/core drivers/base "$OUT/src/")
+      python3 bench/make_doc_eval.py --lang c --src "$OUT/src" --out "$OUT" >&2
+    fi ;;
+  *) echo "usage: bench/eval.sh [TRAWL_BINARY] [python|java|c]" >&2; exit 2 ;;
+esac
 rm -rf "$OUT/index"
 "$TRAWL" index --progress none --index "$OUT/index" "$OUT/corpus" >&2
 printf "%-10s %8s %8s %8s %8s\n" mode "MRR@10" "R@1" "R@10" "p50_ms"

@@ -140,6 +140,7 @@ std::string CodeTermsText(std::string_view text) {
 namespace {
 
 bool IsWordByte(unsigned char c) { return IsLower(c) || IsUpper(c) || IsDigit(c) || c == '_' || c == '$' || c >= 0x80; }
+bool IsBlank(char c) { return c == ' ' || c == '\t'; }
 
 // Words that start a statement, not a declaration, in the common languages.
 bool IsControlWord(std::string_view w) {
@@ -150,70 +151,184 @@ bool IsControlWord(std::string_view w) {
   return kControl.count(w) != 0;
 }
 
+// Statements made of words only, which are not a declaration's type ("import os").
+bool IsStatementWord(std::string_view w) {
+  static const std::unordered_set<std::string_view> kStatement = {
+      "import", "from", "package", "using", "del", "global", "nonlocal", "pass", "break",
+      "continue", "goto", "end", "use", "require", "include", "module", "namespace"};
+  return kStatement.count(w) != 0;
+}
+
+// Keywords after which the next word is the name being declared, with or without
+// parentheses: "def to_s", "def self.build", "sub handler {", "fn main".
+bool IsDefiner(std::string_view w) {
+  return w == "def" || w == "sub" || w == "fn" || w == "func" || w == "fun" || w == "function";
+}
+
+// Keywords that start a variable declaration whose value may be a function
+// ("const parse = (s) => {", "export const load = async function (").
+bool IsBinder(std::string_view w) {
+  return w == "const" || w == "let" || w == "var" || w == "export" || w == "public" || w == "private" ||
+         w == "protected" || w == "static" || w == "readonly";
+}
+
+// Skips a balanced group opened by line[i] (one of "(<[") on this line; returns the
+// index after its closing byte, or npos when it does not close here.
+size_t SkipGroup(std::string_view line, size_t i) {
+  char open = line[i];
+  char close = open == '(' ? ')' : open == '<' ? '>' : ']';
+  int depth = 0;
+  for (; i < line.size(); ++i) {
+    char c = line[i];
+    if (c == open) ++depth;
+    if (c == close && --depth == 0) return i + 1;
+    // A type argument list holds names, commas and nested types, never statements.
+    if (open == '<' && (c == ';' || c == '{' || c == '(' || c == '=' || c == '|')) return std::string_view::npos;
+  }
+  return std::string_view::npos;
+}
+
+// A value that is a function: "(a, b) => ...", "async (x) => {", "x => x + 1",
+// "function (", "async function* (".
+bool IsFunctionValue(std::string_view v) {
+  size_t i = 0;
+  auto skip_blanks = [&] {
+    while (i < v.size() && IsBlank(v[i])) ++i;
+  };
+  skip_blanks();
+  if (v.substr(i, 6) == "async" && i + 5 < v.size() && !IsWordByte(static_cast<unsigned char>(v[i + 5]))) {
+    i += 5;
+    skip_blanks();
+  }
+  if (v.substr(i, 8) == "function" && (i + 8 == v.size() || !IsWordByte(static_cast<unsigned char>(v[i + 8])))) {
+    return true;
+  }
+  size_t after;
+  if (i < v.size() && v[i] == '(') {
+    after = SkipGroup(v, i);
+    if (after == std::string_view::npos) return false;
+  } else {
+    after = i;
+    while (after < v.size() && IsWordByte(static_cast<unsigned char>(v[after]))) ++after;
+    if (after == i) return false;
+  }
+  // An arrow after the parameters (a TypeScript return type may come between).
+  size_t arrow = v.find("=>", after);
+  return arrow != std::string_view::npos && v.substr(after, arrow - after).find_first_of("=;{}") == std::string_view::npos;
+}
+
+// The names `line` declares (at most one), appended to `out`. `after_type_line`: the
+// line before held only a type ("static int", "void __iomem *"), so a name and "(" at
+// the start of this line is a definition in the GNU style. Returns whether this line is
+// such a type line itself.
+bool ScanDeclarationLine(std::string_view line, bool after_type_line, std::vector<std::string>* out) {
+  auto separator = [](char c) { return IsBlank(c) || c == '*' || c == '&'; };
+  size_t i = 0;
+  int words = 0;
+  std::string_view first;
+  while (true) {
+    while (i < line.size() && separator(line[i])) ++i;
+    if (i == line.size()) {
+      // Only words, from the first column: the type of a definition whose name starts the
+      // next line.
+      return words > 0 && !IsBlank(line[0]) && !IsStatementWord(first) && !IsDefiner(first);
+    }
+    if (line[i] == '@' && i + 1 < line.size() && IsWordByte(static_cast<unsigned char>(line[i + 1]))) {
+      ++i;  // an annotation or decorator word ("@Override public int size() {")
+    } else if (line[i] == '<' && words > 0) {
+      // Type parameters before a return type ("public static <T> T max(").
+      i = SkipGroup(line, i);
+      if (i == std::string_view::npos) return false;
+      continue;
+    }
+    size_t s = i;
+    while (i < line.size() && IsWordByte(static_cast<unsigned char>(line[i]))) {
+      ++i;
+      // A qualified name ("Store::Commit", "Map.Entry", Ruby's "self.build") is one
+      // word; its last part is the name.
+      size_t sep = (i + 2 < line.size() && line[i] == ':' && line[i + 1] == ':') ? 2
+                   : (i + 1 < line.size() && line[i] == '.') ? 1
+                                                               : 0;
+      if (sep != 0 && IsWordByte(static_cast<unsigned char>(line[i + sep]))) {
+        i += sep;
+        s = i;
+      }
+    }
+    if (i == s) return false;  // not a word: the line is not a declaration
+    std::string_view word = line.substr(s, i - s);
+    // A control word starts a statement; later in a line it is one too ("async with
+    // a.get(u)"), unless it is the name being declared ("fn new(", "void yield()").
+    if (words == 0 && (IsControlWord(word) || IsStatementWord(word))) return false;
+    if (words > 0 && IsControlWord(word) && !(i < line.size() && (line[i] == '(' || line[i] == '<'))) return false;
+    if (words == 0) first = word;
+    // Type arguments, array brackets and nullability belong to the word: "List<String>",
+    // "char[]", "string?"; generic parameters after a name: "fn parse<T>(",
+    // "func Map[T any](".
+    while (i < line.size() && (line[i] == '<' || line[i] == '[' || line[i] == '?')) {
+      if (line[i] == '?') {
+        ++i;
+        continue;
+      }
+      i = SkipGroup(line, i);
+      if (i == std::string_view::npos) return false;
+    }
+    size_t j = i;
+    while (j < line.size() && IsBlank(line[j])) ++j;
+    bool definer = words == 1 && IsDefiner(first);
+    if (j < line.size() && line[j] == '(') {
+      if (IsDigit(static_cast<unsigned char>(word[0]))) return false;
+      if (words > 0) {
+        out->emplace_back(word);
+        return false;
+      }
+      if (after_type_line && !IsBlank(line[0]) && !IsDefiner(word)) {
+        out->emplace_back(word);  // "int\nmain(int argc, char **argv)"
+        return false;
+      }
+      // First word then "(": a Go receiver or Rust visibility ("func (s *S) Name(",
+      // "pub(crate) fn name(") when words follow the group; a method without a
+      // keyword ("  removeFilter(f) {") when the line opens a block; else a call.
+      size_t after = SkipGroup(line, j);
+      if (after == std::string_view::npos) return false;
+      size_t k = after - 1;
+      while (after < line.size() && IsBlank(line[after])) ++after;
+      if (after > k + 1 && after < line.size() && IsWordByte(static_cast<unsigned char>(line[after]))) {
+        i = after;
+        words = 1;
+        continue;
+      }
+      if (line.back() == '{' && line.find('=') == std::string_view::npos && !IsDefiner(word)) {
+        out->emplace_back(word);
+      }
+      return false;
+    }
+    if (definer && (j == line.size() || line[j] == '{' || line[j] == ';' || line[j] == '=')) {
+      out->emplace_back(word);  // "def to_s", "sub handler {"
+      return false;
+    }
+    if (words > 0 && IsBinder(first) && j < line.size() && line[j] == '=' &&
+        (j + 1 == line.size() || (line[j + 1] != '=' && line[j + 1] != '>'))) {
+      if (IsFunctionValue(line.substr(j + 1))) out->emplace_back(word);  // "const f = (x) => {"
+      return false;
+    }
+    if (i < line.size() && !separator(line[i])) return false;
+    ++words;
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> DeclaredNames(std::string_view content) {
   std::vector<std::string> out;
-  auto blank = [](char c) { return c == ' ' || c == '\t'; };
   size_t pos = 0;
+  bool type_line = false;
   while (pos < content.size()) {
     size_t eol = content.find('\n', pos);
     if (eol == std::string_view::npos) eol = content.size();
     std::string_view line = content.substr(pos, eol - pos);
     pos = eol + 1;
-    while (!line.empty() && (blank(line.back()) || line.back() == '\r')) line.remove_suffix(1);
-    // Words separated by blanks (and "*", "&" of C types), then a word and "(".
-    size_t i = 0;
-    int words = 0;
-    while (i < line.size()) {
-      while (i < line.size() && (blank(line[i]) || line[i] == '*' || line[i] == '&')) ++i;
-      size_t s = i;
-      while (i < line.size() && IsWordByte(static_cast<unsigned char>(line[i]))) {
-        ++i;
-        // A qualified name ("Store::Commit") is one word; its last part is the name.
-        if (i + 2 < line.size() && line[i] == ':' && line[i + 1] == ':' &&
-            IsWordByte(static_cast<unsigned char>(line[i + 2]))) {
-          i += 2;
-          s = i;
-        }
-      }
-      if (i == s) break;  // not a word: the line is not a declaration
-      std::string_view word = line.substr(s, i - s);
-      if (words == 0 && IsControlWord(word)) break;
-      size_t j = i;
-      while (j < line.size() && blank(line[j])) ++j;
-      if (j < line.size() && line[j] == '(') {
-        if (IsDigit(static_cast<unsigned char>(word[0]))) break;
-        if (words > 0) {
-          out.emplace_back(word);
-          break;
-        }
-        // First word then "(": a Go receiver or Rust visibility ("func (s *S) Name(",
-        // "pub(crate) fn name(") when words follow the group; a method without a
-        // keyword ("  removeFilter(f) {") when the line opens a block; else a call.
-        size_t k = j;
-        int depth = 0;
-        for (; k < line.size(); ++k) {
-          if (line[k] == '(') ++depth;
-          if (line[k] == ')' && --depth == 0) break;
-        }
-        if (k >= line.size()) break;
-        size_t after = k + 1;
-        while (after < line.size() && blank(line[after])) ++after;
-        if (after > k + 1 && after < line.size() && IsWordByte(static_cast<unsigned char>(line[after]))) {
-          i = after;
-          words = 1;
-          continue;
-        }
-        if (line.back() == '{' && line.find('=') == std::string_view::npos && word != "function" &&
-            word != "func" && word != "fn") {
-          out.emplace_back(word);
-        }
-        break;
-      }
-      if (i < line.size() && !(blank(line[i]) || line[i] == '*' || line[i] == '&')) break;
-      ++words;
-    }
+    while (!line.empty() && (IsBlank(line.back()) || line.back() == '\r')) line.remove_suffix(1);
+    type_line = !line.empty() && ScanDeclarationLine(line, type_line, &out);
   }
   return out;
 }

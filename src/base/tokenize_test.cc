@@ -113,10 +113,40 @@ TEST(DeclaredNamesTest, DeclarationsOfSeveralLanguages) {
   EXPECT_THAT(DeclaredNames("async def fetch_all(urls):\r\n"), ElementsAre("fetch_all"));
 }
 
+TEST(DeclaredNamesTest, TypesWithArgumentsArraysAndGenericParameters) {
+  EXPECT_THAT(DeclaredNames("    protected Class<?> resolveClass(ObjectStreamClass desc)"), ElementsAre("resolveClass"));
+  EXPECT_THAT(DeclaredNames("    public static <E extends Enum<E>> EnumSet<E> complementOf(EnumSet<E> s) {"),
+              ElementsAre("complementOf"));
+  EXPECT_THAT(DeclaredNames("    public static char[] toChars(int codePoint) {"), ElementsAre("toChars"));
+  EXPECT_THAT(DeclaredNames("    List<Map.Entry<K, V>> entries(String name, Class<?>... types) {"), ElementsAre("entries"));
+  EXPECT_THAT(DeclaredNames("    @Override public int size() {"), ElementsAre("size"));
+  EXPECT_THAT(DeclaredNames("    public static void yield() {"), ElementsAre("yield"));
+  EXPECT_THAT(DeclaredNames("pub fn parse<'a, T: Clone>(s: &'a str) -> T {"), ElementsAre("parse"));
+  EXPECT_THAT(DeclaredNames("func Map[T, U any](xs []T, f func(T) U) []U {"), ElementsAre("Map"));
+  EXPECT_THAT(DeclaredNames("  public async Task<string?> LoadAsync(Uri u) {"), ElementsAre("LoadAsync"));
+}
+
+TEST(DeclaredNamesTest, DefinitionsWithoutTheUsualShape) {
+  // GNU style: the return type on the line before the name.
+  EXPECT_THAT(DeclaredNames("static int\nparse_header(const char *p, size_t n)\n{\n"), ElementsAre("parse_header"));
+  EXPECT_THAT(DeclaredNames("void __iomem *\ndevm_map(struct device *dev,\n\t int n)\n"), ElementsAre("devm_map"));
+  // Functions bound to names (JavaScript, TypeScript).
+  EXPECT_THAT(DeclaredNames("export const parseFile = async (path: string): Promise<File> => {"),
+              ElementsAre("parseFile"));
+  EXPECT_THAT(DeclaredNames("const double = x => x * 2;\nvar load = function (url) {"), ElementsAre("double", "load"));
+  EXPECT_THAT(DeclaredNames("  private onClick = (e: MouseEvent) => {"), ElementsAre("onClick"));
+  // Definers without parentheses (Ruby, Perl).
+  EXPECT_THAT(DeclaredNames("  def to_s\n  def self.build\nsub handler {"), ElementsAre("to_s", "build", "handler"));
+}
+
 TEST(DeclaredNamesTest, CallsAndStatementsAreNotDeclarations) {
   EXPECT_THAT(DeclaredNames("    foo(x)\n    if (ok) {\n    return bar(y);\n    x = baz(1)\n"), IsEmpty());
   EXPECT_THAT(DeclaredNames("    self.close()\n    elif check(a):\n"), IsEmpty());
   EXPECT_THAT(DeclaredNames("  run(cb);\n  x = wrap(a) {\n  function (a) {\n  while (x) {"), IsEmpty());
+  EXPECT_THAT(DeclaredNames("    async with session.get(url) as r:\n"), IsEmpty());
+  EXPECT_THAT(DeclaredNames("import os\nmain()\n"), IsEmpty());
+  EXPECT_THAT(DeclaredNames("const x = compute(y);\nlet total = (a + b) * c;\nif (a < b) {\n"), IsEmpty());
+  EXPECT_THAT(DeclaredNames("    return\nfoo(x)\n"), IsEmpty());
 }
 
 }  // namespace

@@ -19,7 +19,7 @@ constexpr uint64_t kSeed = 0x7472617761ULL;  // "trawl"
 
 HashEmbedder::HashEmbedder(int dimensions) : dims_(dimensions > 0 ? dimensions : kDefaultDimensions) {}
 
-std::string HashEmbedder::Name() const { return "hash-v3"; }
+std::string HashEmbedder::Name() const { return "hash-v4"; }
 
 namespace {
 

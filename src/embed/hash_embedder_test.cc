@@ -28,9 +28,9 @@ TEST(HashEmbedderTest, DeterministicNormalisedAndSized) {
 }
 
 // The vectors an index stores must not change under it (a chunk's vector is reused by
-// content hash): these digests of the exact float bits pin hash-v3, at the default
-// dimension (a power of two) and at one that is not, for a document and a query with
-// weights. A change that moves them needs a new embedder name.
+// content hash): these digests of the exact float bits pin hash-v4, at the default
+// dimension (a power of two) and at one that is not, for documents in two languages'
+// shapes (their declared names weigh double) and a query with weights. A change that moves them needs a new embedder name.
 std::string Digest(const Vector& v) {
   std::string bytes(v.size() * sizeof(float), '\0');
   std::memcpy(bytes.data(), v.data(), bytes.size());
@@ -50,6 +50,11 @@ TEST(HashEmbedderTest, VectorsAreBitForBitStable) {
   EXPECT_EQ(Digest(d300.EmbedOne(doc)), "f3dced96301c0e3a");
   EXPECT_EQ(Digest(d1024.EmbedOne("read the phy register of the hw", &weights, HashEmbedder::TextRole::kQuery)),
             "824801ed62efb79f");
+  std::string java =
+      "    @Override\n    public static <T> List<T> sortedCopy(Collection<? extends T> items) {\n"
+      "        List<T> out = new ArrayList<>(items);\n        return out;\n    }\n"
+      "    protected Class<?>[] interfacesOf(String name) { return lookup(name); }\n";
+  EXPECT_EQ(Digest(d1024.EmbedOne(java)), "78171fecf9a4d3f9");
 }
 
 TEST(HashEmbedderTest, IdentifierStylesMeetAndUnrelatedTextDoesNot) {

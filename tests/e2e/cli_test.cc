@@ -170,7 +170,7 @@ TEST(CliTest, IndexSearchStatusAndIncrementalRuns) {
   ASSERT_EQ(status.exit_code, 0) << status.err;
   auto sj = nlohmann::json::parse(status.out);
   EXPECT_EQ(sj["files"].get<int>(), 23);
-  EXPECT_EQ(sj["embedder"]["name"], "hash-v3");
+  EXPECT_EQ(sj["embedder"]["name"], "hash-v4");
 }
 
 TEST(CliTest, BinaryAndOversizedFilesAreSkippedOnceNotFailed) {
