@@ -30,7 +30,7 @@ struct RerankWeights {
   double name = 1.25;   // query covered by the declared names and the symbol
   double path = 0.75;   // ... by the file path
   double header = 0.5;  // ... by the enclosing definitions' headers (context)
-  double file = 1.0;    // the best first-stage score in the candidate's file
+  double file = 1.5;    // the best first-stage score in the candidate's file
 };
 
 // New scores for `chunks` (first-stage order, best first) whose first-stage scores
