@@ -217,11 +217,17 @@ bool IsFunctionValue(std::string_view v) {
   return arrow != std::string_view::npos && v.substr(after, arrow - after).find_first_of("=;{}") == std::string_view::npos;
 }
 
+// A name declared on a line and where its parameter list opens (npos: none).
+struct LineDeclaration {
+  std::string_view name;
+  size_t paren;
+};
+
 // The names `line` declares (at most one), appended to `out`. `after_type_line`: the
 // line before held only a type ("static int", "void __iomem *"), so a name and "(" at
 // the start of this line is a definition in the GNU style. Returns whether this line is
 // such a type line itself.
-bool ScanDeclarationLine(std::string_view line, bool after_type_line, std::vector<std::string>* out) {
+bool ScanDeclarationLine(std::string_view line, bool after_type_line, std::vector<LineDeclaration>* out) {
   auto separator = [](char c) { return IsBlank(c) || c == '*' || c == '&'; };
   size_t i = 0;
   int words = 0;
@@ -278,11 +284,11 @@ bool ScanDeclarationLine(std::string_view line, bool after_type_line, std::vecto
     if (j < line.size() && line[j] == '(') {
       if (IsDigit(static_cast<unsigned char>(word[0]))) return false;
       if (words > 0) {
-        out->emplace_back(word);
+        out->push_back({word, j});
         return false;
       }
       if (after_type_line && !IsBlank(line[0]) && !IsDefiner(word)) {
-        out->emplace_back(word);  // "int\nmain(int argc, char **argv)"
+        out->push_back({word, j});  // "int\nmain(int argc, char **argv)"
         return false;
       }
       // First word then "(": a Go receiver or Rust visibility ("func (s *S) Name(",
@@ -298,17 +304,17 @@ bool ScanDeclarationLine(std::string_view line, bool after_type_line, std::vecto
         continue;
       }
       if (line.back() == '{' && line.find('=') == std::string_view::npos && !IsDefiner(word)) {
-        out->emplace_back(word);
+        out->push_back({word, j});
       }
       return false;
     }
     if (definer && (j == line.size() || line[j] == '{' || line[j] == ';' || line[j] == '=')) {
-      out->emplace_back(word);  // "def to_s", "sub handler {"
+      out->push_back({word, std::string_view::npos});  // "def to_s", "sub handler {"
       return false;
     }
     if (words > 0 && IsBinder(first) && j < line.size() && line[j] == '=' &&
         (j + 1 == line.size() || (line[j + 1] != '=' && line[j + 1] != '>'))) {
-      if (IsFunctionValue(line.substr(j + 1))) out->emplace_back(word);  // "const f = (x) => {"
+      if (IsFunctionValue(line.substr(j + 1))) out->push_back({word, std::string_view::npos});  // "const f = (x) => {"
       return false;
     }
     if (i < line.size() && !separator(line[i])) return false;
@@ -318,18 +324,47 @@ bool ScanDeclarationLine(std::string_view line, bool after_type_line, std::vecto
 
 }  // namespace
 
-std::vector<std::string> DeclaredNames(std::string_view content) {
-  std::vector<std::string> out;
+std::vector<Declaration> Declarations(std::string_view content) {
+  std::vector<Declaration> out;
+  std::vector<LineDeclaration> found;
   size_t pos = 0;
   bool type_line = false;
   while (pos < content.size()) {
     size_t eol = content.find('\n', pos);
     if (eol == std::string_view::npos) eol = content.size();
     std::string_view line = content.substr(pos, eol - pos);
+    size_t line_start = pos;
     pos = eol + 1;
     while (!line.empty() && (IsBlank(line.back()) || line.back() == '\r')) line.remove_suffix(1);
-    type_line = !line.empty() && ScanDeclarationLine(line, type_line, &out);
+    found.clear();
+    type_line = !line.empty() && ScanDeclarationLine(line, type_line, &found);
+    for (const LineDeclaration& d : found) {
+      // The signature runs to the end of the line where the parameter list closes
+      // (parameters may continue over a few lines), else to the end of this line.
+      size_t end = line_start + line.size();
+      if (d.paren != std::string_view::npos) {
+        int depth = 0;
+        int lines = 0;
+        for (size_t k = line_start + d.paren; k < content.size() && lines <= 8; ++k) {
+          char c = content[k];
+          if (c == '\n') ++lines;
+          if (c == '(') ++depth;
+          if (c == ')' && --depth == 0) {
+            size_t e = content.find('\n', k);
+            end = std::max(end, e == std::string_view::npos ? content.size() : e);
+            break;
+          }
+        }
+      }
+      out.push_back({d.name, content.substr(line_start, end - line_start)});
+    }
   }
+  return out;
+}
+
+std::vector<std::string> DeclaredNames(std::string_view content) {
+  std::vector<std::string> out;
+  for (const Declaration& d : Declarations(content)) out.emplace_back(d.name);
   return out;
 }
 

@@ -45,4 +45,14 @@ void StemTermInto(std::string_view term, std::string* out);
 // ("if (", "return f(") are not declarations. Heuristic: a few calls slip in.
 std::vector<std::string> DeclaredNames(std::string_view content);
 
+// A declaration DeclaredNames finds: its name and its signature, the text from the start
+// of the declaring line to the end of the line where its parameter list closes
+// ("  public final void setTime(Date date) {"; parameters may continue over a few
+// lines). Views into the content.
+struct Declaration {
+  std::string_view name;
+  std::string_view signature;
+};
+std::vector<Declaration> Declarations(std::string_view content);
+
 }  // namespace trawl

@@ -126,6 +126,20 @@ TEST(DeclaredNamesTest, TypesWithArgumentsArraysAndGenericParameters) {
   EXPECT_THAT(DeclaredNames("  public async Task<string?> LoadAsync(Uri u) {"), ElementsAre("LoadAsync"));
 }
 
+TEST(DeclarationsTest, SignatureRunsToTheEndOfTheParameterList) {
+  std::string text =
+      "    public static int parse(String s,\n            int radix) throws Error {\n        return f(s);\n    }\n"
+      "def to_s\n  name\nend\n";
+  std::vector<Declaration> d = Declarations(text);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].name, "parse");
+  EXPECT_EQ(d[0].signature, "    public static int parse(String s,\n            int radix) throws Error {");
+  EXPECT_EQ(d[1].name, "to_s");
+  EXPECT_EQ(d[1].signature, "def to_s");
+  // A list that never closes: the declaring line only.
+  EXPECT_EQ(Declarations("void f(int a,\n").at(0).signature, "void f(int a,");
+}
+
 TEST(DeclaredNamesTest, DefinitionsWithoutTheUsualShape) {
   // GNU style: the return type on the line before the name.
   EXPECT_THAT(DeclaredNames("static int\nparse_header(const char *p, size_t n)\n{\n"), ElementsAre("parse_header"));

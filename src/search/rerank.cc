@@ -76,11 +76,19 @@ std::vector<double> RerankScores(const std::vector<QueryTerm>& query, const std:
   for (size_t i = 0; i < chunks.size(); ++i) {
     const ChunkView& c = chunks[i];
     TermSet names;
-    std::vector<std::string> declared = DeclaredNames(c.content);
+    double signature_cover = 0;
+    for (const Declaration& d : Declarations(c.content)) {
+      names.Add(d.name);
+      // The best single signature: a name with its parameters' names and types
+      // ("void setTime(Date date)") says what one function is about; merged small
+      // functions do not add up.
+      TermSet signature;
+      signature.Add(d.signature);
+      signature_cover = std::max(signature_cover, signature.Coverage(query, total));
+    }
     // The symbol's last part is the chunk's own definition ("Class.method" -> method).
     size_t dot = c.symbol.find_last_of(".:");
-    declared.emplace_back(dot == std::string::npos ? std::string_view(c.symbol) : std::string_view(c.symbol).substr(dot + 1));
-    for (const auto& n : declared) names.Add(n);
+    names.Add(dot == std::string::npos ? std::string_view(c.symbol) : std::string_view(c.symbol).substr(dot + 1));
     auto [pit, fresh] = path_cover.try_emplace(c.path, 0.0);
     if (fresh) {
       TermSet path;
@@ -96,7 +104,8 @@ std::vector<double> RerankScores(const std::vector<QueryTerm>& query, const std:
       header_cover = headers.Coverage(query, total);
     }
     out[i] = scores[i] / top + weights.name * names.Coverage(query, total) + weights.path * pit->second +
-             weights.header * header_cover + weights.file * file_best[c.path];
+             weights.header * header_cover + weights.file * file_best[c.path] +
+             weights.signature * signature_cover;
   }
   return out;
 }

@@ -46,6 +46,28 @@ TEST(RerankScoresTest, WordInsideAOneWordName) {
   EXPECT_GT(s[0], s[1]);
 }
 
+TEST(RerankScoresTest, ParametersOfOneSignatureCount) {
+  // "date" is in setTime's parameters; setTimeInMillis's body mentions time only.
+  std::vector<QueryTerm> q = RerankQueryTerms("Sets this calendar's time with the given date");
+  std::vector<ChunkView> chunks = {
+      Chunk("Calendar.java", "Calendar.setTimeInMillis",
+            "    public void setTimeInMillis(long millis) {\n        time = millis;\n    }\n", "Calendar.java"),
+      Chunk("Calendar.java", "Calendar.setTime",
+            "    public final void setTime(\n            Date date) {\n        setTimeInMillis(date.getTime());\n    }\n",
+            "Calendar.java"),
+  };
+  std::vector<double> s = RerankScores(q, chunks, {1.0, 0.9});
+  EXPECT_GT(s[1], s[0]);
+  // Only the best signature counts: two small functions merged into one chunk do not
+  // add their parameters up.
+  std::vector<ChunkView> merged = {
+      Chunk("a.c", "", "int set_time(int t) {\n}\nint get_date(void) {\n}\n", "a.c"),
+      Chunk("a.c", "", "int set_time_date(int t, int date) {\n}\n", "a.c"),
+  };
+  std::vector<double> m = RerankScores(RerankQueryTerms("set the time and date"), merged, {1.0, 1.0});
+  EXPECT_GT(m[1], m[0]);
+}
+
 TEST(RerankScoresTest, EmptyInput) {
   EXPECT_THAT(RerankScores({}, {}, {}), IsEmpty());
 }
