@@ -2,12 +2,14 @@
 # Retrieval quality, docstring -> function (the CodeSearchNet method of ../shared/eval):
 # builds the benchmark, indexes it, runs the three search modes through
 # `trawl search --queries` and prints MRR@10 / Recall@1 / Recall@10 per mode.
-#   bench/eval.sh [TRAWL_BINARY] [python|java|c]
+#   bench/eval.sh [TRAWL_BINARY] [python|java|c|go|ruby]
 # python: ../shared/eval over the Python standard library (the issue's benchmark).
-# java, c: the same method on code whose documentation comes before the function
-# (bench/make_doc_eval.py): Javadoc of OpenJDK 17's java.base (apt openjdk-17-source),
-# kernel-doc of part of linux-source-6.1 (kernel, lib, mm, fs/ext4, net/core,
-# drivers/base). They check that what is tuned on Python carries over.
+# java, c, go, ruby: the same method on code whose documentation comes before the
+# function (bench/make_doc_eval.py): Javadoc of OpenJDK 17's java.base (apt
+# openjdk-17-source), kernel-doc of part of linux-source-6.1 (kernel, lib, mm, fs/ext4,
+# net/core, drivers/base), doc comments of part of Go 1.19's standard library (apt
+# golang-1.19-src), RDoc comments of Ruby 3.1's standard library (apt ruby3.1). They
+# check that what is tuned on Python carries over.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TRAWL="${1:-build/release/tools/trawl/trawl}"
@@ -37,7 +39,22 @@ case "$LANG_" in
       (cd "$linux" && cp -r --parents kernel lib mm fs/ext4 net/core drivers/base "$OUT/src/")
       python3 bench/make_doc_eval.py --lang c --src "$OUT/src" --out "$OUT" >&2
     fi ;;
-  *) echo "usage: bench/eval.sh [TRAWL_BINARY] [python|java|c]" >&2; exit 2 ;;
+  go)
+    OUT="${EVAL_OUT:-/tmp/trawl-eval-go}"
+    if [ ! -f "$OUT/queries.jsonl" ]; then
+      [ -d /usr/share/go-1.19/src ] || apt-get install -y -q golang-1.19-src >&2
+      rm -rf "$OUT/src" && mkdir -p "$OUT/src"
+      (cd /usr/share/go-1.19/src && cp -r --parents bufio bytes strings strconv io os path sort fmt time net \
+        encoding regexp text compress archive container math "$OUT/src/")
+      python3 bench/make_doc_eval.py --lang go --src "$OUT/src" --out "$OUT" >&2
+    fi ;;
+  ruby)
+    OUT="${EVAL_OUT:-/tmp/trawl-eval-ruby}"
+    if [ ! -f "$OUT/queries.jsonl" ]; then
+      [ -d /usr/lib/ruby/3.1.0 ] || apt-get install -y -q ruby3.1 >&2
+      python3 bench/make_doc_eval.py --lang ruby --src /usr/lib/ruby/3.1.0 --out "$OUT" >&2
+    fi ;;
+  *) echo "usage: bench/eval.sh [TRAWL_BINARY] [python|java|c|go|ruby]" >&2; exit 2 ;;
 esac
 rm -rf "$OUT/index"
 "$TRAWL" index --progress none --index "$OUT/index" "$OUT/corpus" >&2

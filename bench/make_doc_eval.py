@@ -1,19 +1,20 @@
 #!/usr/bin/env python3
 """The docstring -> function benchmark of ../shared/eval, for languages whose functions
-are documented by a comment *before* them: Java (Javadoc) and C (the Linux kernel's
-kernel-doc). Same method and output format as ../shared/eval/make_docstring_eval.py, so
+are documented by a comment *before* them: Java (Javadoc), C (the Linux kernel's
+kernel-doc), Go (doc comments) and Ruby (RDoc comments). Same method and output format as ../shared/eval/make_docstring_eval.py, so
 ../shared/eval/score.py scores it: the first sentence of the comment is the query, the
 function (declaration to closing brace) is the answer, and the comment is blanked out of
 the corpus (its lines kept empty, so line numbers stay true).
 
-  make_doc_eval.py --lang java|c --src DIR --out OUT [--max 1000] [--seed 7]
+  make_doc_eval.py --lang java|c|go|ruby --src DIR --out OUT [--max 1000] [--seed 7]
 
-bench/eval.sh java|c makes the corpora (OpenJDK 17 java.base, part of linux-source-6.1).
+bench/eval.sh java|c|go|ruby makes the corpora (OpenJDK 17 java.base, part of linux-source-6.1,
+Go 1.19's standard library, Ruby 3.1's standard library).
 """
 import argparse, json, os, random, re, sys
 
-EXT = {"java": (".java",), "c": (".c",)}
-SKIP_DIRS = {"test", "tests", "testing", "selftests", "Documentation", "samples"}
+EXT = {"java": (".java",), "c": (".c",), "go": (".go",), "ruby": (".rb",)}
+SKIP_DIRS = {"test", "tests", "testing", "selftests", "Documentation", "samples", "testdata", "vendor"}
 
 
 def first_sentence(text):
@@ -121,6 +122,78 @@ def function_after(lines, i, lang):
     return None
 
 
+def line_comment_query(body, name):
+    """Go / Ruby: the comment's first paragraph; Go's convention of starting with the
+    function's own name ("Reader reads ...") is dropped, or the query would hold the answer."""
+    text = []
+    for ln in body:
+        ln = ln.strip().lstrip("#").strip()
+        if not ln or ln.startswith("@"):  # a blank line or a YARD tag ends it
+            break
+        text.append(ln)
+    q = first_sentence(" ".join(text))
+    words = q.split()
+    if words and words[0] in (name, name + "()"):
+        q = " ".join(words[1:])
+        q = q[:1].upper() + q[1:]
+    return q
+
+
+def go_function(lines, i):
+    """(start, end, name) of `func ...` at line i, ended by the brace that closes it."""
+    m = re.match(r"func\s+(?:\([^)]*\)\s*)?([A-Za-z_]\w*)\s*[\[(]", lines[i])
+    if not m:
+        return None
+    depth, seen = 0, False
+    for k in range(i, min(len(lines), i + 400)):
+        for ch in strip_code(lines[k]):
+            if ch == "{":
+                depth += 1
+                seen = True
+            elif ch == "}":
+                depth -= 1
+                if seen and depth == 0:
+                    return i, k, m.group(1)
+    return None
+
+
+def ruby_function(lines, i):
+    """(start, end, name) of `def name` at line i, ended by the `end` at its indentation."""
+    m = re.match(r"(\s*)def\s+(?:self\.)?([A-Za-z_]\w*[?!=]?)", lines[i])
+    if not m or re.search(r"\bend\s*$", lines[i]) or re.search(r"\)\s*=", lines[i]):
+        return None
+    indent = m.group(1)
+    for k in range(i + 1, min(len(lines), i + 400)):
+        if re.match(re.escape(indent) + r"end\b", lines[k]):
+            return i, k, m.group(2)
+        if lines[k].strip() and not lines[k].startswith(indent):
+            return None
+    return None
+
+
+def line_comment_candidates(lines, lang):
+    marker = "//" if lang == "go" else "#"
+    out = []
+    i = 0
+    while i < len(lines):
+        fn = go_function(lines, i) if lang == "go" else (ruby_function(lines, i) if re.match(r"\s*def\s", lines[i]) else None)
+        if fn is None:
+            i += 1
+            continue
+        d1 = i - 1
+        d0 = i
+        while d0 - 1 >= 0 and lines[d0 - 1].strip().startswith(marker) and not lines[d0 - 1].strip().startswith(marker + "!"):
+            d0 -= 1
+        i += 1
+        if d0 > d1:
+            continue
+        body = [re.sub(r"^\s*" + re.escape(marker) + r" ?", "", ln) for ln in lines[d0:d1 + 1]]
+        if any(re.match(r".*(go:|\+build|frozen_string_literal|:nodoc:|-\*-)", b) for b in body):
+            continue
+        out.append((fn, d0, d1, line_comment_query(body, fn[2])))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lang", choices=sorted(EXT), required=True)
@@ -144,6 +217,16 @@ def main():
                 continue
             lines = text.split("\n")
             files[rel] = lines
+            if a.lang in ("go", "ruby"):
+                if a.lang == "go" and n.endswith("_test.go"):
+                    continue
+                for (s, e, name), d0, d1, q in line_comment_candidates(lines, a.lang):
+                    span = e - s + 1
+                    if not 4 <= len(q.split()) <= 40 or span < 4 or span > 200:
+                        continue
+                    candidates.append({"query": q, "path": rel, "start_line": s + 1, "end_line": e + 1,
+                                       "symbol": name, "_doc": (d0 + 1, d1 + 1)})
+                continue
             i = 0
             while i < len(lines):
                 if not lines[i].lstrip().startswith("/**") or "*/" in lines[i].split("/**", 1)[1]:
