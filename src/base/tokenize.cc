@@ -196,7 +196,7 @@ bool IsFunctionValue(std::string_view v) {
     while (i < v.size() && IsBlank(v[i])) ++i;
   };
   skip_blanks();
-  if (v.substr(i, 6) == "async" && i + 5 < v.size() && !IsWordByte(static_cast<unsigned char>(v[i + 5]))) {
+  if (v.substr(i, 5) == "async" && i + 5 < v.size() && !IsWordByte(static_cast<unsigned char>(v[i + 5]))) {
     i += 5;
     skip_blanks();
   }

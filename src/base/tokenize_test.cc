@@ -148,6 +148,8 @@ TEST(DeclaredNamesTest, DefinitionsWithoutTheUsualShape) {
   EXPECT_THAT(DeclaredNames("export const parseFile = async (path: string): Promise<File> => {"),
               ElementsAre("parseFile"));
   EXPECT_THAT(DeclaredNames("const double = x => x * 2;\nvar load = function (url) {"), ElementsAre("double", "load"));
+  EXPECT_THAT(DeclaredNames("let fetchAll = async function (urls) {\nconst run = async () => {"),
+              ElementsAre("fetchAll", "run"));
   EXPECT_THAT(DeclaredNames("  private onClick = (e: MouseEvent) => {"), ElementsAre("onClick"));
   // Definers without parentheses (Ruby, Perl).
   EXPECT_THAT(DeclaredNames("  def to_s\n  def self.build\nsub handler {"), ElementsAre("to_s", "build", "handler"));
