@@ -2,14 +2,16 @@
 # Retrieval quality, docstring -> function (the CodeSearchNet method of ../shared/eval):
 # builds the benchmark, indexes it, runs the three search modes through
 # `trawl search --queries` and prints MRR@10 / Recall@1 / Recall@10 per mode.
-#   bench/eval.sh [TRAWL_BINARY] [python|java|c|go|ruby]
+#   bench/eval.sh [TRAWL_BINARY] [python|java|c|go|ruby|javascript|php]
 # python: ../shared/eval over the Python standard library (the issue's benchmark).
 # java, c, go, ruby: the same method on code whose documentation comes before the
 # function (bench/make_doc_eval.py): Javadoc of OpenJDK 17's java.base (apt
 # openjdk-17-source), kernel-doc of part of linux-source-6.1 (kernel, lib, mm, fs/ext4,
 # net/core, drivers/base), doc comments of part of Go 1.19's standard library (apt
-# golang-1.19-src), RDoc comments of Ruby 3.1's standard library (apt ruby3.1). They
-# check that what is tuned on Python carries over.
+# golang-1.19-src), RDoc comments of Ruby 3.1's standard library (apt ruby3.1), JSDoc
+# of ten npm packages as Debian ships them (lodash, moment, express, ...; 378 queries),
+# PHPDoc of Symfony components (apt php-symfony-*). They check that what is tuned on
+# Python carries over.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TRAWL="${1:-build/release/tools/trawl/trawl}"
@@ -54,7 +56,32 @@ case "$LANG_" in
       [ -d /usr/lib/ruby/3.1.0 ] || apt-get install -y -q ruby3.1 >&2
       python3 bench/make_doc_eval.py --lang ruby --src /usr/lib/ruby/3.1.0 --out "$OUT" >&2
     fi ;;
-  *) echo "usage: bench/eval.sh [TRAWL_BINARY] [python|java|c|go|ruby]" >&2; exit 2 ;;
+  javascript)
+    OUT="${EVAL_OUT:-/tmp/trawl-eval-javascript}"
+    if [ ! -f "$OUT/queries.jsonl" ]; then
+      pkgs="lodash moment underscore express axios async semver yargs commander debug"
+      [ -d /usr/share/nodejs/lodash ] || apt-get install -y -q --no-install-recommends \
+        node-lodash node-moment node-underscore node-express node-axios node-async node-semver \
+        node-yargs node-commander node-debug >&2
+      rm -rf "$OUT/src" && mkdir -p "$OUT/src"
+      for p in $pkgs; do cp -rL "/usr/share/nodejs/$p" "$OUT/src/"; done
+      # One copy of each function: no minified or bundled files, no lodash.js (all of
+      # lodash's modules again in one file).
+      find "$OUT/src" -name dist -type d -prune -exec rm -rf {} +
+      find "$OUT/src" -name '*.min.js' -delete
+      rm -f "$OUT/src/lodash/lodash.js" "$OUT/src/lodash/core.js"
+      python3 bench/make_doc_eval.py --lang javascript --src "$OUT/src" --out "$OUT" >&2
+    fi ;;
+  php)
+    OUT="${EVAL_OUT:-/tmp/trawl-eval-php}"
+    if [ ! -f "$OUT/queries.jsonl" ]; then
+      [ -d /usr/share/php/Symfony/Component/Console ] || apt-get install -y -q --no-install-recommends \
+        php-symfony-console php-symfony-http-foundation php-symfony-http-kernel php-symfony-finder \
+        php-symfony-filesystem php-symfony-yaml php-symfony-string php-symfony-validator \
+        php-symfony-routing php-symfony-process php-guzzlehttp-psr7 php-composer-semver >&2
+      python3 bench/make_doc_eval.py --lang php --src /usr/share/php --out "$OUT" >&2
+    fi ;;
+  *) echo "usage: bench/eval.sh [TRAWL_BINARY] [python|java|c|go|ruby|javascript|php]" >&2; exit 2 ;;
 esac
 rm -rf "$OUT/index"
 "$TRAWL" index --progress none --index "$OUT/index" "$OUT/corpus" >&2

@@ -1,19 +1,19 @@
 #!/usr/bin/env python3
 """The docstring -> function benchmark of ../shared/eval, for languages whose functions
 are documented by a comment *before* them: Java (Javadoc), C (the Linux kernel's
-kernel-doc), Go (doc comments) and Ruby (RDoc comments). Same method and output format as ../shared/eval/make_docstring_eval.py, so
+kernel-doc), Go (doc comments), Ruby (RDoc comments), JavaScript (JSDoc) and PHP (PHPDoc). Same method and output format as ../shared/eval/make_docstring_eval.py, so
 ../shared/eval/score.py scores it: the first sentence of the comment is the query, the
 function (declaration to closing brace) is the answer, and the comment is blanked out of
 the corpus (its lines kept empty, so line numbers stay true).
 
-  make_doc_eval.py --lang java|c|go|ruby --src DIR --out OUT [--max 1000] [--seed 7]
+  make_doc_eval.py --lang java|c|go|ruby|javascript|php --src DIR --out OUT [--max 1000] [--seed 7]
 
 bench/eval.sh java|c|go|ruby makes the corpora (OpenJDK 17 java.base, part of linux-source-6.1,
 Go 1.19's standard library, Ruby 3.1's standard library).
 """
 import argparse, json, os, random, re, sys
 
-EXT = {"java": (".java",), "c": (".c",), "go": (".go",), "ruby": (".rb",)}
+EXT = {"java": (".java",), "c": (".c",), "go": (".go",), "ruby": (".rb",), "javascript": (".js",), "php": (".php",)}
 SKIP_DIRS = {"test", "tests", "testing", "selftests", "Documentation", "samples", "testdata", "vendor"}
 
 
@@ -65,8 +65,8 @@ def strip_code(line):
 def function_after(lines, i, lang):
     """(start, end, name) of a function whose declaration starts at or after line i (0-based),
     or None: annotations are skipped; a declaration ending in ';' or a type is not one."""
-    while i < len(lines) and (not lines[i].strip() or (lang == "java" and lines[i].strip().startswith("@"))):
-        if not lines[i].strip() and lang == "java":
+    while i < len(lines) and (not lines[i].strip() or (lang != "c" and lines[i].strip().startswith(("@", "#[")))):
+        if not lines[i].strip() and lang != "c":
             return None
         i += 1
     start = i
@@ -245,7 +245,7 @@ def main():
                 body = [ln.replace("*/", "") for ln in body]
                 while body and not body[0].strip():
                     body.pop(0)
-                q = javadoc_query(body) if a.lang == "java" else kerneldoc_query(body)
+                q = kerneldoc_query(body) if a.lang == "c" else javadoc_query(body)
                 if not 4 <= len(q.split()) <= 40:
                     continue
                 fn = function_after(lines, d1 + 1, a.lang)
