@@ -25,8 +25,8 @@ struct IndexingOptions {
 };
 
 struct ChunkingOptions {
-  int max_chunk_chars = 2000;  // non-whitespace characters
-  int min_chunk_chars = 1000;
+  int max_chunk_chars = 3000;  // non-whitespace characters
+  int min_chunk_chars = 1500;
   int window_lines = 40;
   int window_overlap_lines = 10;
 };
