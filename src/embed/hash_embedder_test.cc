@@ -30,7 +30,8 @@ TEST(HashEmbedderTest, DeterministicNormalisedAndSized) {
 // The vectors an index stores must not change under it (a chunk's vector is reused by
 // content hash): these digests of the exact float bits pin hash-v4, at the default
 // dimension (a power of two) and at one that is not, for documents in two languages'
-// shapes (their declared names weigh double) and a query with weights. A change that moves them needs a new embedder name.
+// shapes (their declared names weigh double) and a query with weights. A change that
+// moves them needs a new embedder name.
 std::string Digest(const Vector& v) {
   std::string bytes(v.size() * sizeof(float), '\0');
   std::memcpy(bytes.data(), v.data(), bytes.size());

@@ -27,11 +27,11 @@ struct QueryTerm {
 std::vector<QueryTerm> RerankQueryTerms(std::string_view query);
 
 struct RerankWeights {
-  double name = 0.75;   // query covered by the declared names and the symbol
+  double name = 0.75;       // query covered by the declared names and the symbol
   double signature = 1.25;  // ... by the best declaration's signature (name, parameters)
-  double path = 0.75;   // ... by the file path
-  double header = 0.5;  // ... by the enclosing definitions' headers (context)
-  double file = 1.5;    // the best first-stage score in the candidate's file
+  double path = 0.75;       // ... by the file path
+  double header = 0.5;      // ... by the enclosing definitions' headers (context)
+  double file = 1.5;        // the best first-stage score in the candidate's file
 };
 
 // New scores for `chunks` (first-stage order, best first) whose first-stage scores
