@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
-# Search latency at scale: indexes a tree of >= 100k chunks (default: drivers/net of
-# Debian's linux-source-6.1, ~108k chunks), draws queries from the indexed code itself
+# Search latency at scale: indexes a tree of >= 100k chunks (default: drivers/net and net
+# of Debian's linux-source-6.1, ~125k chunks), draws queries from the indexed code itself
 # (comment sentences and identifiers, fixed seed), and runs them through
 # `trawl search --queries` (batch mode, k=10) in each mode. Prints p50/p90/p99 per mode.
 #   bench/search_latency.sh [TREE] [QUERIES=1000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TRAWL="${TRAWL:-build/release/tools/trawl/trawl}"
-tree="${1:-/tmp/linux-src/linux-source-6.1/drivers/net}"
 n="${2:-1000}"
-if [ ! -d "$tree" ] && [[ "$tree" == /tmp/linux-src/* ]]; then
-  [ -f /usr/src/linux-source-6.1.tar.xz ] || apt-get install -y -q linux-source-6.1 >&2
-  mkdir -p /tmp/linux-src && tar -xf /usr/src/linux-source-6.1.tar.xz -C /tmp/linux-src
+if [ -n "${1:-}" ]; then
+  tree="$1"
+else
+  # drivers/net and net of linux-source-6.1, copied into one tree: ~125k chunks with the
+  # default chunk sizes (drivers/net alone fell under 100k when chunks grew to 3000).
+  tree=/tmp/trawl-latency-tree
+  if [ ! -d "$tree/net" ]; then
+    . bench/tree.sh
+    linux=$(bench_tree linux)
+    mkdir -p "$tree" && (cd "$linux" && cp -r --parents drivers/net net "$tree/")
+  fi
 fi
 index=/tmp/trawl-latency-index
 out=bench/out; mkdir -p "$out"
