@@ -71,7 +71,6 @@ def function_after(lines, i, lang):
         i += 1
     start = i
     decl = ""
-    in_block = False
     j = i
     while j < len(lines) and j < start + 12:
         code = strip_code(lines[j])
@@ -92,6 +91,13 @@ def function_after(lines, i, lang):
     name = re.findall(r"([A-Za-z_]\w*)\s*(?:<[^()]*>)?\s*\($", head.split("(")[0].rstrip() + "(")
     if not name:
         return None
+    end = closing_brace(lines, j)
+    return None if end is None else (start, end, name[0])
+
+
+def closing_brace(lines, j):
+    """The line of the brace that closes the first "{" on or after line j (strings, chars
+    and comments skipped), or None."""
     depth = 0
     seen = False
     k = j
@@ -117,7 +123,7 @@ def function_after(lines, i, lang):
             elif ch == "}":
                 depth -= 1
                 if seen and depth == 0:
-                    return start, k, name[0]
+                    return k
         k += 1
     return None
 
@@ -144,17 +150,8 @@ def go_function(lines, i):
     m = re.match(r"func\s+(?:\([^)]*\)\s*)?([A-Za-z_]\w*)\s*[\[(]", lines[i])
     if not m:
         return None
-    depth, seen = 0, False
-    for k in range(i, min(len(lines), i + 400)):
-        for ch in strip_code(lines[k]):
-            if ch == "{":
-                depth += 1
-                seen = True
-            elif ch == "}":
-                depth -= 1
-                if seen and depth == 0:
-                    return i, k, m.group(1)
-    return None
+    end = closing_brace(lines, i)
+    return None if end is None else (i, end, m.group(1))
 
 
 def ruby_function(lines, i):
