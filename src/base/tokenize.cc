@@ -142,8 +142,12 @@ namespace {
 bool IsWordByte(unsigned char c) { return IsLower(c) || IsUpper(c) || IsDigit(c) || c == '_' || c == '$' || c >= 0x80; }
 bool IsBlank(char c) { return c == ' ' || c == '\t'; }
 
+// Keywords are short lower-case words: most identifiers are not, and need no look-up.
+bool MayBeKeyword(std::string_view w) { return w.size() >= 2 && w.size() <= 8 && IsLower(static_cast<unsigned char>(w[0])); }
+
 // Words that start a statement, not a declaration, in the common languages.
 bool IsControlWord(std::string_view w) {
+  if (!MayBeKeyword(w)) return false;
   static const std::unordered_set<std::string_view> kControl = {
       "if",    "for",    "while", "elif",  "switch", "return", "with", "catch", "except", "print",
       "assert", "and",   "or",    "not",   "await",  "yield",  "else", "case",  "do",     "in",
@@ -153,6 +157,7 @@ bool IsControlWord(std::string_view w) {
 
 // Statements made of words only, which are not a declaration's type ("import os").
 bool IsStatementWord(std::string_view w) {
+  if (!MayBeKeyword(w)) return false;
   static const std::unordered_set<std::string_view> kStatement = {
       "import", "from", "package", "using", "del", "global", "nonlocal", "pass", "break",
       "continue", "goto", "end", "use", "require", "include", "module", "namespace"};

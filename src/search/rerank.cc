@@ -43,6 +43,28 @@ class TermSet {
   std::vector<std::string> whole_;
 };
 
+// TermSet(text).Coverage(query, total) without building the set: for the many short
+// texts (signatures) scored per query.
+double CoverageOf(std::string_view text, const std::vector<QueryTerm>& query, double total, std::string* stem) {
+  if (total <= 0 || query.empty()) return 0;
+  // 2: the stem matches; 1: inside a longer word only (counts 0.7).
+  std::vector<char> found(query.size(), 0);
+  ForEachCodeTerm(text, [&](std::string_view t, bool) {
+    StemTermInto(t, stem);
+    for (size_t i = 0; i < query.size(); ++i) {
+      if (found[i] == 2) continue;
+      if (query[i].stem == *stem) {
+        found[i] = 2;
+      } else if (t.size() > 4 && query[i].stem.size() >= 4 && t.find(query[i].stem) != std::string_view::npos) {
+        found[i] = 1;
+      }
+    }
+  });
+  double s = 0;
+  for (size_t i = 0; i < query.size(); ++i) s += found[i] == 2 ? query[i].weight : found[i] == 1 ? 0.7 * query[i].weight : 0;
+  return s / total;
+}
+
 }  // namespace
 
 std::vector<QueryTerm> RerankQueryTerms(std::string_view query) {
@@ -73,6 +95,7 @@ std::vector<double> RerankScores(const std::vector<QueryTerm>& query, const std:
     b = std::max(b, scores[i] / top);
   }
   std::unordered_map<std::string_view, double> path_cover;
+  std::string stem;
   for (size_t i = 0; i < chunks.size(); ++i) {
     const ChunkView& c = chunks[i];
     TermSet names;
@@ -82,9 +105,7 @@ std::vector<double> RerankScores(const std::vector<QueryTerm>& query, const std:
       // The best single signature: a name with its parameters' names and types
       // ("void setTime(Date date)") says what one function is about; merged small
       // functions do not add up.
-      TermSet signature;
-      signature.Add(d.signature);
-      signature_cover = std::max(signature_cover, signature.Coverage(query, total));
+      signature_cover = std::max(signature_cover, CoverageOf(d.signature, query, total, &stem));
     }
     // The symbol's last part is the chunk's own definition ("Class.method" -> method).
     size_t dot = c.symbol.find_last_of(".:");
