@@ -2,7 +2,7 @@
 # Retrieval quality, docstring -> function (the CodeSearchNet method of ../shared/eval):
 # builds the benchmark, indexes it, runs the three search modes through
 # `trawl search --queries` and prints MRR@10 / Recall@1 / Recall@10 per mode.
-#   bench/eval.sh [TRAWL_BINARY] [python|java|c|go|ruby|javascript|php]
+#   bench/eval.sh [TRAWL_BINARY] [python|java|c|go|ruby|javascript|php|rust]
 # python: ../shared/eval over the Python standard library (the issue's benchmark).
 # java, c, go, ruby: the same method on code whose documentation comes before the
 # function (bench/make_doc_eval.py): Javadoc of OpenJDK 17's java.base (apt
@@ -10,7 +10,8 @@
 # net/core, drivers/base), doc comments of part of Go 1.19's standard library (apt
 # golang-1.19-src), RDoc comments of Ruby 3.1's standard library (apt ruby3.1), JSDoc
 # of ten npm packages as Debian ships them (lodash, moment, express, ...; 378 queries),
-# PHPDoc of Symfony components (apt php-symfony-*). They check that what is tuned on
+# PHPDoc of Symfony components (apt php-symfony-*), Rust doc comments of the crates
+# Debian ships for six librust-*-dev packages and their dependencies. They check that what is tuned on
 # Python carries over.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -81,7 +82,15 @@ case "$LANG_" in
         php-symfony-routing php-symfony-process php-guzzlehttp-psr7 php-composer-semver >&2
       python3 bench/make_doc_eval.py --lang php --src /usr/share/php --out "$OUT" >&2
     fi ;;
-  *) echo "usage: bench/eval.sh [TRAWL_BINARY] [python|java|c|go|ruby|javascript|php]" >&2; exit 2 ;;
+  rust)
+    OUT="${EVAL_OUT:-/tmp/trawl-eval-rust}"
+    if [ ! -f "$OUT/queries.jsonl" ]; then
+      [ -d /usr/share/cargo/registry ] || apt-get install -y -q --no-install-recommends \
+        librust-regex-dev librust-serde-dev librust-clap-dev librust-tokio-dev librust-rand-dev \
+        librust-itertools-dev >&2
+      python3 bench/make_doc_eval.py --lang rust --src /usr/share/cargo/registry --out "$OUT" >&2
+    fi ;;
+  *) echo "usage: bench/eval.sh [TRAWL_BINARY] [python|java|c|go|ruby|javascript|php|rust]" >&2; exit 2 ;;
 esac
 rm -rf "$OUT/index"
 "$TRAWL" index --progress none --index "$OUT/index" "$OUT/corpus" >&2

@@ -1,19 +1,20 @@
 #!/usr/bin/env python3
 """The docstring -> function benchmark of ../shared/eval, for languages whose functions
 are documented by a comment *before* them: Java (Javadoc), C (the Linux kernel's
-kernel-doc), Go (doc comments), Ruby (RDoc comments), JavaScript (JSDoc) and PHP (PHPDoc). Same method and output format as ../shared/eval/make_docstring_eval.py, so
+kernel-doc), Go and Rust (doc comments), Ruby (RDoc comments), JavaScript (JSDoc) and PHP
+(PHPDoc). Same method and output format as ../shared/eval/make_docstring_eval.py, so
 ../shared/eval/score.py scores it: the first sentence of the comment is the query, the
 function (declaration to closing brace) is the answer, and the comment is blanked out of
 the corpus (its lines kept empty, so line numbers stay true).
 
-  make_doc_eval.py --lang java|c|go|ruby|javascript|php --src DIR --out OUT [--max 1000] [--seed 7]
+  make_doc_eval.py --lang java|c|go|ruby|javascript|php|rust --src DIR --out OUT [--max 1000] [--seed 7]
 
 bench/eval.sh java|c|go|ruby makes the corpora (OpenJDK 17 java.base, part of linux-source-6.1,
 Go 1.19's standard library, Ruby 3.1's standard library).
 """
 import argparse, json, os, random, re, sys
 
-EXT = {"java": (".java",), "c": (".c",), "go": (".go",), "ruby": (".rb",), "javascript": (".js",), "php": (".php",)}
+EXT = {"java": (".java",), "c": (".c",), "go": (".go",), "ruby": (".rb",), "javascript": (".js",), "php": (".php",), "rust": (".rs",)}
 SKIP_DIRS = {"test", "tests", "testing", "selftests", "Documentation", "samples", "testdata", "vendor"}
 
 
@@ -154,6 +155,22 @@ def go_function(lines, i):
     return None if end is None else (i, end, m.group(1))
 
 
+def rust_function(lines, i):
+    """(start, end, name) of `[pub[(..)]] [const] [async] [unsafe] [extern ".."] fn name` at
+    line i, ended by the brace that closes it (a declaration ending in ';' is not one)."""
+    m = re.match(r'\s*(?:pub(?:\([^)]*\))?\s+)?(?:(?:const|async|unsafe|default)\s+)*(?:extern\s+"[^"]*"\s+)?fn\s+([A-Za-z_]\w*)', lines[i])
+    if not m:
+        return None
+    for k in range(i, min(len(lines), i + 12)):
+        code = strip_code(lines[k])
+        if "{" in code:
+            break
+        if code.rstrip().endswith(";"):
+            return None
+    end = closing_brace(lines, i)
+    return None if end is None else (i, end, m.group(1))
+
+
 def ruby_function(lines, i):
     """(start, end, name) of `def name` at line i, ended by the `end` at its indentation."""
     m = re.match(r"(\s*)def\s+(?:self\.)?([A-Za-z_]\w*[?!=]?)", lines[i])
@@ -169,19 +186,33 @@ def ruby_function(lines, i):
 
 
 def line_comment_candidates(lines, lang):
-    marker = "//" if lang == "go" else "#"
+    marker = {"go": "//", "rust": "///"}.get(lang, "#")
     out = []
     i = 0
     while i < len(lines):
-        fn = go_function(lines, i) if lang == "go" else (ruby_function(lines, i) if re.match(r"\s*def\s", lines[i]) else None)
+        if lang == "go":
+            fn = go_function(lines, i)
+        elif lang == "rust":
+            fn = rust_function(lines, i)
+        else:
+            fn = ruby_function(lines, i) if re.match(r"\s*def\s", lines[i]) else None
         if fn is None:
             i += 1
             continue
         d1 = i - 1
         d0 = i
-        while d0 - 1 >= 0 and lines[d0 - 1].strip().startswith(marker) and not lines[d0 - 1].strip().startswith(marker + "!"):
+        while d0 - 1 >= 0 and (lines[d0 - 1].strip().startswith(marker) or
+                               (lang == "rust" and lines[d0 - 1].strip().startswith("#["))):
+            if lines[d0 - 1].strip().startswith(marker + "!") or (lang == "rust" and lines[d0 - 1].strip().startswith("////")):
+                break
             d0 -= 1
         i += 1
+        if lang == "rust":
+            # Attributes between the comment and the function stay in the corpus.
+            while d0 <= d1 and lines[d1].strip().startswith("#["):
+                d1 -= 1
+            if any(lines[k].strip().startswith("#[") for k in range(d0, d1 + 1)):
+                continue
         if d0 > d1:
             continue
         body = [re.sub(r"^\s*" + re.escape(marker) + r" ?", "", ln) for ln in lines[d0:d1 + 1]]
@@ -214,7 +245,7 @@ def main():
                 continue
             lines = text.split("\n")
             files[rel] = lines
-            if a.lang in ("go", "ruby"):
+            if a.lang in ("go", "ruby", "rust"):
                 if a.lang == "go" and n.endswith("_test.go"):
                     continue
                 for (s, e, name), d0, d1, q in line_comment_candidates(lines, a.lang):

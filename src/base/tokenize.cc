@@ -183,12 +183,17 @@ size_t SkipGroup(std::string_view line, size_t i) {
   char open = line[i];
   char close = open == '(' ? ')' : open == '<' ? '>' : ']';
   int depth = 0;
-  for (; i < line.size(); ++i) {
+  for (size_t start = i; i < line.size(); ++i) {
     char c = line[i];
+    // "->" inside type arguments is an arrow ("F: Fn(T) -> U"), not a closing bracket.
+    if (open == '<' && c == '>' && i > start && line[i - 1] == '-') continue;
     if (c == open) ++depth;
     if (c == close && --depth == 0) return i + 1;
-    // A type argument list holds names, commas and nested types, never statements.
-    if (open == '<' && (c == ';' || c == '{' || c == '(' || c == '=' || c == '|')) return std::string_view::npos;
+    // A type argument list holds names, commas, nested types, bounds and bindings
+    // ("Item = (K, V)", "FnMut(T)"), never statements.
+    if (open == '<' && (c == ';' || c == '{' || c == '}' || c == '|' || (c == '&' && i + 1 < line.size() && line[i + 1] == '&'))) {
+      return std::string_view::npos;
+    }
   }
   return std::string_view::npos;
 }
@@ -308,7 +313,9 @@ bool ScanDeclarationLine(std::string_view line, bool after_type_line, std::vecto
         words = 1;
         continue;
       }
-      if (line.back() == '{' && line.find('=') == std::string_view::npos && !IsDefiner(word)) {
+      // "=" before the parameters is an assignment ("x = wrap(a) {"); inside them, a
+      // default value ("show(help = true) {").
+      if (line.back() == '{' && line.substr(0, j).find('=') == std::string_view::npos && !IsDefiner(word)) {
         out->push_back({word, j});
       }
       return false;

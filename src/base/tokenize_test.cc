@@ -124,6 +124,8 @@ TEST(DeclaredNamesTest, TypesWithArgumentsArraysAndGenericParameters) {
   EXPECT_THAT(DeclaredNames("pub fn parse<'a, T: Clone>(s: &'a str) -> T {"), ElementsAre("parse"));
   EXPECT_THAT(DeclaredNames("func Map[T, U any](xs []T, f func(T) U) []U {"), ElementsAre("Map"));
   EXPECT_THAT(DeclaredNames("  public async Task<string?> LoadAsync(Uri u) {"), ElementsAre("LoadAsync"));
+  EXPECT_THAT(DeclaredNames("    pub fn add_edges<I: Iterator<Item = (usize, E)>>(&mut self, it: I) {"), ElementsAre("add_edges"));
+  EXPECT_THAT(DeclaredNames("    pub(crate) fn drain<F: FnMut(T) -> bool>(&mut self, f: F) {"), ElementsAre("drain"));
 }
 
 TEST(DeclarationsTest, SignatureRunsToTheEndOfTheParameterList) {
@@ -151,6 +153,7 @@ TEST(DeclaredNamesTest, DefinitionsWithoutTheUsualShape) {
   EXPECT_THAT(DeclaredNames("let fetchAll = async function (urls) {\nconst run = async () => {"),
               ElementsAre("fetchAll", "run"));
   EXPECT_THAT(DeclaredNames("  private onClick = (e: MouseEvent) => {"), ElementsAre("onClick"));
+  EXPECT_THAT(DeclaredNames("  showHelpAfterError(displayHelp = true) {"), ElementsAre("showHelpAfterError"));
   // Definers without parentheses (Ruby, Perl).
   EXPECT_THAT(DeclaredNames("  def to_s\n  def self.build\nsub handler {"), ElementsAre("to_s", "build", "handler"));
 }
