@@ -74,13 +74,13 @@ void BM_CodeTermsText(benchmark::State& state) {
 }
 BENCHMARK(BM_CodeTermsText);
 
-void BM_DeclaredNames(benchmark::State& state) {
+void BM_Declarations(benchmark::State& state) {
   for (auto _ : state) {
-    for (const auto& c : Chunks().chunks) benchmark::DoNotOptimize(trawl::DeclaredNames(c));
+    for (const auto& c : Chunks().chunks) benchmark::DoNotOptimize(trawl::Declarations(c));
   }
   Finish(state);
 }
-BENCHMARK(BM_DeclaredNames);
+BENCHMARK(BM_Declarations);
 
 void BM_HashEmbed(benchmark::State& state) {
   trawl::HashEmbedder embedder(trawl::HashEmbedder::kDefaultDimensions);

@@ -374,12 +374,6 @@ std::vector<Declaration> Declarations(std::string_view content) {
   return out;
 }
 
-std::vector<std::string> DeclaredNames(std::string_view content) {
-  std::vector<std::string> out;
-  for (const Declaration& d : Declarations(content)) out.emplace_back(d.name);
-  return out;
-}
-
 namespace {
 
 // A term of at most 8 bytes as a number (bytes in order, zero-padded): compared in

@@ -35,20 +35,18 @@ std::string StemTerm(std::string_view term);
 // StemTerm into `out` (its buffer reused: no allocation once it is large enough).
 void StemTermInto(std::string_view term, std::string* out);
 
-// Names a chunk of code declares, found without a parser so that it works on any
+// The functions a chunk of code declares, found without a parser so that it works on any
 // language: on each line, an identifier followed by "(" that only words (keywords,
-// modifiers, types) precede: "def get_dict(self):", "static int parse(...)",
-// "pub fn new(", "public void removeFilter(Filter f) {", "Status Store::Commit(" (the
-// last part of a qualified name), "func (s *Server) Handle(" (a receiver group after
-// the first word); or a line that is only a name, its parameters and "{" (a method
-// without a keyword: "  render(props) {"). Lines starting with a control word
-// ("if (", "return f(") are not declarations. Heuristic: a few calls slip in.
-std::vector<std::string> DeclaredNames(std::string_view content);
-
-// A declaration DeclaredNames finds: its name and its signature, the text from the start
-// of the declaring line to the end of the line where its parameter list closes
-// ("  public final void setTime(Date date) {"; parameters may continue over a few
-// lines). Views into the content.
+// modifiers, types with their type arguments) precede: "def get_dict(self):", "static int
+// parse(...)", "pub fn new<T>(", "public Class<?> resolve(", "Status Store::Commit(" (the
+// last part of a qualified name), "func (s *Server) Handle(" (a receiver group after the
+// first word); a name and "(" starting the line after a line of only a type (GNU style);
+// a line that is only a name, its parameters and "{" (a method without a keyword:
+// "  render(props) {"); "const f = (x) => {"; "def to_s". Lines starting with a control
+// word ("if (", "return f(") are not declarations. Heuristic: a few calls slip in.
+// Each has its name and its signature: the text from the start of the declaring line to
+// the end of the line where its parameter list closes ("  public final void
+// setTime(Date date) {"; parameters may continue over a few lines). Views into `content`.
 struct Declaration {
   std::string_view name;
   std::string_view signature;

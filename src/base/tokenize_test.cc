@@ -12,6 +12,13 @@
 namespace trawl {
 namespace {
 
+// The names Declarations finds, in order.
+std::vector<std::string> DeclaredNames(std::string_view content) {
+  std::vector<std::string> out;
+  for (const Declaration& d : Declarations(content)) out.emplace_back(d.name);
+  return out;
+}
+
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 

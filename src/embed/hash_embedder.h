@@ -2,7 +2,7 @@
 // and their camelCase/snake_case parts, base/tokenize.h), lightly stemmed, plus their
 // 4- and 3-letter prefixes; signed feature hashing into a fixed dimension, sublinear
 // term weights, L2-normalised. In a document (a chunk), the terms of the names it
-// declares (base/tokenize.h DeclaredNames) weigh double. A query's features are weighted by the idf of its terms
+// declares (base/tokenize.h Declarations) weigh double. A query's features are weighted by the idf of its terms
 // in the index (EmbedQuery). Deterministic everywhere.
 // Thread-safety: stateless after construction; Embed is safe from any thread.
 #pragma once

@@ -9,42 +9,9 @@
 namespace trawl {
 namespace {
 
-// Query coverage of a set of terms: the weight of the query terms found, over the
-// total weight. A term also counts (0.7) when it is inside a longer name written
-// as one word ("year" in "formatyear"), which code does often.
-class TermSet {
- public:
-  void Add(std::string_view text) {
-    ForEachCodeTerm(text, [&](std::string_view t, bool) {
-      stems_.insert(StemTerm(t));
-      if (t.size() > 4) whole_.emplace_back(t);
-    });
-  }
-  double Coverage(const std::vector<QueryTerm>& query, double total) const {
-    if (total <= 0) return 0;
-    double s = 0;
-    for (const auto& q : query) {
-      if (stems_.count(q.stem) != 0) {
-        s += q.weight;
-      } else if (q.stem.size() >= 4) {
-        for (const auto& w : whole_) {
-          if (w.find(q.stem) != std::string::npos) {
-            s += 0.7 * q.weight;
-            break;
-          }
-        }
-      }
-    }
-    return s / total;
-  }
-
- private:
-  std::unordered_set<std::string> stems_;
-  std::vector<std::string> whole_;
-};
-
-// TermSet(text).Coverage(query, total) without building the set: for the many short
-// texts (signatures) scored per query.
+// Query coverage of a text's terms: the weight of the query terms found, over the total
+// weight. A term also counts (0.7) when it is inside a longer name written as one word
+// ("year" in "formatyear"), which code does often. `stem` is scratch space.
 double CoverageOf(std::string_view text, const std::vector<QueryTerm>& query, double total, std::string* stem) {
   if (total <= 0 || query.empty()) return 0;
   // 2: the stem matches; 1: inside a longer word only (counts 0.7).
@@ -98,10 +65,10 @@ std::vector<double> RerankScores(const std::vector<QueryTerm>& query, const std:
   std::string stem;
   for (size_t i = 0; i < chunks.size(); ++i) {
     const ChunkView& c = chunks[i];
-    TermSet names;
+    std::string names;
     double signature_cover = 0;
     for (const Declaration& d : Declarations(c.content)) {
-      names.Add(d.name);
+      names.append(d.name).push_back(' ');
       // The best single signature: a name with its parameters' names and types
       // ("void setTime(Date date)") says what one function is about; merged small
       // functions do not add up.
@@ -109,22 +76,16 @@ std::vector<double> RerankScores(const std::vector<QueryTerm>& query, const std:
     }
     // The symbol's last part is the chunk's own definition ("Class.method" -> method).
     size_t dot = c.symbol.find_last_of(".:");
-    names.Add(dot == std::string::npos ? std::string_view(c.symbol) : std::string_view(c.symbol).substr(dot + 1));
+    names.append(dot == std::string::npos ? std::string_view(c.symbol) : std::string_view(c.symbol).substr(dot + 1));
     auto [pit, fresh] = path_cover.try_emplace(c.path, 0.0);
-    if (fresh) {
-      TermSet path;
-      path.Add(c.path);
-      pit->second = path.Coverage(query, total);
-    }
+    if (fresh) pit->second = CoverageOf(c.path, query, total, &stem);
     // Context is "path > header > header": the headers of the enclosing definitions.
     double header_cover = 0;
     size_t sep = c.context.find(" > ");
     if (sep != std::string::npos) {
-      TermSet headers;
-      headers.Add(std::string_view(c.context).substr(sep + 3));
-      header_cover = headers.Coverage(query, total);
+      header_cover = CoverageOf(std::string_view(c.context).substr(sep + 3), query, total, &stem);
     }
-    out[i] = scores[i] / top + weights.name * names.Coverage(query, total) + weights.path * pit->second +
+    out[i] = scores[i] / top + weights.name * CoverageOf(names, query, total, &stem) + weights.path * pit->second +
              weights.header * header_cover + weights.file * file_best[c.path] +
              weights.signature * signature_cover;
   }
