@@ -35,6 +35,7 @@
 #include "enrich/git_history.h"
 #include "pipeline/byte_budget.h"
 #include "pipeline/embed_text.h"
+#include "pipeline/schedule.h"
 #include "pipeline/work_queue.h"
 #include "store/store.h"
 #include "trawl/index.h"
@@ -287,9 +288,19 @@ Status IndexRun::Plan(std::vector<FileEntry> found, std::vector<FileRecord> stor
     failures_.emplace_back(unreadable[i]->path, unreadable[i]->reason + " (its " + std::to_string(kept_under[i]) +
                                                     " indexed file(s) are kept as they were)");
   }
-  // Largest files first: the workers then finish together instead of one of them
-  // parsing a big file alone at the end (the index does not depend on the order).
-  std::stable_sort(tasks_.begin(), tasks_.end(), [](const FileEntry& a, const FileEntry& b) { return a.size > b.size; });
+  // Largest files first, mixed with the smallest (BalancedOrder): the workers finish
+  // together, and the writer's share of the work (small files are mostly rows) is
+  // spread over the run instead of piling up at its end. The index does not depend on
+  // the order.
+  {
+    std::vector<uint64_t> sizes;
+    sizes.reserve(tasks_.size());
+    for (const auto& t : tasks_) sizes.push_back(t.size);
+    std::vector<FileEntry> ordered;
+    ordered.reserve(tasks_.size());
+    for (size_t i : BalancedOrder(sizes)) ordered.push_back(std::move(tasks_[i]));
+    tasks_ = std::move(ordered);
+  }
   stages_[kPlan].Add(Clock::now() - t0, files_seen_);
   return store_->SetFilesKnown(files_seen_);
 }
