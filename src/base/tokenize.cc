@@ -9,24 +9,10 @@
 namespace trawl {
 namespace {
 
-// ASCII only and inline (the locale-aware <cctype> calls were a hot spot): bytes
-// >= 0x80 belong to identifiers and are left as they are.
-constexpr bool IsUpper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
-constexpr bool IsLower(unsigned char c) { return c >= 'a' && c <= 'z'; }
-constexpr bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
-constexpr bool IsIdentByte(unsigned char c) { return IsLower(c) || IsUpper(c) || IsDigit(c) || c == '_' || c >= 0x80; }
-char ToLower(char c) { return IsUpper(static_cast<unsigned char>(c)) ? static_cast<char>(c + ('a' - 'A')) : c; }
-
-// Byte classes for the tokeniser's scanning loops: one table load per byte.
-constexpr unsigned kIdent = 1, kNotLower = 2;  // kNotLower: an identifier byte but not a-z
-constexpr auto kByteClass = [] {
-  std::array<unsigned char, 256> t{};
-  for (int c = 0; c < 256; ++c) {
-    auto b = static_cast<unsigned char>(c);
-    if (IsIdentByte(b)) t[b] = static_cast<unsigned char>(kIdent | (IsLower(b) ? 0 : kNotLower));
-  }
-  return t;
-}();
+using tokenize_internal::IsDigit;
+using tokenize_internal::IsLower;
+using tokenize_internal::IsUpper;
+using tokenize_internal::ToLower;
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -36,9 +22,8 @@ std::string Lower(std::string_view s) {
 
 }  // namespace
 
-namespace {
+namespace tokenize_internal {
 
-// The [begin, end) byte ranges of an identifier's parts (see SplitIdentifier).
 void SplitRanges(std::string_view ident, std::vector<std::pair<size_t, size_t>>* out) {
   out->clear();
   size_t n = ident.size();
@@ -68,63 +53,15 @@ void SplitRanges(std::string_view ident, std::vector<std::pair<size_t, size_t>>*
   flush(n);
 }
 
-}  // namespace
+}  // namespace tokenize_internal
 
 std::vector<std::string> SplitIdentifier(std::string_view ident) {
   std::vector<std::pair<size_t, size_t>> ranges;
-  SplitRanges(ident, &ranges);
+  tokenize_internal::SplitRanges(ident, &ranges);
   std::vector<std::string> parts;
   parts.reserve(ranges.size());
   for (const auto& [b, e] : ranges) parts.push_back(Lower(ident.substr(b, e - b)));
   return parts;
-}
-
-void ForEachCodeTerm(std::string_view text,
-                     const std::function<void(std::string_view, bool)>& emit) {
-  // Hot path (every chunk is tokenised for FTS and for the embedder): no allocation
-  // per identifier; the buffers are reused.
-  size_t i = 0, n = text.size();
-  std::string lower, joined;
-  std::vector<std::pair<size_t, size_t>> ranges;
-  while (i < n) {
-    while (i < n && !(kByteClass[static_cast<unsigned char>(text[i])] & kIdent)) ++i;
-    size_t s = i;
-    unsigned seen = 0;  // the classes of the identifier's bytes (of its first 64)
-    for (; i < n; ++i) {
-      unsigned c = kByteClass[static_cast<unsigned char>(text[i])];
-      if (!(c & kIdent)) break;
-      if (i - s < 64) seen |= c;
-    }
-    if (i == s) break;
-    std::string_view ident = text.substr(s, i - s);
-    if (ident.size() > 64) ident = ident.substr(0, 64);  // base64 blobs, hashes
-    // Most identifiers are lower-case words ("int", "return", "data"): one part, the
-    // identifier itself.
-    if (!(seen & kNotLower)) {
-      emit(ident, false);
-      continue;
-    }
-    lower.assign(ident);
-    for (char& c : lower) c = ToLower(c);
-    if (IsDigit(static_cast<unsigned char>(ident[0]))) {
-      // A numeric literal (0x1f, 1e9, 100ul) is one term: its "parts" (0, x, 1f) would
-      // match everywhere and mean nothing, and register tables are full of them.
-      emit(lower, false);
-      continue;
-    }
-    SplitRanges(ident, &ranges);
-    if (ranges.empty()) continue;
-    std::string_view lv(lower);
-    if (ranges.size() == 1) {
-      emit(lv.substr(ranges[0].first, ranges[0].second - ranges[0].first), false);
-      continue;
-    }
-    // Strip the separators so "parse_file" and "parseFile" share the whole term.
-    joined.clear();
-    for (const auto& [b, e] : ranges) joined.append(lv.substr(b, e - b));
-    emit(joined, false);
-    for (const auto& [b, e] : ranges) emit(lv.substr(b, e - b), true);
-  }
 }
 
 std::string CodeTermsText(std::string_view text) {
