@@ -922,21 +922,24 @@ Status EmbeddedStore::WriteFileRows(const FileWrite& original) {
   upsert_file->Reset();
   if (failed) return Status::Ok();
 
+  // The chunk's text and terms are bound without a copy (they outlive each Run(),
+  // which resets the statement): the text of every chunk passes here twice.
   for (const auto& c : w->chunks) {
     t.insert_chunk->Bind(1, file_id).Bind(2, c.start_line).Bind(3, c.end_line)
         .Bind(4, static_cast<int64_t>(c.start_byte)).Bind(5, static_cast<int64_t>(c.end_byte))
-        .Bind(6, c.kind).Bind(7, c.symbol).Bind(8, c.content).Bind(9, c.context).Bind(10, c.content_hash);
+        .BindStatic(6, c.kind).BindStatic(7, c.symbol).BindStatic(8, c.content).BindStatic(9, c.context)
+        .BindStatic(10, c.content_hash);
     TRAWL_RETURN_IF_ERROR(t.insert_chunk->Run());
     int64_t chunk_id = db->LastInsertId();
     ++t.added;
-    t.insert_fts->Bind(1, chunk_id).Bind(2, c.prepared.symbol_terms).Bind(3, w->path_terms)
-        .Bind(4, c.prepared.body_terms);
+    t.insert_fts->Bind(1, chunk_id).BindStatic(2, c.prepared.symbol_terms).BindStatic(3, w->path_terms)
+        .BindStatic(4, c.prepared.body_terms);
     TRAWL_RETURN_IF_ERROR(t.insert_fts->Run());
     const std::string& blob = c.prepared.vector_blob;
     bool stored = false;  // this content's vector was already there (and is what is searched)
     if (!blob.empty()) {
-      t.insert_vector->Bind(1, embedder_).Bind(2, c.content_hash).Bind(3, dims_)
-          .BindBlob(4, blob.data(), blob.size());
+      t.insert_vector->BindStatic(1, embedder_).BindStatic(2, c.content_hash).Bind(3, dims_)
+          .BindBlobStatic(4, blob);
       TRAWL_RETURN_IF_ERROR(t.insert_vector->Run());
       stored = db->Changes() == 0;
       t.vectors_added += stored ? 0 : 1;

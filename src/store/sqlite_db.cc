@@ -65,6 +65,18 @@ Stmt& Stmt::Bind(int i, std::string_view v) {
   return *this;
 }
 
+Stmt& Stmt::BindStatic(int i, std::string_view v) {
+  int rc = sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8);
+  if (rc != SQLITE_OK && bind_error_.ok()) bind_error_ = Error();
+  return *this;
+}
+
+Stmt& Stmt::BindBlobStatic(int i, std::string_view v) {
+  int rc = sqlite3_bind_blob64(stmt_, i, v.empty() ? "" : v.data(), v.size(), SQLITE_STATIC);
+  if (rc != SQLITE_OK && bind_error_.ok()) bind_error_ = Error();
+  return *this;
+}
+
 Stmt& Stmt::BindBlob(int i, const void* data, size_t size) {
   int rc = sqlite3_bind_blob64(stmt_, i, size ? data : "", size, SQLITE_TRANSIENT);
   if (rc != SQLITE_OK && bind_error_.ok()) bind_error_ = Error();
