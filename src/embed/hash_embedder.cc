@@ -35,6 +35,22 @@ struct Scratch {
   };
   std::vector<Slot> slots;
   std::vector<uint32_t> used;  // occupied slot indexes
+  // The text's distinct terms (by 64-bit hash) with their occurrences: a term's stem
+  // and prefix features are computed once, however often it occurs (code repeats its
+  // identifiers: about half of a chunk's terms are repeats).
+  struct Term {
+    uint64_t hash;
+    uint32_t count;
+    bool used;
+  };
+  std::vector<Term> terms;
+  std::vector<uint32_t> terms_used;  // occupied term slots, in first-seen order
+  struct TermFeatures {
+    uint64_t stem, prefix4, prefix3;
+    bool has_prefix4, has_prefix3;
+    float weight;
+  };
+  std::vector<TermFeatures> features;  // per entry of terms_used
   std::vector<uint64_t> names;  // hashes of the declared names' terms, sorted
   std::string stem;
   std::vector<uint8_t> per_dim;    // features per dimension, counted up to 3
@@ -50,8 +66,37 @@ struct Scratch {
       for (uint32_t i : used) slots[i].used = false;
     }
     used.clear();
+    if (terms.size() < cap) {
+      terms.assign(cap, Term{});
+    } else {
+      for (uint32_t i : terms_used) terms[i].used = false;
+    }
+    terms_used.clear();
+    features.clear();
   }
-  void Add(uint64_t h, float count, float weight) {
+  // Counts one occurrence of the term hashed `h`; true the first time it is seen (its
+  // features are then appended to `features` by the caller).
+  bool SeeTerm(uint64_t h) {
+    if (terms_used.size() * 2 >= terms.size()) GrowTerms();
+    size_t mask = terms.size() - 1;
+    for (size_t i = (h ^ (h >> 29)) & mask;; i = (i + 1) & mask) {
+      Term& t = terms[i];
+      if (!t.used) {
+        t = {h, 1, true};
+        terms_used.push_back(static_cast<uint32_t>(i));
+        return true;
+      }
+      if (t.hash == h) {
+        ++t.count;
+        return false;
+      }
+    }
+  }
+  // `times` occurrences of a feature worth `count` each. The count is summed one
+  // occurrence at a time, as if they came one by one: every occurrence of a feature
+  // adds the same value (1, 0.5 or 0.3 by its kind), so the float sum does not depend on
+  // the order occurrences come in, and the vector is the same as counting them singly.
+  void Add(uint64_t h, float count, float weight, uint32_t times = 1) {
     if (used.size() * 2 >= slots.size()) Grow();
     size_t mask = slots.size() - 1;
     for (size_t i = (h ^ (h >> 29)) & mask;; i = (i + 1) & mask) {
@@ -59,13 +104,28 @@ struct Scratch {
       if (!sl.used) {
         sl = {h, count, weight, true};
         used.push_back(static_cast<uint32_t>(i));
+        for (uint32_t k = 1; k < times; ++k) sl.count += count;
         return;
       }
       if (sl.hash == h) {
-        sl.count += count;
+        for (uint32_t k = 0; k < times; ++k) sl.count += count;
         sl.weight = std::max(sl.weight, weight);
         return;
       }
+    }
+  }
+  void GrowTerms() {
+    std::vector<Term> old;
+    old.swap(terms);
+    terms.assign(old.size() * 2, Term{});
+    size_t mask = terms.size() - 1;
+    // Re-inserted in first-seen order, so terms_used keeps that order.
+    for (uint32_t& slot : terms_used) {
+      const Term& t = old[slot];
+      size_t i = (t.hash ^ (t.hash >> 29)) & mask;
+      while (terms[i].used) i = (i + 1) & mask;
+      terms[i] = t;
+      slot = static_cast<uint32_t>(i);
     }
   }
   void Grow() {
@@ -107,21 +167,30 @@ Vector HashEmbedder::EmbedOne(std::string_view text,
   std::string key;  // query side only: the weights are keyed by strings
   ForEachCodeTerm(text, [&](std::string_view term, bool) {
     if (term.size() < 2 || IsStopTerm(term)) return;
+    const uint64_t th = Hash64(term, kSeed);
+    if (!sc.SeeTerm(th)) return;  // a repeat: counted, its features are known
     float w = 1.0f;
     if (term_weights != nullptr) {
       key.assign(term);
       auto it = term_weights->find(key);
       if (it != term_weights->end()) w = it->second;
-    } else if (!sc.names.empty() &&
-               std::binary_search(sc.names.begin(), sc.names.end(), Hash64(term, kSeed))) {
+    } else if (!sc.names.empty() && std::binary_search(sc.names.begin(), sc.names.end(), th)) {
       w = kDeclaredNameWeight;
     }
     StemTermInto(term, &sc.stem);
     std::string_view sv(sc.stem);
-    sc.Add(Hash64(sv, kSeed), 1.0f, w);
-    if (sv.size() >= 5) sc.Add(Hash64(sv.substr(0, 4), kSeed + 1), 0.5f, w);
-    if (sv.size() >= 4) sc.Add(Hash64(sv.substr(0, 3), kSeed + 2), 0.3f, w);
+    Scratch::TermFeatures f{Hash64(sv, kSeed), 0, 0, sv.size() >= 5, sv.size() >= 4, w};
+    if (f.has_prefix4) f.prefix4 = Hash64(sv.substr(0, 4), kSeed + 1);
+    if (f.has_prefix3) f.prefix3 = Hash64(sv.substr(0, 3), kSeed + 2);
+    sc.features.push_back(f);
   });
+  for (size_t t = 0; t < sc.features.size(); ++t) {
+    const Scratch::TermFeatures& f = sc.features[t];
+    const uint32_t times = sc.terms[sc.terms_used[t]].count;
+    sc.Add(f.stem, 1.0f, f.weight, times);
+    if (f.has_prefix4) sc.Add(f.prefix4, 0.5f, f.weight, times);
+    if (f.has_prefix3) sc.Add(f.prefix3, 0.3f, f.weight, times);
+  }
   // Each dimension sums its features in ascending hash order, so the float result never
   // depends on the order terms came in or on the table's layout. Only a dimension with
   // three or more features needs the order (a + b == b + a exactly): those few are
