@@ -74,6 +74,53 @@ std::string CodeTermsText(std::string_view text) {
   return out;
 }
 
+std::string PartTermsText(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  // A whole identifier waits for what follows it: dropped if its parts come next.
+  std::string pending;
+  bool has_pending = false;
+  auto put = [&](std::string_view t) {
+    if (!out.empty()) out += ' ';
+    out.append(t);
+  };
+  ForEachCodeTerm(text, [&](std::string_view t, bool is_part) {
+    if (is_part) {
+      has_pending = false;
+      put(t);
+      return;
+    }
+    if (has_pending) put(pending);
+    pending.assign(t);
+    has_pending = true;
+  });
+  if (has_pending) put(pending);
+  return out;
+}
+
+std::vector<IndexedTerm> IndexedQueryTerms(std::string_view query) {
+  std::vector<IndexedTerm> out;
+  size_t whole = 0;      // the last whole identifier, whose parts may follow
+  size_t parts = 0;      // how many of its parts came
+  ForEachCodeTerm(query, [&](std::string_view t, bool is_part) {
+    if (!is_part) {
+      whole = out.size();
+      parts = 0;
+    } else {
+      // The first part replaces the whole term's indexed form; the next extend it.
+      std::string& phrase = out[whole].indexed;
+      if (parts++ == 0) {
+        phrase.assign(t);
+      } else {
+        phrase += ' ';
+        phrase.append(t);
+      }
+    }
+    out.push_back({std::string(t), std::string(t)});
+  });
+  return out;
+}
+
 namespace {
 
 bool IsWordByte(unsigned char c) { return IsLower(c) || IsUpper(c) || IsDigit(c) || c == '_' || c == '$' || c >= 0x80; }

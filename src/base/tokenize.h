@@ -24,8 +24,23 @@ std::vector<std::string> SplitIdentifier(std::string_view ident);
 template <typename Emit>
 void ForEachCodeTerm(std::string_view text, Emit&& emit);
 
-// The terms of ForEachCodeTerm joined by spaces: the text fed to FTS5.
+// The terms of ForEachCodeTerm joined by spaces: the text of the FTS5 symbol column.
 std::string CodeTermsText(std::string_view text);
+
+// The same without the whole identifiers that have parts ("parse_file", "parseFile" ->
+// "parse file"): the text of the FTS5 body and path columns. There a whole identifier is
+// matched as the phrase of its parts (IndexedQueryTerms); its postings were a quarter of
+// the lexical index's and of the single writer's time.
+std::string PartTermsText(std::string_view text);
+
+// The terms of a query, in ForEachCodeTerm's order, each with the form the lexical index
+// matches: the term itself, or for a whole identifier with several parts, its parts
+// joined by spaces ("parse file" for "parse_file"), which FTS5 reads as a phrase.
+struct IndexedTerm {
+  std::string term;     // as ForEachCodeTerm gives it ("parsefile")
+  std::string indexed;  // as the lexical index matches it ("parse file")
+};
+std::vector<IndexedTerm> IndexedQueryTerms(std::string_view query);
 
 // Words that carry no meaning in code or in a question about code ("the", "of",
 // "return", "self"), as terms of ForEachCodeTerm (lower case).

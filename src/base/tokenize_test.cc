@@ -35,6 +35,9 @@ TEST(SplitIdentifierTest, SplitsCasesAndDigits) {
 TEST(CodeTermsTest, EmitsWholeIdentifierThenParts) {
   EXPECT_EQ(CodeTermsText("def parse_file(self):"), "def parsefile parse file self");
   EXPECT_EQ(CodeTermsText("parseFile"), "parsefile parse file");
+  EXPECT_EQ(PartTermsText("def parse_file(self):"), "def parse file self");
+  EXPECT_EQ(PartTermsText("parseFile x"), "parse file x");
+  EXPECT_EQ(PartTermsText("  ...  "), "");
   EXPECT_EQ(CodeTermsText("  ...  "), "");
 }
 
@@ -74,6 +77,21 @@ TEST(CodeTermsTest, AgreesWithSplitIdentifierOnRandomText) {
     }
     ASSERT_EQ(got, want) << "text: " << text;
   }
+}
+
+TEST(CodeTermsTest, WholeIdentifiersAreQueriedAsThePhraseOfTheirParts) {
+  std::vector<IndexedTerm> got = IndexedQueryTerms("open parse_file HTTPResponse2 x");
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const auto& t : got) pairs.emplace_back(t.term, t.indexed);
+  std::vector<std::pair<std::string, std::string>> want = {
+      {"open", "open"},         {"parsefile", "parse file"}, {"parse", "parse"},
+      {"file", "file"},         {"httpresponse2", "http response 2"},
+      {"http", "http"},         {"response", "response"},   {"2", "2"},
+      {"x", "x"}};
+  EXPECT_EQ(pairs, want);
+  // Every indexed form is found in the indexed text of the same words.
+  std::string text = " " + PartTermsText("open parse_file HTTPResponse2 x") + " ";
+  for (const auto& t : got) EXPECT_NE(text.find(" " + t.indexed + " "), std::string::npos) << t.indexed;
 }
 
 TEST(CodeTermsTest, NumericLiteralsAreOneTerm) {

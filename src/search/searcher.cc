@@ -61,11 +61,15 @@ class HybridSearcher final : public Searcher {
     // documents, so this is where they come in).
     std::unordered_map<std::string, float> idf;
     if (rerank || (mode != "lexical" && embedder_->WeighsQueryTerms())) {
-      std::vector<std::string> terms;
-      ForEachCodeTerm(req.query, [&](std::string_view t, bool) {
-        if (idf.emplace(std::string(t), 1.0f).second) terms.emplace_back(t);
-      });
-      TRAWL_ASSIGN_OR_RETURN(TermStats ts, store_->DocFrequencies(terms));
+      // Keyed by the term; counted as the lexical index matches it (a whole identifier
+      // as the phrase of its parts).
+      std::vector<std::string> terms, indexed;
+      for (IndexedTerm& t : IndexedQueryTerms(req.query)) {
+        if (!idf.emplace(t.term, 1.0f).second) continue;
+        terms.push_back(std::move(t.term));
+        indexed.push_back(std::move(t.indexed));
+      }
+      TRAWL_ASSIGN_OR_RETURN(TermStats ts, store_->DocFrequencies(indexed));
       for (size_t i = 0; i < terms.size() && i < ts.doc_freq.size(); ++i) {
         double n = static_cast<double>(ts.chunks), df = static_cast<double>(ts.doc_freq[i]);
         idf[terms[i]] = static_cast<float>(std::log(1.0 + (n - df + 0.5) / (df + 0.5)));

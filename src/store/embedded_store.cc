@@ -8,7 +8,7 @@
 //   vectors-<gen>.flat    the quantised column-major vectors of checkpoint generation
 //                         <gen> (only at exact_search_limit vectors or more)
 //
-// The lexical index is a contentless FTS5 table over pre-tokenised text (CodeTermsText,
+// The lexical index is a contentless FTS5 table over pre-tokenised text (Code/PartTermsText,
 // computed on the pipeline's workers by Prepare): it stores postings only, and a delete
 // passes the same terms again, recomputed from the chunk row.
 //
@@ -63,7 +63,8 @@ using store_internal::TopK;
 using store_internal::Transaction;
 using store_internal::VectorBlock;
 
-constexpr int kSchemaVersion = 2;
+// 3 (session 8): whole identifiers with parts are no longer in the lexical index.
+constexpr int kSchemaVersion = 3;
 constexpr char kDbName[] = "index.db";
 
 std::string SchemaSql() {
@@ -115,7 +116,7 @@ CREATE TABLE IF NOT EXISTS runs(
 }
 
 std::string FtsSql(bool porter) {
-  // The columns hold CodeTermsText() output (lower-case identifiers and their parts),
+  // The columns hold CodeTermsText() (symbol) and PartTermsText() (path, body) output,
   // already split by spaces, so the plain `ascii` tokenizer suffices; rowid = chunk id.
   // Contentless: postings only; deletes go through the 'delete' command with the
   // original terms (contentless_delete needs SQLite 3.43).
@@ -142,12 +143,26 @@ std::string FtsPhrase(std::string_view term) {
   return out;
 }
 
+// A query term (IndexedQueryTerms' form) as an FTS5 expression: a whole identifier,
+// "parse file", is the phrase of its parts (body and path hold parts only) or the
+// joined word (the symbol column holds whole identifiers too, and code may spell it
+// so: `parsefile` finds `parse_file`'s definition and `getattr` stays found by
+// `get_attr`).
+std::string FtsTerm(std::string_view term) {
+  if (term.find(' ') == std::string_view::npos) return FtsPhrase(term);
+  std::string joined;
+  for (char c : term) {
+    if (c != ' ') joined += c;
+  }
+  return "(" + FtsPhrase(term) + " OR " + FtsPhrase(joined) + ")";
+}
+
 // The text of a chunk's FTS5 body column: its terms, then its header's.
 std::string BodyTerms(const std::string& content, const std::string& context) {
-  std::string body = CodeTermsText(content);
+  std::string body = PartTermsText(content);
   if (!context.empty()) {
     body += ' ';
-    body += CodeTermsText(context);
+    body += PartTermsText(context);
   }
   return body;
 }
@@ -455,6 +470,8 @@ class EmbeddedStore final : public Store {
   // Held while one thread loads a new DenseState, so others do not load it too.
   Mutex refresh_mu_;
 
+  // The database has another format (OpenDatabase), which --rebuild replaces.
+  bool old_format_ = false;
   // The lexical index stems (document frequencies of raw terms are then unknown).
   std::atomic<bool> porter_{false};
   Mutex df_mu_;
@@ -477,7 +494,9 @@ Status EmbeddedStore::RequireWriter() const {
 
 Status EmbeddedStore::Open(bool wait) {
   Status st = OpenDatabase(wait);
-  if (st.code() == StatusCode::kCorruption && mode_ == OpenMode::kWrite && opts_.discard_damaged) {
+  // --rebuild makes a damaged index again, and one of another format.
+  if ((st.code() == StatusCode::kCorruption || old_format_) && mode_ == OpenMode::kWrite && opts_.discard_damaged) {
+    old_format_ = false;
     // Still holding the writer lock: nobody else writes while the files go.
     writer_.reset();
     {
@@ -541,9 +560,10 @@ Status EmbeddedStore::OpenDatabase(bool wait) {
     TRAWL_RETURN_IF_ERROR(SetMetaInt(writer_.get(), "schema_version", kSchemaVersion));
     TRAWL_RETURN_IF_ERROR(SetMeta(writer_.get(), "fts_tokenizer", opts_.fts_porter ? "porter" : "ascii"));
   } else if (version != kSchemaVersion) {
+    old_format_ = true;
     return Status::FailedPrecondition("index " + dir_ + " has format " + std::to_string(version) +
                                       ", this trawl writes format " + std::to_string(kSchemaVersion) +
-                                      ": delete " + dir_ + " and index again");
+                                      ": run `trawl index --rebuild`");
   }
   TRAWL_RETURN_IF_ERROR(txn.Commit());
   TRAWL_ASSIGN_OR_RETURN(std::string tokenizer, GetMeta(writer_.get(), "fts_tokenizer"));
@@ -715,7 +735,7 @@ Result<std::unordered_map<std::string, std::vector<float>>> EmbeddedStore::Looku
 
 void EmbeddedStore::Prepare(FileWrite* w) const {
   if (!w->prepared) {
-    w->path_terms = CodeTermsText(w->file.path);
+    w->path_terms = PartTermsText(w->file.path);
     for (auto& c : w->chunks) {
       c.prepared.symbol_terms = CodeTermsText(c.symbol);
       c.prepared.body_terms = BodyTerms(c.content, c.context);
@@ -743,7 +763,7 @@ Status EmbeddedStore::RemoveFileRows(int64_t file_id, const std::string& path, b
       "SELECT id, symbol, content, context FROM chunks WHERE file_id = ?1"));
   TRAWL_ASSIGN_OR_RETURN(auto fts, db->Prepare(
       "INSERT INTO chunk_fts(chunk_fts, rowid, symbol, path, body) VALUES('delete', ?1, ?2, ?3, ?4)"));
-  std::string path_terms = CodeTermsText(path);
+  std::string path_terms = PartTermsText(path);
   rows->Bind(1, file_id);
   for (;;) {
     TRAWL_ASSIGN_OR_RETURN(bool row, rows->Step());
@@ -1316,11 +1336,12 @@ Result<std::vector<ChunkHit>> EmbeddedStore::SearchLexical(const std::string& qu
                                                            const SearchFilter& filter) {
   std::vector<ChunkHit> out;
   if (k <= 0) return out;
+  // Whole identifiers are matched as the phrase of their parts (the index holds parts).
   std::vector<std::string> terms;
   std::unordered_set<std::string> seen;
-  ForEachCodeTerm(query, [&](std::string_view t, bool) {
-    if (seen.emplace(t).second) terms.emplace_back(t);
-  });
+  for (IndexedTerm& t : IndexedQueryTerms(query)) {
+    if (seen.insert(t.indexed).second) terms.push_back(std::move(t.indexed));
+  }
   if (terms.empty()) return out;
   TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
   Db* db = reader->get();
@@ -1352,7 +1373,7 @@ Result<std::vector<ChunkHit>> EmbeddedStore::SearchLexical(const std::string& qu
   std::string match;
   for (const auto& t : terms) {
     if (!match.empty()) match += " OR ";
-    match += FtsPhrase(t);
+    match += FtsTerm(t);
   }
   char weights[96];
   std::snprintf(weights, sizeof(weights), "%g, %g, %g", opts_.bm25_symbol_weight, opts_.bm25_path_weight,
@@ -1410,7 +1431,7 @@ Result<int64_t> EmbeddedStore::DocFrequency(Db* db, const std::string& term, int
   // Counting the term's matches skips its position lists, which the vocabulary table
   // decodes: half the time (4.7 -> 2.0 ms for a term in 37k of 108k chunks).
   TRAWL_ASSIGN_OR_RETURN(auto st, db->Prepare("SELECT count(*) FROM chunk_fts WHERE chunk_fts MATCH ?1"));
-  st->Bind(1, FtsPhrase(term));
+  st->Bind(1, FtsTerm(term));
   TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
   int64_t df = row ? st->Int(0) : 0;
   MutexLock lock(&df_mu_);

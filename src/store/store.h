@@ -159,7 +159,9 @@ class Store {
                                                       const SearchFilter& filter) = 0;
   virtual Result<std::vector<ChunkHit>> SearchDense(const std::vector<float>& query, int k,
                                                     const SearchFilter& filter) = 0;
-  // Term statistics for query weighting (e.g. idf of the terms of a dense query).
+  // Term statistics for query weighting (e.g. idf of the terms of a dense query): in how
+  // many chunks each term occurs; a term of several space-separated words is a phrase
+  // (IndexedQueryTerms' form of a whole identifier: "parse file").
   virtual Result<TermStats> DocFrequencies(const std::vector<std::string>& terms) = 0;
   // Rows for these ids, in the same order; ids no longer present are left out.
   virtual Result<std::vector<ChunkView>> GetChunks(const std::vector<int64_t>& ids) = 0;
