@@ -10,6 +10,7 @@
 #include <set>
 
 #include "base/file_util.h"
+#include "store/sqlite_db.h"
 #include "store/store_test_util.h"
 #include "store/vector_index.h"
 
@@ -852,6 +853,37 @@ TEST(ExportTest, SameContentExportsIdentically) {
   EXPECT_THAT(ea, HasSubstr("\"path\":\"broken.py\""));
   EXPECT_THAT(ea, HasSubstr("\"vector\":["));
   EXPECT_EQ(ea.find("mtime"), std::string::npos);
+}
+
+// An index of an older format is refused with the way out, and --rebuild (the writer's
+// discard_damaged) makes it again in the current one.
+TEST(StoreTest, OldFormatAsksForRebuildWhichReplacesIt) {
+  TempDir tmp;
+  {
+    auto store = OpenWriter(tmp.index());
+    ASSERT_TRUE(store->Commit({MakeFile("a.py", "python", {MakeChunk("def parse_file(): pass", Vec(1), 1, "parse_file")})}, {}).ok());
+  }
+  {
+    auto db = store_internal::Db::Open(tmp.index() + "/index.db", /*read_only=*/false, 1000);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Exec("UPDATE meta SET value = 2 WHERE key = 'schema_version'").ok());
+  }
+  for (OpenMode mode : {OpenMode::kRead, OpenMode::kWrite}) {
+    auto refused = OpenEmbeddedStore(tmp.index(), mode, false, {});
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.status().message().find("has format 2"), std::string::npos) << refused.status().ToString();
+    EXPECT_NE(refused.status().message().find("trawl index --rebuild"), std::string::npos);
+  }
+  EmbeddedStoreOptions rebuild;
+  rebuild.discard_damaged = true;
+  auto store = OpenWriter(tmp.index(), rebuild);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->Stats()->chunks, 0);
+  ASSERT_TRUE(store->Commit({MakeFile("a.py", "python", {MakeChunk("def parse_file(): pass", Vec(1), 1, "parse_file")})}, {}).ok());
+  auto hits = store->SearchLexical("parseFile", 10, {});
+  ASSERT_TRUE(hits.ok());
+  EXPECT_EQ(hits->size(), 1u);
+  EXPECT_TRUE(OpenEmbeddedStore(tmp.index(), OpenMode::kRead, false, {}).ok());
 }
 
 }  // namespace
