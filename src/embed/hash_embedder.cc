@@ -42,15 +42,13 @@ struct Scratch {
     uint64_t hash;
     uint32_t count;
     bool used;
-  };
-  std::vector<Term> terms;
-  std::vector<uint32_t> terms_used;  // occupied term slots, in first-seen order
-  struct TermFeatures {
+    // Its features, set when first seen: the stem's hash and its first 4 and 3 letters'.
     uint64_t stem, prefix4, prefix3;
     bool has_prefix4, has_prefix3;
     float weight;
   };
-  std::vector<TermFeatures> features;  // per entry of terms_used
+  std::vector<Term> terms;
+  std::vector<uint32_t> terms_used;  // occupied term slots
   std::vector<uint64_t> names;  // hashes of the declared names' terms, sorted
   std::string stem;
   std::vector<uint8_t> per_dim;    // features per dimension, counted up to 3
@@ -72,23 +70,25 @@ struct Scratch {
       for (uint32_t i : terms_used) terms[i].used = false;
     }
     terms_used.clear();
-    features.clear();
   }
-  // Counts one occurrence of the term hashed `h`; true the first time it is seen (its
-  // features are then appended to `features` by the caller).
-  bool SeeTerm(uint64_t h) {
+  // Counts one occurrence of the term hashed `h`. Its entry the first time it is seen
+  // (for the caller to set its features), nullptr after.
+  Term* SeeTerm(uint64_t h) {
     if (terms_used.size() * 2 >= terms.size()) GrowTerms();
     size_t mask = terms.size() - 1;
     for (size_t i = (h ^ (h >> 29)) & mask;; i = (i + 1) & mask) {
       Term& t = terms[i];
       if (!t.used) {
-        t = {h, 1, true};
+        t = Term{};
+        t.hash = h;
+        t.count = 1;
+        t.used = true;
         terms_used.push_back(static_cast<uint32_t>(i));
-        return true;
+        return &t;
       }
       if (t.hash == h) {
         ++t.count;
-        return false;
+        return nullptr;
       }
     }
   }
@@ -96,7 +96,7 @@ struct Scratch {
   // occurrence at a time, as if they came one by one: every occurrence of a feature
   // adds the same value (1, 0.5 or 0.3 by its kind), so the float sum does not depend on
   // the order occurrences come in, and the vector is the same as counting them singly.
-  void Add(uint64_t h, float count, float weight, uint32_t times = 1) {
+  void Add(uint64_t h, float count, float weight, uint32_t times) {
     if (used.size() * 2 >= slots.size()) Grow();
     size_t mask = slots.size() - 1;
     for (size_t i = (h ^ (h >> 29)) & mask;; i = (i + 1) & mask) {
@@ -119,7 +119,6 @@ struct Scratch {
     old.swap(terms);
     terms.assign(old.size() * 2, Term{});
     size_t mask = terms.size() - 1;
-    // Re-inserted in first-seen order, so terms_used keeps that order.
     for (uint32_t& slot : terms_used) {
       const Term& t = old[slot];
       size_t i = (t.hash ^ (t.hash >> 29)) & mask;
@@ -168,7 +167,8 @@ Vector HashEmbedder::EmbedOne(std::string_view text,
   ForEachCodeTerm(text, [&](std::string_view term, bool) {
     if (term.size() < 2 || IsStopTerm(term)) return;
     const uint64_t th = Hash64(term, kSeed);
-    if (!sc.SeeTerm(th)) return;  // a repeat: counted, its features are known
+    Scratch::Term* t = sc.SeeTerm(th);
+    if (t == nullptr) return;  // a repeat: counted, its features are known
     float w = 1.0f;
     if (term_weights != nullptr) {
       key.assign(term);
@@ -179,17 +179,18 @@ Vector HashEmbedder::EmbedOne(std::string_view text,
     }
     StemTermInto(term, &sc.stem);
     std::string_view sv(sc.stem);
-    Scratch::TermFeatures f{Hash64(sv, kSeed), 0, 0, sv.size() >= 5, sv.size() >= 4, w};
-    if (f.has_prefix4) f.prefix4 = Hash64(sv.substr(0, 4), kSeed + 1);
-    if (f.has_prefix3) f.prefix3 = Hash64(sv.substr(0, 3), kSeed + 2);
-    sc.features.push_back(f);
+    t->weight = w;
+    t->stem = Hash64(sv, kSeed);
+    t->has_prefix4 = sv.size() >= 5;
+    t->has_prefix3 = sv.size() >= 4;
+    if (t->has_prefix4) t->prefix4 = Hash64(sv.substr(0, 4), kSeed + 1);
+    if (t->has_prefix3) t->prefix3 = Hash64(sv.substr(0, 3), kSeed + 2);
   });
-  for (size_t t = 0; t < sc.features.size(); ++t) {
-    const Scratch::TermFeatures& f = sc.features[t];
-    const uint32_t times = sc.terms[sc.terms_used[t]].count;
-    sc.Add(f.stem, 1.0f, f.weight, times);
-    if (f.has_prefix4) sc.Add(f.prefix4, 0.5f, f.weight, times);
-    if (f.has_prefix3) sc.Add(f.prefix3, 0.3f, f.weight, times);
+  for (uint32_t i : sc.terms_used) {
+    const Scratch::Term& t = sc.terms[i];
+    sc.Add(t.stem, 1.0f, t.weight, t.count);
+    if (t.has_prefix4) sc.Add(t.prefix4, 0.5f, t.weight, t.count);
+    if (t.has_prefix3) sc.Add(t.prefix3, 0.3f, t.weight, t.count);
   }
   // Each dimension sums its features in ascending hash order, so the float result never
   // depends on the order terms came in or on the table's layout. Only a dimension with

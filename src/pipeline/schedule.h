@@ -27,7 +27,7 @@ inline std::vector<size_t> BalancedOrder(const std::vector<uint64_t>& sizes) {
   // Counted with at least one byte per file, so empty files still move the ratio.
   auto weight = [&](size_t i) { return static_cast<long double>(sizes[i]) + 1.0L; };
   long double total = 0;
-  for (uint64_t s : sizes) total += static_cast<long double>(s) + 1.0L;
+  for (size_t i = 0; i < n; ++i) total += weight(i);
   std::vector<size_t> order;
   order.reserve(n);
   size_t front = 0, back = n;
