@@ -128,7 +128,9 @@ std::string FtsSql(bool porter) {
          // the linux tree's writer went from 175 to 146 busy seconds.
          "INSERT INTO chunk_fts(chunk_fts, rank) VALUES('hashsize', 16777216);"
          "INSERT INTO chunk_fts(chunk_fts, rank) VALUES('automerge', 8);"
-         "INSERT INTO chunk_fts(chunk_fts, rank) VALUES('crisismerge', 32);";
+         "INSERT INTO chunk_fts(chunk_fts, rank) VALUES('crisismerge', 32);"
+         // Segment pages that fill the database's 16 KiB pages (default 4050 bytes).
+         "INSERT INTO chunk_fts(chunk_fts, rank) VALUES('pgsz', 16000);";
 }
 
 // A term as an FTS5 query phrase: quoted, its quotes doubled, so that no term is read
@@ -223,7 +225,11 @@ Result<std::unique_ptr<Db>> OpenDb(const std::string& path, bool read_only, int 
     TRAWL_RETURN_IF_ERROR(db->Exec("PRAGMA cache_size=-32768; PRAGMA mmap_size=268435456;"));
   } else {
     TRAWL_RETURN_IF_ERROR(db->Exec(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;"
+        // 16 KiB pages for a new database (an existing one keeps its own): the writer
+        // spends 11% less CPU (fewer, fuller pages of FTS5 segments and chunk rows), the
+        // database is 10% smaller, searches as fast (drivers/net/ethernet, bench/).
+        "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+        "PRAGMA temp_store=MEMORY;"
         // 256 MB of page cache (used as a large index grows), no mapping: the writer's
         // memory stays bounded.
         "PRAGMA cache_size=-262144; PRAGMA mmap_size=0;"));
