@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -615,6 +616,86 @@ void CheckTree(const fs::path& root, const std::vector<std::string>& exts, std::
     ++checked;
   }
   EXPECT_GT(checked, 0u);
+}
+
+// C files are parsed first without the insides of their top-level braces, then in
+// part where a definition must be split (brace_skeleton.h): the chunks must be those of
+// a whole parse.
+void ExpectSameAsWholeParse(const std::string& path, std::string_view content, int* differ) {
+  ChunkOptions skeleton_options;
+  ChunkOptions whole_options;
+  whole_options.skeleton_parse = false;
+  Chunker skeleton(skeleton_options);
+  Chunker whole(whole_options);
+  auto a = skeleton.ChunkFile(path, content, "c");
+  auto b = whole.ChunkFile(path, content, "c");
+  ASSERT_TRUE(a.ok() && b.ok()) << path;
+  CheckInvariants(path, content, *a, skeleton_options);
+  if (differ == nullptr) {
+    EXPECT_EQ(ToGolden(*a).dump(1), ToGolden(*b).dump(1)) << path;
+  } else if (ToGolden(*a) != ToGolden(*b)) {
+    ++*differ;
+    std::cout << "chunked otherwise: " << path << std::endl;
+  }
+}
+
+TEST(ChunkerTest, SkeletonParseChunksCAsAWholeParse) {
+  std::string big_body;
+  for (int i = 0; i < 120; ++i) {
+    big_body += "\tif (dev->stats[" + std::to_string(i) + "] > limit) {\n\t\tdev->stats[" +
+                std::to_string(i) + "] = 0;\n\t\treport(dev, " + std::to_string(i) + ");\n\t}\n";
+  }
+  std::string fields;
+  for (int i = 0; i < 40; ++i) fields += "\tint field_" + std::to_string(i) + ";\n";
+  std::string table;
+  for (int i = 0; i < 300; ++i) table += "\t{ " + std::to_string(i) + ", \"entry\" },\n";
+  std::string content =
+      "#include <stddef.h>\n\n"
+      "/* A big structure: split into members. */\n"
+      "struct device_state {\n" + fields + "};\n\n"
+      "typedef struct { int a; int b; } pair_t;\n\n"
+      "static const struct entry table[] = {\n" + table + "};\n\n"
+      "/* Small functions merge. */\n"
+      "static int add(int a, int b) { return a + b; }\n"
+      "static int sub(int a, int b) { return a - b; }\n\n"
+      "#ifdef CONFIG_STATS\n"
+      "int reset_stats(struct dev *dev, int limit)\n{\n" + big_body + "\treturn 0;\n}\n"
+      "#else\n"
+      "int reset_stats(struct dev *dev, int limit) { return 0; }\n"
+      "#endif\n\n"
+      "enum color { RED, GREEN, BLUE };\n";
+  Chunker chunker;
+  auto r = chunker.ChunkFile("dev.c", content, "c");
+  ASSERT_TRUE(r.ok());
+  // The big function was split (its body parsed in full): several pieces carry its name.
+  int pieces = 0;
+  for (const Chunk& c : r->chunks) pieces += c.symbol == "reset_stats" ? 1 : 0;
+  EXPECT_GE(pieces, 3);
+  ExpectSameAsWholeParse("dev.c", content, nullptr);
+}
+
+TEST(ChunkerCoverageTest, SkeletonParseOfSystemCHeaders) {
+  fs::path root = "/usr/include";
+  if (!fs::exists(root)) GTEST_SKIP() << root << " not present";
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
+    // C headers: C++ ones (libstdc++, LLVM) are not C, and both parses recover alike.
+    std::string p = e.path().string();
+    if (p.find("/c++/") != std::string::npos || p.find("llvm") != std::string::npos) continue;
+    if (e.is_regular_file() && e.path().extension() == ".h") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  int differ = 0;
+  int checked = 0;
+  for (size_t i = 0; i < files.size() && checked < 250; i += 5, ++checked) {
+    ExpectSameAsWholeParse(files[i].string(), ReadAll(files[i]), &differ);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+  // Where tree-sitter cannot parse a header (libgit2's GIT_BEGIN_DECL, GIT_EXTERN(int)),
+  // its error recovery may draw other lines around the errors with the bodies out of
+  // sight: 6 of these 250 when written. Elsewhere the chunks are the same.
+  std::cout << differ << " of " << checked << " headers chunked otherwise" << std::endl;
+  EXPECT_LE(differ, checked / 20);
 }
 
 TEST(ChunkerCoverageTest, PythonStandardLibrary) {

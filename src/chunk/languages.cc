@@ -103,6 +103,7 @@ std::vector<LanguageSpec> BuildSpecs() {
                    {"comment", "html_comment"}, {"decorator"}});
   specs.push_back({"c", tree_sitter_c, "::", CDefs(false), {{"preproc_include", I::kAlways}},
                    {"comment"}, {}});
+  specs.back().brace_skeleton = true;
   specs.push_back({"cpp", tree_sitter_cpp, "::", CDefs(true),
                    {{"preproc_include", I::kAlways}, {"using_declaration", I::kAlways}},
                    {"comment"}, {}});

@@ -52,6 +52,8 @@ struct LanguageSpec {
   std::vector<std::pair<std::string_view, ImportRule>> imports;
   std::vector<std::string_view> comments;   // glue to the definition below them
   std::vector<std::string_view> attributes; // decorators, #[attributes]: glue likewise
+  // First parsed without the interiors of its top-level braces (brace_skeleton.h).
+  bool brace_skeleton = false;
 };
 
 // The specs of every compiled-in grammar, in a fixed order.

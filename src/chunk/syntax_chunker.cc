@@ -21,6 +21,8 @@
 #include <climits>
 #include <string>
 
+#include "chunk/brace_skeleton.h"
+
 namespace trawl::chunk_internal {
 namespace {
 
@@ -143,23 +145,133 @@ std::string CleanName(std::string_view text) {
   return out;
 }
 
+TSPoint PointOf(const TextIndex& index, uint32_t byte) {
+  int line = index.LineOf(byte);
+  return TSPoint{static_cast<uint32_t>(line), byte - index.LineStart(line)};
+}
+
+// A top-level brace interior shorter than this stays in the first parse: leaving it
+// out would save little and add an included range.
+constexpr uint32_t kMinLeftOut = 64;
+
+// The full parses of a skeleton tree's top-level items, made when the walk must look
+// inside one of the brace interiors the skeleton left out (brace_skeleton.h).
+class FullParses {
+ public:
+  FullParses(TSParser* parser, TSInput input, const TextIndex& index, const TSTree* skeleton,
+             const std::vector<ByteRange>& left_out)
+      : parser_(parser), input_(input), index_(index), skeleton_(skeleton), left_out_(left_out) {}
+
+  // Replaces `*node` by its counterpart in a full parse when it is a skeleton node
+  // whose children would include left-out text. False if that parse fails or has no
+  // such node (the caller then parses the whole file).
+  bool Expand(TSNode* node) {
+    if (node->tree != skeleton_ || !HoldsLeftOut(*node)) return true;
+    // The top-level item holding it: the child of the root, or of top-level
+    // preprocessor conditionals, it descends from.
+    std::vector<TSNode> chain;
+    for (TSNode n = *node; !ts_node_is_null(n); n = ts_node_parent(n)) chain.push_back(n);
+    if (chain.size() < 2) return false;  // the root itself
+    size_t item = chain.size() - 2;
+    while (item > 0 && IsConditional(ts_node_type(chain[item]))) --item;
+    const TSTree* full = ParseItem(chain[item]);
+    if (full == nullptr) return false;
+    uint32_t b = ts_node_start_byte(*node);
+    uint32_t e = ts_node_end_byte(*node);
+    TSSymbol symbol = ts_node_symbol(*node);
+    for (TSNode n = ts_node_descendant_for_byte_range(ts_tree_root_node(full), b, e);
+         !ts_node_is_null(n); n = ts_node_parent(n)) {
+      uint32_t nb = ts_node_start_byte(n);
+      uint32_t ne = ts_node_end_byte(n);
+      if (nb == b && ne == e && ts_node_symbol(n) == symbol) {
+        *node = n;
+        return true;
+      }
+      if (nb < b || ne > e) break;
+    }
+    return false;
+  }
+
+ private:
+  static bool IsConditional(std::string_view type) {
+    return type == "preproc_if" || type == "preproc_ifdef" || type == "preproc_else" ||
+           type == "preproc_elif" || type == "preproc_elifdef";
+  }
+
+  // A left-out interior's '{' among the node's children.
+  bool HoldsLeftOut(TSNode node) const {
+    uint32_t b = ts_node_start_byte(node);
+    uint32_t e = ts_node_end_byte(node);
+    auto first = std::lower_bound(left_out_.begin(), left_out_.end(), b,
+                                  [](const ByteRange& r, uint32_t v) { return r.begin < v; });
+    if (first == left_out_.end() || first->begin >= e) return false;
+    bool found = false;
+    TSTreeCursor cursor = ts_tree_cursor_new(node);
+    if (ts_tree_cursor_goto_first_child(&cursor)) {
+      do {
+        TSNode c = ts_tree_cursor_current_node(&cursor);
+        if (ts_node_is_named(c)) continue;
+        uint32_t open = ts_node_start_byte(c) + 1;
+        auto it = std::lower_bound(first, left_out_.end(), open,
+                                   [](const ByteRange& r, uint32_t v) { return r.begin < v; });
+        found = it != left_out_.end() && it->begin == open;
+      } while (!found && ts_tree_cursor_goto_next_sibling(&cursor));
+    }
+    ts_tree_cursor_delete(&cursor);
+    return found;
+  }
+
+  const TSTree* ParseItem(TSNode item) {
+    uint32_t b = ts_node_start_byte(item);
+    for (const auto& [start, tree] : parsed_) {
+      if (start == b) return tree.get();
+    }
+    // Through a ";" that ends it ("struct s {...};"), so that it parses as it stands.
+    uint32_t e = ts_node_end_byte(item);
+    TSNode next = ts_node_next_sibling(item);
+    if (!ts_node_is_null(next) && ts_node_type(next) == std::string_view(";")) {
+      e = ts_node_end_byte(next);
+    }
+    TSRange range{PointOf(index_, b), PointOf(index_, e), b, e};
+    if (!ts_parser_set_included_ranges(parser_, &range, 1)) return nullptr;
+    TSTree* tree = ts_parser_parse(parser_, nullptr, input_);
+    ts_parser_set_included_ranges(parser_, nullptr, 0);
+    if (tree == nullptr) {
+      ts_parser_reset(parser_);
+      return nullptr;
+    }
+    parsed_.emplace_back(b, std::unique_ptr<TSTree, TreeDeleter>(tree));
+    return tree;
+  }
+
+  TSParser* parser_;
+  TSInput input_;
+  const TextIndex& index_;
+  const TSTree* skeleton_;
+  const std::vector<ByteRange>& left_out_;
+  std::vector<std::pair<uint32_t, std::unique_ptr<TSTree, TreeDeleter>>> parsed_;
+};
+
 // The walk over one file's tree. Holds the definitions met so far.
 class Walk {
  public:
   Walk(const LanguageSpec& spec, const std::vector<SyntaxChunker::SymbolInfo>& symbols,
        const std::vector<uint16_t>& inner_fields, const SyntaxChunker::FieldIds& fields,
-       const TextIndex& index, const ChunkOptions& options)
+       const TextIndex& index, const ChunkOptions& options, FullParses* full)
       : spec_(spec),
         symbols_(symbols),
         inner_fields_(inner_fields),
         fields_(fields),
         index_(index),
         max_(options.max_chunk_chars),
-        min_(options.min_chunk_chars) {}
+        min_(options.min_chunk_chars),
+        full_(full) {}
 
-  void Run(TSNode root, std::string_view path, ChunkSink* sink) {
+  // False, emitting nothing, when a skeleton tree could not be expanded.
+  bool Run(TSNode root, std::string_view path, ChunkSink* sink) {
     std::vector<Unit> out;
     Split(root, 0, index_.size(), /*owner=*/-1, /*header_first=*/false, /*reserve=*/0, 0, &out);
+    if (failed_) return false;
     std::vector<int> chain;
     for (const Unit& u : out) {
       if (u.nws == 0) continue;
@@ -191,6 +303,7 @@ class Walk {
       }
       sink->Emit(u.begin, u.end, kind, symbol, std::move(context));
     }
+    return true;
   }
 
  private:
@@ -432,6 +545,7 @@ class Walk {
 
   // Children of `node` as units tiling [b, e).
   void Collect(TSNode node, uint32_t b, uint32_t e, int owner, std::vector<Unit>* units) {
+    if (full_ != nullptr && !full_->Expand(&node)) failed_ = true;
     TSTreeCursor cursor = ts_tree_cursor_new(node);
     uint32_t pos = b;
     if (ts_tree_cursor_goto_first_child(&cursor)) {
@@ -708,6 +822,8 @@ class Walk {
   const TextIndex& index_;
   const int max_;
   const int min_;
+  FullParses* full_;  // null: the tree is a whole parse
+  bool failed_ = false;
   std::vector<Def> defs_;
 };
 
@@ -761,13 +877,40 @@ SyntaxChunker::Outcome SyntaxChunker::Chunk(const TextIndex& index, const ChunkO
                                static_cast<uint64_t>(std::max(0, options.parse_timeout_ms)) * 1000);
   ReadState state{index.text(), cancel, &cancel_flag_};
   TSInput input{&state, ReadInput, TSInputEncodingUTF8};
-  std::unique_ptr<TSTree, TreeDeleter> tree(ts_parser_parse(parser_.get(), nullptr, input));
-  if (tree == nullptr) {
+  auto no_tree = [&] {
     ts_parser_reset(parser_.get());  // else the next parse would resume this one
     bool cancelled = cancel_flag_ != 0 || (cancel != nullptr && cancel->load());
     return cancelled ? Outcome::kCancelled : Outcome::kTimeout;
+  };
+  std::vector<ByteRange> left_out;
+  if (spec_.brace_skeleton && options.skeleton_parse &&
+      TopLevelBraceInteriors(index.text(), kMinLeftOut, &left_out) && !left_out.empty()) {
+    // The skeleton: everything but the interiors; the walk parses an item in full
+    // when it must look inside one (an item whose full parse does not match the
+    // skeleton's: the file is parsed whole). A syntax error in the skeleton is kept:
+    // tree-sitter recovers from it as it would in a whole parse, and with function
+    // bodies out of sight, the macros in them (`list_for_each_entry(...) {`) no longer
+    // derail the recovery around definitions (design.md, "Skeleton parse").
+    std::vector<TSRange> ranges;
+    uint32_t pos = 0;
+    for (const ByteRange& r : left_out) {
+      ranges.push_back({PointOf(index, pos), PointOf(index, r.begin), pos, r.begin});
+      pos = r.end;
+    }
+    ranges.push_back({PointOf(index, pos), PointOf(index, index.size()), pos, index.size()});
+    if (ts_parser_set_included_ranges(parser_.get(), ranges.data(),
+                                      static_cast<uint32_t>(ranges.size()))) {
+      std::unique_ptr<TSTree, TreeDeleter> skeleton(ts_parser_parse(parser_.get(), nullptr, input));
+      ts_parser_set_included_ranges(parser_.get(), nullptr, 0);
+      if (skeleton == nullptr) return no_tree();
+      FullParses full(parser_.get(), input, index, skeleton.get(), left_out);
+      Walk walk(spec_, symbols_, inner_fields_, fields_, index, options, &full);
+      if (walk.Run(ts_tree_root_node(skeleton.get()), path, sink)) return Outcome::kOk;
+    }
   }
-  Walk walk(spec_, symbols_, inner_fields_, fields_, index, options);
+  std::unique_ptr<TSTree, TreeDeleter> tree(ts_parser_parse(parser_.get(), nullptr, input));
+  if (tree == nullptr) return no_tree();
+  Walk walk(spec_, symbols_, inner_fields_, fields_, index, options, nullptr);
   walk.Run(ts_tree_root_node(tree.get()), path, sink);
   return Outcome::kOk;
 }

@@ -1,0 +1,150 @@
+#include "chunk/brace_skeleton.h"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace trawl::chunk_internal {
+namespace {
+
+bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\f' || c == '\v' || c == '\r'; }
+
+bool IsWordChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+class Scanner {
+ public:
+  Scanner(std::string_view text, uint32_t min_bytes, std::vector<ByteRange>* out)
+      : s_(text), n_(text.size()), min_bytes_(min_bytes), out_(out) {}
+
+  bool Run() {
+    bool line_start = true;  // only blanks since the last newline
+    while (i_ < n_) {
+      char c = s_[i_];
+      if (c == '\n') {
+        line_start = true;
+        ++i_;
+        continue;
+      }
+      if (IsBlank(c) || (c == '\\' && i_ + 1 < n_ && s_[i_ + 1] == '\n')) {
+        i_ += c == '\\' ? 2 : 1;
+        continue;
+      }
+      if (c == '#' && line_start) {
+        if (!Directive()) return false;
+        continue;  // at the newline that ends it
+      }
+      line_start = false;
+      if (c == '/' && i_ + 1 < n_ && (s_[i_ + 1] == '*' || s_[i_ + 1] == '/')) {
+        if (!Comment()) return false;
+        continue;
+      }
+      if (c == '"' || c == '\'') {
+        if (!Literal(c)) return false;
+        continue;
+      }
+      if (c == '{') {
+        if (depth_ == 0) {
+          open_ = i_;
+          open_pp_ = pp_depth_;
+        }
+        ++depth_;
+      } else if (c == '}') {
+        if (depth_ == 0) return false;
+        if (--depth_ == 0) {
+          auto begin = static_cast<uint32_t>(open_ + 1);
+          auto end = static_cast<uint32_t>(i_);
+          if (end - begin >= min_bytes_) out_->push_back({begin, end});
+        }
+      }
+      ++i_;
+    }
+    return depth_ == 0;
+  }
+
+ private:
+  // At a comment's '/': past its end. A line comment stops at (not past) its newline;
+  // a backslash before the newline continues it.
+  bool Comment() {
+    if (s_[i_ + 1] == '*') {
+      size_t end = s_.find("*/", i_ + 2);
+      if (end == std::string_view::npos) return false;
+      i_ = end + 2;
+      return true;
+    }
+    i_ += 2;
+    while (i_ < n_ && s_[i_] != '\n') i_ += s_[i_] == '\\' && i_ + 1 < n_ ? 2 : 1;
+    return true;
+  }
+
+  // At a string's or character's opening quote: past its closing one. A literal does
+  // not span lines (except by a backslash-newline); a long character literal is not one.
+  bool Literal(char quote) {
+    size_t start = i_++;
+    while (i_ < n_) {
+      char c = s_[i_];
+      if (c == quote) {
+        ++i_;
+        return true;
+      }
+      if (c == '\n') return false;
+      if (quote == '\'' && i_ - start > 16) return false;
+      i_ += c == '\\' ? 2 : 1;
+    }
+    return false;
+  }
+
+  // At a directive's '#': past it, to the newline that ends it (backslash-newlines
+  // continue it; a block comment in it may span lines). Keeps the conditionals' depth.
+  bool Directive() {
+    ++i_;
+    while (i_ < n_ && IsBlank(s_[i_])) ++i_;
+    size_t word = i_;
+    while (i_ < n_ && IsWordChar(s_[i_])) ++i_;
+    std::string_view name = s_.substr(word, i_ - word);
+    if (name == "if" || name == "ifdef" || name == "ifndef") {
+      ++pp_depth_;
+    } else if (name == "endif") {
+      // A brace pair opened inside the conditional being closed crosses its end.
+      if (depth_ > 0 && pp_depth_ <= open_pp_) return false;
+      --pp_depth_;
+    } else if (name == "else" || name == "elif" || name == "elifdef" || name == "elifndef") {
+      // A pair opened in the branch being left continues in the other one.
+      if (depth_ > 0 && pp_depth_ <= open_pp_) return false;
+    }
+    while (i_ < n_ && s_[i_] != '\n') {
+      char c = s_[i_];
+      if (c == '\\' && i_ + 1 < n_) {
+        i_ += 2;
+      } else if (c == '/' && i_ + 1 < n_ && (s_[i_ + 1] == '*' || s_[i_ + 1] == '/')) {
+        if (!Comment()) return false;
+      } else if (c == '"') {
+        // An #include's or #error's text: only a well-formed string is skipped as one.
+        size_t save = i_;
+        if (!Literal(c)) i_ = save + 1;
+      } else {
+        ++i_;
+      }
+    }
+    return true;
+  }
+
+  std::string_view s_;
+  size_t n_;
+  uint32_t min_bytes_;
+  std::vector<ByteRange>* out_;
+  size_t i_ = 0;
+  int depth_ = 0;     // brace depth
+  size_t open_ = 0;   // the current top-level pair's '{'
+  int pp_depth_ = 0;  // preprocessor conditionals open
+  int open_pp_ = 0;   // ... when the current top-level pair opened
+};
+
+}  // namespace
+
+bool TopLevelBraceInteriors(std::string_view text, uint32_t min_bytes,
+                            std::vector<ByteRange>* out) {
+  return Scanner(text, min_bytes, out).Run();
+}
+
+}  // namespace trawl::chunk_internal
