@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace trawl::chunk_internal {
 namespace {
@@ -12,10 +13,17 @@ bool IsWordChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// A raw string literal's prefix (C++): R, u8R, uR, UR, LR.
+bool IsRawPrefix(std::string_view word) {
+  return word == "R" || word == "u8R" || word == "uR" || word == "UR" || word == "LR";
+}
+
 class Scanner {
  public:
-  Scanner(std::string_view text, uint32_t min_bytes, std::vector<ByteRange>* out)
-      : s_(text), n_(text.size()), min_bytes_(min_bytes), out_(out) {}
+  Scanner(std::string_view text, bool cpp, uint32_t min_bytes, std::vector<ByteRange>* out)
+      : s_(text), n_(text.size()), cpp_(cpp), min_bytes_(min_bytes), out_(out) {}
 
   bool Run() {
     bool line_start = true;  // only blanks since the last newline
@@ -41,25 +49,38 @@ class Scanner {
       }
       if (c == '"' || c == '\'') {
         if (!Literal(c)) return false;
+        lead_ = lead_ == Lead::kExtern && c == '"' ? Lead::kExternString : Lead::kNone;
+        continue;
+      }
+      if (IsWordChar(c)) {
+        if (!Word()) return false;
         continue;
       }
       if (c == '{') {
-        if (depth_ == 0) {
-          open_ = i_;
-          open_pp_ = pp_depth_;
+        if (depth_ == 0 && (lead_ == Lead::kNamespace || lead_ == Lead::kExternString)) {
+          ++transparent_;  // its inside is top level
+        } else {
+          if (depth_ == 0) {
+            open_ = i_;
+            open_pp_ = pp_depth_;
+          }
+          ++depth_;
         }
-        ++depth_;
       } else if (c == '}') {
-        if (depth_ == 0) return false;
-        if (--depth_ == 0) {
+        if (depth_ == 0) {
+          if (transparent_ == 0) return false;
+          --transparent_;
+        } else if (--depth_ == 0) {
           auto begin = static_cast<uint32_t>(open_ + 1);
           auto end = static_cast<uint32_t>(i_);
           if (end - begin >= min_bytes_) out_->push_back({begin, end});
         }
       }
+      // "::" continues a namespace's name; any other punctuation ends a lead.
+      if (!(c == ':' && lead_ == Lead::kNamespace)) lead_ = Lead::kNone;
       ++i_;
     }
-    return depth_ == 0;
+    return depth_ == 0 && transparent_ == 0;
   }
 
  private:
@@ -92,6 +113,49 @@ class Scanner {
       i_ += c == '\\' ? 2 : 1;
     }
     return false;
+  }
+
+  // At a word's or number's first character: past it. Follows the words that make the
+  // next brace transparent (namespace N {, extern "C" {); reads a C++ raw string, and
+  // digit separators (1'000'000) as part of their number.
+  bool Word() {
+    size_t start = i_;
+    bool number = IsDigit(s_[i_]);
+    while (i_ < n_) {
+      if (IsWordChar(s_[i_]) || (number && s_[i_] == '.')) {
+        ++i_;
+      } else if (number && s_[i_] == '\'' && i_ + 1 < n_ && IsWordChar(s_[i_ + 1])) {
+        i_ += 2;
+      } else {
+        break;
+      }
+    }
+    std::string_view word = s_.substr(start, i_ - start);
+    if (cpp_ && i_ < n_ && s_[i_] == '"' && IsRawPrefix(word)) {
+      lead_ = Lead::kNone;
+      return RawString();
+    }
+    if (word == "namespace") {
+      lead_ = Lead::kNamespace;
+    } else if (word == "extern") {
+      lead_ = Lead::kExtern;
+    } else if (lead_ != Lead::kNamespace || number) {
+      lead_ = Lead::kNone;  // a namespace's name keeps its lead
+    }
+    return true;
+  }
+
+  // At a raw string's opening quote: R"delim( ... )delim".
+  bool RawString() {
+    size_t open = s_.find('(', i_ + 1);
+    if (open == std::string_view::npos || open - i_ - 1 > 16) return false;
+    std::string close = ")";
+    close.append(s_.substr(i_ + 1, open - i_ - 1));
+    close += '"';
+    size_t end = s_.find(close, open + 1);
+    if (end == std::string_view::npos) return false;
+    i_ = end + close.size();
+    return true;
   }
 
   // At a directive's '#': past it, to the newline that ends it (backslash-newlines
@@ -129,8 +193,12 @@ class Scanner {
     return true;
   }
 
+  // What the tokens before a '{' at the top level make of it.
+  enum class Lead { kNone, kNamespace, kExtern, kExternString };
+
   std::string_view s_;
   size_t n_;
+  bool cpp_;
   uint32_t min_bytes_;
   std::vector<ByteRange>* out_;
   size_t i_ = 0;
@@ -138,13 +206,15 @@ class Scanner {
   size_t open_ = 0;   // the current top-level pair's '{'
   int pp_depth_ = 0;  // preprocessor conditionals open
   int open_pp_ = 0;   // ... when the current top-level pair opened
+  int transparent_ = 0;  // namespace and extern "C" braces open around the top level
+  Lead lead_ = Lead::kNone;
 };
 
 }  // namespace
 
-bool TopLevelBraceInteriors(std::string_view text, uint32_t min_bytes,
+bool TopLevelBraceInteriors(std::string_view text, bool cpp, uint32_t min_bytes,
                             std::vector<ByteRange>* out) {
-  return Scanner(text, min_bytes, out).Run();
+  return Scanner(text, cpp, min_bytes, out).Run();
 }
 
 }  // namespace trawl::chunk_internal

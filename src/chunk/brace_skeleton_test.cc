@@ -10,9 +10,10 @@ namespace trawl::chunk_internal {
 namespace {
 
 // The interiors' texts, or {"FAIL"}.
-std::vector<std::string> Interiors(std::string_view text, uint32_t min_bytes = 0) {
+std::vector<std::string> Interiors(std::string_view text, uint32_t min_bytes = 0,
+                                   bool cpp = false) {
   std::vector<ByteRange> out;
-  if (!TopLevelBraceInteriors(text, min_bytes, &out)) return {"FAIL"};
+  if (!TopLevelBraceInteriors(text, cpp, min_bytes, &out)) return {"FAIL"};
   std::vector<std::string> texts;
   for (const ByteRange& r : out) {
     EXPECT_EQ(text[r.begin - 1], '{');
@@ -59,10 +60,30 @@ TEST(BraceSkeletonTest, APairAcrossConditionalBranchesFails) {
   EXPECT_EQ(Interiors("#if A\nint f(int a) {\n#else\nint f(int a, int b) {\n#endif\n  "
                       "return 0;\n}\n"),
             V{"FAIL"});
-  // extern "C" { opened in one conditional, closed in another.
-  EXPECT_EQ(Interiors("#ifdef __cplusplus\nextern \"C\" {\n#endif\nint f(void);\n"
+  EXPECT_EQ(Interiors("#ifdef A\nstruct s {\n#endif\n int x;\n};\n"), V{"FAIL"});
+}
+
+TEST(BraceSkeletonTest, NamespaceAndExternCBracesAreTransparent) {
+  // What they hold is top level, even when opened and closed in conditionals.
+  EXPECT_EQ(Interiors("#ifdef __cplusplus\nextern \"C\" {\n#endif\nint f(void) { return 1; }\n"
                       "#ifdef __cplusplus\n}\n#endif\n"),
-            V{"FAIL"});
+            V{" return 1; "});
+  EXPECT_EQ(Interiors("namespace a::b {\nnamespace {\nint f() { return 1; }\n}  // namespace\n}\n"
+                      "namespace c = a::b;\nstruct namespace_like { int x; };\n",
+                      0, true),
+            (V{" return 1; ", " int x; "}));
+  EXPECT_EQ(Interiors("namespace a {\n", 0, true), V{"FAIL"});
+}
+
+TEST(BraceSkeletonTest, CppRawStringsAndDigitSeparators) {
+  std::string_view text =
+      "const char* s = R\"x(a } \" { )\" b)x\";\n"
+      "int n = 1'000'000 + 0x1'FF;\n"
+      "char c = u8'{';\n"
+      "void f() { auto t = LR\"(})\"; }\n";
+  EXPECT_EQ(Interiors(text, 0, true), V{" auto t = LR\"(})\"; "});
+  // In C, R"..." is an identifier and a string.
+  EXPECT_EQ(Interiors("char *R = \"{\"; void f(void) { g(R\"}\"); }\n"), V{" g(R\"}\"); "});
 }
 
 TEST(BraceSkeletonTest, MalformedInputFails) {

@@ -621,14 +621,15 @@ void CheckTree(const fs::path& root, const std::vector<std::string>& exts, std::
 // C files are parsed first without the insides of their top-level braces, then in
 // part where a definition must be split (brace_skeleton.h): the chunks must be those of
 // a whole parse.
-void ExpectSameAsWholeParse(const std::string& path, std::string_view content, int* differ) {
+void ExpectSameAsWholeParse(const std::string& path, std::string_view content, int* differ,
+                            const std::string& language = "c") {
   ChunkOptions skeleton_options;
   ChunkOptions whole_options;
   whole_options.skeleton_parse = false;
   Chunker skeleton(skeleton_options);
   Chunker whole(whole_options);
-  auto a = skeleton.ChunkFile(path, content, "c");
-  auto b = whole.ChunkFile(path, content, "c");
+  auto a = skeleton.ChunkFile(path, content, language);
+  auto b = whole.ChunkFile(path, content, language);
   ASSERT_TRUE(a.ok() && b.ok()) << path;
   CheckInvariants(path, content, *a, skeleton_options);
   if (differ == nullptr) {
@@ -695,6 +696,23 @@ TEST(ChunkerCoverageTest, SkeletonParseOfSystemCHeaders) {
   // its error recovery may draw other lines around the errors with the bodies out of
   // sight: 6 of these 250 when written. Elsewhere the chunks are the same.
   std::cout << differ << " of " << checked << " headers chunked otherwise" << std::endl;
+  EXPECT_LE(differ, checked / 20);
+}
+
+TEST(ChunkerCoverageTest, SkeletonParseOfCppSources) {
+  // trawl's own sources: namespaces, classes, templates, lambdas, raw strings.
+  fs::path root = TestdataDir().parent_path().parent_path();
+  int differ = 0;
+  int checked = 0;
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
+    std::string ext = e.path().extension().string();
+    if (!e.is_regular_file() || (ext != ".cc" && ext != ".h")) continue;
+    ExpectSameAsWholeParse(e.path().string(), ReadAll(e.path()), &differ, "cpp");
+    if (::testing::Test::HasFatalFailure()) return;
+    ++checked;
+  }
+  std::cout << differ << " of " << checked << " files chunked otherwise" << std::endl;
+  EXPECT_GT(checked, 50);
   EXPECT_LE(differ, checked / 20);
 }
 

@@ -103,10 +103,11 @@ std::vector<LanguageSpec> BuildSpecs() {
                    {"comment", "html_comment"}, {"decorator"}});
   specs.push_back({"c", tree_sitter_c, "::", CDefs(false), {{"preproc_include", I::kAlways}},
                    {"comment"}, {}});
-  specs.back().brace_skeleton = true;
+  specs.back().skeleton = LanguageSpec::Skeleton::kC;
   specs.push_back({"cpp", tree_sitter_cpp, "::", CDefs(true),
                    {{"preproc_include", I::kAlways}, {"using_declaration", I::kAlways}},
                    {"comment"}, {}});
+  specs.back().skeleton = LanguageSpec::Skeleton::kCpp;
   specs.push_back({"go", tree_sitter_go, ".",
                    {Leaf("function_declaration", "function"),
                     Leaf("method_declaration", "method", N::kGoMethod),

@@ -167,13 +167,13 @@ class FullParses {
   // such node (the caller then parses the whole file).
   bool Expand(TSNode* node) {
     if (node->tree != skeleton_ || !HoldsLeftOut(*node)) return true;
-    // The top-level item holding it: the child of the root, or of top-level
-    // preprocessor conditionals, it descends from.
+    // The top-level item holding it: the child of the root, or of the top-level
+    // preprocessor conditionals, namespaces and extern "C" blocks, it descends from.
     std::vector<TSNode> chain;
     for (TSNode n = *node; !ts_node_is_null(n); n = ts_node_parent(n)) chain.push_back(n);
     if (chain.size() < 2) return false;  // the root itself
     size_t item = chain.size() - 2;
-    while (item > 0 && IsConditional(ts_node_type(chain[item]))) --item;
+    while (item > 0 && IsTransparent(ts_node_type(chain[item]))) --item;
     const TSTree* full = ParseItem(chain[item]);
     if (full == nullptr) return false;
     uint32_t b = ts_node_start_byte(*node);
@@ -193,9 +193,11 @@ class FullParses {
   }
 
  private:
-  static bool IsConditional(std::string_view type) {
+  static bool IsTransparent(std::string_view type) {
     return type == "preproc_if" || type == "preproc_ifdef" || type == "preproc_else" ||
-           type == "preproc_elif" || type == "preproc_elifdef";
+           type == "preproc_elif" || type == "preproc_elifdef" ||
+           type == "namespace_definition" || type == "linkage_specification" ||
+           type == "declaration_list";
   }
 
   // A left-out interior's '{' among the node's children.
@@ -883,8 +885,10 @@ SyntaxChunker::Outcome SyntaxChunker::Chunk(const TextIndex& index, const ChunkO
     return cancelled ? Outcome::kCancelled : Outcome::kTimeout;
   };
   std::vector<ByteRange> left_out;
-  if (spec_.brace_skeleton && options.skeleton_parse &&
-      TopLevelBraceInteriors(index.text(), kMinLeftOut, &left_out) && !left_out.empty()) {
+  if (spec_.skeleton != LanguageSpec::Skeleton::kNone && options.skeleton_parse &&
+      TopLevelBraceInteriors(index.text(), spec_.skeleton == LanguageSpec::Skeleton::kCpp,
+                             kMinLeftOut, &left_out) &&
+      !left_out.empty()) {
     // The skeleton: everything but the interiors; the walk parses an item in full
     // when it must look inside one (an item whose full parse does not match the
     // skeleton's: the file is parsed whole). A syntax error in the skeleton is kept:
