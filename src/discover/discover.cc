@@ -388,6 +388,8 @@ void Walk::ClassifyFile(int dir_fd, const char* name, std::string rel, bool foll
     } else if (info.kind == NameKind::kUnknown) {
       std::string_view lang = LanguageFromShebang(head);
       e.language = lang.empty() ? "text" : std::string(lang);
+    } else if (info.language == "c" && IsCppHeader(rel, head)) {
+      e.language = "cpp";
     } else {
       e.language = std::string(info.language);
     }

@@ -58,10 +58,17 @@ Result<std::vector<FileEntry>> Discover(const DiscoverOptions& options,
                                         const std::atomic<bool>* cancel = nullptr);
 
 // Language from the file name (extension, well-known names like Makefile,
-// Dockerfile, CMakeLists.txt) and, when given, the first bytes (shebang).
+// Dockerfile, CMakeLists.txt) and, when given, the first bytes (shebang; C++ in a
+// ".h" file).
 // Returns "" for names known not to be text (images, archives, objects...).
 // Unknown text files are "text".
 std::string DetectLanguage(std::string_view rel_path, std::string_view head = {});
+
+// A ".h" file whose first bytes (`head`, 8 KiB) hold C++: a namespace or template, a
+// class with a body or bases, an access specifier, a standard header without ".h"
+// (`#include <vector>`). Such headers are "cpp", other ".h" files "c" (DetectLanguage
+// applies this when given the head; `trawl index` always does).
+bool IsCppHeader(std::string_view rel_path, std::string_view head);
 
 // True if the bytes look binary (a NUL byte in the first 8 KiB).
 bool LooksBinary(std::string_view head);

@@ -54,6 +54,31 @@ std::vector<std::string> Kept(const std::vector<FileEntry>& entries) {
   return v;
 }
 
+TEST(DetectLanguageTest, CppHeadersAreKnownByTheirContent) {
+  EXPECT_EQ(DetectLanguage("a.h"), "c");
+  EXPECT_EQ(DetectLanguage("a.h", "#include <stdio.h>\nint f(void);\n"), "c");
+  for (std::string_view cpp : {"namespace llvm {\n", "  namespace a::b {", "namespace {\n",
+                               "template <typename T>\n", "class Foo : public Bar {\n",
+                               "class Foo final\n", "class Foo {};\n", " public:\n",
+                               "private :\n", "#include <vector>\n", "# include <cstdint>\n"}) {
+    EXPECT_EQ(DetectLanguage("x/a.h", "/* licence */\n#pragma once\n" + std::string(cpp)), "cpp")
+        << cpp;
+    EXPECT_TRUE(IsCppHeader("a.h", cpp)) << cpp;
+    EXPECT_FALSE(IsCppHeader("a.c", cpp)) << cpp;  // only headers are in doubt
+  }
+  // C that merely looks like it.
+  for (std::string_view c : {"int namespace = 0;\n", "struct class *class;\n", "class Foo;\n",
+                             "#include <linux/types.h>\n", "#include <stdio.h>\n",
+                             "  template_count++;\n", "public_key = 1;\n",
+                             "x = a ? b : c; /* public : */\n", "std::vector<int> v;\n"}) {
+    EXPECT_FALSE(IsCppHeader("a.h", c)) << c;
+  }
+  // Only the first 8 KiB count (as discovery reads them).
+  std::string late(9000, '\n');
+  late += "namespace x {\n";
+  EXPECT_FALSE(IsCppHeader("a.h", late));
+}
+
 TEST(DetectLanguageTest, Extensions) {
   EXPECT_EQ(DetectLanguage("a/b.py"), "python");
   EXPECT_EQ(DetectLanguage("x.ts"), "typescript");

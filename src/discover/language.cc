@@ -246,10 +246,85 @@ std::string_view LanguageFromShebang(std::string_view head) {
   return InterpreterLanguage(interp);
 }
 
+namespace {
+
+bool IsIdentChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+// `line` (leading blanks removed) starts with `word` as a whole word.
+bool StartsWithWord(std::string_view line, std::string_view word) {
+  return line.starts_with(word) && (line.size() == word.size() || !IsIdentChar(line[word.size()]));
+}
+
+std::string_view SkipBlanks(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+  return s.substr(i);
+}
+
+// One line of a header that only C++ would have.
+bool CppLine(std::string_view line) {
+  line = SkipBlanks(line);
+  if (line.empty()) return false;
+  if (StartsWithWord(line, "template")) return SkipBlanks(line.substr(8)).starts_with('<');
+  if (StartsWithWord(line, "namespace")) {
+    // namespace {   namespace a::b {   (not a C variable called namespace)
+    std::string_view rest = SkipBlanks(line.substr(9));
+    size_t i = 0;
+    while (i < rest.size() && (IsIdentChar(rest[i]) || rest[i] == ':')) ++i;
+    return SkipBlanks(rest.substr(i)).starts_with('{');
+  }
+  if (StartsWithWord(line, "class")) {
+    // class Name {   class Name : public Base   (not "class Name;" nor a C declaration)
+    std::string_view rest = SkipBlanks(line.substr(5));
+    size_t i = 0;
+    while (i < rest.size() && IsIdentChar(rest[i])) ++i;
+    if (i == 0) return false;
+    rest = SkipBlanks(rest.substr(i));
+    if (StartsWithWord(rest, "final")) rest = SkipBlanks(rest.substr(5));
+    return rest.starts_with('{') || (rest.starts_with(':') && !rest.starts_with("::")) ||
+           rest.empty();
+  }
+  for (std::string_view access : {"public", "private", "protected"}) {
+    if (StartsWithWord(line, access)) {
+      std::string_view rest = SkipBlanks(line.substr(access.size()));
+      return rest.starts_with(':') && !rest.starts_with("::");
+    }
+  }
+  if (line.starts_with('#')) {
+    // #include <vector>: a standard C++ header has no extension.
+    std::string_view rest = SkipBlanks(line.substr(1));
+    if (!StartsWithWord(rest, "include")) return false;
+    rest = SkipBlanks(rest.substr(7));
+    if (!rest.starts_with('<')) return false;
+    size_t end = rest.find('>');
+    if (end == std::string_view::npos || end == 1) return false;
+    std::string_view name = rest.substr(1, end - 1);
+    return std::all_of(name.begin(), name.end(), [](char c) { return IsIdentChar(c); });
+  }
+  return false;
+}
+
+}  // namespace
+
+bool IsCppHeader(std::string_view rel_path, std::string_view head) {
+  if (!rel_path.ends_with(".h")) return false;
+  head = head.substr(0, 8192);
+  while (!head.empty()) {
+    size_t nl = head.find('\n');
+    if (CppLine(head.substr(0, nl))) return true;
+    if (nl == std::string_view::npos) break;
+    head.remove_prefix(nl + 1);
+  }
+  return false;
+}
+
 std::string DetectLanguage(std::string_view rel_path, std::string_view head) {
   NameInfo info = LanguageFromName(rel_path);
   switch (info.kind) {
     case NameKind::kKnown:
+      if (info.language == "c" && IsCppHeader(rel_path, head)) return "cpp";
       return std::string(info.language);
     case NameKind::kUnsupported:
       return "";

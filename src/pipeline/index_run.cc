@@ -337,8 +337,11 @@ std::unique_ptr<FileWork> IndexRun::ProcessFile(const FileEntry& entry, Chunker&
   rec.content_hash = HashHex(text);
   if (text.size() > max_bytes) return finish("skipped", "too_large");
   if (LooksBinary(std::string_view(text).substr(0, 8192))) return finish("skipped", "binary");
+  // Discovery named the language from the file name alone; a C++ header is known by its
+  // content (as `trawl files` and `trawl chunk`, which read it, see it).
+  if (rec.language == "c" && IsCppHeader(entry.path, text)) rec.language = "cpp";
 
-  Result<ChunkedFile> chunked = chunker.ChunkFile(entry.path, text, entry.language, &stop_);
+  Result<ChunkedFile> chunked = chunker.ChunkFile(entry.path, text, rec.language, &stop_);
   auto t2 = Clock::now();
   int64_t c2 = ThreadCpuNanos();
   stages_[kChunk].Add(t2 - t1, 1, c2 - c1);
