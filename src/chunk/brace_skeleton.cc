@@ -22,8 +22,15 @@ bool IsRawPrefix(std::string_view word) {
 
 class Scanner {
  public:
-  Scanner(std::string_view text, bool cpp, uint32_t min_bytes, std::vector<ByteRange>* out)
-      : s_(text), n_(text.size()), cpp_(cpp), min_bytes_(min_bytes), out_(out) {}
+  Scanner(std::string_view text, BraceDialect dialect, uint32_t min_bytes,
+          std::vector<ByteRange>* out)
+      : s_(text),
+        n_(text.size()),
+        cpp_(dialect == BraceDialect::kCpp),
+        java_(dialect == BraceDialect::kJava),
+        go_(dialect == BraceDialect::kGo),
+        min_bytes_(min_bytes),
+        out_(out) {}
 
   bool Run() {
     bool line_start = true;  // only blanks since the last newline
@@ -38,13 +45,25 @@ class Scanner {
         i_ += c == '\\' ? 2 : 1;
         continue;
       }
-      if (c == '#' && line_start) {
+      if (c == '#' && line_start && !java_ && !go_) {
         if (!Directive()) return false;
         continue;  // at the newline that ends it
       }
       line_start = false;
       if (c == '/' && i_ + 1 < n_ && (s_[i_ + 1] == '*' || s_[i_ + 1] == '/')) {
         if (!Comment()) return false;
+        continue;
+      }
+      if (java_ && c == '"' && s_.substr(i_, 3) == "\"\"\"") {
+        if (!TextBlock()) return false;
+        lead_ = Lead::kNone;
+        continue;
+      }
+      if (go_ && c == '`') {
+        size_t end = s_.find('`', i_ + 1);
+        if (end == std::string_view::npos) return false;
+        i_ = end + 1;
+        lead_ = Lead::kNone;
         continue;
       }
       if (c == '"' || c == '\'') {
@@ -57,7 +76,8 @@ class Scanner {
         continue;
       }
       if (c == '{') {
-        if (depth_ == 0 && (lead_ == Lead::kNamespace || lead_ == Lead::kExternString)) {
+        if (depth_ == 0 && (lead_ == Lead::kNamespace || lead_ == Lead::kExternString ||
+                            lead_ == Lead::kType)) {
           ++transparent_;  // its inside is top level
         } else {
           if (depth_ == 0) {
@@ -76,8 +96,13 @@ class Scanner {
           if (end - begin >= min_bytes_) out_->push_back({begin, end});
         }
       }
-      // "::" continues a namespace's name; any other punctuation ends a lead.
-      if (!(c == ':' && lead_ == Lead::kNamespace)) lead_ = Lead::kNone;
+      // "::" continues a namespace's name; a Java type's header runs to its '{'
+      // (type parameters, extends, implements, a record's components, annotations);
+      // any other punctuation ends a lead.
+      if (lead_ == Lead::kType ? (c == ';' || c == '=' || c == '{' || c == '}')
+                               : !(c == ':' && lead_ == Lead::kNamespace)) {
+        lead_ = Lead::kNone;
+      }
       ++i_;
     }
     return depth_ == 0 && transparent_ == 0;
@@ -115,11 +140,25 @@ class Scanner {
     return false;
   }
 
+  // At a Java text block's opening """: past its closing one.
+  bool TextBlock() {
+    for (i_ += 3; i_ + 2 < n_; ++i_) {
+      if (s_[i_] == '\\') {
+        ++i_;
+      } else if (s_[i_] == '"' && s_[i_ + 1] == '"' && s_[i_ + 2] == '"') {
+        i_ += 3;
+        return true;
+      }
+    }
+    return false;
+  }
+
   // At a word's or number's first character: past it. Follows the words that make the
-  // next brace transparent (namespace N {, extern "C" {); reads a C++ raw string, and
-  // digit separators (1'000'000) as part of their number.
+  // next brace transparent (namespace N {, extern "C" {, a Java class); reads a C++ raw
+  // string, and digit separators (1'000'000, 1_000) as part of their number.
   bool Word() {
     size_t start = i_;
+    const bool after_dot = start > 0 && s_[start - 1] == '.';
     bool number = IsDigit(s_[i_]);
     while (i_ < n_) {
       if (IsWordChar(s_[i_]) || (number && s_[i_] == '.')) {
@@ -135,9 +174,17 @@ class Scanner {
       lead_ = Lead::kNone;
       return RawString();
     }
-    if (word == "namespace") {
+    if (java_) {
+      // A type declaration (not `Foo.class`): its body holds the top level's members.
+      if ((word == "class" || word == "interface" || word == "enum" || word == "record") &&
+          !after_dot) {
+        lead_ = Lead::kType;
+      }
+      return true;
+    }
+    if (word == "namespace" && !go_) {
       lead_ = Lead::kNamespace;
-    } else if (word == "extern") {
+    } else if (word == "extern" && !go_) {
       lead_ = Lead::kExtern;
     } else if (lead_ != Lead::kNamespace || number) {
       lead_ = Lead::kNone;  // a namespace's name keeps its lead
@@ -194,11 +241,13 @@ class Scanner {
   }
 
   // What the tokens before a '{' at the top level make of it.
-  enum class Lead { kNone, kNamespace, kExtern, kExternString };
+  enum class Lead { kNone, kNamespace, kExtern, kExternString, kType };
 
   std::string_view s_;
   size_t n_;
   bool cpp_;
+  bool java_;
+  bool go_;
   uint32_t min_bytes_;
   std::vector<ByteRange>* out_;
   size_t i_ = 0;
@@ -212,9 +261,9 @@ class Scanner {
 
 }  // namespace
 
-bool TopLevelBraceInteriors(std::string_view text, bool cpp, uint32_t min_bytes,
+bool TopLevelBraceInteriors(std::string_view text, BraceDialect dialect, uint32_t min_bytes,
                             std::vector<ByteRange>* out) {
-  return Scanner(text, cpp, min_bytes, out).Run();
+  return Scanner(text, dialect, min_bytes, out).Run();
 }
 
 }  // namespace trawl::chunk_internal

@@ -1,7 +1,7 @@
-// Internal to src/chunk: the brace skeleton of a C or C++ file. Most of such a file's bytes are
-// the insides of its top-level { } pairs (function bodies, initialisers, struct
-// members), and most of those belong to definitions small enough to be one chunk
-// whole: the chunker needs their extent, not their inside. The syntax chunker parses
+// Internal to src/chunk: the brace skeleton of a C, C++, Java or Go file. Most of such a
+// file's bytes are the insides of its top-level { } pairs (function bodies,
+// initialisers, struct members), and most of those belong to definitions small enough
+// to be one chunk whole: the chunker needs their extent, not their inside. The syntax chunker parses
 // the file with these interiors left out (tree-sitter's included ranges) and parses a
 // top-level item in full only when it has to split it (syntax_chunker.cc).
 // Thread-safety: pure functions.
@@ -14,16 +14,19 @@
 
 namespace trawl::chunk_internal {
 
+enum class BraceDialect { kC, kCpp, kJava, kGo };
+
 // Appends to `out` the interiors [after '{', at the matching '}') of the top-level
-// brace pairs of the C (or, if `cpp`, C++) source `text` whose interiors are at least
-// `min_bytes` long, in order. Comments, string and character literals (C++: raw
-// strings) and preprocessor lines are skipped. The braces of `namespace N {` and
-// `extern "C" {` are transparent: what they hold is top level.
+// brace pairs of the source `text` whose interiors are at least `min_bytes` long, in
+// order. Comments, string and character literals (C++ raw strings, Java text blocks, Go
+// raw strings) and C/C++ preprocessor lines are skipped. The braces of C++'s
+// `namespace N {`, `extern "C" {` and of Java's type declarations are transparent: what
+// they hold is top level.
 // Returns false (and leaves `out` in an unspecified state) when the braces cannot be
 // told for sure: unbalanced, a pair opened in one branch of a preprocessor conditional
 // and closed in another or outside it, an unterminated literal or comment. The file is
 // then parsed whole.
-bool TopLevelBraceInteriors(std::string_view text, bool cpp, uint32_t min_bytes,
+bool TopLevelBraceInteriors(std::string_view text, BraceDialect dialect, uint32_t min_bytes,
                             std::vector<ByteRange>* out);
 
 }  // namespace trawl::chunk_internal

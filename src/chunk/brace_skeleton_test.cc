@@ -13,7 +13,9 @@ namespace {
 std::vector<std::string> Interiors(std::string_view text, uint32_t min_bytes = 0,
                                    bool cpp = false) {
   std::vector<ByteRange> out;
-  if (!TopLevelBraceInteriors(text, cpp, min_bytes, &out)) return {"FAIL"};
+  if (!TopLevelBraceInteriors(text, cpp ? BraceDialect::kCpp : BraceDialect::kC, min_bytes, &out)) {
+    return {"FAIL"};
+  }
   std::vector<std::string> texts;
   for (const ByteRange& r : out) {
     EXPECT_EQ(text[r.begin - 1], '{');
@@ -100,6 +102,49 @@ TEST(BraceSkeletonTest, EmptyAndBinaryLikeInput) {
   EXPECT_EQ(Interiors("#"), V{});
   EXPECT_EQ(Interiors("#define X \\"), V{});
   EXPECT_EQ(Interiors("// \\"), V{});
+}
+
+std::vector<std::string> Interiors(std::string_view text, BraceDialect dialect) {
+  std::vector<ByteRange> out;
+  if (!TopLevelBraceInteriors(text, dialect, 0, &out)) return {"FAIL"};
+  std::vector<std::string> texts;
+  for (const ByteRange& r : out) texts.emplace_back(text.substr(r.begin, r.end - r.begin));
+  return texts;
+}
+
+TEST(BraceSkeletonTest, JavaTypeBodiesAreTransparent) {
+  std::string_view text =
+      "package p;\n"
+      "@SuppressWarnings(\"x\")\n"
+      "public class Outer<T extends Comparable<T>> extends Base implements A, B {\n"
+      "  private static final Logger LOG = Logger.get(Outer.class);\n"
+      "  static { init(); }\n"
+      "  String block = \"\"\"\n    a } text block { \\\"\"\" still\n    \"\"\";\n"
+      "  void run() { go(); }\n"
+      "  record Point(int x, int y) { Point { check(x); } }\n"
+      "  enum Color { RED { int v() { return 1; } }, GREEN; }\n"
+      "  Runnable r = new Runnable() { public void run() {} };\n"
+      "}\n"
+      "interface I { default void f() { g(); } }\n";
+  EXPECT_EQ(Interiors(text, BraceDialect::kJava),
+            (V{" init(); ", " go(); ", " check(x); ", " int v() { return 1; } ",
+               " public void run() {} ", " g(); "}));
+  EXPECT_EQ(Interiors("class A { void f() { }\n", BraceDialect::kJava), V{"FAIL"});
+  // No preprocessor in Java: a '#' line is text like any other.
+  EXPECT_EQ(Interiors("class A {\n#if\n void f() { x(); }\n}\n", BraceDialect::kJava),
+            V{" x(); "});
+}
+
+TEST(BraceSkeletonTest, GoRawStringsAndRunes) {
+  std::string_view text =
+      "package p\n"
+      "var s = `raw { string\n over lines }`\n"
+      "func (r *T) F(x int) (int, error) { return '}', nil }\n"
+      "type S struct { A int }\n";
+  EXPECT_EQ(Interiors(text, BraceDialect::kGo), (V{" return '}', nil ", " A int "}));
+  EXPECT_EQ(Interiors("var s = `never closed {\n", BraceDialect::kGo), V{"FAIL"});
+  // namespace and extern are plain identifiers in Go.
+  EXPECT_EQ(Interiors("func namespace() { x() }\n", BraceDialect::kGo), V{" x() "});
 }
 
 }  // namespace

@@ -688,13 +688,16 @@ TEST(ChunkerCoverageTest, SkeletonParseOfSystemCHeaders) {
   std::sort(files.begin(), files.end());
   int differ = 0;
   int checked = 0;
-  for (size_t i = 0; i < files.size() && checked < 250; i += 5, ++checked) {
-    ExpectSameAsWholeParse(files[i].string(), ReadAll(files[i]), &differ);
+  for (size_t i = 0; i < files.size() && checked < 250; i += 5) {
+    std::string text = ReadAll(files[i]);
+    if (text.find("namespace") != std::string::npos) continue;  // C++ (gtest, hnswlib, ...)
+    ++checked;
+    ExpectSameAsWholeParse(files[i].string(), text, &differ);
     if (::testing::Test::HasFatalFailure()) return;
   }
   // Where tree-sitter cannot parse a header (libgit2's GIT_BEGIN_DECL, GIT_EXTERN(int)),
   // its error recovery may draw other lines around the errors with the bodies out of
-  // sight: 6 of these 250 when written. Elsewhere the chunks are the same.
+  // sight: 5 of these 250 when written. Elsewhere the chunks are the same.
   std::cout << differ << " of " << checked << " headers chunked otherwise" << std::endl;
   EXPECT_LE(differ, checked / 20);
 }

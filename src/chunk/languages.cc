@@ -115,6 +115,7 @@ std::vector<LanguageSpec> BuildSpecs() {
                    {{"import_declaration", I::kAlways}, {"package_clause", I::kAlways}},
                    {"comment"},
                    {}});
+  specs.back().skeleton = LanguageSpec::Skeleton::kGo;
   specs.push_back({"rust", tree_sitter_rust, "::",
                    {Leaf("function_item", "function"),
                     Leaf("function_signature_item", "function"),
@@ -135,6 +136,7 @@ std::vector<LanguageSpec> BuildSpecs() {
                    {{"import_declaration", I::kAlways}, {"package_declaration", I::kAlways}},
                    {"line_comment", "block_comment"},
                    {}});
+  specs.back().skeleton = LanguageSpec::Skeleton::kJava;
   specs.push_back({"c_sharp", tree_sitter_c_sharp, ".",
                    {Scope("namespace_declaration", "namespace"),
                     Type("class_declaration", "class"), Type("struct_declaration", "struct"),

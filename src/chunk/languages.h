@@ -53,7 +53,7 @@ struct LanguageSpec {
   std::vector<std::string_view> comments;   // glue to the definition below them
   std::vector<std::string_view> attributes; // decorators, #[attributes]: glue likewise
   // First parsed without the interiors of its top-level braces (brace_skeleton.h).
-  enum class Skeleton : uint8_t { kNone, kC, kCpp } skeleton = Skeleton::kNone;
+  enum class Skeleton : uint8_t { kNone, kC, kCpp, kJava, kGo } skeleton = Skeleton::kNone;
 };
 
 // The specs of every compiled-in grammar, in a fixed order.

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <climits>
 #include <string>
+#include <unordered_set>
 
 #include "chunk/brace_skeleton.h"
 
@@ -193,11 +194,16 @@ class FullParses {
   }
 
  private:
+  // Nodes whose braces brace_skeleton.h sees through (and C's conditionals).
   static bool IsTransparent(std::string_view type) {
-    return type == "preproc_if" || type == "preproc_ifdef" || type == "preproc_else" ||
-           type == "preproc_elif" || type == "preproc_elifdef" ||
-           type == "namespace_definition" || type == "linkage_specification" ||
-           type == "declaration_list";
+    static const std::unordered_set<std::string_view> kTypes = {
+        "preproc_if", "preproc_ifdef", "preproc_else", "preproc_elif", "preproc_elifdef",
+        "namespace_definition", "linkage_specification", "declaration_list",
+        // Java
+        "class_declaration", "class_body", "interface_declaration", "interface_body",
+        "enum_declaration", "enum_body", "enum_body_declarations", "record_declaration",
+        "annotation_type_declaration", "annotation_type_body"};
+    return kTypes.count(type) != 0;
   }
 
   // A left-out interior's '{' among the node's children.
@@ -885,10 +891,23 @@ SyntaxChunker::Outcome SyntaxChunker::Chunk(const TextIndex& index, const ChunkO
     return cancelled ? Outcome::kCancelled : Outcome::kTimeout;
   };
   std::vector<ByteRange> left_out;
-  if (spec_.skeleton != LanguageSpec::Skeleton::kNone && options.skeleton_parse &&
-      TopLevelBraceInteriors(index.text(), spec_.skeleton == LanguageSpec::Skeleton::kCpp,
-                             kMinLeftOut, &left_out) &&
-      !left_out.empty()) {
+  bool skeleton_ok = false;
+  if (spec_.skeleton != LanguageSpec::Skeleton::kNone && options.skeleton_parse) {
+    BraceDialect dialect = BraceDialect::kC;
+    switch (spec_.skeleton) {
+      case LanguageSpec::Skeleton::kCpp: dialect = BraceDialect::kCpp; break;
+      case LanguageSpec::Skeleton::kJava: dialect = BraceDialect::kJava; break;
+      case LanguageSpec::Skeleton::kGo: dialect = BraceDialect::kGo; break;
+      default: break;
+    }
+    skeleton_ok = TopLevelBraceInteriors(index.text(), dialect, kMinLeftOut, &left_out);
+    // An interior over the size limit belongs to a definition that will be split:
+    // parse it now rather than the item again later.
+    std::erase_if(left_out, [&](const ByteRange& r) {
+      return index.Nws(r.begin, r.end) > options.max_chunk_chars;
+    });
+  }
+  if (skeleton_ok && !left_out.empty()) {
     // The skeleton: everything but the interiors; the walk parses an item in full
     // when it must look inside one (an item whose full parse does not match the
     // skeleton's: the file is parsed whole). A syntax error in the skeleton is kept:
