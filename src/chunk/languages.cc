@@ -103,11 +103,11 @@ std::vector<LanguageSpec> BuildSpecs() {
                    {"comment", "html_comment"}, {"decorator"}});
   specs.push_back({"c", tree_sitter_c, "::", CDefs(false), {{"preproc_include", I::kAlways}},
                    {"comment"}, {}});
-  specs.back().skeleton = LanguageSpec::Skeleton::kC;
+  specs.back().skeleton = BraceDialect::kC;
   specs.push_back({"cpp", tree_sitter_cpp, "::", CDefs(true),
                    {{"preproc_include", I::kAlways}, {"using_declaration", I::kAlways}},
                    {"comment"}, {}});
-  specs.back().skeleton = LanguageSpec::Skeleton::kCpp;
+  specs.back().skeleton = BraceDialect::kCpp;
   specs.push_back({"go", tree_sitter_go, ".",
                    {Leaf("function_declaration", "function"),
                     Leaf("method_declaration", "method", N::kGoMethod),
@@ -115,7 +115,7 @@ std::vector<LanguageSpec> BuildSpecs() {
                    {{"import_declaration", I::kAlways}, {"package_clause", I::kAlways}},
                    {"comment"},
                    {}});
-  specs.back().skeleton = LanguageSpec::Skeleton::kGo;
+  specs.back().skeleton = BraceDialect::kGo;
   specs.push_back({"rust", tree_sitter_rust, "::",
                    {Leaf("function_item", "function"),
                     Leaf("function_signature_item", "function"),
@@ -136,7 +136,7 @@ std::vector<LanguageSpec> BuildSpecs() {
                    {{"import_declaration", I::kAlways}, {"package_declaration", I::kAlways}},
                    {"line_comment", "block_comment"},
                    {}});
-  specs.back().skeleton = LanguageSpec::Skeleton::kJava;
+  specs.back().skeleton = BraceDialect::kJava;
   specs.push_back({"c_sharp", tree_sitter_c_sharp, ".",
                    {Scope("namespace_declaration", "namespace"),
                     Type("class_declaration", "class"), Type("struct_declaration", "struct"),

@@ -4,8 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
+
+#include "chunk/brace_skeleton.h"
 
 struct TSLanguage;
 
@@ -52,8 +55,8 @@ struct LanguageSpec {
   std::vector<std::pair<std::string_view, ImportRule>> imports;
   std::vector<std::string_view> comments;   // glue to the definition below them
   std::vector<std::string_view> attributes; // decorators, #[attributes]: glue likewise
-  // First parsed without the interiors of its top-level braces (brace_skeleton.h).
-  enum class Skeleton : uint8_t { kNone, kC, kCpp, kJava, kGo } skeleton = Skeleton::kNone;
+  // Set: first parsed without the interiors of its top-level braces (brace_skeleton.h).
+  std::optional<BraceDialect> skeleton;
 };
 
 // The specs of every compiled-in grammar, in a fixed order.

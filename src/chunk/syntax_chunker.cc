@@ -169,7 +169,8 @@ class FullParses {
   bool Expand(TSNode* node) {
     if (node->tree != skeleton_ || !HoldsLeftOut(*node)) return true;
     // The top-level item holding it: the child of the root, or of the top-level
-    // preprocessor conditionals, namespaces and extern "C" blocks, it descends from.
+    // preprocessor conditionals, namespaces, extern "C" blocks and Java type bodies,
+    // it descends from.
     std::vector<TSNode> chain;
     for (TSNode n = *node; !ts_node_is_null(n); n = ts_node_parent(n)) chain.push_back(n);
     if (chain.size() < 2) return false;  // the root itself
@@ -892,15 +893,8 @@ SyntaxChunker::Outcome SyntaxChunker::Chunk(const TextIndex& index, const ChunkO
   };
   std::vector<ByteRange> left_out;
   bool skeleton_ok = false;
-  if (spec_.skeleton != LanguageSpec::Skeleton::kNone && options.skeleton_parse) {
-    BraceDialect dialect = BraceDialect::kC;
-    switch (spec_.skeleton) {
-      case LanguageSpec::Skeleton::kCpp: dialect = BraceDialect::kCpp; break;
-      case LanguageSpec::Skeleton::kJava: dialect = BraceDialect::kJava; break;
-      case LanguageSpec::Skeleton::kGo: dialect = BraceDialect::kGo; break;
-      default: break;
-    }
-    skeleton_ok = TopLevelBraceInteriors(index.text(), dialect, kMinLeftOut, &left_out);
+  if (spec_.skeleton.has_value() && options.skeleton_parse) {
+    skeleton_ok = TopLevelBraceInteriors(index.text(), *spec_.skeleton, kMinLeftOut, &left_out);
     // An interior over the size limit belongs to a definition that will be split:
     // parse it now rather than the item again later.
     std::erase_if(left_out, [&](const ByteRange& r) {
