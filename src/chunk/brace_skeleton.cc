@@ -29,6 +29,7 @@ class Scanner {
         cpp_(dialect == BraceDialect::kCpp),
         java_(dialect == BraceDialect::kJava),
         go_(dialect == BraceDialect::kGo),
+        rust_(dialect == BraceDialect::kRust),
         min_bytes_(min_bytes),
         out_(out) {}
 
@@ -45,13 +46,18 @@ class Scanner {
         i_ += c == '\\' ? 2 : 1;
         continue;
       }
-      if (c == '#' && line_start && !java_ && !go_) {
+      if (c == '#' && line_start && !java_ && !go_ && !rust_) {
         if (!Directive()) return false;
         continue;  // at the newline that ends it
       }
       line_start = false;
       if (c == '/' && i_ + 1 < n_ && (s_[i_ + 1] == '*' || s_[i_ + 1] == '/')) {
-        if (!Comment()) return false;
+        if (!(rust_ ? NestedComment() : Comment())) return false;
+        continue;
+      }
+      if (rust_ && (c == '"' || c == '\'')) {
+        if (!(c == '"' ? RustString(i_ + 1, 0) : RustQuote())) return false;
+        if (c == '"') lead_ = lead_ == Lead::kExtern ? Lead::kExternString : Lead::kNone;
         continue;
       }
       if (java_ && c == '"' && s_.substr(i_, 3) == "\"\"\"") {
@@ -140,6 +146,60 @@ class Scanner {
     return false;
   }
 
+  // Rust: at a comment's '/'. Block comments nest.
+  bool NestedComment() {
+    if (s_[i_ + 1] == '/') return Comment();
+    int open = 1;
+    for (i_ += 2; i_ + 1 < n_; ++i_) {
+      if (s_[i_] == '/' && s_[i_ + 1] == '*') {
+        ++open;
+        ++i_;
+      } else if (s_[i_] == '*' && s_[i_ + 1] == '/') {
+        ++i_;
+        if (--open == 0) {
+          ++i_;
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  // Rust: a string's body from `from` (after its opening quote) to past its closing
+  // quote and `hashes` '#'s; strings span lines. Raw strings (hashes > 0, or `raw`)
+  // have no escapes.
+  bool RustString(size_t from, size_t hashes, bool raw = false) {
+    for (size_t i = from; i < n_; ++i) {
+      if (s_[i] == '\\' && !raw && hashes == 0) {
+        ++i;
+      } else if (s_[i] == '"' && s_.substr(i + 1, hashes).find_first_not_of('#') ==
+                                     std::string_view::npos &&
+                 i + 1 + hashes <= n_) {
+        i_ = i + 1 + hashes;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Rust: at a quote: a character literal ('a', '\n', '\u{7b}', '{') or a lifetime or
+  // label ('a, 'outer:), which is left to be read as a word.
+  bool RustQuote() {
+    if (i_ + 1 < n_ && s_[i_ + 1] == '\\') return Literal('\'');
+    // One character (of up to 4 UTF-8 bytes), then the closing quote.
+    size_t len = 1;
+    if (i_ + 1 < n_) {
+      auto lead = static_cast<unsigned char>(s_[i_ + 1]);
+      len = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    }
+    if (i_ + 1 + len < n_ && s_[i_ + 1 + len] == '\'') {
+      i_ += len + 2;
+    } else {
+      ++i_;  // a lifetime
+    }
+    return true;
+  }
+
   // At a Java text block's opening """: past its closing one.
   bool TextBlock() {
     for (i_ += 3; i_ + 2 < n_; ++i_) {
@@ -174,6 +234,7 @@ class Scanner {
       lead_ = Lead::kNone;
       return RawString();
     }
+    if (rust_) return RustWord(word);
     if (java_) {
       // A type declaration (not `Foo.class`): its body holds the top level's members.
       if ((word == "class" || word == "interface" || word == "enum" || word == "record") &&
@@ -188,6 +249,27 @@ class Scanner {
       lead_ = Lead::kExtern;
     } else if (lead_ != Lead::kNamespace || number) {
       lead_ = Lead::kNone;  // a namespace's name keeps its lead
+    }
+    return true;
+  }
+
+  // Rust: after a word. Raw strings (r"..", r#".."#, br#".."#) and byte strings;
+  // impl, trait and mod blocks are transparent, and so is extern "C" {.
+  bool RustWord(std::string_view word) {
+    if (i_ < n_ && (word == "r" || word == "br" || word == "b" || word == "c" ||
+                    word == "cr") && (s_[i_] == '"' || (s_[i_] == '#' && word != "b"))) {
+      size_t hashes = 0;
+      while (i_ + hashes < n_ && s_[i_ + hashes] == '#') ++hashes;
+      if (i_ + hashes >= n_ || s_[i_ + hashes] != '"') return true;  // r#ident
+      lead_ = Lead::kNone;
+      return RustString(i_ + hashes + 1, hashes, word != "b" && word != "c");
+    }
+    if (word == "impl" || word == "trait" || word == "mod") {
+      lead_ = Lead::kType;
+    } else if (word == "extern") {
+      lead_ = Lead::kExtern;
+    } else if (lead_ != Lead::kType) {
+      lead_ = Lead::kNone;
     }
     return true;
   }
@@ -248,6 +330,7 @@ class Scanner {
   bool cpp_;
   bool java_;
   bool go_;
+  bool rust_;
   uint32_t min_bytes_;
   std::vector<ByteRange>* out_;
   size_t i_ = 0;

@@ -147,5 +147,27 @@ TEST(BraceSkeletonTest, GoRawStringsAndRunes) {
   EXPECT_EQ(Interiors("func namespace() { x() }\n", BraceDialect::kGo), V{" x() "});
 }
 
+TEST(BraceSkeletonTest, RustLiteralsLifetimesAndTransparentBlocks) {
+  std::string_view text =
+      "/* outer /* nested { */ still comment } */\n"
+      "const S: &str = \"multi\nline { \\\" string\";\n"
+      "const R: &str = r#\"raw \" } \"#;\n"
+      "const B: &[u8] = br\"{\";\n"
+      "impl<'a, T: Into<String>> From<&'a T> for Wrapper<'a> {\n"
+      "    fn from(t: &'a T) -> Self { let c = '{'; let e = '\\u{7d}'; Self::new(c, e) }\n"
+      "}\n"
+      "#[cfg(test)]\n"
+      "mod tests {\n"
+      "    fn label() { 'outer: loop { break 'outer; } }\n"
+      "}\n"
+      "extern \"C\" { fn abs(x: i32) -> i32; }\n"
+      "fn r#match() { b'}'; }\n";
+  EXPECT_EQ(Interiors(text, BraceDialect::kRust),
+            (V{" let c = '{'; let e = '\\u{7d}'; Self::new(c, e) ",
+               " 'outer: loop { break 'outer; } ", " b'}'; "}));
+  EXPECT_EQ(Interiors("/* /* */ fn f() {}\n", BraceDialect::kRust), V{"FAIL"});
+  EXPECT_EQ(Interiors("const R: &str = r##\"x\"#;\n", BraceDialect::kRust), V{"FAIL"});
+}
+
 }  // namespace
 }  // namespace trawl::chunk_internal

@@ -126,6 +126,7 @@ std::vector<LanguageSpec> BuildSpecs() {
                    {{"use_declaration", I::kAlways}, {"extern_crate_declaration", I::kAlways}},
                    {"line_comment", "block_comment"},
                    {"attribute_item"}});
+  specs.back().skeleton = BraceDialect::kRust;
   specs.push_back({"java", tree_sitter_java, ".",
                    {Type("class_declaration", "class"), Type("interface_declaration", "interface"),
                     Type("enum_declaration", "enum"), Type("record_declaration", "record"),

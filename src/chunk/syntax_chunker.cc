@@ -169,8 +169,8 @@ class FullParses {
   bool Expand(TSNode* node) {
     if (node->tree != skeleton_ || !HoldsLeftOut(*node)) return true;
     // The top-level item holding it: the child of the root, or of the top-level
-    // preprocessor conditionals, namespaces, extern "C" blocks and Java type bodies,
-    // it descends from.
+    // preprocessor conditionals, namespaces, extern "C" blocks, Java type bodies and
+    // Rust impl, trait and mod blocks, it descends from.
     std::vector<TSNode> chain;
     for (TSNode n = *node; !ts_node_is_null(n); n = ts_node_parent(n)) chain.push_back(n);
     if (chain.size() < 2) return false;  // the root itself
@@ -203,7 +203,9 @@ class FullParses {
         // Java
         "class_declaration", "class_body", "interface_declaration", "interface_body",
         "enum_declaration", "enum_body", "enum_body_declarations", "record_declaration",
-        "annotation_type_declaration", "annotation_type_body"};
+        "annotation_type_declaration", "annotation_type_body",
+        // Rust
+        "impl_item", "trait_item", "mod_item", "foreign_mod_item"};
     return kTypes.count(type) != 0;
   }
 
