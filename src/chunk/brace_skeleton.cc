@@ -1,6 +1,8 @@
 #include "chunk/brace_skeleton.h"
 
+#include <algorithm>
 #include <cstddef>
+#include <iterator>
 #include <cstdint>
 #include <string>
 
@@ -30,6 +32,8 @@ class Scanner {
         java_(dialect == BraceDialect::kJava),
         go_(dialect == BraceDialect::kGo),
         rust_(dialect == BraceDialect::kRust),
+        js_(dialect == BraceDialect::kJavaScript || dialect == BraceDialect::kTypeScript),
+        ts_(dialect == BraceDialect::kTypeScript),
         min_bytes_(min_bytes),
         out_(out) {}
 
@@ -46,7 +50,7 @@ class Scanner {
         i_ += c == '\\' ? 2 : 1;
         continue;
       }
-      if (c == '#' && line_start && !java_ && !go_ && !rust_) {
+      if (c == '#' && line_start && !java_ && !go_ && !rust_ && !js_) {
         if (!Directive()) return false;
         continue;  // at the newline that ends it
       }
@@ -58,6 +62,12 @@ class Scanner {
       if (rust_ && (c == '"' || c == '\'')) {
         if (!(c == '"' ? RustString(i_ + 1, 0) : RustQuote())) return false;
         if (c == '"') lead_ = lead_ == Lead::kExtern ? Lead::kExternString : Lead::kNone;
+        continue;
+      }
+      if (js_ && (c == '`' || (c == '/' && !value_))) {
+        if (!(c == '`' ? Template(0) : Regex())) return false;
+        value_ = true;
+        lead_ = Lead::kNone;
         continue;
       }
       if (java_ && c == '"' && s_.substr(i_, 3) == "\"\"\"") {
@@ -74,6 +84,7 @@ class Scanner {
       }
       if (c == '"' || c == '\'') {
         if (!Literal(c)) return false;
+        value_ = true;
         lead_ = lead_ == Lead::kExtern && c == '"' ? Lead::kExternString : Lead::kNone;
         continue;
       }
@@ -102,6 +113,7 @@ class Scanner {
           if (end - begin >= min_bytes_) out_->push_back({begin, end});
         }
       }
+      value_ = c == ')' || c == ']' || c == '}';
       // "::" continues a namespace's name; a Java type's header runs to its '{'
       // (type parameters, extends, implements, a record's components, annotations);
       // any other punctuation ends a lead.
@@ -140,8 +152,78 @@ class Scanner {
         return true;
       }
       if (c == '\n') return false;
-      if (quote == '\'' && i_ - start > 16) return false;
+      if (quote == '\'' && !js_ && i_ - start > 16) return false;
       i_ += c == '\\' ? 2 : 1;
+    }
+    return false;
+  }
+
+  // JavaScript: at a template literal's '`': past its closing one, through its ${...}
+  // substitutions (which may hold strings, templates and braces of their own).
+  bool Template(int nesting) {
+    if (nesting > 32) return false;
+    for (++i_; i_ < n_;) {
+      char c = s_[i_];
+      if (c == '\\') {
+        i_ += 2;
+      } else if (c == '`') {
+        ++i_;
+        return true;
+      } else if (c == '$' && i_ + 1 < n_ && s_[i_ + 1] == '{') {
+        i_ += 2;
+        if (!Substitution(nesting)) return false;
+      } else {
+        ++i_;
+      }
+    }
+    return false;
+  }
+
+  // Inside a template's ${: past the '}' that closes it.
+  bool Substitution(int nesting) {
+    int depth = 0;
+    while (i_ < n_) {
+      char c = s_[i_];
+      if (c == '`') {
+        if (!Template(nesting + 1)) return false;
+        continue;
+      }
+      if (c == '\'' || c == '"') {
+        if (!Literal(c)) return false;
+        continue;
+      }
+      if (c == '/' && i_ + 1 < n_ && (s_[i_ + 1] == '*' || s_[i_ + 1] == '/')) {
+        if (!Comment()) return false;
+        continue;
+      }
+      if (c == '{') {
+        ++depth;
+      } else if (c == '}' && depth-- == 0) {
+        ++i_;
+        return true;
+      }
+      ++i_;
+    }
+    return false;
+  }
+
+  // JavaScript: at a '/' where a value is expected: past the regular expression and
+  // its flags. A '/' inside a character class does not end it; nor does a newline.
+  bool Regex() {
+    bool in_class = false;
+    for (++i_; i_ < n_; ++i_) {
+      char c = s_[i_];
+      if (c == '\n') return false;
+      if (c == '\\') {
+        ++i_;
+      } else if (c == '[') {
+        in_class = true;
+      } else if (c == ']') {
+        in_class = false;
+      } else if (c == '/' && !in_class) {
+        for (++i_; i_ < n_ && IsWordChar(s_[i_]);) ++i_;
+        return true;
+      }
     }
     return false;
   }
@@ -235,6 +317,20 @@ class Scanner {
       return RawString();
     }
     if (rust_) return RustWord(word);
+    if (js_) {
+      // A class (not `x.class`), an interface, a TypeScript namespace: transparent.
+      if ((word == "class" || word == "interface" ||
+           (ts_ && (word == "namespace" || word == "module"))) && !after_dot) {
+        lead_ = Lead::kType;
+      }
+      // After these a '/' starts a regular expression; after other words, a division.
+      static constexpr std::string_view kBeforeValue[] = {
+          "return", "typeof", "instanceof", "in", "of", "new", "delete", "void",
+          "throw", "case", "do", "else", "yield", "await"};
+      value_ = number || std::find(std::begin(kBeforeValue), std::end(kBeforeValue), word) ==
+                             std::end(kBeforeValue);
+      return true;
+    }
     if (java_) {
       // A type declaration (not `Foo.class`): its body holds the top level's members.
       if ((word == "class" || word == "interface" || word == "enum" || word == "record") &&
@@ -331,6 +427,8 @@ class Scanner {
   bool java_;
   bool go_;
   bool rust_;
+  bool js_;
+  bool ts_;
   uint32_t min_bytes_;
   std::vector<ByteRange>* out_;
   size_t i_ = 0;
@@ -340,6 +438,7 @@ class Scanner {
   int open_pp_ = 0;   // ... when the current top-level pair opened
   int transparent_ = 0;  // namespace and extern "C" braces open around the top level
   Lead lead_ = Lead::kNone;
+  bool value_ = false;  // JavaScript: the last token ends a value ('/' divides)
 };
 
 }  // namespace

@@ -1,4 +1,5 @@
-// Internal to src/chunk: the brace skeleton of a C, C++, Java, Go or Rust file. Most of such a
+// Internal to src/chunk: the brace skeleton of a C, C++, Java, Go, Rust, JavaScript or
+// TypeScript file. Most of such a
 // file's bytes are the insides of its top-level { } pairs (function bodies,
 // initialisers, struct members), and most of those belong to definitions small enough
 // to be one chunk whole: the chunker needs their extent, not their inside. The syntax chunker parses
@@ -14,15 +15,16 @@
 
 namespace trawl::chunk_internal {
 
-enum class BraceDialect { kC, kCpp, kJava, kGo, kRust };
+enum class BraceDialect { kC, kCpp, kJava, kGo, kRust, kJavaScript, kTypeScript };
 
 // Appends to `out` the interiors [after '{', at the matching '}') of the top-level
 // brace pairs of the source `text` whose interiors are at least `min_bytes` long, in
 // order. Comments, string and character literals (C++ raw strings, Java text blocks, Go
-// raw strings, Rust raw strings and nested comments) and C/C++ preprocessor lines are
-// skipped. The braces of C++'s `namespace N {`, `extern "C" {`, of Java's type
-// declarations and of Rust's impl, trait and mod blocks are transparent: what they hold
-// is top level.
+// raw strings, Rust raw strings and nested comments, JavaScript template literals and
+// regular expressions) and C/C++ preprocessor lines are skipped. The braces of C++'s
+// `namespace N {`, `extern "C" {`, of Java's and JavaScript's classes (and interfaces,
+// TypeScript namespaces) and of Rust's impl, trait and mod blocks are transparent: what
+// they hold is top level.
 // Returns false (and leaves `out` in an unspecified state) when the braces cannot be
 // told for sure: unbalanced, a pair opened in one branch of a preprocessor conditional
 // and closed in another or outside it, an unterminated literal or comment. The file is

@@ -169,5 +169,29 @@ TEST(BraceSkeletonTest, RustLiteralsLifetimesAndTransparentBlocks) {
   EXPECT_EQ(Interiors("const R: &str = r##\"x\"#;\n", BraceDialect::kRust), V{"FAIL"});
 }
 
+TEST(BraceSkeletonTest, JavaScriptTemplatesRegexesAndClasses) {
+  std::string_view text =
+      "#!/usr/bin/env node\n"
+      "const re = /[}{]\\/x/g, half = a / 2 / b;\n"
+      "const t = `a } ${ {x: `nested ${'}'}`}.x } b\n over lines`;\n"
+      "export class Store extends Base {\n"
+      "  #items = [];\n"
+      "  get(k) { return this.#items[k] }\n"
+      "  static of() { return /}/.test('{') }\n"
+      "}\n"
+      "function f(x) { if (x) return x / 2; }\n";
+  EXPECT_EQ(Interiors(text, BraceDialect::kJavaScript),
+            (V{" return this.#items[k] ", " return /}/.test('{') ", " if (x) return x / 2; "}));
+  // TypeScript namespaces hold top-level code; a JavaScript "namespace" is a word.
+  EXPECT_EQ(Interiors("namespace N {\n  export function f() { g(); }\n}\n",
+                      BraceDialect::kTypeScript),
+            V{" g(); "});
+  EXPECT_EQ(Interiors("const s = `never closed ${ {\n", BraceDialect::kJavaScript), V{"FAIL"});
+  // Deep nesting of templates is refused, not recursed without bound.
+  std::string deep;
+  for (int i = 0; i < 100; ++i) deep += "`${";
+  EXPECT_EQ(Interiors(deep, BraceDialect::kJavaScript), V{"FAIL"});
+}
+
 }  // namespace
 }  // namespace trawl::chunk_internal

@@ -97,8 +97,10 @@ std::vector<LanguageSpec> BuildSpecs() {
       {"import_statement", I::kAlways}};
   specs.push_back({"javascript", tree_sitter_javascript, ".", JsDefs(false), js_imports,
                    {"comment", "html_comment"}, {"decorator"}});
+  specs.back().skeleton = BraceDialect::kJavaScript;
   specs.push_back({"typescript", tree_sitter_typescript, ".", JsDefs(true), js_imports,
                    {"comment", "html_comment"}, {"decorator"}});
+  specs.back().skeleton = BraceDialect::kTypeScript;
   specs.push_back({"tsx", tree_sitter_tsx, ".", JsDefs(true), js_imports,
                    {"comment", "html_comment"}, {"decorator"}});
   specs.push_back({"c", tree_sitter_c, "::", CDefs(false), {{"preproc_include", I::kAlways}},
