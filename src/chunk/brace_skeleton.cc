@@ -93,24 +93,27 @@ class Scanner {
         continue;
       }
       if (c == '{') {
-        if (depth_ == 0 && (lead_ == Lead::kNamespace || lead_ == Lead::kExternString ||
-                            lead_ == Lead::kType)) {
+        if (open_.empty() && (lead_ == Lead::kNamespace || lead_ == Lead::kExternString ||
+                              lead_ == Lead::kType)) {
           ++transparent_;  // its inside is top level
         } else {
-          if (depth_ == 0) {
-            open_ = i_;
-            open_pp_ = pp_depth_;
-          }
-          ++depth_;
+          open_.push_back({i_, pp_depth_, false});
         }
       } else if (c == '}') {
-        if (depth_ == 0) {
+        if (open_.empty()) {
           if (transparent_ == 0) return false;
           --transparent_;
-        } else if (--depth_ == 0) {
-          auto begin = static_cast<uint32_t>(open_ + 1);
+        } else {
+          Open o = open_.back();
+          open_.pop_back();
+          // A top-level pair across a conditional's branches: which brace closes which
+          // is in doubt. A nested one is only kept in.
+          if (o.crossed && open_.empty()) return false;
+          auto begin = static_cast<uint32_t>(o.pos + 1);
           auto end = static_cast<uint32_t>(i_);
-          if (end - begin >= min_bytes_) out_->push_back({begin, end});
+          if (!o.crossed && o.pp == pp_depth_ && end - begin >= min_bytes_) {
+            out_->push_back({begin, end});
+          }
         }
       }
       value_ = c == ')' || c == ']' || c == '}';
@@ -123,7 +126,10 @@ class Scanner {
       }
       ++i_;
     }
-    return depth_ == 0 && transparent_ == 0;
+    // Closed innermost first: in order of opening.
+    std::sort(out_->begin(), out_->end(),
+              [](const ByteRange& a, const ByteRange& b) { return a.begin < b.begin; });
+    return open_.empty() && transparent_ == 0;
   }
 
  private:
@@ -383,6 +389,11 @@ class Scanner {
     return true;
   }
 
+  // Marks the open pairs opened inside the current conditional.
+  void Cross() {
+    for (Open& o : open_) o.crossed |= o.pp >= pp_depth_;
+  }
+
   // At a directive's '#': past it, to the newline that ends it (backslash-newlines
   // continue it; a block comment in it may span lines). Keeps the conditionals' depth.
   bool Directive() {
@@ -394,12 +405,10 @@ class Scanner {
     if (name == "if" || name == "ifdef" || name == "ifndef") {
       ++pp_depth_;
     } else if (name == "endif") {
-      // A brace pair opened inside the conditional being closed crosses its end.
-      if (depth_ > 0 && pp_depth_ <= open_pp_) return false;
+      Cross();  // a pair opened inside the conditional being closed crosses its end
       --pp_depth_;
     } else if (name == "else" || name == "elif" || name == "elifdef" || name == "elifndef") {
-      // A pair opened in the branch being left continues in the other one.
-      if (depth_ > 0 && pp_depth_ <= open_pp_) return false;
+      Cross();  // a pair opened in the branch being left continues in the other one
     }
     while (i_ < n_ && s_[i_] != '\n') {
       char c = s_[i_];
@@ -432,10 +441,13 @@ class Scanner {
   uint32_t min_bytes_;
   std::vector<ByteRange>* out_;
   size_t i_ = 0;
-  int depth_ = 0;     // brace depth
-  size_t open_ = 0;   // the current top-level pair's '{'
-  int pp_depth_ = 0;  // preprocessor conditionals open
-  int open_pp_ = 0;   // ... when the current top-level pair opened
+  struct Open {
+    size_t pos;    // its '{'
+    int pp;        // preprocessor conditionals open there
+    bool crossed;  // an #else, #elif or #endif of one of those came before its '}'
+  };
+  std::vector<Open> open_;  // brace pairs open, outermost first
+  int pp_depth_ = 0;        // preprocessor conditionals open
   int transparent_ = 0;  // namespace and extern "C" braces open around the top level
   Lead lead_ = Lead::kNone;
   bool value_ = false;  // JavaScript: the last token ends a value ('/' divides)
@@ -443,7 +455,7 @@ class Scanner {
 
 }  // namespace
 
-bool TopLevelBraceInteriors(std::string_view text, BraceDialect dialect, uint32_t min_bytes,
+bool BraceInteriors(std::string_view text, BraceDialect dialect, uint32_t min_bytes,
                             std::vector<ByteRange>* out) {
   return Scanner(text, dialect, min_bytes, out).Run();
 }

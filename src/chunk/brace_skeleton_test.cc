@@ -13,7 +13,7 @@ namespace {
 std::vector<std::string> Interiors(std::string_view text, uint32_t min_bytes = 0,
                                    bool cpp = false) {
   std::vector<ByteRange> out;
-  if (!TopLevelBraceInteriors(text, cpp ? BraceDialect::kCpp : BraceDialect::kC, min_bytes, &out)) {
+  if (!BraceInteriors(text, cpp ? BraceDialect::kCpp : BraceDialect::kC, min_bytes, &out)) {
     return {"FAIL"};
   }
   std::vector<std::string> texts;
@@ -27,10 +27,27 @@ std::vector<std::string> Interiors(std::string_view text, uint32_t min_bytes = 0
 
 using V = std::vector<std::string>;
 
-TEST(BraceSkeletonTest, TopLevelPairsOnly) {
+TEST(BraceSkeletonTest, PairsInOrderOfOpening) {
   EXPECT_EQ(Interiors("int f(void) { if (x) { y(); } return 0; }\nstruct s { int a; };\n"),
-            (V{" if (x) { y(); } return 0; ", " int a; "}));
+            (V{" if (x) { y(); } return 0; ", " y(); ", " int a; "}));
   EXPECT_EQ(Interiors("int x;\n"), V{});
+}
+
+TEST(BraceSkeletonTest, NestedPairsAcrossConditionalsAreNotListed) {
+  // The inner pair opens in one branch and closes after the #endif; the outer one is
+  // still sure.
+  std::string_view text =
+      "void f(void)\n{\n#ifdef A\n\tif (a) {\n#else\n\tif (b) {\n#endif\n\t\tx();\n\t}\n"
+      "\tg();\n}\n";
+  EXPECT_EQ(Interiors(text), V{"FAIL"});  // two '{' for one '}': unbalanced
+  std::string_view balanced =
+      "void f(void)\n{\n\tif (a) {\n#ifdef A\n\t\tx();\n\t}\n\tif (b) {\n#endif\n\t\ty();\n\t}\n}\n";
+  // The first inner pair holds an #ifdef but not its #endif, the second the #endif
+  // alone: neither is listed; the function is.
+  EXPECT_EQ(Interiors(balanced),
+            V{"\n\tif (a) {\n#ifdef A\n\t\tx();\n\t}\n\tif (b) {\n#endif\n\t\ty();\n\t}\n"});
+  // A top-level pair holding only the start of a conditional is not listed either.
+  EXPECT_EQ(Interiors("int f(void) {\n#ifdef A\n\tx();\n}\n#endif\n"), V{});
 }
 
 TEST(BraceSkeletonTest, ShortInteriorsStayIn) {
@@ -106,7 +123,7 @@ TEST(BraceSkeletonTest, EmptyAndBinaryLikeInput) {
 
 std::vector<std::string> Interiors(std::string_view text, BraceDialect dialect) {
   std::vector<ByteRange> out;
-  if (!TopLevelBraceInteriors(text, dialect, 0, &out)) return {"FAIL"};
+  if (!BraceInteriors(text, dialect, 0, &out)) return {"FAIL"};
   std::vector<std::string> texts;
   for (const ByteRange& r : out) texts.emplace_back(text.substr(r.begin, r.end - r.begin));
   return texts;
@@ -127,8 +144,8 @@ TEST(BraceSkeletonTest, JavaTypeBodiesAreTransparent) {
       "}\n"
       "interface I { default void f() { g(); } }\n";
   EXPECT_EQ(Interiors(text, BraceDialect::kJava),
-            (V{" init(); ", " go(); ", " check(x); ", " int v() { return 1; } ",
-               " public void run() {} ", " g(); "}));
+            (V{" init(); ", " go(); ", " check(x); ", " int v() { return 1; } ", " return 1; ",
+               " public void run() {} ", "", " g(); "}));
   EXPECT_EQ(Interiors("class A { void f() { }\n", BraceDialect::kJava), V{"FAIL"});
   // No preprocessor in Java: a '#' line is text like any other.
   EXPECT_EQ(Interiors("class A {\n#if\n void f() { x(); }\n}\n", BraceDialect::kJava),
@@ -164,7 +181,7 @@ TEST(BraceSkeletonTest, RustLiteralsLifetimesAndTransparentBlocks) {
       "fn r#match() { b'}'; }\n";
   EXPECT_EQ(Interiors(text, BraceDialect::kRust),
             (V{" let c = '{'; let e = '\\u{7d}'; Self::new(c, e) ",
-               " 'outer: loop { break 'outer; } ", " b'}'; "}));
+               " 'outer: loop { break 'outer; } ", " break 'outer; ", " b'}'; "}));
   EXPECT_EQ(Interiors("/* /* */ fn f() {}\n", BraceDialect::kRust), V{"FAIL"});
   EXPECT_EQ(Interiors("const R: &str = r##\"x\"#;\n", BraceDialect::kRust), V{"FAIL"});
 }
