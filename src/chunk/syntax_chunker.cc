@@ -180,10 +180,7 @@ class FullParses {
  public:
   FullParses(TSParser* parser, TSInput input, const TextIndex& index, const TSTree* skeleton,
              const std::vector<ByteRange>& left_out)
-      : parser_(parser), input_(input), index_(index), skeleton_(skeleton), left_out_(left_out) {
-    skeleton_bytes_ = index.size();
-    for (const ByteRange& r : left_out) skeleton_bytes_ -= r.end - r.begin;
-  }
+      : parser_(parser), input_(input), index_(index), skeleton_(skeleton), left_out_(left_out) {}
 
   // Replaces `*node` by its counterpart in a parse with its inside when it is a
   // skeleton node whose children would include left-out text. False if no parse has
@@ -324,7 +321,6 @@ class FullParses {
   const TextIndex& index_;
   const TSTree* skeleton_;
   const std::vector<ByteRange>& left_out_;
-  uint64_t skeleton_bytes_ = 0;
   std::vector<std::pair<uint32_t, Tree>> items_;
   std::vector<Tree> put_backs_;
   Tree whole_;
