@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/ascii.h"
+
 namespace trawl {
 
 // Splits an identifier at '_', '-', camelCase humps, acronym ends and letter/digit
@@ -73,13 +75,11 @@ std::vector<Declaration> Declarations(std::string_view content);
 
 namespace tokenize_internal {
 
-// ASCII only and inline (the locale-aware <cctype> calls were a hot spot): bytes
-// >= 0x80 belong to identifiers and are left as they are.
-constexpr bool IsUpper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
-constexpr bool IsLower(unsigned char c) { return c >= 'a' && c <= 'z'; }
-constexpr bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
-constexpr bool IsIdentByte(unsigned char c) { return IsLower(c) || IsUpper(c) || IsDigit(c) || c == '_' || c >= 0x80; }
-constexpr char ToLower(char c) { return IsUpper(static_cast<unsigned char>(c)) ? static_cast<char>(c + ('a' - 'A')) : c; }
+using ascii::IsDigit;
+using ascii::IsIdentByte;
+using ascii::IsLower;
+using ascii::IsUpper;
+using ascii::ToLower;
 
 // Byte classes for the tokeniser's scanning loops: one table load per byte.
 inline constexpr unsigned kIdent = 1, kNotLower = 2;  // kNotLower: an identifier byte but not a-z

@@ -2,20 +2,20 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <iterator>
 #include <cstdint>
+#include <iterator>
 #include <string>
+
+#include "base/ascii.h"
 
 namespace trawl::chunk_internal {
 namespace {
 
 bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\f' || c == '\v' || c == '\r'; }
 
-bool IsWordChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+using ascii::IsDigit;
+// Identifiers, keywords and numbers (a UTF-8 byte is part of an identifier).
+constexpr bool IsWordChar(char c) { return ascii::IsIdentByte(static_cast<unsigned char>(c)); }
 
 // A raw string literal's prefix (C++): R, u8R, uR, UR, LR.
 bool IsRawPrefix(std::string_view word) {
@@ -117,9 +117,9 @@ class Scanner {
         }
       }
       value_ = c == ')' || c == ']' || c == '}';
-      // "::" continues a namespace's name; a Java type's header runs to its '{'
-      // (type parameters, extends, implements, a record's components, annotations);
-      // any other punctuation ends a lead.
+      // "::" continues a namespace's name; a type's (or Rust impl's) header runs to its
+      // '{' (type parameters, extends, implements, a record's components, where
+      // clauses); any other punctuation ends a lead.
       if (lead_ == Lead::kType ? (c == ';' || c == '=' || c == '{' || c == '}')
                                : !(c == ':' && lead_ == Lead::kNamespace)) {
         lead_ = Lead::kNone;
@@ -427,7 +427,9 @@ class Scanner {
     return true;
   }
 
-  // What the tokens before a '{' at the top level make of it.
+  // What the tokens before a '{' at the top level make of it: kNamespace (C++),
+  // kExternString (extern "C") and kType (Java, JavaScript and TypeScript types, Rust
+  // impl, trait and mod) make it transparent.
   enum class Lead { kNone, kNamespace, kExtern, kExternString, kType };
 
   std::string_view s_;
@@ -448,7 +450,7 @@ class Scanner {
   };
   std::vector<Open> open_;  // brace pairs open, outermost first
   int pp_depth_ = 0;        // preprocessor conditionals open
-  int transparent_ = 0;  // namespace and extern "C" braces open around the top level
+  int transparent_ = 0;  // transparent braces open around the top level
   Lead lead_ = Lead::kNone;
   bool value_ = false;  // JavaScript: the last token ends a value ('/' divides)
 };
@@ -456,7 +458,7 @@ class Scanner {
 }  // namespace
 
 bool BraceInteriors(std::string_view text, BraceDialect dialect, uint32_t min_bytes,
-                            std::vector<ByteRange>* out) {
+                    std::vector<ByteRange>* out) {
   return Scanner(text, dialect, min_bytes, out).Run();
 }
 

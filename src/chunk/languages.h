@@ -55,7 +55,7 @@ struct LanguageSpec {
   std::vector<std::pair<std::string_view, ImportRule>> imports;
   std::vector<std::string_view> comments;   // glue to the definition below them
   std::vector<std::string_view> attributes; // decorators, #[attributes]: glue likewise
-  // Set: first parsed without the interiors of its top-level braces (brace_skeleton.h).
+  // Set: first parsed without the brace interiors a chunk keeps whole (brace_skeleton.h).
   std::optional<BraceDialect> skeleton;
 };
 

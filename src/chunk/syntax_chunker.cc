@@ -170,6 +170,19 @@ std::vector<TSRange> IncludedRanges(const TextIndex& index, const std::vector<By
   return ranges;
 }
 
+// `parser` over `ranges` of the input (empty: all of it). Null when the parse stops
+// (timeout, cancellation), the parser reset (else its next parse would resume this one).
+TSTree* ParseIncluded(TSParser* parser, TSInput input, const std::vector<TSRange>& ranges) {
+  bool ok = ranges.empty() || ts_parser_set_included_ranges(
+                                  parser, ranges.data(), static_cast<uint32_t>(ranges.size()));
+  TSTree* tree = ok ? ts_parser_parse(parser, nullptr, input) : nullptr;
+  if (!ranges.empty()) ts_parser_set_included_ranges(parser, nullptr, 0);
+  if (tree == nullptr) ts_parser_reset(parser);
+  return tree;
+}
+
+using Tree = std::unique_ptr<TSTree, TreeDeleter>;
+
 // The parses that look inside left-out interiors (brace_skeleton.h), made when the walk
 // must split what holds one: the top-level item holding it, parsed alone, unless that
 // is most of the file or its parse lacks the node (a Java method outside its class);
@@ -184,9 +197,11 @@ class FullParses {
 
   // Replaces `*node` by its counterpart in a parse with its inside when it is a
   // skeleton node whose children would include left-out text. False if no parse has
-  // such a node (the caller then parses the whole file).
+  // such a node (the caller then walks a whole parse), or a parse stopped (timeout,
+  // cancellation: stopped() tells; nothing more is parsed).
   bool Expand(TSNode* node) {
     if (node->tree != skeleton_) return true;
+    if (stopped_) return false;
     const ByteRange* held = HeldLeftOut(*node);
     if (held == nullptr) return true;
     if (whole_ != nullptr) return Find(whole_.get(), node);
@@ -195,21 +210,33 @@ class FullParses {
     if (!ts_node_is_null(item) &&
         ts_node_end_byte(item) - ts_node_start_byte(item) <= index_.size() / 2) {
       const TSTree* tree = ParseItem(item);
-      if (tree != nullptr && Find(tree, node)) return true;
+      if (tree == nullptr) return Stop();
+      if (Find(tree, node)) return true;
     }
     if (put_backs_.size() < kMaxPutBacks) {
-      const TSTree* tree = Parse(held->begin, &put_backs_);
-      if (tree != nullptr && Find(tree, node)) return true;
+      put_backs_.emplace_back(
+          ParseIncluded(parser_, input_, IncludedRanges(index_, left_out_, held->begin)));
+      const TSTree* tree = put_backs_.back().get();
+      if (tree == nullptr) return Stop();
+      if (Find(tree, node)) return true;
     }
-    std::vector<Tree> one;
-    if (Parse(UINT32_MAX, &one) == nullptr) return false;
-    whole_ = std::move(one.front());
+    whole_.reset(ParseIncluded(parser_, input_, {}));
+    if (whole_ == nullptr) return Stop();
     return Find(whole_.get(), node);
   }
 
+  bool stopped() const { return stopped_; }
+
+  // The whole file's parse, if a look inside needed one (the caller may reuse it).
+  Tree TakeWhole() { return std::move(whole_); }
+
  private:
-  using Tree = std::unique_ptr<TSTree, TreeDeleter>;
   static constexpr size_t kMaxPutBacks = 4;
+
+  bool Stop() {
+    stopped_ = true;
+    return false;
+  }
 
   // The node of `tree` with `*node`'s range and symbol.
   static bool Find(const TSTree* tree, TSNode* node) {
@@ -288,32 +315,9 @@ class FullParses {
     if (!ts_node_is_null(next) && ts_node_type(next) == std::string_view(";")) {
       e = ts_node_end_byte(next);
     }
-    std::vector<TSRange> range = {{PointOf(index_, b), PointOf(index_, e), b, e}};
-    std::vector<Tree> one;
-    if (Parse(range, &one) == nullptr) return nullptr;
-    items_.emplace_back(b, std::move(one.front()));
+    items_.emplace_back(b, Tree(ParseIncluded(parser_, input_,
+                                              {{PointOf(index_, b), PointOf(index_, e), b, e}})));
     return items_.back().second.get();
-  }
-
-  // The skeleton with the interior beginning at `keep` put back (UINT32_MAX: the whole
-  // file), appended to `trees`.
-  const TSTree* Parse(uint32_t keep, std::vector<Tree>* trees) {
-    if (keep == UINT32_MAX) return Parse(std::vector<TSRange>(), trees);
-    return Parse(IncludedRanges(index_, left_out_, keep), trees);
-  }
-
-  // A parse of `ranges` (empty: all of the text), appended to `trees`.
-  const TSTree* Parse(const std::vector<TSRange>& ranges, std::vector<Tree>* trees) {
-    bool ok = ranges.empty() || ts_parser_set_included_ranges(
-                                    parser_, ranges.data(), static_cast<uint32_t>(ranges.size()));
-    TSTree* tree = ok ? ts_parser_parse(parser_, nullptr, input_) : nullptr;
-    ts_parser_set_included_ranges(parser_, nullptr, 0);
-    if (tree == nullptr) {
-      ts_parser_reset(parser_);
-      return nullptr;
-    }
-    trees->emplace_back(tree);
-    return tree;
   }
 
   TSParser* parser_;
@@ -324,6 +328,7 @@ class FullParses {
   std::vector<std::pair<uint32_t, Tree>> items_;
   std::vector<Tree> put_backs_;
   Tree whole_;
+  bool stopped_ = false;
 };
 
 // The walk over one file's tree. Holds the definitions met so far.
@@ -952,7 +957,6 @@ SyntaxChunker::Outcome SyntaxChunker::Chunk(const TextIndex& index, const ChunkO
   ReadState state{index.text(), cancel, &cancel_flag_};
   TSInput input{&state, ReadInput, TSInputEncodingUTF8};
   auto no_tree = [&] {
-    ts_parser_reset(parser_.get());  // else the next parse would resume this one
     bool cancelled = cancel_flag_ != 0 || (cancel != nullptr && cancel->load());
     return cancelled ? Outcome::kCancelled : Outcome::kTimeout;
   };
@@ -985,25 +989,23 @@ SyntaxChunker::Outcome SyntaxChunker::Chunk(const TextIndex& index, const ChunkO
       covered = r.end;
     }
   }
+  Tree tree;
   if (skeleton_ok && !left_out.empty()) {
-    // The skeleton: everything but the interiors; the walk parses an item in full
-    // when it must look inside one (an item whose full parse does not match the
-    // skeleton's: the file is parsed whole). A syntax error in the skeleton is kept:
-    // tree-sitter recovers from it as it would in a whole parse, and with function
-    // bodies out of sight, the macros in them (`list_for_each_entry(...) {`) no longer
-    // derail the recovery around definitions (design.md, "Skeleton parse").
-    std::vector<TSRange> ranges = IncludedRanges(index, left_out);
-    if (ts_parser_set_included_ranges(parser_.get(), ranges.data(),
-                                      static_cast<uint32_t>(ranges.size()))) {
-      std::unique_ptr<TSTree, TreeDeleter> skeleton(ts_parser_parse(parser_.get(), nullptr, input));
-      ts_parser_set_included_ranges(parser_.get(), nullptr, 0);
-      if (skeleton == nullptr) return no_tree();
-      FullParses full(parser_.get(), input, index, skeleton.get(), left_out);
-      Walk walk(spec_, symbols_, inner_fields_, fields_, index, options, &full);
-      if (walk.Run(ts_tree_root_node(skeleton.get()), path, sink)) return Outcome::kOk;
-    }
+    // The skeleton: everything but the interiors; the walk looks inside one by
+    // FullParses when it must, and when even that fails the file is walked again from
+    // a whole parse. A syntax error in the skeleton is kept: tree-sitter recovers from
+    // it as it would in a whole parse, and with function bodies out of sight, the macros
+    // in them (`list_for_each_entry(...) {`) no longer derail the recovery around
+    // definitions (design.md, "Skeleton parse").
+    Tree skeleton(ParseIncluded(parser_.get(), input, IncludedRanges(index, left_out)));
+    if (skeleton == nullptr) return no_tree();
+    FullParses full(parser_.get(), input, index, skeleton.get(), left_out);
+    Walk walk(spec_, symbols_, inner_fields_, fields_, index, options, &full);
+    if (walk.Run(ts_tree_root_node(skeleton.get()), path, sink)) return Outcome::kOk;
+    if (full.stopped()) return no_tree();
+    tree = full.TakeWhole();
   }
-  std::unique_ptr<TSTree, TreeDeleter> tree(ts_parser_parse(parser_.get(), nullptr, input));
+  if (tree == nullptr) tree.reset(ParseIncluded(parser_.get(), input, {}));
   if (tree == nullptr) return no_tree();
   Walk walk(spec_, symbols_, inner_fields_, fields_, index, options, nullptr);
   walk.Run(ts_tree_root_node(tree.get()), path, sink);

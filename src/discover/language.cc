@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "base/ascii.h"
 #include "discover/discover.h"
 
 namespace trawl {
@@ -248,9 +249,7 @@ std::string_view LanguageFromShebang(std::string_view head) {
 
 namespace {
 
-bool IsIdentChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
+bool IsIdentChar(char c) { return ascii::IsIdentByte(static_cast<unsigned char>(c)); }
 
 // `line` (leading blanks removed) starts with `word` as a whole word.
 bool StartsWithWord(std::string_view line, std::string_view word) {
