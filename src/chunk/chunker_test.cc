@@ -721,6 +721,60 @@ TEST(ChunkerCoverageTest, SkeletonParseOfCppSources) {
   EXPECT_LE(differ, checked / 20);
 }
 
+TEST(ChunkerTest, SkeletonParseChunksPythonAsAWholeParse) {
+  // A function over the size limit (split: the walk looks inside it), small ones that
+  // merge, a class whose methods are left out one by one, decorators, a compound last
+  // statement, and a nested function inside a big one.
+  std::string big_body;
+  for (int i = 0; i < 150; ++i) {
+    big_body += "    if stats[" + std::to_string(i) + "] > limit:\n        stats[" + std::to_string(i) +
+                "] = 0\n        report(dev, " + std::to_string(i) + ")\n";
+  }
+  std::string methods;
+  for (int i = 0; i < 30; ++i) {
+    methods += "    @property\n    def field_" + std::to_string(i) + "(self):\n        \"\"\"Field " +
+               std::to_string(i) + ".\"\"\"\n        value = self._values[" + std::to_string(i) +
+               "]\n        return value * 2\n\n";
+  }
+  std::string content =
+      "import os\n\n"
+      "def add(a, b):\n    total = a + b\n    return total\n\n"
+      "def sub(a, b):\n    diff = a - b\n    return diff\n\n"
+      "def reset_stats(dev, limit):\n    \"\"\"Reset.\"\"\"\n" + big_body +
+      "    def inner(x):\n        y = x * 2\n        z = y + 1\n        return z\n    return inner(0)\n\n"
+      "class Device(Base):\n    \"\"\"A device.\"\"\"\n\n" + methods +
+      "    def close(self):\n        self._open = False\n        try:\n            self._f.close()\n"
+      "        except OSError:\n            pass\n\n"
+      "if __name__ == '__main__':\n    main()\n";
+  Chunker chunker;
+  auto r = chunker.ChunkFile("dev.py", content, "python");
+  ASSERT_TRUE(r.ok());
+  int pieces = 0;
+  for (const Chunk& c : r->chunks) pieces += c.symbol == "reset_stats" ? 1 : 0;
+  EXPECT_GE(pieces, 3);
+  ExpectSameAsWholeParse("dev.py", content, nullptr, "python");
+}
+
+TEST(ChunkerCoverageTest, SkeletonParseOfPythonStandardLibrary) {
+  fs::path root = "/usr/lib/python3.11";
+  if (!fs::exists(root)) GTEST_SKIP() << root << " not present";
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
+    if (e.is_regular_file() && e.path().extension() == ".py") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  int differ = 0;
+  int checked = 0;
+  for (size_t i = 0; i < files.size(); i += 4) {
+    ++checked;
+    ExpectSameAsWholeParse(files[i].string(), ReadAll(files[i]), &differ, "python");
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+  std::cout << differ << " of " << checked << " files chunked otherwise" << std::endl;
+  EXPECT_GT(checked, 100);
+  EXPECT_LE(differ, checked / 50);
+}
+
 TEST(ChunkerCoverageTest, PythonStandardLibrary) {
   CheckTree("/usr/lib/python3.11", {".py"}, "python", 7, 120, true);
 }

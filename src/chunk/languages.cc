@@ -93,6 +93,7 @@ std::vector<LanguageSpec> BuildSpecs() {
                     {"future_import_statement", I::kAlways}},
                    {"comment"},
                    {}});
+  specs.back().indent_skeleton = true;
   auto js_imports = std::vector<std::pair<std::string_view, ImportRule>>{
       {"import_statement", I::kAlways}};
   specs.push_back({"javascript", tree_sitter_javascript, ".", JsDefs(false), js_imports,

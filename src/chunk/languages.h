@@ -57,6 +57,8 @@ struct LanguageSpec {
   std::vector<std::string_view> attributes; // decorators, #[attributes]: glue likewise
   // Set: first parsed without the brace interiors a chunk keeps whole (brace_skeleton.h).
   std::optional<BraceDialect> skeleton;
+  // Python: first parsed without the bodies a chunk keeps whole (indent_skeleton.h).
+  bool indent_skeleton = false;
 };
 
 // The specs of every compiled-in grammar, in a fixed order.

@@ -23,6 +23,7 @@
 #include <unordered_set>
 
 #include "chunk/brace_skeleton.h"
+#include "chunk/indent_skeleton.h"
 
 namespace trawl::chunk_internal {
 namespace {
@@ -192,8 +193,8 @@ using Tree = std::unique_ptr<TSTree, TreeDeleter>;
 class FullParses {
  public:
   FullParses(TSParser* parser, TSInput input, const TextIndex& index, const TSTree* skeleton,
-             const std::vector<ByteRange>& left_out)
-      : parser_(parser), input_(input), index_(index), skeleton_(skeleton), left_out_(left_out) {}
+             const std::vector<ByteRange>& left_out, bool indent)
+      : parser_(parser), input_(input), index_(index), skeleton_(skeleton), left_out_(left_out), indent_(indent) {}
 
   // Replaces `*node` by its counterpart in a parse with its inside when it is a
   // skeleton node whose children would include left-out text. False if no parse has
@@ -202,27 +203,28 @@ class FullParses {
   bool Expand(TSNode* node) {
     if (node->tree != skeleton_) return true;
     if (stopped_) return false;
-    const ByteRange* held = HeldLeftOut(*node);
+    uint32_t from = 0;
+    const ByteRange* held = HeldLeftOut(*node, &from);
     if (held == nullptr) return true;
-    if (whole_ != nullptr) return Find(whole_.get(), node);
+    if (whole_ != nullptr) return Find(whole_.get(), from, node);
     // One parse of an item serves every expansion inside it; a put-back serves one.
     TSNode item = TopLevelItem(*node);
     if (!ts_node_is_null(item) &&
         ts_node_end_byte(item) - ts_node_start_byte(item) <= index_.size() / 2) {
       const TSTree* tree = ParseItem(item);
       if (tree == nullptr) return Stop();
-      if (Find(tree, node)) return true;
+      if (Find(tree, from, node)) return true;
     }
     if (put_backs_.size() < kMaxPutBacks) {
       put_backs_.emplace_back(
           ParseIncluded(parser_, input_, IncludedRanges(index_, left_out_, held->begin)));
       const TSTree* tree = put_backs_.back().get();
       if (tree == nullptr) return Stop();
-      if (Find(tree, node)) return true;
+      if (Find(tree, from, node)) return true;
     }
     whole_.reset(ParseIncluded(parser_, input_, {}));
     if (whole_ == nullptr) return Stop();
-    return Find(whole_.get(), node);
+    return Find(whole_.get(), from, node);
   }
 
   bool stopped() const { return stopped_; }
@@ -238,8 +240,8 @@ class FullParses {
     return false;
   }
 
-  // The node of `tree` with `*node`'s range and symbol.
-  static bool Find(const TSTree* tree, TSNode* node) {
+  // The node of `tree` with `*node`'s end and symbol, beginning in [from, its start].
+  static bool Find(const TSTree* tree, uint32_t from, TSNode* node) {
     uint32_t b = ts_node_start_byte(*node);
     uint32_t e = ts_node_end_byte(*node);
     TSSymbol symbol = ts_node_symbol(*node);
@@ -247,28 +249,32 @@ class FullParses {
          !ts_node_is_null(n); n = ts_node_parent(n)) {
       uint32_t nb = ts_node_start_byte(n);
       uint32_t ne = ts_node_end_byte(n);
-      if (nb == b && ne == e && ts_node_symbol(n) == symbol) {
+      if (nb >= from && nb <= b && ne == e && ts_node_symbol(n) == symbol) {
         *node = n;
         return true;
       }
-      if (nb < b || ne > e) break;
+      if (nb < from || ne > e) break;
     }
     return false;
   }
 
   // The top-level item holding `node`: the child of the root, or of the top-level
   // preprocessor conditionals, namespaces, extern "C" blocks, Java type bodies and Rust
-  // impl, trait and mod blocks, it descends from. Null for the root itself.
-  static TSNode TopLevelItem(TSNode node) {
+  // impl, trait and mod blocks, Python classes, it descends from. Null for the root itself.
+  TSNode TopLevelItem(TSNode node) const {
     std::vector<TSNode> chain;
     for (TSNode n = node; !ts_node_is_null(n); n = ts_node_parent(n)) chain.push_back(n);
     if (chain.size() < 2) return TSNode{};
     size_t item = chain.size() - 2;
-    while (item > 0 && IsTransparent(ts_node_type(chain[item]))) --item;
+    // A Python block begins after the interior it holds: the item is a definition
+    // around it.
+    const size_t lowest = indent_ ? 1 : 0;
+    if (item < lowest) return TSNode{};
+    while (item > lowest && IsTransparent(ts_node_type(chain[item]))) --item;
     return chain[item];
   }
 
-  static bool IsTransparent(std::string_view type) {
+  bool IsTransparent(std::string_view type) const {
     static const std::unordered_set<std::string_view> kTypes = {
         "preproc_if", "preproc_ifdef", "preproc_else", "preproc_elif", "preproc_elifdef",
         "namespace_definition", "linkage_specification", "declaration_list",
@@ -278,13 +284,29 @@ class FullParses {
         "annotation_type_declaration", "annotation_type_body",
         // Rust
         "impl_item", "trait_item", "mod_item", "foreign_mod_item"};
+    // Python: a method is parsed alone, without its class (or its decorators).
+    if (indent_) return type == "class_definition" || type == "block" || type == "decorated_definition";
     return kTypes.count(type) != 0;
   }
 
-  // The left-out interior whose '{' is among the node's children, or null.
-  const ByteRange* HeldLeftOut(TSNode node) const {
+  // The left-out interior whose '{' is among the node's children; in Python, the one
+  // right before the node (a block, which in the skeleton begins at the body's last
+  // statement). Null if none. `*from`: where the node begins in a parse with the
+  // interior (a Python block begins inside it).
+  const ByteRange* HeldLeftOut(TSNode node, uint32_t* from) const {
     uint32_t b = ts_node_start_byte(node);
     uint32_t e = ts_node_end_byte(node);
+    *from = b;
+    if (indent_) {
+      // The last interior ending at or before b, and only indentation between.
+      auto it = std::upper_bound(left_out_.begin(), left_out_.end(), b,
+                                 [](uint32_t v, const ByteRange& r) { return v < r.end; });
+      if (it == left_out_.begin()) return nullptr;
+      --it;
+      if (index_.FirstNonSpace(it->end, b) < b) return nullptr;
+      *from = it->begin;
+      return &*it;
+    }
     auto first = std::lower_bound(left_out_.begin(), left_out_.end(), b,
                                   [](const ByteRange& r, uint32_t v) { return r.begin < v; });
     if (first == left_out_.end() || first->begin >= e) return nullptr;
@@ -325,6 +347,7 @@ class FullParses {
   const TextIndex& index_;
   const TSTree* skeleton_;
   const std::vector<ByteRange>& left_out_;
+  const bool indent_;  // an indentation skeleton (Python)
   std::vector<std::pair<uint32_t, Tree>> items_;
   std::vector<Tree> put_backs_;
   Tree whole_;
@@ -962,9 +985,27 @@ SyntaxChunker::Outcome SyntaxChunker::Chunk(const TextIndex& index, const ChunkO
   };
   std::vector<ByteRange> left_out;
   bool skeleton_ok = false;
-  if (spec_.skeleton.has_value() && options.skeleton_parse) {
-    std::vector<ByteRange> pairs;
-    skeleton_ok = BraceInteriors(index.text(), *spec_.skeleton, kMinLeftOut, &pairs);
+  if (options.skeleton_parse && (spec_.skeleton.has_value() || spec_.indent_skeleton)) {
+    // What may be left out, and where the definition holding it ends.
+    std::vector<ByteRange> candidates;
+    std::vector<uint32_t> ends;
+    if (spec_.skeleton.has_value()) {
+      skeleton_ok = BraceInteriors(index.text(), *spec_.skeleton, kMinLeftOut, &candidates);
+      for (const ByteRange& r : candidates) ends.push_back(r.end);
+    } else {
+      std::vector<IndentInterior> bodies;
+      skeleton_ok = IndentInteriors(index.text(), kMinLeftOut, &bodies);
+      for (const IndentInterior& b : bodies) {
+        // A long class is split into its members whatever its size (NeedsSplit): left
+        // out, it would be parsed again; its methods are left out instead.
+        if (b.type && index.LineOf(b.body_end - 1) - index.LineOf(b.left_out.begin) + 2 >
+                          kWholeContainerMaxLines) {
+          continue;
+        }
+        candidates.push_back(b.left_out);
+        ends.push_back(b.body_end);
+      }
+    }
     // The outermost interiors that fit in a chunk. One over the size limit belongs to a
     // definition that will be split: it stays in (parsing it now beats parsing its item
     // again later), and the bodies inside it that fit are left out in its place.
@@ -973,19 +1014,19 @@ SyntaxChunker::Outcome SyntaxChunker::Chunk(const TextIndex& index, const ChunkO
     // left out deep in it means parsing most of the file again (bench, side by side:
     // the JavaScript eval corpus' chunk CPU +12% with nested ones, /usr/share/nodejs
     // -8%; java.base -4%, C -6-9%, Go -14%, Rust -7%).
-    const bool nested = *spec_.skeleton != BraceDialect::kJavaScript &&
-                        *spec_.skeleton != BraceDialect::kTypeScript;
+    const bool nested = spec_.indent_skeleton || (*spec_.skeleton != BraceDialect::kJavaScript &&
+                                                  *spec_.skeleton != BraceDialect::kTypeScript);
     uint32_t covered = 0;
-    uint32_t outer = 0;  // end of the pairs seen so far
-    for (const ByteRange& r : pairs) {
+    uint32_t outer = 0;  // end of the definitions seen so far
+    for (size_t i = 0; skeleton_ok && i < candidates.size(); ++i) {
+      const ByteRange& r = candidates[i];
       bool inside = r.begin < outer;
-      outer = std::max(outer, r.end);
-      if ((inside && !nested) || r.begin < covered ||
-          index.Nws(r.begin, r.end) > options.max_chunk_chars) {
+      outer = std::max(outer, ends[i]);
+      if ((inside && !nested) || r.begin < covered || index.Nws(r.begin, ends[i]) > options.max_chunk_chars) {
         continue;
       }
       left_out.push_back(r);
-      covered = r.end;
+      covered = ends[i];
     }
   }
   Tree tree;
@@ -998,7 +1039,7 @@ SyntaxChunker::Outcome SyntaxChunker::Chunk(const TextIndex& index, const ChunkO
     // definitions (design.md, "Skeleton parse").
     Tree skeleton(ParseIncluded(parser_.get(), input, IncludedRanges(index, left_out)));
     if (skeleton == nullptr) return no_tree();
-    FullParses full(parser_.get(), input, index, skeleton.get(), left_out);
+    FullParses full(parser_.get(), input, index, skeleton.get(), left_out, spec_.indent_skeleton);
     Walk walk(spec_, symbols_, inner_fields_, fields_, index, options, &full);
     if (walk.Run(ts_tree_root_node(skeleton.get()), path, sink)) return Outcome::kOk;
     if (full.stopped()) return no_tree();

@@ -1,0 +1,42 @@
+// Internal to src/chunk: the indentation skeleton of a Python file, the counterpart of
+// brace_skeleton.h. Most of a Python file's bytes are the bodies of functions and
+// classes small enough to be one chunk whole; the chunker needs their extent, not their
+// inside. A body cannot simply be left out of the parse (a block needs a statement, and
+// its end is where the indentation falls back), so what is left out is the body but its
+// last statement: `def f(x):` then the last statement, at the indentation of the body,
+// parse as the function they are, and the function ends where it really ends.
+// Thread-safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "chunk/text_index.h"
+
+namespace trawl::chunk_internal {
+
+// A body of `def` / `class` that a first parse can do without.
+struct IndentInterior {
+  // Left out: from the line after the header (`def f(x):`) to the line where the body's
+  // last statement begins (its decorators, if it has any). At least `min_bytes` long.
+  ByteRange left_out;
+  // The end of the last statement of the body: the definition's body is
+  // [left_out.begin, body_end).
+  uint32_t body_end = 0;
+  bool type = false;  // a class's body
+};
+
+// Appends to `out` the bodies of the `def`, `async def` and `class` statements of the
+// Python source `text`, nested ones too, in order of their headers. Strings (prefixes,
+// triple quotes, f-string replacement fields holding strings), comments, brackets and
+// backslash continuations are followed to find the logical lines. A body is listed only
+// when what stays is sure to parse as it does in the whole file: its last statement at
+// the indentation of the body's first line (the very same whitespace), not a clause
+// (`else:`, `except:` ...) of a statement left out.
+// Returns false (leaving `out` unspecified) when the lines cannot be told for sure: an
+// unterminated string, unbalanced brackets, inconsistent indentation (tabs against
+// spaces). The file is then parsed whole.
+bool IndentInteriors(std::string_view text, uint32_t min_bytes, std::vector<IndentInterior>* out);
+
+}  // namespace trawl::chunk_internal
