@@ -727,8 +727,10 @@ TEST(ChunkerTest, SkeletonParseChunksPythonAsAWholeParse) {
   // statement, and a nested function inside a big one.
   std::string big_body;
   for (int i = 0; i < 150; ++i) {
+    // Bodies inside the function, left out of the first parse as well.
     big_body += "    if stats[" + std::to_string(i) + "] > limit:\n        stats[" + std::to_string(i) +
-                "] = 0\n        report(dev, " + std::to_string(i) + ")\n";
+                "] = 0\n        report(dev, " + std::to_string(i) + ", 'statistics were reset')\n" +
+                "        log.warning('reset %d', " + std::to_string(i) + ")\n";
   }
   std::string methods;
   for (int i = 0; i < 30; ++i) {

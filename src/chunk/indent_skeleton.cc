@@ -228,12 +228,29 @@ bool IndentInteriors(std::string_view text, uint32_t min_bytes, std::vector<Inde
   std::vector<LogicalLine> lines;
   if (!Scanner(text).Run(&lines)) return false;
   auto indent = [&](size_t k) { return text.substr(lines[k].line_start, lines[k].first - lines[k].line_start); };
+  // The compound statements around the current line, innermost last, and whether their
+  // bodies are inside a function.
+  struct Open {
+    std::string_view indent;
+    bool function_body;
+  };
+  std::vector<Open> open;
   for (size_t h = 0; h < lines.size(); ++h) {
+    std::string_view head = indent(h);
+    while (!open.empty() && !(head.size() > open.back().indent.size() && head.starts_with(open.back().indent))) {
+      open.pop_back();
+    }
+    const bool in_function = !open.empty() && open.back().function_body;
     if (!lines[h].colon) continue;
     std::string_view second;
     std::string_view word = FirstWord(text, lines[h], &second);
-    if (word != "def" && word != "class" && !(word == "async" && second == "def")) continue;
-    std::string_view head = indent(h);
+    const bool def = word == "def" || (word == "async" && second == "def");
+    const bool type = word == "class";
+    open.push_back({head, def || (in_function && !type)});
+    // Definitions' bodies, and any body inside a function (`if`, `for`, `try` ...): in a
+    // function too long for one chunk, its statements that fit are chunked whole.
+    // Elsewhere (the module, a class) a long statement is looked inside for definitions.
+    if (!def && !type && !in_function) continue;
     // The body: the lines after the header indented deeper than it.
     size_t last = h;
     for (size_t k = h + 1; k < lines.size(); ++k) {
@@ -275,7 +292,7 @@ bool IndentInteriors(std::string_view text, uint32_t min_bytes, std::vector<Inde
     IndentInterior r;
     r.left_out = {lines[h].next, lines[stmt].line_start};
     r.body_end = lines[last].end;
-    r.type = word == "class";
+    r.type = type;
     if (r.left_out.end - r.left_out.begin >= min_bytes) out->push_back(r);
   }
   return true;

@@ -4,7 +4,8 @@
 // inside. A body cannot simply be left out of the parse (a block needs a statement, and
 // its end is where the indentation falls back), so what is left out is the body but its
 // last statement: `def f(x):` then the last statement, at the indentation of the body,
-// parse as the function they are, and the function ends where it really ends.
+// parse as the function they are, and the function ends where it really ends. The same
+// holds for the body of an `if`, `for`, `try`, `else:` ... clause.
 // Thread-safety: pure functions.
 #pragma once
 
@@ -16,7 +17,7 @@
 
 namespace trawl::chunk_internal {
 
-// A body of `def` / `class` that a first parse can do without.
+// A body that a first parse can do without.
 struct IndentInterior {
   // Left out: from the line after the header (`def f(x):`) to the line where the body's
   // last statement begins (its decorators, if it has any). At least `min_bytes` long.
@@ -28,7 +29,8 @@ struct IndentInterior {
 };
 
 // Appends to `out` the bodies of the `def`, `async def` and `class` statements of the
-// Python source `text`, nested ones too, in order of their headers. Strings (prefixes,
+// Python source `text`, and those of every compound statement (and clause) inside a
+// function, nested ones too, in order of their headers. Strings (prefixes,
 // triple quotes, f-string replacement fields holding strings), comments, brackets and
 // backslash continuations are followed to find the logical lines. A body is listed only
 // when what stays is sure to parse as it does in the whole file: its last statement at

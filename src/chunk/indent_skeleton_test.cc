@@ -98,6 +98,31 @@ TEST(IndentSkeletonTest, NestedDefinitionsInOrder) {
   EXPECT_EQ(f.kept_tail[0], "    z = 3");
 }
 
+TEST(IndentSkeletonTest, BodiesOfStatementsInsideFunctions) {
+  Found f = Scan(
+      "if sys.platform == 'win32':\n"   // module level: looked inside for definitions
+      "    a = 1\n"
+      "    b = 2\n"
+      "def f(xs):\n"
+      "    for x in xs:\n"
+      "        y = x\n"
+      "        print(y)\n"
+      "    try:\n"
+      "        g()\n"
+      "        h()\n"
+      "    except E:\n"
+      "        i()\n"
+      "        j()\n");
+  // f's body (but its try statement), the for body, the try body, the except body; the
+  // last two inside the statement f keeps.
+  ASSERT_EQ(f.left_out.size(), 4u);
+  EXPECT_EQ(f.left_out[0], "    for x in xs:\n        y = x\n        print(y)\n");
+  EXPECT_EQ(f.left_out[1], "        y = x\n");
+  EXPECT_EQ(f.left_out[2], "        g()\n");
+  EXPECT_EQ(f.left_out[3], "        i()\n");
+  EXPECT_EQ(f.kept_tail[3], "        j()");
+}
+
 TEST(IndentSkeletonTest, StringsBracketsAndContinuations) {
   // Nothing inside a string, a bracket or after a backslash starts a line or a block.
   Found f = Scan(

@@ -157,13 +157,13 @@ TSPoint PointOf(const TextIndex& index, uint32_t byte) {
 constexpr uint32_t kMinLeftOut = 64;
 
 // The ranges tree-sitter reads: all of the text but `left_out` (sorted, disjoint), except
-// the one that begins at `keep` (UINT32_MAX: none).
+// those that begin in `keep`.
 std::vector<TSRange> IncludedRanges(const TextIndex& index, const std::vector<ByteRange>& left_out,
-                                    uint32_t keep = UINT32_MAX) {
+                                    ByteRange keep = {}) {
   std::vector<TSRange> ranges;
   uint32_t pos = 0;
   for (const ByteRange& r : left_out) {
-    if (r.begin == keep) continue;
+    if (r.begin >= keep.begin && r.begin < keep.end) continue;
     ranges.push_back({PointOf(index, pos), PointOf(index, r.begin), pos, r.begin});
     pos = r.end;
   }
@@ -216,8 +216,10 @@ class FullParses {
       if (Find(tree, from, node)) return true;
     }
     if (put_backs_.size() < kMaxPutBacks) {
-      put_backs_.emplace_back(
-          ParseIncluded(parser_, input_, IncludedRanges(index_, left_out_, held->begin)));
+      // Put back with the interior what is left out of the rest of the node (in Python,
+      // of the body's last statement), so that the node is whole.
+      put_backs_.emplace_back(ParseIncluded(
+          parser_, input_, IncludedRanges(index_, left_out_, {held->begin, std::max(held->end, ts_node_end_byte(*node))})));
       const TSTree* tree = put_backs_.back().get();
       if (tree == nullptr) return Stop();
       if (Find(tree, from, node)) return true;
@@ -1026,7 +1028,9 @@ SyntaxChunker::Outcome SyntaxChunker::Chunk(const TextIndex& index, const ChunkO
         continue;
       }
       left_out.push_back(r);
-      covered = ends[i];
+      // Python: what is left out of the kept last statement too (brace interiors end
+      // where their definitions do).
+      covered = r.end;
     }
   }
   Tree tree;
