@@ -56,6 +56,9 @@ class Scanner {
         SkipComment();
         continue;
       }
+      // A form feed in the indentation resets Python's count of it: the whitespace no
+      // longer compares as a prefix.
+      if (s_.substr(line_start, i_ - line_start).find('\f') != std::string_view::npos) return false;
       LogicalLine line;
       line.line_start = static_cast<uint32_t>(line_start);
       line.first = static_cast<uint32_t>(i_);

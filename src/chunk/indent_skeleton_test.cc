@@ -158,6 +158,7 @@ TEST(IndentSkeletonTest, FailsWhenLinesCannotBeTold) {
   EXPECT_TRUE(Fails("def f():\n    s = 'open\n    return 1\n"));
   EXPECT_TRUE(Fails("def f():\n    x = (1,\n    return 1\n"));
   EXPECT_TRUE(Fails("x = 1)\n"));
+  EXPECT_TRUE(Fails("def f():\n    a = 1\n\f    return a\n"));  // a form feed resets the count
   // Tabs against spaces: the indentation does not compare.
   EXPECT_TRUE(Fails("class A:\n\tdef f(self):\n\t\ta = 1\n\t\treturn a\n    x = 1\n"));
   // ... and within a body only that definition is parsed whole.
