@@ -203,17 +203,16 @@ class FullParses {
   bool Expand(TSNode* node) {
     if (node->tree != skeleton_) return true;
     if (stopped_) return false;
-    uint32_t from = 0;
-    const ByteRange* held = HeldLeftOut(*node, &from);
+    const ByteRange* held = HeldLeftOut(*node);
     if (held == nullptr) return true;
-    if (whole_ != nullptr) return Find(whole_.get(), from, node);
+    if (whole_ != nullptr) return Find(whole_.get(), node);
     // One parse of an item serves every expansion inside it; a put-back serves one.
     TSNode item = TopLevelItem(*node);
     if (!ts_node_is_null(item) &&
         ts_node_end_byte(item) - ts_node_start_byte(item) <= index_.size() / 2) {
       const TSTree* tree = ParseItem(item);
       if (tree == nullptr) return Stop();
-      if (Find(tree, from, node)) return true;
+      if (Find(tree, node)) return true;
     }
     if (put_backs_.size() < kMaxPutBacks) {
       // Put back with the interior what is left out of the rest of the node (in Python,
@@ -222,11 +221,11 @@ class FullParses {
           parser_, input_, IncludedRanges(index_, left_out_, {held->begin, std::max(held->end, ts_node_end_byte(*node))})));
       const TSTree* tree = put_backs_.back().get();
       if (tree == nullptr) return Stop();
-      if (Find(tree, from, node)) return true;
+      if (Find(tree, node)) return true;
     }
     whole_.reset(ParseIncluded(parser_, input_, {}));
     if (whole_ == nullptr) return Stop();
-    return Find(whole_.get(), from, node);
+    return Find(whole_.get(), node);
   }
 
   bool stopped() const { return stopped_; }
@@ -242,8 +241,8 @@ class FullParses {
     return false;
   }
 
-  // The node of `tree` with `*node`'s end and symbol, beginning in [from, its start].
-  static bool Find(const TSTree* tree, uint32_t from, TSNode* node) {
+  // The node of `tree` with `*node`'s range and symbol.
+  static bool Find(const TSTree* tree, TSNode* node) {
     uint32_t b = ts_node_start_byte(*node);
     uint32_t e = ts_node_end_byte(*node);
     TSSymbol symbol = ts_node_symbol(*node);
@@ -251,11 +250,11 @@ class FullParses {
          !ts_node_is_null(n); n = ts_node_parent(n)) {
       uint32_t nb = ts_node_start_byte(n);
       uint32_t ne = ts_node_end_byte(n);
-      if (nb >= from && nb <= b && ne == e && ts_node_symbol(n) == symbol) {
+      if (nb == b && ne == e && ts_node_symbol(n) == symbol) {
         *node = n;
         return true;
       }
-      if (nb < from || ne > e) break;
+      if (nb < b || ne > e) break;
     }
     return false;
   }
@@ -268,11 +267,7 @@ class FullParses {
     for (TSNode n = node; !ts_node_is_null(n); n = ts_node_parent(n)) chain.push_back(n);
     if (chain.size() < 2) return TSNode{};
     size_t item = chain.size() - 2;
-    // A Python block begins after the interior it holds: the item is a definition
-    // around it.
-    const size_t lowest = indent_ ? 1 : 0;
-    if (item < lowest) return TSNode{};
-    while (item > lowest && IsTransparent(ts_node_type(chain[item]))) --item;
+    while (item > 0 && IsTransparent(ts_node_type(chain[item]))) --item;
     return chain[item];
   }
 
@@ -291,28 +286,32 @@ class FullParses {
     return kTypes.count(type) != 0;
   }
 
-  // The left-out interior whose '{' is among the node's children; in Python, the one
-  // right before the node (a block, which in the skeleton begins at the body's last
-  // statement). Null if none. `*from`: where the node begins in a parse with the
-  // interior (a Python block begins inside it).
-  const ByteRange* HeldLeftOut(TSNode node, uint32_t* from) const {
+  // The left-out interior whose '{' is among the node's children; in Python, one
+  // between two of its children (a header's ':' and its block; a match statement's
+  // block, which begins at the indent, and its first case). Null if none.
+  const ByteRange* HeldLeftOut(TSNode node) const {
     uint32_t b = ts_node_start_byte(node);
     uint32_t e = ts_node_end_byte(node);
-    *from = b;
-    if (indent_) {
-      // The last interior ending at or before b, and only indentation between.
-      auto it = std::upper_bound(left_out_.begin(), left_out_.end(), b,
-                                 [](uint32_t v, const ByteRange& r) { return v < r.end; });
-      if (it == left_out_.begin()) return nullptr;
-      --it;
-      if (index_.FirstNonSpace(it->end, b) < b) return nullptr;
-      *from = it->begin;
-      return &*it;
-    }
     auto first = std::lower_bound(left_out_.begin(), left_out_.end(), b,
                                   [](const ByteRange& r, uint32_t v) { return r.begin < v; });
     if (first == left_out_.end() || first->begin >= e) return nullptr;
     const ByteRange* held = nullptr;
+    if (indent_) {
+      uint32_t gap = b;  // where the gap before the next child begins
+      auto in_gap = [&](uint32_t gap_end) {
+        auto it = std::lower_bound(first, left_out_.end(), gap,
+                                   [](const ByteRange& r, uint32_t v) { return r.begin < v; });
+        if (it != left_out_.end() && it->end <= gap_end) held = &*it;
+      };
+      uint32_t count = ts_node_child_count(node);
+      for (uint32_t i = 0; i < count && held == nullptr; ++i) {
+        TSNode c = ts_node_child(node, i);
+        in_gap(ts_node_start_byte(c));
+        gap = std::max(gap, ts_node_end_byte(c));
+      }
+      if (held == nullptr) in_gap(e);
+      return held;
+    }
     TSTreeCursor cursor = ts_tree_cursor_new(node);
     if (ts_tree_cursor_goto_first_child(&cursor)) {
       do {
@@ -648,7 +647,9 @@ class Walk {
   }
 
   // Children of `node` as units tiling [b, e).
-  void Collect(TSNode node, uint32_t b, uint32_t e, int owner, std::vector<Unit>* units) {
+  // Returns the node whose children they are: `node`, or its counterpart in a fuller
+  // parse where the skeleton left some of them out.
+  TSNode Collect(TSNode node, uint32_t b, uint32_t e, int owner, std::vector<Unit>* units) {
     if (full_ != nullptr && !full_->Expand(&node)) failed_ = true;
     TSTreeCursor cursor = ts_tree_cursor_new(node);
     uint32_t pos = b;
@@ -692,6 +693,7 @@ class Walk {
         u.min_def_lines = defs_[u.def].lines;
       }
     }
+    return node;
   }
 
   // Appends `next` (adjacent, after) to `u`, keeping u's node and definition.
@@ -870,8 +872,8 @@ class Walk {
   void Split(TSNode node, uint32_t b, uint32_t e, int owner, bool header_first, int reserve,
              int depth, std::vector<Unit>* out) {
     std::vector<Unit> units;
-    Collect(node, b, e, owner, &units);
-    if (owner >= 0 && ts_node_eq(node, defs_[owner].inner)) SpliceBody(node, owner, &units);
+    TSNode walked = Collect(node, b, e, owner, &units);
+    if (owner >= 0 && ts_node_eq(node, defs_[owner].inner)) SpliceBody(walked, owner, &units);
     std::vector<Unit> level;
     if (units.empty()) {
       LineCut(b, e, owner, header_first, &level, reserve);
