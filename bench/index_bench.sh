@@ -46,3 +46,17 @@ c, w2, n = r["ctags"]["wall_s"], r["trawl_w2"]["wall_s"], r["trawl_noop"]["wall_
 speedup = f"{r['trawl_w1']['wall_s'] / w2:.2f}x" if "trawl_w1" in r else "n/a"
 print(f"speedup 1->2 workers: {speedup}   trawl(2)/ctags: {w2/c:.2f}x   no-op re-run: {n:.2f}s   peak RSS trawl(2): {r['trawl_w2']['peak_rss_mb']} MB, ctags: {r['ctags']['peak_rss_mb']} MB")
 PY
+# What two cores allow: with one worker, the writer (and any other thread) runs beside it
+# on the second core, so the 1-worker run takes at least the worker's CPU time W; with two,
+# the workers and the writer share both cores: at least (W + R) / 2, R the CPU of
+# everything else. Their ratio bounds the 1 -> 2 speedup, whatever the scheduling.
+if [ -f "$out/stats-w1.json" ]; then
+  python3 - "$out/stats-w1.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+w = sum(x["cpu_s"] for x in s["per_worker"])
+r = sum(x.get("cpu_s", 0) for x in s["stages"]) - w
+if w > 0:
+    print(f"CPU of the 1-worker run: worker {w:.2f} s, other threads {max(r, 0):.2f} s -> 1->2 speedup bound on 2 cores: {2 * w / (w + max(r, 0)):.2f}x")
+PY
+fi

@@ -1,4 +1,5 @@
 #include "chunk/chunker.h"
+#include "chunk/brace_skeleton.h"
 #include "chunk/indent_skeleton.h"
 
 #include <gmock/gmock.h>
@@ -916,6 +917,191 @@ TEST(ChunkerTest, SkeletonParseOfGeneratedPythonIsAWholeParse) {
     interiors += bodies.size();
   }
   // The programs hold bodies to leave out (a test that skipped the skeleton would pass).
+  EXPECT_GT(interiors, 1000u);
+}
+
+// Random valid C: functions with nested blocks and every statement, structs, unions,
+// enums, initialiser tables, typedefs, comments and preprocessor conditionals (whole
+// ones, at the top level and inside bodies), strings and characters holding braces,
+// line continuations. Deterministic for a seed.
+class CGenerator {
+ public:
+  explicit CGenerator(uint32_t seed) : rng_(seed) {}
+
+  std::string File() {
+    std::string out = "#include <stddef.h>\n#define LIMIT(x) \\\n  ((x) > 10 ? 10 : (x))\n";
+    int n = 3 + Pick(12);
+    for (int i = 0; i < n; ++i) TopLevel(&out);
+    return out;
+  }
+
+ private:
+  int Pick(int n) { return static_cast<int>(rng_() % static_cast<uint32_t>(n)); }
+  std::string Name() {
+    static const char* kNames[] = {"value", "parse_file", "readLine", "x", "count", "total", "node", "dev"};
+    return std::string(kNames[Pick(8)]) + std::to_string(Pick(50));
+  }
+  std::string Literal() {
+    switch (Pick(7)) {
+      case 0: return "\"plain\"";
+      case 1: return "\"{ not a brace }\"";
+      case 2: return "'{'";
+      case 3: return "'}'";
+      case 4: return "\"esc \\\" } \\\\\"";
+      case 5: return "L\"wide {\"";
+      default: return std::to_string(Pick(1000));
+    }
+  }
+  std::string Expr() {
+    switch (Pick(5)) {
+      case 0: return Name() + " + " + Literal();
+      case 1: return "call(" + Name() + ",\n\t\t" + Literal() + ")";
+      case 2: return "LIMIT(" + Name() + ")";
+      case 3: return "(struct pair){ .a = 1, .b = " + Name() + " }.a";
+      default: return Literal();
+    }
+  }
+  void Comment(const std::string& in, std::string* out) {
+    switch (Pick(3)) {
+      case 0: *out += in + "/* a comment { with braces } */\n"; break;
+      case 1: *out += in + "// line comment }\n"; break;
+      default: *out += in + "/*\n" + in + " * over lines {\n" + in + " */\n";
+    }
+  }
+  void Statement(const std::string& in, int depth, std::string* out) {
+    if (Pick(6) == 0) Comment(in, out);
+    const std::string inner = in + "\t";
+    switch (depth >= 4 ? 9 : Pick(11)) {
+      case 0:
+        *out += in + "if (" + Name() + ") {\n";
+        Block(inner, depth + 1, out);
+        if (Pick(2)) {
+          *out += in + "} else if (" + Name() + " > 2) {\n";
+          Block(inner, depth + 1, out);
+        }
+        if (Pick(2)) {
+          *out += in + "} else {\n";
+          Block(inner, depth + 1, out);
+        }
+        *out += in + "}\n";
+        break;
+      case 1:
+        *out += in + "for (int i = 0; i < " + Name() + "; i++) {\n";
+        Block(inner, depth + 1, out);
+        *out += in + "}\n";
+        break;
+      case 2:
+        *out += in + "while (" + Name() + ")\n" + in + "{\n";
+        Block(inner, depth + 1, out);
+        *out += in + "}\n";
+        break;
+      case 3:
+        *out += in + "switch (" + Name() + ") {\n" + in + "case 1:\n";
+        Block(inner, depth + 1, out);
+        *out += inner + "break;\n" + in + "default: {\n";
+        Block(inner, depth + 1, out);
+        *out += in + "}\n" + in + "}\n";
+        break;
+      case 4:
+        *out += in + "{\n";
+        Block(inner, depth + 1, out);
+        *out += in + "}\n";
+        break;
+      case 5:
+        *out += "#ifdef CONFIG_" + std::to_string(Pick(9)) + "\n";
+        Block(in, depth + 1, out);
+        if (Pick(2)) {
+          *out += "#else\n";
+          Block(in, depth + 1, out);
+        }
+        *out += "#endif\n";
+        break;
+      case 6:
+        *out += in + "do {\n";
+        Block(inner, depth + 1, out);
+        *out += in + "} while (0);\n";
+        break;
+      case 7:
+        *out += in + "int table" + std::to_string(Pick(9)) + "[] = { 1, 2,\n" + inner + "3 };\n";
+        break;
+      default:
+        switch (Pick(4)) {
+          case 0: *out += in + Name() + " = " + Expr() + ";\n"; break;
+          case 1: *out += in + "call(" + Expr() + ");\n"; break;
+          case 2: *out += in + "return " + Expr() + ";\n"; break;
+          default: *out += in + "int " + Name() + " = " + Literal() + ";\n";
+        }
+    }
+  }
+  void Block(const std::string& in, int depth, std::string* out) {
+    int n = 1 + Pick(depth > 2 ? 3 : 7);
+    for (int i = 0; i < n; ++i) Statement(in, depth, out);
+  }
+  void TopLevel(std::string* out) {
+    if (Pick(4) == 0) Comment("", out);
+    switch (Pick(9)) {
+      case 0:
+      case 1:
+      case 2:
+        *out += std::string(Pick(2) ? "static " : "") + "int " + Name() + "_fn(struct dev *d,\n\t\tint n)\n{\n";
+        Block("\t", 1, out);
+        *out += "}\n\n";
+        break;
+      case 3:
+        *out += "struct s" + std::to_string(Pick(99)) + " {\n";
+        for (int i = 0, n = 1 + Pick(40); i < n; ++i) *out += "\tint field_" + std::to_string(i) + ";\n";
+        *out += "};\n\n";
+        break;
+      case 4:
+        *out += "typedef struct {\n\tint a;\n\tunion { int b; char c; } u;\n} pair" + std::to_string(Pick(9)) +
+                "_t;\n\n";
+        break;
+      case 5:
+        *out += "enum color" + std::to_string(Pick(9)) + " { RED, GREEN = 2,\n\tBLUE };\n\n";
+        break;
+      case 6: {
+        *out += "static const struct entry entries" + std::to_string(Pick(99)) + "[] = {\n";
+        for (int i = 0, n = 1 + Pick(60); i < n; ++i) {
+          *out += "\t{ " + std::to_string(i) + ", " + Literal() + " },\n";
+        }
+        *out += "};\n\n";
+        break;
+      }
+      case 7:
+        *out += "#if defined(CONFIG_A)\nint " + Name() + "_fn(void)\n{\n";
+        Block("\t", 1, out);
+        *out += "}\n#else\nint " + Name() + "_fn(void) { return 0; }\n#endif\n\n";
+        break;
+      default:
+        *out += "int " + Name() + "_global = " + std::to_string(Pick(9)) + ";\n";
+    }
+  }
+
+  std::mt19937 rng_;
+};
+
+TEST(ChunkerTest, SkeletonParseOfGeneratedCIsAWholeParse) {
+  size_t interiors = 0;
+  for (uint32_t seed = 1; seed <= 300; ++seed) {
+    std::string source = CGenerator(seed).File();
+    // TRAWL_DUMP_GENERATED=DIR writes the programs out, to look at a failure.
+    if (const char* dir = std::getenv("TRAWL_DUMP_GENERATED")) {
+      std::ofstream(std::string(dir) + "/" + std::to_string(seed) + ".c") << source;
+    }
+    ChunkOptions skeleton_options;
+    skeleton_options.max_chunk_chars = 100 + static_cast<int>(seed % 5) * 150;
+    skeleton_options.min_chunk_chars = skeleton_options.max_chunk_chars / 4;
+    ChunkOptions whole_options = skeleton_options;
+    whole_options.skeleton_parse = false;
+    auto a = Chunker(skeleton_options).ChunkFile("gen.c", source, "c");
+    auto b = Chunker(whole_options).ChunkFile("gen.c", source, "c");
+    ASSERT_TRUE(a.ok() && b.ok());
+    CheckInvariants("gen.c", source, *a, skeleton_options);
+    ASSERT_EQ(ToGolden(*a).dump(1), ToGolden(*b).dump(1)) << "seed " << seed << ":\n" << source;
+    std::vector<chunk_internal::ByteRange> pairs;
+    ASSERT_TRUE(chunk_internal::BraceInteriors(source, chunk_internal::BraceDialect::kC, 64, &pairs)) << source;
+    interiors += pairs.size();
+  }
   EXPECT_GT(interiors, 1000u);
 }
 
