@@ -34,10 +34,12 @@ class Scanner {
         rust_(dialect == BraceDialect::kRust),
         js_(dialect == BraceDialect::kJavaScript || dialect == BraceDialect::kTypeScript),
         ts_(dialect == BraceDialect::kTypeScript),
+        php_(dialect == BraceDialect::kPhp),
         min_bytes_(min_bytes),
         out_(out) {}
 
   bool Run() {
+    if (php_ && !PhpStart()) return false;
     bool line_start = true;  // only blanks since the last newline
     while (i_ < n_) {
       char c = s_[i_];
@@ -50,13 +52,30 @@ class Scanner {
         i_ += c == '\\' ? 2 : 1;
         continue;
       }
-      if (c == '#' && line_start && !java_ && !go_ && !rust_ && !js_) {
+      if (php_ && c == '#') {
+        if (i_ + 1 < n_ && s_[i_ + 1] == '[') {  // an attribute: #[Route('/x')]
+          ++i_;
+          continue;
+        }
+        LineComment();
+        continue;
+      }
+      if (c == '#' && line_start && !java_ && !go_ && !rust_ && !js_ && !php_) {
         if (!Directive()) return false;
         continue;  // at the newline that ends it
       }
       line_start = false;
       if (c == '/' && i_ + 1 < n_ && (s_[i_ + 1] == '*' || s_[i_ + 1] == '/')) {
+        if (php_ && s_[i_ + 1] == '/') {
+          LineComment();  // no backslash continuation in PHP
+          continue;
+        }
         if (!(rust_ ? NestedComment() : Comment())) return false;
+        continue;
+      }
+      if (php_ && (c == '"' || c == '\'' || c == '`' || (c == '<' && s_.substr(i_, 3) == "<<<"))) {
+        if (!(c == '<' ? Heredoc() : PhpString(c, 0))) return false;
+        lead_ = Lead::kNone;
         continue;
       }
       if (rust_ && (c == '"' || c == '\'')) {
@@ -121,7 +140,7 @@ class Scanner {
       // '{' (type parameters, extends, implements, a record's components, where
       // clauses); any other punctuation ends a lead.
       if (lead_ == Lead::kType ? (c == ';' || c == '=' || c == '{' || c == '}')
-                               : !(c == ':' && lead_ == Lead::kNamespace)) {
+                               : !((c == ':' || (php_ && c == '\\')) && lead_ == Lead::kNamespace)) {
         lead_ = Lead::kNone;
       }
       ++i_;
@@ -234,6 +253,90 @@ class Scanner {
     return false;
   }
 
+  // PHP: the file must open with its tag (after a #! line): a template (HTML first, or
+  // `?>` anywhere, which also ends a line comment) is parsed whole.
+  bool PhpStart() {
+    if (s_.starts_with("#!")) {
+      i_ = s_.find('\n');
+      if (i_ == std::string_view::npos) return false;
+      ++i_;
+    }
+    if (s_.substr(i_, 5) != "<?php" || s_.find("?>") != std::string_view::npos) return false;
+    i_ += 5;
+    return true;
+  }
+
+  // At a line comment: to (not past) its newline.
+  void LineComment() {
+    while (i_ < n_ && s_[i_] != '\n') ++i_;
+  }
+
+  // PHP: at a string's opening quote (', ", `): past its closing one. Strings span
+  // lines; in " and ` strings, {$...} interpolations may hold strings of their own.
+  bool PhpString(char quote, int nesting) {
+    if (nesting > 32) return false;
+    for (++i_; i_ < n_;) {
+      char c = s_[i_];
+      if (c == '\\') {
+        i_ += 2;
+      } else if (c == quote) {
+        ++i_;
+        return true;
+      } else if (quote != '\'' && c == '{' && i_ + 1 < n_ && s_[i_ + 1] == '$') {
+        ++i_;
+        if (!PhpInterpolation(nesting)) return false;
+      } else {
+        ++i_;
+      }
+    }
+    return false;
+  }
+
+  // After an interpolation's '{': past the '}' that closes it.
+  bool PhpInterpolation(int nesting) {
+    int depth = 0;
+    while (i_ < n_) {
+      char c = s_[i_];
+      if (c == '"' || c == '\'' || c == '`') {
+        if (!PhpString(c, nesting + 1)) return false;
+        continue;
+      }
+      if (c == '{') {
+        ++depth;
+      } else if (c == '}' && depth-- == 0) {
+        ++i_;
+        return true;
+      }
+      ++i_;
+    }
+    return false;
+  }
+
+  // PHP: at a heredoc's or nowdoc's <<<: past the line that closes it (its label, alone
+  // after blanks, followed by anything but a name's character).
+  bool Heredoc() {
+    i_ += 3;
+    while (i_ < n_ && IsBlank(s_[i_])) ++i_;
+    bool quoted = i_ < n_ && (s_[i_] == '"' || s_[i_] == '\'');
+    if (quoted) ++i_;
+    size_t b = i_;
+    while (i_ < n_ && IsWordChar(s_[i_])) ++i_;
+    std::string_view label = s_.substr(b, i_ - b);
+    if (label.empty()) return false;
+    if (quoted) ++i_;
+    size_t line = s_.find('\n', i_);
+    while (line != std::string_view::npos) {
+      size_t p = line + 1;
+      while (p < n_ && IsBlank(s_[p])) ++p;
+      if (s_.substr(p, label.size()) == label && (p + label.size() >= n_ || !IsWordChar(s_[p + label.size()]))) {
+        i_ = p + label.size();
+        return true;
+      }
+      line = s_.find('\n', p);
+    }
+    return false;
+  }
+
   // Rust: at a comment's '/'. Block comments nest.
   bool NestedComment() {
     if (s_[i_ + 1] == '/') return Comment();
@@ -335,6 +438,20 @@ class Scanner {
           "throw", "case", "do", "else", "yield", "await"};
       value_ = number || std::find(std::begin(kBeforeValue), std::end(kBeforeValue), word) ==
                              std::end(kBeforeValue);
+      return true;
+    }
+    if (php_) {
+      // A type declaration: not `Foo::class`, `$class`, `$x->class`, `new class`.
+      const bool member = start > 0 && (s_[start - 1] == '$' || s_[start - 1] == '>' || s_[start - 1] == ':');
+      if ((word == "class" || word == "interface" || word == "trait" || word == "enum") && !member &&
+          last_word_ != "new") {
+        lead_ = Lead::kType;
+      } else if (word == "namespace" && !member) {
+        lead_ = Lead::kNamespace;
+      } else if (lead_ != Lead::kNamespace && lead_ != Lead::kType) {
+        lead_ = Lead::kNone;
+      }
+      last_word_ = word;
       return true;
     }
     if (java_) {
@@ -440,6 +557,8 @@ class Scanner {
   bool rust_;
   bool js_;
   bool ts_;
+  bool php_;
+  std::string_view last_word_;  // PHP: `new class` is an expression, not a declaration
   uint32_t min_bytes_;
   std::vector<ByteRange>* out_;
   size_t i_ = 0;

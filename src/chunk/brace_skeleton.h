@@ -15,22 +15,26 @@
 
 namespace trawl::chunk_internal {
 
-enum class BraceDialect { kC, kCpp, kJava, kGo, kRust, kJavaScript, kTypeScript };
+enum class BraceDialect { kC, kCpp, kJava, kGo, kRust, kJavaScript, kTypeScript, kPhp };
 
 // Appends to `out` the interiors [after '{', at the matching '}') of the brace pairs of
 // the source `text` (nested ones too) whose interiors are at least `min_bytes` long, in
 // order of their '{'. Comments, string and character literals (C++ raw strings, Java
 // text blocks, Go raw strings, Rust raw strings and nested comments, JavaScript
-// template literals and regular expressions) and C/C++ preprocessor lines are skipped.
+// template literals and regular expressions; PHP's strings over lines with their {$...}
+// interpolations, heredocs and nowdocs, # comments) and C/C++ preprocessor lines are
+// skipped.
 // The braces of C++'s `namespace N {`, `extern "C" {`, of Java's and JavaScript's
-// classes (and interfaces, TypeScript namespaces) and of Rust's impl, trait and mod
-// blocks are transparent: not a pair; what they hold is top level. A pair whose inside
+// classes (and interfaces, TypeScript namespaces), of PHP's namespaces, classes,
+// interfaces, traits and enums, and of Rust's impl, trait and mod blocks are
+// transparent: not a pair; what they hold is top level. A pair whose inside
 // does not hold whole preprocessor conditionals (`#if` without its `#endif`, or an
 // `#else` of a conditional around it) is not listed.
 // Returns false (and leaves `out` in an unspecified state) when the braces cannot be
 // told for sure: unbalanced, a top-level pair opened in one branch of a preprocessor
-// conditional and closed in another or outside it, an unterminated literal or comment.
-// The file is then parsed whole.
+// conditional and closed in another or outside it, an unterminated literal or comment,
+// a PHP file that does not open with `<?php` or holds `?>` (a template). The file is
+// then parsed whole.
 bool BraceInteriors(std::string_view text, BraceDialect dialect, uint32_t min_bytes,
                             std::vector<ByteRange>* out);
 

@@ -210,5 +210,35 @@ TEST(BraceSkeletonTest, JavaScriptTemplatesRegexesAndClasses) {
   EXPECT_EQ(Interiors(deep, BraceDialect::kJavaScript), V{"FAIL"});
 }
 
+TEST(BraceSkeletonTest, PhpStringsHeredocsAndTypes) {
+  std::string_view text =
+      "<?php\n"
+      "namespace App\\Http {\n"
+      "#[Route('/x', methods: ['GET'])]\n"
+      "final class Controller extends Base implements \\Countable {\n"
+      "    # a } comment\n"
+      "    public function show($id) { return \"{$this->items[\"a}\"]} and {\"; }\n"
+      "    private function text() {\n"
+      "        $a = 'over\n lines } \\' still';\n"
+      "        $h = <<<EOT\n  body } {$x}\n  EOT;\n"
+      "        $n = <<<'RAW'\n}}}\nRAW;\n"
+      "        return Foo::class . $class . $this->class;\n"
+      "    }\n"
+      "}\n"
+      "}\n"
+      "function f() { $o = new class { public function g() { return 1; } }; }\n";
+  EXPECT_EQ(Interiors(text, BraceDialect::kPhp),
+            (V{" return \"{$this->items[\"a}\"]} and {\"; ",
+               "\n        $a = 'over\n lines } \\' still';\n        $h = <<<EOT\n  body } {$x}\n  EOT;\n"
+               "        $n = <<<'RAW'\n}}}\nRAW;\n        return Foo::class . $class . $this->class;\n    ",
+               " $o = new class { public function g() { return 1; } }; ", " public function g() { return 1; } ",
+               " return 1; "}));
+  // Templates are parsed whole: HTML first, or a closing tag anywhere.
+  EXPECT_EQ(Interiors("<html><?php function f() { x(); } ?>\n", BraceDialect::kPhp), V{"FAIL"});
+  EXPECT_EQ(Interiors("<?php function f() { ?><b>}</b><?php }\n", BraceDialect::kPhp), V{"FAIL"});
+  EXPECT_EQ(Interiors("#!/usr/bin/env php\n<?php\nfunction f() { x(); }\n", BraceDialect::kPhp), V{" x(); "});
+  EXPECT_EQ(Interiors("<?php\n$s = <<<EOT\nnever closed {\n", BraceDialect::kPhp), V{"FAIL"});
+}
+
 }  // namespace
 }  // namespace trawl::chunk_internal

@@ -1105,6 +1105,54 @@ TEST(ChunkerTest, SkeletonParseOfGeneratedCIsAWholeParse) {
   EXPECT_GT(interiors, 1000u);
 }
 
+TEST(ChunkerTest, SkeletonParseChunksPhpAsAWholeParse) {
+  // A method over the size limit (split: its class parsed alone, after the opening
+  // tag), small methods, a heredoc, interpolations, a trait and a function.
+  std::string big_body;
+  for (int i = 0; i < 120; ++i) {
+    big_body += "        if ($stats[" + std::to_string(i) + "] > $limit) {\n            $stats[" + std::to_string(i) +
+                "] = 0;\n            $this->report(\"{$dev->name} {" + std::to_string(i) + "}\");\n        }\n";
+  }
+  std::string content =
+      "<?php\n\nnamespace App\\Device;\n\nuse App\\Base;\n\n"
+      "/** A device. */\nfinal class Device extends Base\n{\n"
+      "    private array $items = [];\n\n"
+      "    public function resetStats(array $stats, int $limit): int\n    {\n" + big_body +
+      "        return 0;\n    }\n\n"
+      "    public function name(): string { return $this->name; }\n\n"
+      "    public function describe(): string\n    {\n        return <<<EOT\n        Device {$this->name}: }\n"
+      "        EOT;\n    }\n}\n\n"
+      "trait Counts\n{\n    public function count(): int\n    {\n        return \\count($this->items);\n    }\n}\n\n"
+      "function helper($x) { return $x * 2; }\n";
+  Chunker chunker;
+  auto r = chunker.ChunkFile("Device.php", content, "php");
+  ASSERT_TRUE(r.ok());
+  int pieces = 0;
+  for (const Chunk& c : r->chunks) pieces += c.symbol.ends_with("resetStats") ? 1 : 0;
+  EXPECT_GE(pieces, 3);
+  ExpectSameAsWholeParse("Device.php", content, nullptr, "php");
+}
+
+TEST(ChunkerCoverageTest, SkeletonParseOfPhpSources) {
+  // Debian's PHP libraries (Symfony, Doctrine, PHPUnit ... when installed).
+  fs::path root = "/usr/share/php";
+  if (!fs::exists(root)) GTEST_SKIP() << root << " not present";
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
+    if (e.is_regular_file() && e.path().extension() == ".php") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  int differ = 0;
+  int checked = 0;
+  for (size_t i = 0; i < files.size(); i += 3) {
+    ++checked;
+    ExpectSameAsWholeParse(files[i].string(), ReadAll(files[i]), &differ, "php");
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+  std::cout << differ << " of " << checked << " files chunked otherwise" << std::endl;
+  EXPECT_LE(differ, checked / 50);
+}
+
 TEST(ChunkerCoverageTest, SkeletonParseOfPythonStandardLibrary) {
   fs::path root = "/usr/lib/python3.11";
   if (!fs::exists(root)) GTEST_SKIP() << root << " not present";

@@ -170,6 +170,7 @@ std::vector<LanguageSpec> BuildSpecs() {
                     {"expression_statement", I::kPhpInclude}},
                    {"comment"},
                    {}});
+  specs.back().skeleton = BraceDialect::kPhp;
   specs.push_back({"bash", tree_sitter_bash, ".", {Leaf("function_definition", "function")}, {},
                    {"comment"}, {}});
   specs.push_back({"json", tree_sitter_json, ".", {}, {}, {"comment"}, {}});

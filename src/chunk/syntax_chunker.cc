@@ -192,9 +192,17 @@ using Tree = std::unique_ptr<TSTree, TreeDeleter>;
 // rest.
 class FullParses {
  public:
+  // `prefix`: the bytes [0, prefix) go with every item parsed alone (PHP's `<?php`, without
+  // which the rest is HTML).
   FullParses(TSParser* parser, TSInput input, const TextIndex& index, const TSTree* skeleton,
-             const std::vector<ByteRange>& left_out, bool indent)
-      : parser_(parser), input_(input), index_(index), skeleton_(skeleton), left_out_(left_out), indent_(indent) {}
+             const std::vector<ByteRange>& left_out, bool indent, uint32_t prefix)
+      : parser_(parser),
+        input_(input),
+        index_(index),
+        skeleton_(skeleton),
+        left_out_(left_out),
+        indent_(indent),
+        prefix_(prefix) {}
 
   // Replaces `*node` by its counterpart in a parse with its inside when it is a
   // skeleton node whose children would include left-out text. False if no parse has
@@ -280,7 +288,9 @@ class FullParses {
         "enum_declaration", "enum_body", "enum_body_declarations", "record_declaration",
         "annotation_type_declaration", "annotation_type_body",
         // Rust
-        "impl_item", "trait_item", "mod_item", "foreign_mod_item"};
+        "impl_item", "trait_item", "mod_item", "foreign_mod_item",
+        // PHP (its classes, interfaces and enums are named as Java's)
+        "trait_declaration", "enum_declaration_list"};
     // Python: a method is parsed alone, without its class (or its decorators).
     if (indent_) return type == "class_definition" || type == "block" || type == "decorated_definition";
     return kTypes.count(type) != 0;
@@ -338,8 +348,10 @@ class FullParses {
     if (!ts_node_is_null(next) && ts_node_type(next) == std::string_view(";")) {
       e = ts_node_end_byte(next);
     }
-    items_.emplace_back(b, Tree(ParseIncluded(parser_, input_,
-                                              {{PointOf(index_, b), PointOf(index_, e), b, e}})));
+    std::vector<TSRange> ranges;
+    if (prefix_ > 0 && prefix_ <= b) ranges.push_back({PointOf(index_, 0), PointOf(index_, prefix_), 0, prefix_});
+    ranges.push_back({PointOf(index_, b), PointOf(index_, e), b, e});
+    items_.emplace_back(b, Tree(ParseIncluded(parser_, input_, ranges)));
     return items_.back().second.get();
   }
 
@@ -349,6 +361,7 @@ class FullParses {
   const TSTree* skeleton_;
   const std::vector<ByteRange>& left_out_;
   const bool indent_;  // an indentation skeleton (Python)
+  const uint32_t prefix_;
   std::vector<std::pair<uint32_t, Tree>> items_;
   std::vector<Tree> put_backs_;
   Tree whole_;
@@ -1045,7 +1058,13 @@ SyntaxChunker::Outcome SyntaxChunker::Chunk(const TextIndex& index, const ChunkO
     // definitions (design.md, "Skeleton parse").
     Tree skeleton(ParseIncluded(parser_.get(), input, IncludedRanges(index, left_out)));
     if (skeleton == nullptr) return no_tree();
-    FullParses full(parser_.get(), input, index, skeleton.get(), left_out, spec_.indent_skeleton);
+        // PHP: the opening tag (BraceInteriors made sure the file begins with it).
+    uint32_t prefix = 0;
+    if (spec_.skeleton == BraceDialect::kPhp) {
+      size_t tag = index.text().find("<?php");
+      prefix = tag == std::string_view::npos ? 0 : static_cast<uint32_t>(tag + 5);
+    }
+    FullParses full(parser_.get(), input, index, skeleton.get(), left_out, spec_.indent_skeleton, prefix);
     Walk walk(spec_, symbols_, inner_fields_, fields_, index, options, &full);
     if (walk.Run(ts_tree_root_node(skeleton.get()), path, sink)) return Outcome::kOk;
     if (full.stopped()) return no_tree();
