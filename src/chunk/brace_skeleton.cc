@@ -204,20 +204,18 @@ class Scanner {
     return false;
   }
 
-  // Inside a template's ${: past the '}' that closes it.
+  // Inside a JavaScript template's ${ or a PHP string's {$: past the '}' that closes
+  // it, over the strings (templates, comments) inside.
   bool Substitution(int nesting) {
     int depth = 0;
     while (i_ < n_) {
       char c = s_[i_];
-      if (c == '`') {
-        if (!Template(nesting + 1)) return false;
+      if (c == '`' || c == '\'' || c == '"') {
+        bool ok = php_ ? PhpString(c, nesting + 1) : c == '`' ? Template(nesting + 1) : Literal(c);
+        if (!ok) return false;
         continue;
       }
-      if (c == '\'' || c == '"') {
-        if (!Literal(c)) return false;
-        continue;
-      }
-      if (c == '/' && i_ + 1 < n_ && (s_[i_ + 1] == '*' || s_[i_ + 1] == '/')) {
+      if (!php_ && c == '/' && i_ + 1 < n_ && (s_[i_ + 1] == '*' || s_[i_ + 1] == '/')) {
         if (!Comment()) return false;
         continue;
       }
@@ -284,30 +282,10 @@ class Scanner {
         return true;
       } else if (quote != '\'' && c == '{' && i_ + 1 < n_ && s_[i_ + 1] == '$') {
         ++i_;
-        if (!PhpInterpolation(nesting)) return false;
+        if (!Substitution(nesting)) return false;
       } else {
         ++i_;
       }
-    }
-    return false;
-  }
-
-  // After an interpolation's '{': past the '}' that closes it.
-  bool PhpInterpolation(int nesting) {
-    int depth = 0;
-    while (i_ < n_) {
-      char c = s_[i_];
-      if (c == '"' || c == '\'' || c == '`') {
-        if (!PhpString(c, nesting + 1)) return false;
-        continue;
-      }
-      if (c == '{') {
-        ++depth;
-      } else if (c == '}' && depth-- == 0) {
-        ++i_;
-        return true;
-      }
-      ++i_;
     }
     return false;
   }

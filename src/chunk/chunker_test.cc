@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -892,32 +893,44 @@ class PythonGenerator {
   std::string unit_;
 };
 
-TEST(ChunkerTest, SkeletonParseOfGeneratedPythonIsAWholeParse) {
-  // Small size limits make the walk split definitions and look inside left-out bodies
-  // (items parsed alone, put-backs, whole parses) at every depth.
+// 300 generated programs (`generate(seed)`) chunked with small size limits, so that the
+// walk splits definitions and looks inside left-out bodies (items parsed alone,
+// put-backs, whole parses) at every depth: skeleton and whole parses must agree.
+// `left_out(source)` counts what the skeleton may leave out: the programs must hold
+// plenty (a test that never used the skeleton would pass too).
+void ExpectGeneratedChunkedAsWhole(const std::string& language, const std::string& ext,
+                                   const std::function<std::string(uint32_t)>& generate,
+                                   const std::function<size_t(const std::string&)>& left_out) {
   size_t interiors = 0;
   for (uint32_t seed = 1; seed <= 300; ++seed) {
-    std::string source = PythonGenerator(seed).Module();
+    std::string source = generate(seed);
     // TRAWL_DUMP_GENERATED=DIR writes the programs out, to look at a failure.
     if (const char* dir = std::getenv("TRAWL_DUMP_GENERATED")) {
-      std::ofstream(std::string(dir) + "/" + std::to_string(seed) + ".py") << source;
+      std::ofstream(std::string(dir) + "/" + std::to_string(seed) + ext) << source;
     }
     ChunkOptions skeleton_options;
     skeleton_options.max_chunk_chars = 100 + static_cast<int>(seed % 5) * 150;
     skeleton_options.min_chunk_chars = skeleton_options.max_chunk_chars / 4;
     ChunkOptions whole_options = skeleton_options;
     whole_options.skeleton_parse = false;
-    auto a = Chunker(skeleton_options).ChunkFile("gen.py", source, "python");
-    auto b = Chunker(whole_options).ChunkFile("gen.py", source, "python");
+    auto a = Chunker(skeleton_options).ChunkFile("gen" + ext, source, language);
+    auto b = Chunker(whole_options).ChunkFile("gen" + ext, source, language);
     ASSERT_TRUE(a.ok() && b.ok());
-    CheckInvariants("gen.py", source, *a, skeleton_options);
+    CheckInvariants("gen" + ext, source, *a, skeleton_options);
     ASSERT_EQ(ToGolden(*a).dump(1), ToGolden(*b).dump(1)) << "seed " << seed << ":\n" << source;
-    std::vector<chunk_internal::IndentInterior> bodies;
-    ASSERT_TRUE(chunk_internal::IndentInteriors(source, 64, &bodies)) << source;
-    interiors += bodies.size();
+    interiors += left_out(source);
   }
-  // The programs hold bodies to leave out (a test that skipped the skeleton would pass).
   EXPECT_GT(interiors, 1000u);
+}
+
+TEST(ChunkerTest, SkeletonParseOfGeneratedPythonIsAWholeParse) {
+  ExpectGeneratedChunkedAsWhole(
+      "python", ".py", [](uint32_t seed) { return PythonGenerator(seed).Module(); },
+      [](const std::string& source) {
+        std::vector<chunk_internal::IndentInterior> bodies;
+        EXPECT_TRUE(chunk_internal::IndentInteriors(source, 64, &bodies)) << source;
+        return bodies.size();
+      });
 }
 
 // Random valid C: functions with nested blocks and every statement, structs, unions,
@@ -1081,28 +1094,13 @@ class CGenerator {
 };
 
 TEST(ChunkerTest, SkeletonParseOfGeneratedCIsAWholeParse) {
-  size_t interiors = 0;
-  for (uint32_t seed = 1; seed <= 300; ++seed) {
-    std::string source = CGenerator(seed).File();
-    // TRAWL_DUMP_GENERATED=DIR writes the programs out, to look at a failure.
-    if (const char* dir = std::getenv("TRAWL_DUMP_GENERATED")) {
-      std::ofstream(std::string(dir) + "/" + std::to_string(seed) + ".c") << source;
-    }
-    ChunkOptions skeleton_options;
-    skeleton_options.max_chunk_chars = 100 + static_cast<int>(seed % 5) * 150;
-    skeleton_options.min_chunk_chars = skeleton_options.max_chunk_chars / 4;
-    ChunkOptions whole_options = skeleton_options;
-    whole_options.skeleton_parse = false;
-    auto a = Chunker(skeleton_options).ChunkFile("gen.c", source, "c");
-    auto b = Chunker(whole_options).ChunkFile("gen.c", source, "c");
-    ASSERT_TRUE(a.ok() && b.ok());
-    CheckInvariants("gen.c", source, *a, skeleton_options);
-    ASSERT_EQ(ToGolden(*a).dump(1), ToGolden(*b).dump(1)) << "seed " << seed << ":\n" << source;
-    std::vector<chunk_internal::ByteRange> pairs;
-    ASSERT_TRUE(chunk_internal::BraceInteriors(source, chunk_internal::BraceDialect::kC, 64, &pairs)) << source;
-    interiors += pairs.size();
-  }
-  EXPECT_GT(interiors, 1000u);
+  ExpectGeneratedChunkedAsWhole(
+      "c", ".c", [](uint32_t seed) { return CGenerator(seed).File(); },
+      [](const std::string& source) {
+        std::vector<chunk_internal::ByteRange> pairs;
+        EXPECT_TRUE(chunk_internal::BraceInteriors(source, chunk_internal::BraceDialect::kC, 64, &pairs)) << source;
+        return pairs.size();
+      });
 }
 
 TEST(ChunkerTest, SkeletonParseChunksPhpAsAWholeParse) {
