@@ -1151,6 +1151,58 @@ TEST(ChunkerCoverageTest, SkeletonParseOfPhpSources) {
   EXPECT_LE(differ, checked / 50);
 }
 
+TEST(ChunkerTest, SkeletonParseChunksRubyAsAWholeParse) {
+  // A method over the size limit (split: parsed alone), small ones, a heredoc holding an
+  // `end`, rescue clauses; then an `end` indented as no one would, where the guess fails
+  // and the file is parsed whole: the chunks are a whole parse's either way.
+  std::string big_body;
+  for (int i = 0; i < 150; ++i) {
+    big_body += "    if stats[" + std::to_string(i) + "] > limit\n      stats[" + std::to_string(i) +
+                "] = 0\n      report(dev, \"reset #{" + std::to_string(i) + "}\")\n    end\n";
+  }
+  std::string content =
+      "require 'set'\n\nmodule Devices\n  class Device < Base\n"
+      "    def reset_stats(stats, limit)\n" + big_body + "    end\n\n"
+      "    def name\n      @name ||= compute_name\n      @name.to_s\n    end\n\n"
+      "    def describe\n      <<~EOS\n    end\n      EOS\n    end\n\n"
+      "    def fetch(key)\n      @items.fetch(key)\n    rescue KeyError\n      nil\n    end\n  end\nend\n";
+  Chunker chunker;
+  auto r = chunker.ChunkFile("device.rb", content, "ruby");
+  ASSERT_TRUE(r.ok());
+  int pieces = 0;
+  for (const Chunk& c : r->chunks) pieces += c.symbol.ends_with("reset_stats") ? 1 : 0;
+  EXPECT_GE(pieces, 3);
+  ExpectSameAsWholeParse("device.rb", content, nullptr, "ruby");
+  // A string over lines holding an `end` where the method's would be: the guess is wrong.
+  std::string odd = "def f\n  x = \"a string over lines, long enough to be left out of the first parse\n"
+                    "end\n  more\"\n  x\nend\n\ndef g\n  z = 3 + 4 + 5 + 6 + 7 + 8 + 9 + 10 + 11 + 12\n  z * 2\nend\n";
+  std::vector<chunk_internal::IndentInterior> guess;
+  chunk_internal::RubyMethodBodies(odd, 64, &guess);
+  ASSERT_FALSE(guess.empty());
+  EXPECT_EQ(odd.substr(guess[0].left_out.end, 4), "end\n");  // the string's line
+  ExpectSameAsWholeParse("odd.rb", odd, nullptr, "ruby");
+}
+
+TEST(ChunkerCoverageTest, SkeletonParseOfRubySources) {
+  // Ruby's standard library (and gems) when installed.
+  fs::path root = "/usr/lib/ruby";
+  if (!fs::exists(root)) GTEST_SKIP() << root << " not present";
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
+    if (e.is_regular_file() && e.path().extension() == ".rb") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  int differ = 0;
+  int checked = 0;
+  for (size_t i = 0; i < files.size(); i += 3) {
+    ++checked;
+    ExpectSameAsWholeParse(files[i].string(), ReadAll(files[i]), &differ, "ruby");
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+  std::cout << differ << " of " << checked << " files chunked otherwise" << std::endl;
+  EXPECT_LE(differ, checked / 50);
+}
+
 TEST(ChunkerCoverageTest, SkeletonParseOfPythonStandardLibrary) {
   fs::path root = "/usr/lib/python3.11";
   if (!fs::exists(root)) GTEST_SKIP() << root << " not present";

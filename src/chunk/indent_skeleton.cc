@@ -301,4 +301,112 @@ bool IndentInteriors(std::string_view text, uint32_t min_bytes, std::vector<Inde
   return true;
 }
 
+
+namespace {
+
+// A physical line of Ruby source: its indentation and the text after it.
+struct RubyLine {
+  uint32_t start = 0;  // first byte
+  uint32_t next = 0;   // after its newline
+  std::string_view indent;
+  std::string_view code;  // without the indentation and the newline
+  bool skip = false;      // in a heredoc or an =begin comment: not code to look at
+};
+
+bool StartsWithWord(std::string_view code, std::string_view word) {
+  return code.starts_with(word) &&
+         (code.size() == word.size() || !IsWordChar(code[word.size()]) || code[word.size()] == '?');
+}
+
+// The heredoc labels a line opens (<<~EOS, <<-'EOS', <<"EOS"), in order.
+void HeredocLabels(std::string_view code, std::vector<std::string_view>* labels) {
+  for (size_t i = code.find("<<"); i != std::string_view::npos; i = code.find("<<", i + 2)) {
+    size_t p = i + 2;
+    if (p < code.size() && (code[p] == '~' || code[p] == '-')) ++p;
+    char quote = p < code.size() && (code[p] == '\'' || code[p] == '"' || code[p] == '`') ? code[p] : 0;
+    if (quote) ++p;
+    size_t b = p;
+    while (p < code.size() && IsWordChar(code[p])) ++p;
+    if (p == b || ascii::IsDigit(static_cast<unsigned char>(code[b]))) continue;
+    if (quote && (p >= code.size() || code[p] != quote)) continue;
+    // `x << y` has a space; `<<CONST` without one is a heredoc only if upper case.
+    std::string_view label = code.substr(b, p - b);
+    if (!quote && code[i + 2] != '~' && code[i + 2] != '-' && !ascii::IsUpper(static_cast<unsigned char>(label[0]))) {
+      continue;
+    }
+    labels->push_back(label);
+  }
+}
+
+}  // namespace
+
+void RubyMethodBodies(std::string_view text, uint32_t min_bytes, std::vector<IndentInterior>* out) {
+  if (text.size() >= UINT32_MAX) return;
+  std::vector<RubyLine> lines;
+  std::vector<std::string_view> heredocs;  // labels whose bodies come next
+  bool in_comment = false;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t nl = text.find('\n', pos);
+    size_t end = nl == std::string_view::npos ? text.size() : nl;
+    RubyLine line;
+    line.start = static_cast<uint32_t>(pos);
+    line.next = static_cast<uint32_t>(nl == std::string_view::npos ? text.size() : nl + 1);
+    std::string_view raw = text.substr(pos, end - pos);
+    if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
+    size_t first = 0;
+    while (first < raw.size() && IsBlank(raw[first])) ++first;
+    line.indent = raw.substr(0, first);
+    line.code = raw.substr(first);
+    pos = line.next;
+    if (in_comment) {
+      line.skip = true;
+      in_comment = !raw.starts_with("=end");
+    } else if (!heredocs.empty()) {
+      line.skip = true;
+      if (line.code == heredocs.front()) heredocs.erase(heredocs.begin());
+    } else if (raw.starts_with("=begin")) {
+      line.skip = true;
+      in_comment = true;
+    } else if (raw == "__END__") {
+      break;
+    } else {
+      HeredocLabels(line.code, &heredocs);
+    }
+    lines.push_back(line);
+  }
+  for (size_t h = 0; h < lines.size(); ++h) {
+    const RubyLine& head = lines[h];
+    if (head.skip || !StartsWithWord(head.code, "def")) continue;
+    // The header: over lines while its parentheses are open.
+    size_t body = h;
+    int depth = 0;
+    for (size_t k = h; k < lines.size(); ++k) {
+      for (char c : lines[k].code) depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+      body = k + 1;
+      if (depth <= 0) break;
+    }
+    // The `end` at the def's indentation; the lines before it deeper.
+    size_t close = 0;
+    for (size_t k = body; k < lines.size(); ++k) {
+      const RubyLine& l = lines[k];
+      if (l.skip || l.code.empty() || l.code[0] == '#') continue;
+      if (l.indent.size() > head.indent.size() && l.indent.starts_with(head.indent)) continue;
+      if (l.indent != head.indent) break;
+      if (StartsWithWord(l.code, "end")) {
+        close = k;
+        break;
+      }
+      if (!StartsWithWord(l.code, "rescue") && !StartsWithWord(l.code, "ensure") && !StartsWithWord(l.code, "else")) {
+        break;
+      }
+    }
+    if (close == 0 || close <= body) continue;
+    IndentInterior r;
+    r.left_out = {lines[body].start, lines[close].start};
+    r.body_end = lines[close].start;
+    r.header = head.start + static_cast<uint32_t>(head.indent.size());
+    if (r.left_out.end - r.left_out.begin >= min_bytes) out->push_back(r);
+  }
+}
+
 }  // namespace trawl::chunk_internal

@@ -26,6 +26,7 @@ struct IndentInterior {
   // [left_out.begin, body_end).
   uint32_t body_end = 0;
   bool type = false;  // a class's body
+  uint32_t header = 0;  // Ruby: where the `def` begins
 };
 
 // Appends to `out` the bodies of the `def`, `async def` and `class` statements of the
@@ -40,5 +41,16 @@ struct IndentInterior {
 // unterminated string, unbalanced brackets, inconsistent indentation (tabs against
 // spaces), a form feed in an indentation. The file is then parsed whole.
 bool IndentInteriors(std::string_view text, uint32_t min_bytes, std::vector<IndentInterior>* out);
+
+// Ruby: appends to `out` the bodies of the methods (`def` ... `end`) of `text`, from the
+// line after the header (over lines while its parentheses are open) to the line of the
+// `end` that closes it. Ruby's syntax does not rest on indentation, but its code is
+// indented: the `end` is taken to be the first later line holding just `end` at the
+// `def`'s very indentation, with every line between indented deeper (or a `rescue`,
+// `ensure` or `else` at the `def`'s), outside heredocs and =begin comments. That is a
+// guess the parse must confirm: the caller checks that the skeleton parses without
+// error, each method whole from its `def` to that `end`, else parses the file whole.
+// `def ... end` without a body, one-line and endless methods are not listed.
+void RubyMethodBodies(std::string_view text, uint32_t min_bytes, std::vector<IndentInterior>* out);
 
 }  // namespace trawl::chunk_internal

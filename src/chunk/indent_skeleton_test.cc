@@ -165,5 +165,49 @@ TEST(IndentSkeletonTest, FailsWhenLinesCannotBeTold) {
   EXPECT_TRUE(Scan("def f():\n\ta = 1\n    b = 2\n").left_out.empty());
 }
 
+// Ruby: the left-out texts.
+std::vector<std::string> RubyBodies(const std::string& text) {
+  std::vector<IndentInterior> out;
+  RubyMethodBodies(text, 1, &out);
+  std::vector<std::string> texts;
+  for (const IndentInterior& r : out) {
+    EXPECT_EQ(text.substr(r.header, 3), "def");
+    texts.push_back(text.substr(r.left_out.begin, r.left_out.end - r.left_out.begin));
+  }
+  return texts;
+}
+
+TEST(IndentSkeletonTest, RubyMethodBodies) {
+  std::string text =
+      "class Store\n"
+      "  def get(key,\n"
+      "          default = nil)\n"
+      "    @items.fetch(key) { default }\n"
+      "  rescue KeyError\n"
+      "    nil\n"
+      "  end\n"
+      "\n"
+      "  def text\n"
+      "    <<~EOS\n"
+      "  end\n"
+      "    EOS\n"
+      "  end\n"
+      "=begin\n"
+      "  def commented\n"
+      "=end\n"
+      "  def one; end\n"
+      "  def endless = 1\n"
+      "  def self.build\n"
+      "    new\n"
+      "  end\n"
+      "end\n";
+  // The heredoc's `end` is text: the method ends at the one after it.
+  EXPECT_EQ(RubyBodies(text),
+            (std::vector<std::string>{"    @items.fetch(key) { default }\n  rescue KeyError\n    nil\n",
+                                      "    <<~EOS\n  end\n    EOS\n", "    new\n"}));
+  // A line less indented than the body before the `end`: not listed.
+  EXPECT_TRUE(RubyBodies("def f\n  x = [1,\n2]\n  x\nend\n").empty());
+}
+
 }  // namespace
 }  // namespace trawl::chunk_internal

@@ -161,6 +161,7 @@ std::vector<LanguageSpec> BuildSpecs() {
                    {{"call", I::kRubyRequire}},
                    {"comment"},
                    {}});
+  specs.back().ruby_skeleton = true;
   specs.push_back({"php", tree_sitter_php, "::",
                    {Leaf("function_definition", "function"), Leaf("method_declaration", "method"),
                     Type("class_declaration", "class"), Type("interface_declaration", "interface"),

@@ -59,6 +59,9 @@ struct LanguageSpec {
   std::optional<BraceDialect> skeleton;
   // Python: first parsed without the bodies a chunk keeps whole (indent_skeleton.h).
   bool indent_skeleton = false;
+  // Ruby: first parsed without the methods' bodies (indent_skeleton.h), if the parse
+  // confirms where they end.
+  bool ruby_skeleton = false;
 };
 
 // The specs of every compiled-in grammar, in a fixed order.

@@ -184,6 +184,10 @@ TSTree* ParseIncluded(TSParser* parser, TSInput input, const std::vector<TSRange
 
 using Tree = std::unique_ptr<TSTree, TreeDeleter>;
 
+// What a skeleton leaves out: brace interiors, Python bodies but their last statement,
+// Ruby methods' bodies (indent_skeleton.h).
+enum class SkeletonKind { kBraces, kPython, kRuby };
+
 // The parses that look inside left-out interiors (brace_skeleton.h), made when the walk
 // must split what holds one: the top-level item holding it, parsed alone, unless that
 // is most of the file or its parse lacks the node (a Java method outside its class);
@@ -195,13 +199,13 @@ class FullParses {
   // `prefix`: the bytes [0, prefix) go with every item parsed alone (PHP's `<?php`, without
   // which the rest is HTML).
   FullParses(TSParser* parser, TSInput input, const TextIndex& index, const TSTree* skeleton,
-             const std::vector<ByteRange>& left_out, bool indent, uint32_t prefix)
+             const std::vector<ByteRange>& left_out, SkeletonKind kind, uint32_t prefix)
       : parser_(parser),
         input_(input),
         index_(index),
         skeleton_(skeleton),
         left_out_(left_out),
-        indent_(indent),
+        kind_(kind),
         prefix_(prefix) {}
 
   // Replaces `*node` by its counterpart in a parse with its inside when it is a
@@ -291,8 +295,14 @@ class FullParses {
         "impl_item", "trait_item", "mod_item", "foreign_mod_item",
         // PHP (its classes, interfaces and enums are named as Java's)
         "trait_declaration", "enum_declaration_list"};
-    // Python: a method is parsed alone, without its class (or its decorators).
-    if (indent_) return type == "class_definition" || type == "block" || type == "decorated_definition";
+    // Python: a method is parsed alone, without its class (or its decorators); Ruby: without
+    // its class or module.
+    if (kind_ == SkeletonKind::kPython) {
+      return type == "class_definition" || type == "block" || type == "decorated_definition";
+    }
+    if (kind_ == SkeletonKind::kRuby) {
+      return type == "class" || type == "module" || type == "singleton_class" || type == "body_statement";
+    }
     return kTypes.count(type) != 0;
   }
 
@@ -306,7 +316,7 @@ class FullParses {
                                   [](const ByteRange& r, uint32_t v) { return r.begin < v; });
     if (first == left_out_.end() || first->begin >= e) return nullptr;
     const ByteRange* held = nullptr;
-    if (indent_) {
+    if (kind_ != SkeletonKind::kBraces) {
       uint32_t gap = b;  // where the gap before the next child begins
       auto in_gap = [&](uint32_t gap_end) {
         auto it = std::lower_bound(first, left_out_.end(), gap,
@@ -360,7 +370,7 @@ class FullParses {
   const TextIndex& index_;
   const TSTree* skeleton_;
   const std::vector<ByteRange>& left_out_;
-  const bool indent_;  // an indentation skeleton (Python)
+  const SkeletonKind kind_;
   const uint32_t prefix_;
   std::vector<std::pair<uint32_t, Tree>> items_;
   std::vector<Tree> put_backs_;
@@ -946,6 +956,30 @@ class Walk {
   std::vector<Def> defs_;
 };
 
+// Ruby: whether the skeleton parsed as the guess said (indent_skeleton.h): without an
+// error, each left-out body inside a method that begins at its `def` and ends with the
+// `end` right after the body.
+bool RubySkeletonConfirmed(const TSTree* skeleton, const TextIndex& index, const std::vector<ByteRange>& left_out,
+                           const std::vector<uint32_t>& headers) {
+  TSNode root = ts_tree_root_node(skeleton);
+  if (ts_node_has_error(root)) return false;
+  for (size_t i = 0; i < left_out.size(); ++i) {
+    uint32_t end_kw = index.FirstNonSpace(left_out[i].end, index.size());
+    TSNode n = ts_node_descendant_for_byte_range(root, end_kw, end_kw + 3);
+    if (ts_node_is_null(n) || std::string_view(ts_node_type(n)) != "end" || ts_node_start_byte(n) != end_kw) {
+      return false;
+    }
+    TSNode method = ts_node_parent(n);
+    if (ts_node_is_null(method)) return false;
+    std::string_view type = ts_node_type(method);
+    if ((type != "method" && type != "singleton_method") || ts_node_start_byte(method) != headers[i] ||
+        ts_node_end_byte(method) != ts_node_end_byte(n)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 uint16_t FieldId(const TSLanguage* lang, std::string_view name) {
   if (name.empty()) return 0;
   return ts_language_field_id_for_name(lang, name.data(), static_cast<uint32_t>(name.size()));
@@ -1002,13 +1036,27 @@ SyntaxChunker::Outcome SyntaxChunker::Chunk(const TextIndex& index, const ChunkO
   };
   std::vector<ByteRange> left_out;
   bool skeleton_ok = false;
-  if (options.skeleton_parse && (spec_.skeleton.has_value() || spec_.indent_skeleton)) {
+  const SkeletonKind kind = spec_.indent_skeleton ? SkeletonKind::kPython
+                            : spec_.ruby_skeleton  ? SkeletonKind::kRuby
+                                                   : SkeletonKind::kBraces;
+  std::vector<uint32_t> headers;  // Ruby: where each left-out method begins
+  if (options.skeleton_parse && (spec_.skeleton.has_value() || spec_.indent_skeleton || spec_.ruby_skeleton)) {
     // What may be left out, and where the definition holding it ends.
     std::vector<ByteRange> candidates;
     std::vector<uint32_t> ends;
+    std::vector<uint32_t> starts;
     if (spec_.skeleton.has_value()) {
       skeleton_ok = BraceInteriors(index.text(), *spec_.skeleton, kMinLeftOut, &candidates);
       for (const ByteRange& r : candidates) ends.push_back(r.end);
+    } else if (kind == SkeletonKind::kRuby) {
+      std::vector<IndentInterior> bodies;
+      RubyMethodBodies(index.text(), kMinLeftOut, &bodies);
+      skeleton_ok = true;
+      for (const IndentInterior& b : bodies) {
+        candidates.push_back(b.left_out);
+        ends.push_back(b.body_end);
+        starts.push_back(b.header);
+      }
     } else {
       std::vector<IndentInterior> bodies;
       skeleton_ok = IndentInteriors(index.text(), kMinLeftOut, &bodies);
@@ -1031,8 +1079,8 @@ SyntaxChunker::Outcome SyntaxChunker::Chunk(const TextIndex& index, const ChunkO
     // left out deep in it means parsing most of the file again (bench, side by side:
     // the JavaScript eval corpus' chunk CPU +12% with nested ones, /usr/share/nodejs
     // -8%; java.base -4%, C -6-9%, Go -14%, Rust -7%).
-    const bool nested = spec_.indent_skeleton || (*spec_.skeleton != BraceDialect::kJavaScript &&
-                                                  *spec_.skeleton != BraceDialect::kTypeScript);
+    const bool nested = kind != SkeletonKind::kBraces || (*spec_.skeleton != BraceDialect::kJavaScript &&
+                                                          *spec_.skeleton != BraceDialect::kTypeScript);
     uint32_t covered = 0;
     uint32_t outer = 0;  // end of the definitions seen so far
     for (size_t i = 0; skeleton_ok && i < candidates.size(); ++i) {
@@ -1043,28 +1091,36 @@ SyntaxChunker::Outcome SyntaxChunker::Chunk(const TextIndex& index, const ChunkO
         continue;
       }
       left_out.push_back(r);
+      if (kind == SkeletonKind::kRuby) headers.push_back(starts[i]);
       // Python: what is left out of the kept last statement too (brace interiors end
       // where their definitions do).
       covered = r.end;
     }
   }
   Tree tree;
+  Tree skeleton;
   if (skeleton_ok && !left_out.empty()) {
     // The skeleton: everything but the interiors; the walk looks inside one by
     // FullParses when it must, and when even that fails the file is walked again from
     // a whole parse. A syntax error in the skeleton is kept: tree-sitter recovers from
     // it as it would in a whole parse, and with function bodies out of sight, the macros
     // in them (`list_for_each_entry(...) {`) no longer derail the recovery around
-    // definitions (design.md, "Skeleton parse").
-    Tree skeleton(ParseIncluded(parser_.get(), input, IncludedRanges(index, left_out)));
+    // definitions (design.md, "Skeleton parse"). Ruby's skeleton rests on a guess the
+    // parse must confirm.
+    skeleton.reset(ParseIncluded(parser_.get(), input, IncludedRanges(index, left_out)));
     if (skeleton == nullptr) return no_tree();
-        // PHP: the opening tag (BraceInteriors made sure the file begins with it).
+    if (kind == SkeletonKind::kRuby && !RubySkeletonConfirmed(skeleton.get(), index, left_out, headers)) {
+      skeleton.reset();
+    }
+  }
+  if (skeleton != nullptr) {
+    // PHP: the opening tag (BraceInteriors made sure the file begins with it).
     uint32_t prefix = 0;
     if (spec_.skeleton == BraceDialect::kPhp) {
       size_t tag = index.text().find("<?php");
       prefix = tag == std::string_view::npos ? 0 : static_cast<uint32_t>(tag + 5);
     }
-    FullParses full(parser_.get(), input, index, skeleton.get(), left_out, spec_.indent_skeleton, prefix);
+    FullParses full(parser_.get(), input, index, skeleton.get(), left_out, kind, prefix);
     Walk walk(spec_, symbols_, inner_fields_, fields_, index, options, &full);
     if (walk.Run(ts_tree_root_node(skeleton.get()), path, sink)) return Outcome::kOk;
     if (full.stopped()) return no_tree();
