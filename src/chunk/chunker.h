@@ -25,7 +25,7 @@ struct ChunkOptions {
   int parse_timeout_ms = 5000;  // past it, the fallback chunker takes the file
   int window_lines = 40;        // fallback: text windows
   int window_overlap_lines = 10;
-  // Python, C, C++, Java, Go, Rust, JavaScript, TypeScript, PHP: parse the bodies that a
+  // Python, C, C++, Java, Go, Rust, JavaScript, TypeScript, PHP, Ruby: parse the bodies that a
   // chunk keeps whole only where a definition must be split (brace_skeleton.h,
   // indent_skeleton.h). The chunks are those of a whole parse where the file parses
   // cleanly; false parses whole.
