@@ -1131,25 +1131,6 @@ TEST(ChunkerTest, SkeletonParseChunksPhpAsAWholeParse) {
   ExpectSameAsWholeParse("Device.php", content, nullptr, "php");
 }
 
-TEST(ChunkerCoverageTest, SkeletonParseOfPhpSources) {
-  // Debian's PHP libraries (Symfony, Doctrine, PHPUnit ... when installed).
-  fs::path root = "/usr/share/php";
-  if (!fs::exists(root)) GTEST_SKIP() << root << " not present";
-  std::vector<fs::path> files;
-  for (const auto& e : fs::recursive_directory_iterator(root)) {
-    if (e.is_regular_file() && e.path().extension() == ".php") files.push_back(e.path());
-  }
-  std::sort(files.begin(), files.end());
-  int differ = 0;
-  int checked = 0;
-  for (size_t i = 0; i < files.size(); i += 3) {
-    ++checked;
-    ExpectSameAsWholeParse(files[i].string(), ReadAll(files[i]), &differ, "php");
-    if (::testing::Test::HasFatalFailure()) return;
-  }
-  std::cout << differ << " of " << checked << " files chunked otherwise" << std::endl;
-  EXPECT_LE(differ, checked / 50);
-}
 
 TEST(ChunkerTest, SkeletonParseChunksRubyAsAWholeParse) {
   // A method over the size limit (split: parsed alone), small ones, a heredoc holding an
@@ -1183,45 +1164,39 @@ TEST(ChunkerTest, SkeletonParseChunksRubyAsAWholeParse) {
   ExpectSameAsWholeParse("odd.rb", odd, nullptr, "ruby");
 }
 
-TEST(ChunkerCoverageTest, SkeletonParseOfRubySources) {
-  // Ruby's standard library (and gems) when installed.
-  fs::path root = "/usr/lib/ruby";
+
+
+// Every `every`-th file named *`ext` under `root` (skipped when absent): at most one in
+// fifty may be chunked otherwise by the skeleton than by a whole parse.
+void ExpectCorpusChunkedAsWhole(const fs::path& root, const std::string& ext, const std::string& language,
+                                size_t every) {
   if (!fs::exists(root)) GTEST_SKIP() << root << " not present";
   std::vector<fs::path> files;
   for (const auto& e : fs::recursive_directory_iterator(root)) {
-    if (e.is_regular_file() && e.path().extension() == ".rb") files.push_back(e.path());
+    if (e.is_regular_file() && e.path().extension() == ext) files.push_back(e.path());
   }
   std::sort(files.begin(), files.end());
   int differ = 0;
   int checked = 0;
-  for (size_t i = 0; i < files.size(); i += 3) {
+  for (size_t i = 0; i < files.size(); i += every) {
     ++checked;
-    ExpectSameAsWholeParse(files[i].string(), ReadAll(files[i]), &differ, "ruby");
+    ExpectSameAsWholeParse(files[i].string(), ReadAll(files[i]), &differ, language);
     if (::testing::Test::HasFatalFailure()) return;
   }
   std::cout << differ << " of " << checked << " files chunked otherwise" << std::endl;
+  EXPECT_GT(checked, 50);
   EXPECT_LE(differ, checked / 50);
 }
 
 TEST(ChunkerCoverageTest, SkeletonParseOfPythonStandardLibrary) {
-  fs::path root = "/usr/lib/python3.11";
-  if (!fs::exists(root)) GTEST_SKIP() << root << " not present";
-  std::vector<fs::path> files;
-  for (const auto& e : fs::recursive_directory_iterator(root)) {
-    if (e.is_regular_file() && e.path().extension() == ".py") files.push_back(e.path());
-  }
-  std::sort(files.begin(), files.end());
-  int differ = 0;
-  int checked = 0;
-  for (size_t i = 0; i < files.size(); i += 4) {
-    ++checked;
-    ExpectSameAsWholeParse(files[i].string(), ReadAll(files[i]), &differ, "python");
-    if (::testing::Test::HasFatalFailure()) return;
-  }
-  std::cout << differ << " of " << checked << " files chunked otherwise" << std::endl;
-  EXPECT_GT(checked, 100);
-  EXPECT_LE(differ, checked / 50);
+  ExpectCorpusChunkedAsWhole("/usr/lib/python3.11", ".py", "python", 4);
 }
+
+// Debian's PHP libraries (Symfony, Doctrine, PHPUnit ... when installed).
+TEST(ChunkerCoverageTest, SkeletonParseOfPhpSources) { ExpectCorpusChunkedAsWhole("/usr/share/php", ".php", "php", 3); }
+
+// Ruby's standard library (and gems) when installed.
+TEST(ChunkerCoverageTest, SkeletonParseOfRubySources) { ExpectCorpusChunkedAsWhole("/usr/lib/ruby", ".rb", "ruby", 3); }
 
 TEST(ChunkerCoverageTest, PythonStandardLibrary) {
   CheckTree("/usr/lib/python3.11", {".py"}, "python", 7, 120, true);
