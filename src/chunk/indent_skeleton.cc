@@ -313,9 +313,13 @@ struct RubyLine {
   bool skip = false;      // in a heredoc or an =begin comment: not code to look at
 };
 
+// `code` begins with the keyword `word`: not a longer name (`ending`, `end?`, `end!`) nor
+// a symbol or hash key (`end:`).
 bool StartsWithWord(std::string_view code, std::string_view word) {
-  return code.starts_with(word) &&
-         (code.size() == word.size() || !IsWordChar(code[word.size()]) || code[word.size()] == '?');
+  if (!code.starts_with(word)) return false;
+  if (code.size() == word.size()) return true;
+  char c = code[word.size()];
+  return !IsWordChar(c) && c != '?' && c != '!' && c != ':';
 }
 
 // The heredoc labels a line opens (<<~EOS, <<-'EOS', <<"EOS"), in order.

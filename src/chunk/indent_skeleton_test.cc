@@ -205,6 +205,8 @@ TEST(IndentSkeletonTest, RubyMethodBodies) {
   EXPECT_EQ(RubyBodies(text),
             (std::vector<std::string>{"    @items.fetch(key) { default }\n  rescue KeyError\n    nil\n",
                                       "    <<~EOS\n  end\n    EOS\n", "    new\n"}));
+  // `end?` and `end:` are names, not the keyword.
+  EXPECT_EQ(RubyBodies("def f\n  a = 1\n  a\nend?\nend:\nend\n"), (std::vector<std::string>{}));
   // A line less indented than the body before the `end`: not listed.
   EXPECT_TRUE(RubyBodies("def f\n  x = [1,\n2]\n  x\nend\n").empty());
 }
