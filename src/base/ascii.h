@@ -13,6 +13,9 @@ constexpr bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
 constexpr bool IsIdentByte(unsigned char c) {
   return IsLower(c) || IsUpper(c) || IsDigit(c) || c == '_' || c >= 0x80;
 }
+constexpr bool IsIdentChar(char c) { return IsIdentByte(static_cast<unsigned char>(c)); }
+// Whitespace within a line: space, tab, form feed, vertical tab, carriage return.
+constexpr bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\f' || c == '\v' || c == '\r'; }
 constexpr char ToLower(char c) {
   return IsUpper(static_cast<unsigned char>(c)) ? static_cast<char>(c + ('a' - 'A')) : c;
 }

@@ -11,11 +11,9 @@
 namespace trawl::chunk_internal {
 namespace {
 
-bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\f' || c == '\v' || c == '\r'; }
-
+using ascii::IsBlank;
 using ascii::IsDigit;
-// Identifiers, keywords and numbers (a UTF-8 byte is part of an identifier).
-constexpr bool IsWordChar(char c) { return ascii::IsIdentByte(static_cast<unsigned char>(c)); }
+using ascii::IsIdentChar;  // identifiers, keywords, numbers (and UTF-8 bytes)
 
 // A raw string literal's prefix (C++): R, u8R, uR, UR, LR.
 bool IsRawPrefix(std::string_view word) {
@@ -107,7 +105,7 @@ class Scanner {
         lead_ = lead_ == Lead::kExtern && c == '"' ? Lead::kExternString : Lead::kNone;
         continue;
       }
-      if (IsWordChar(c)) {
+      if (IsIdentChar(c)) {
         if (!Word()) return false;
         continue;
       }
@@ -244,7 +242,7 @@ class Scanner {
       } else if (c == ']') {
         in_class = false;
       } else if (c == '/' && !in_class) {
-        for (++i_; i_ < n_ && IsWordChar(s_[i_]);) ++i_;
+        for (++i_; i_ < n_ && IsIdentChar(s_[i_]);) ++i_;
         return true;
       }
     }
@@ -298,7 +296,7 @@ class Scanner {
     bool quoted = i_ < n_ && (s_[i_] == '"' || s_[i_] == '\'');
     if (quoted) ++i_;
     size_t b = i_;
-    while (i_ < n_ && IsWordChar(s_[i_])) ++i_;
+    while (i_ < n_ && IsIdentChar(s_[i_])) ++i_;
     std::string_view label = s_.substr(b, i_ - b);
     if (label.empty()) return false;
     if (quoted) ++i_;
@@ -306,7 +304,7 @@ class Scanner {
     while (line != std::string_view::npos) {
       size_t p = line + 1;
       while (p < n_ && IsBlank(s_[p])) ++p;
-      if (s_.substr(p, label.size()) == label && (p + label.size() >= n_ || !IsWordChar(s_[p + label.size()]))) {
+      if (s_.substr(p, label.size()) == label && (p + label.size() >= n_ || !IsIdentChar(s_[p + label.size()]))) {
         i_ = p + label.size();
         return true;
       }
@@ -390,9 +388,9 @@ class Scanner {
     const bool after_dot = start > 0 && s_[start - 1] == '.';
     bool number = IsDigit(s_[i_]);
     while (i_ < n_) {
-      if (IsWordChar(s_[i_]) || (number && s_[i_] == '.')) {
+      if (IsIdentChar(s_[i_]) || (number && s_[i_] == '.')) {
         ++i_;
-      } else if (number && s_[i_] == '\'' && i_ + 1 < n_ && IsWordChar(s_[i_ + 1])) {
+      } else if (number && s_[i_] == '\'' && i_ + 1 < n_ && IsIdentChar(s_[i_ + 1])) {
         i_ += 2;
       } else {
         break;
@@ -495,7 +493,7 @@ class Scanner {
     ++i_;
     while (i_ < n_ && IsBlank(s_[i_])) ++i_;
     size_t word = i_;
-    while (i_ < n_ && IsWordChar(s_[i_])) ++i_;
+    while (i_ < n_ && IsIdentChar(s_[i_])) ++i_;
     std::string_view name = s_.substr(word, i_ - word);
     if (name == "if" || name == "ifdef" || name == "ifndef") {
       ++pp_depth_;

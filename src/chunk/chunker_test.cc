@@ -622,9 +622,9 @@ void CheckTree(const fs::path& root, const std::vector<std::string>& exts, std::
   EXPECT_GT(checked, 0u);
 }
 
-// C files are parsed first without the insides of their top-level braces, then in
-// part where a definition must be split (brace_skeleton.h): the chunks must be those of
-// a whole parse.
+// Files are parsed first without the bodies a chunk keeps whole, then in part where a
+// definition must be split (brace_skeleton.h, indent_skeleton.h): the chunks must be
+// those of a whole parse.
 void ExpectSameAsWholeParse(const std::string& path, std::string_view content, int* differ,
                             const std::string& language = "c") {
   ChunkOptions skeleton_options;

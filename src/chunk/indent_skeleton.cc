@@ -7,8 +7,8 @@
 namespace trawl::chunk_internal {
 namespace {
 
-constexpr bool IsWordChar(char c) { return ascii::IsIdentByte(static_cast<unsigned char>(c)); }
-bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\f' || c == '\r'; }
+using ascii::IsIdentChar;
+using ascii::IsBlank;
 
 // One logical line: from the first character of its first physical line to the newline
 // ending it outside brackets and not escaped.
@@ -56,9 +56,9 @@ class Scanner {
         SkipComment();
         continue;
       }
-      // A form feed in the indentation resets Python's count of it: the whitespace no
-      // longer compares as a prefix.
-      if (s_.substr(line_start, i_ - line_start).find('\f') != std::string_view::npos) return false;
+      // A form feed in the indentation resets Python's count of it (and a vertical tab is
+      // none): the whitespace no longer compares as a prefix.
+      if (s_.substr(line_start, i_ - line_start).find_first_of("\f\v") != std::string_view::npos) return false;
       LogicalLine line;
       line.line_start = static_cast<uint32_t>(line_start);
       line.first = static_cast<uint32_t>(i_);
@@ -99,9 +99,9 @@ class Scanner {
       if (c == '"' || c == '\'') {
         if (!String(false)) return false;
         last = c;
-      } else if (IsWordChar(c)) {
+      } else if (IsIdentChar(c)) {
         size_t b = i_;
-        while (i_ < n_ && IsWordChar(s_[i_])) ++i_;
+        while (i_ < n_ && IsIdentChar(s_[i_])) ++i_;
         bool f = false;
         if (i_ < n_ && (s_[i_] == '"' || s_[i_] == '\'') && StringPrefix(s_.substr(b, i_ - b), &f)) {
           if (!String(f)) return false;
@@ -174,9 +174,9 @@ class Scanner {
         if (!String(false)) return false;
         continue;
       }
-      if (IsWordChar(c)) {
+      if (IsIdentChar(c)) {
         size_t b = i_;
-        while (i_ < n_ && IsWordChar(s_[i_])) ++i_;
+        while (i_ < n_ && IsIdentChar(s_[i_])) ++i_;
         bool f = false;
         if (i_ < n_ && (s_[i_] == '"' || s_[i_] == '\'') && StringPrefix(s_.substr(b, i_ - b), &f) &&
             !String(f)) {
@@ -211,11 +211,11 @@ class Scanner {
 // The first word of a logical line and whether it is followed by `def` (`async def`).
 std::string_view FirstWord(std::string_view text, const LogicalLine& line, std::string_view* second) {
   size_t b = line.first, e = b;
-  while (e < line.end && IsWordChar(text[e])) ++e;
+  while (e < line.end && IsIdentChar(text[e])) ++e;
   size_t s = e;
   while (s < line.end && IsBlank(text[s])) ++s;
   size_t se = s;
-  while (se < line.end && IsWordChar(text[se])) ++se;
+  while (se < line.end && IsIdentChar(text[se])) ++se;
   *second = text.substr(s, se - s);
   return text.substr(b, e - b);
 }
@@ -319,7 +319,7 @@ bool StartsWithWord(std::string_view code, std::string_view word) {
   if (!code.starts_with(word)) return false;
   if (code.size() == word.size()) return true;
   char c = code[word.size()];
-  return !IsWordChar(c) && c != '?' && c != '!' && c != ':';
+  return !IsIdentChar(c) && c != '?' && c != '!' && c != ':';
 }
 
 // The heredoc labels a line opens (<<~EOS, <<-'EOS', <<"EOS"), in order.
@@ -330,7 +330,7 @@ void HeredocLabels(std::string_view code, std::vector<std::string_view>* labels)
     char quote = p < code.size() && (code[p] == '\'' || code[p] == '"' || code[p] == '`') ? code[p] : 0;
     if (quote) ++p;
     size_t b = p;
-    while (p < code.size() && IsWordChar(code[p])) ++p;
+    while (p < code.size() && IsIdentChar(code[p])) ++p;
     if (p == b || ascii::IsDigit(static_cast<unsigned char>(code[b]))) continue;
     if (quote && (p >= code.size() || code[p] != quote)) continue;
     // `x << y` has a space; `<<CONST` without one is a heredoc only if upper case.

@@ -39,7 +39,7 @@ struct IndentInterior {
 // (`else:`, `except:` ...) of a statement left out.
 // Returns false (leaving `out` unspecified) when the lines cannot be told for sure: an
 // unterminated string, unbalanced brackets, inconsistent indentation (tabs against
-// spaces), a form feed in an indentation. The file is then parsed whole.
+// spaces), a form feed or vertical tab in an indentation. The file is then parsed whole.
 bool IndentInteriors(std::string_view text, uint32_t min_bytes, std::vector<IndentInterior>* out);
 
 // Ruby: appends to `out` the bodies of the methods (`def` ... `end`) of `text`, from the

@@ -83,6 +83,11 @@ std::vector<DefRule> CDefs(bool cpp) {
   return defs;
 }
 
+void Braces(LanguageSpec* spec, BraceDialect dialect) {
+  spec->skeleton = SkeletonKind::kBraces;
+  spec->braces = dialect;
+}
+
 std::vector<LanguageSpec> BuildSpecs() {
   std::vector<LanguageSpec> specs;
   specs.push_back({"python", tree_sitter_python, ".",
@@ -93,24 +98,24 @@ std::vector<LanguageSpec> BuildSpecs() {
                     {"future_import_statement", I::kAlways}},
                    {"comment"},
                    {}});
-  specs.back().indent_skeleton = true;
+  specs.back().skeleton = SkeletonKind::kPython;
   auto js_imports = std::vector<std::pair<std::string_view, ImportRule>>{
       {"import_statement", I::kAlways}};
   specs.push_back({"javascript", tree_sitter_javascript, ".", JsDefs(false), js_imports,
                    {"comment", "html_comment"}, {"decorator"}});
-  specs.back().skeleton = BraceDialect::kJavaScript;
+  Braces(&specs.back(), BraceDialect::kJavaScript);
   specs.push_back({"typescript", tree_sitter_typescript, ".", JsDefs(true), js_imports,
                    {"comment", "html_comment"}, {"decorator"}});
-  specs.back().skeleton = BraceDialect::kTypeScript;
+  Braces(&specs.back(), BraceDialect::kTypeScript);
   specs.push_back({"tsx", tree_sitter_tsx, ".", JsDefs(true), js_imports,
                    {"comment", "html_comment"}, {"decorator"}});
   specs.push_back({"c", tree_sitter_c, "::", CDefs(false), {{"preproc_include", I::kAlways}},
                    {"comment"}, {}});
-  specs.back().skeleton = BraceDialect::kC;
+  Braces(&specs.back(), BraceDialect::kC);
   specs.push_back({"cpp", tree_sitter_cpp, "::", CDefs(true),
                    {{"preproc_include", I::kAlways}, {"using_declaration", I::kAlways}},
                    {"comment"}, {}});
-  specs.back().skeleton = BraceDialect::kCpp;
+  Braces(&specs.back(), BraceDialect::kCpp);
   specs.push_back({"go", tree_sitter_go, ".",
                    {Leaf("function_declaration", "function"),
                     Leaf("method_declaration", "method", N::kGoMethod),
@@ -118,7 +123,7 @@ std::vector<LanguageSpec> BuildSpecs() {
                    {{"import_declaration", I::kAlways}, {"package_clause", I::kAlways}},
                    {"comment"},
                    {}});
-  specs.back().skeleton = BraceDialect::kGo;
+  Braces(&specs.back(), BraceDialect::kGo);
   specs.push_back({"rust", tree_sitter_rust, "::",
                    {Leaf("function_item", "function"),
                     Leaf("function_signature_item", "function"),
@@ -129,7 +134,7 @@ std::vector<LanguageSpec> BuildSpecs() {
                    {{"use_declaration", I::kAlways}, {"extern_crate_declaration", I::kAlways}},
                    {"line_comment", "block_comment"},
                    {"attribute_item"}});
-  specs.back().skeleton = BraceDialect::kRust;
+  Braces(&specs.back(), BraceDialect::kRust);
   specs.push_back({"java", tree_sitter_java, ".",
                    {Type("class_declaration", "class"), Type("interface_declaration", "interface"),
                     Type("enum_declaration", "enum"), Type("record_declaration", "record"),
@@ -140,7 +145,7 @@ std::vector<LanguageSpec> BuildSpecs() {
                    {{"import_declaration", I::kAlways}, {"package_declaration", I::kAlways}},
                    {"line_comment", "block_comment"},
                    {}});
-  specs.back().skeleton = BraceDialect::kJava;
+  Braces(&specs.back(), BraceDialect::kJava);
   specs.push_back({"c_sharp", tree_sitter_c_sharp, ".",
                    {Scope("namespace_declaration", "namespace"),
                     Type("class_declaration", "class"), Type("struct_declaration", "struct"),
@@ -161,7 +166,7 @@ std::vector<LanguageSpec> BuildSpecs() {
                    {{"call", I::kRubyRequire}},
                    {"comment"},
                    {}});
-  specs.back().ruby_skeleton = true;
+  specs.back().skeleton = SkeletonKind::kRuby;
   specs.push_back({"php", tree_sitter_php, "::",
                    {Leaf("function_definition", "function"), Leaf("method_declaration", "method"),
                     Type("class_declaration", "class"), Type("interface_declaration", "interface"),
@@ -171,7 +176,7 @@ std::vector<LanguageSpec> BuildSpecs() {
                     {"expression_statement", I::kPhpInclude}},
                    {"comment"},
                    {}});
-  specs.back().skeleton = BraceDialect::kPhp;
+  Braces(&specs.back(), BraceDialect::kPhp);
   specs.push_back({"bash", tree_sitter_bash, ".", {Leaf("function_definition", "function")}, {},
                    {"comment"}, {}});
   specs.push_back({"json", tree_sitter_json, ".", {}, {}, {"comment"}, {}});

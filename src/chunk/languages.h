@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -47,6 +46,11 @@ struct DefRule {
   std::string_view inner_field = {};  // kWrapper: the field holding the definition
 };
 
+// How a language's bodies are left out of its first parse: not at all, by brace pairs
+// (brace_skeleton.h), as Python bodies but their last statement, as Ruby methods' bodies
+// the parse confirms (indent_skeleton.h).
+enum class SkeletonKind : uint8_t { kNone, kBraces, kPython, kRuby };
+
 struct LanguageSpec {
   std::string_view name;                  // "python", as from DetectLanguage
   const TSLanguage* (*ts_language)();
@@ -55,13 +59,9 @@ struct LanguageSpec {
   std::vector<std::pair<std::string_view, ImportRule>> imports;
   std::vector<std::string_view> comments;   // glue to the definition below them
   std::vector<std::string_view> attributes; // decorators, #[attributes]: glue likewise
-  // Set: first parsed without the brace interiors a chunk keeps whole (brace_skeleton.h).
-  std::optional<BraceDialect> skeleton;
-  // Python: first parsed without the bodies a chunk keeps whole (indent_skeleton.h).
-  bool indent_skeleton = false;
-  // Ruby: first parsed without the methods' bodies (indent_skeleton.h), if the parse
-  // confirms where they end.
-  bool ruby_skeleton = false;
+  // What a first parse leaves out: the bodies a chunk keeps whole.
+  SkeletonKind skeleton = SkeletonKind::kNone;
+  BraceDialect braces = BraceDialect::kC;  // kBraces: how to tell the pairs
 };
 
 // The specs of every compiled-in grammar, in a fixed order.

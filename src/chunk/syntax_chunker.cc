@@ -184,10 +184,6 @@ TSTree* ParseIncluded(TSParser* parser, TSInput input, const std::vector<TSRange
 
 using Tree = std::unique_ptr<TSTree, TreeDeleter>;
 
-// What a skeleton leaves out: brace interiors, Python bodies but their last statement,
-// Ruby methods' bodies (indent_skeleton.h).
-enum class SkeletonKind { kBraces, kPython, kRuby };
-
 // The parses that look inside left-out interiors (brace_skeleton.h), made when the walk
 // must split what holds one: the top-level item holding it, parsed alone, unless that
 // is most of the file or its parse lacks the node (a Java method outside its class);
@@ -956,6 +952,38 @@ class Walk {
   std::vector<Def> defs_;
 };
 
+// What `spec`'s skeleton may leave out of `index`'s text, in order, with where each
+// body ends. False when it cannot be told: the file is parsed whole.
+bool SkeletonCandidates(const LanguageSpec& spec, const TextIndex& index, std::vector<IndentInterior>* out) {
+  switch (spec.skeleton) {
+    case SkeletonKind::kNone:
+      return false;
+    case SkeletonKind::kBraces: {
+      std::vector<ByteRange> pairs;
+      if (!BraceInteriors(index.text(), spec.braces, kMinLeftOut, &pairs)) return false;
+      for (const ByteRange& r : pairs) out->push_back({r, r.end});
+      return true;
+    }
+    case SkeletonKind::kPython: {
+      std::vector<IndentInterior> bodies;
+      if (!IndentInteriors(index.text(), kMinLeftOut, &bodies)) return false;
+      for (const IndentInterior& b : bodies) {
+        // A long class is split into its members whatever its size (NeedsSplit): left
+        // out, it would be parsed again; its methods are left out instead.
+        if (b.type && index.LineOf(b.body_end - 1) - index.LineOf(b.left_out.begin) + 2 > kWholeContainerMaxLines) {
+          continue;
+        }
+        out->push_back(b);
+      }
+      return true;
+    }
+    case SkeletonKind::kRuby:
+      RubyMethodBodies(index.text(), kMinLeftOut, out);
+      return true;
+  }
+  return false;
+}
+
 // Ruby: whether the skeleton parsed as the guess said (indent_skeleton.h): without an
 // error, each left-out body inside a method that begins at its `def` and ends with the
 // `end` right after the body.
@@ -1034,43 +1062,11 @@ SyntaxChunker::Outcome SyntaxChunker::Chunk(const TextIndex& index, const ChunkO
     bool cancelled = cancel_flag_ != 0 || (cancel != nullptr && cancel->load());
     return cancelled ? Outcome::kCancelled : Outcome::kTimeout;
   };
+  const SkeletonKind kind = spec_.skeleton;
   std::vector<ByteRange> left_out;
-  bool skeleton_ok = false;
-  const SkeletonKind kind = spec_.indent_skeleton ? SkeletonKind::kPython
-                            : spec_.ruby_skeleton  ? SkeletonKind::kRuby
-                                                   : SkeletonKind::kBraces;
   std::vector<uint32_t> headers;  // Ruby: where each left-out method begins
-  if (options.skeleton_parse && (spec_.skeleton.has_value() || spec_.indent_skeleton || spec_.ruby_skeleton)) {
-    // What may be left out, and where the definition holding it ends.
-    std::vector<ByteRange> candidates;
-    std::vector<uint32_t> ends;
-    std::vector<uint32_t> starts;
-    if (spec_.skeleton.has_value()) {
-      skeleton_ok = BraceInteriors(index.text(), *spec_.skeleton, kMinLeftOut, &candidates);
-      for (const ByteRange& r : candidates) ends.push_back(r.end);
-    } else if (kind == SkeletonKind::kRuby) {
-      std::vector<IndentInterior> bodies;
-      RubyMethodBodies(index.text(), kMinLeftOut, &bodies);
-      skeleton_ok = true;
-      for (const IndentInterior& b : bodies) {
-        candidates.push_back(b.left_out);
-        ends.push_back(b.body_end);
-        starts.push_back(b.header);
-      }
-    } else {
-      std::vector<IndentInterior> bodies;
-      skeleton_ok = IndentInteriors(index.text(), kMinLeftOut, &bodies);
-      for (const IndentInterior& b : bodies) {
-        // A long class is split into its members whatever its size (NeedsSplit): left
-        // out, it would be parsed again; its methods are left out instead.
-        if (b.type && index.LineOf(b.body_end - 1) - index.LineOf(b.left_out.begin) + 2 >
-                          kWholeContainerMaxLines) {
-          continue;
-        }
-        candidates.push_back(b.left_out);
-        ends.push_back(b.body_end);
-      }
-    }
+  std::vector<IndentInterior> candidates;
+  if (options.skeleton_parse && kind != SkeletonKind::kNone && SkeletonCandidates(spec_, index, &candidates)) {
     // The outermost interiors that fit in a chunk. One over the size limit belongs to a
     // definition that will be split: it stays in (parsing it now beats parsing its item
     // again later), and the bodies inside it that fit are left out in its place.
@@ -1079,19 +1075,19 @@ SyntaxChunker::Outcome SyntaxChunker::Chunk(const TextIndex& index, const ChunkO
     // left out deep in it means parsing most of the file again (bench, side by side:
     // the JavaScript eval corpus' chunk CPU +12% with nested ones, /usr/share/nodejs
     // -8%; java.base -4%, C -6-9%, Go -14%, Rust -7%).
-    const bool nested = kind != SkeletonKind::kBraces || (*spec_.skeleton != BraceDialect::kJavaScript &&
-                                                          *spec_.skeleton != BraceDialect::kTypeScript);
+    const bool nested = kind != SkeletonKind::kBraces ||
+                        (spec_.braces != BraceDialect::kJavaScript && spec_.braces != BraceDialect::kTypeScript);
     uint32_t covered = 0;
     uint32_t outer = 0;  // end of the definitions seen so far
-    for (size_t i = 0; skeleton_ok && i < candidates.size(); ++i) {
-      const ByteRange& r = candidates[i];
+    for (const IndentInterior& c : candidates) {
+      const ByteRange& r = c.left_out;
       bool inside = r.begin < outer;
-      outer = std::max(outer, ends[i]);
-      if ((inside && !nested) || r.begin < covered || index.Nws(r.begin, ends[i]) > options.max_chunk_chars) {
+      outer = std::max(outer, c.body_end);
+      if ((inside && !nested) || r.begin < covered || index.Nws(r.begin, c.body_end) > options.max_chunk_chars) {
         continue;
       }
       left_out.push_back(r);
-      if (kind == SkeletonKind::kRuby) headers.push_back(starts[i]);
+      headers.push_back(c.header);
       // Python: what is left out of the kept last statement too (brace interiors end
       // where their definitions do).
       covered = r.end;
@@ -1099,7 +1095,7 @@ SyntaxChunker::Outcome SyntaxChunker::Chunk(const TextIndex& index, const ChunkO
   }
   Tree tree;
   Tree skeleton;
-  if (skeleton_ok && !left_out.empty()) {
+  if (!left_out.empty()) {
     // The skeleton: everything but the interiors; the walk looks inside one by
     // FullParses when it must, and when even that fails the file is walked again from
     // a whole parse. A syntax error in the skeleton is kept: tree-sitter recovers from
@@ -1116,7 +1112,7 @@ SyntaxChunker::Outcome SyntaxChunker::Chunk(const TextIndex& index, const ChunkO
   if (skeleton != nullptr) {
     // PHP: the opening tag (BraceInteriors made sure the file begins with it).
     uint32_t prefix = 0;
-    if (spec_.skeleton == BraceDialect::kPhp) {
+    if (kind == SkeletonKind::kBraces && spec_.braces == BraceDialect::kPhp) {
       size_t tag = index.text().find("<?php");
       prefix = tag == std::string_view::npos ? 0 : static_cast<uint32_t>(tag + 5);
     }
