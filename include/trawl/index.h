@@ -65,6 +65,13 @@ struct WorkerSummary {
   double cpu_s = 0;
 };
 
+// CPU of one thread over a run: the busiest thread's share of all of them is the run's
+// serial share (what more cores cannot speed up).
+struct ThreadSummary {
+  std::string name;  // "main", "writer-0", "embed-1", "git", "pool-<tid>" (oneTBB: workers, discovery) ...
+  double cpu_s = 0;
+};
+
 struct IndexSummary {
   std::string run_id;
   std::string state;  // "finished", "cancelled", "failed"
@@ -94,6 +101,7 @@ struct IndexSummary {
   double writer_tail_s = 0;   // how long the writer ran on alone after that
   std::vector<StageSummary> stages;
   std::vector<WorkerSummary> worker_stats;
+  std::vector<ThreadSummary> threads;
   std::string bottleneck;
   std::vector<std::pair<std::string, std::string>> failures;  // (path, reason), first 100
   std::string ToJson() const;

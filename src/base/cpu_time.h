@@ -4,7 +4,13 @@
 
 #include <time.h>
 
+#include <dirent.h>
+
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <unordered_map>
 
 namespace trawl {
 
@@ -20,5 +26,24 @@ inline int64_t ThreadCpuNanos() { return ClockNanos(CLOCK_THREAD_CPUTIME_ID); }
 
 // Nanoseconds of CPU the whole process has used (every thread).
 inline int64_t ProcessCpuNanos() { return ClockNanos(CLOCK_PROCESS_CPUTIME_ID); }
+
+// CPU nanoseconds of every thread of the process now alive, by thread id (from
+// /proc/self/task/<tid>/schedstat; empty where /proc is not mounted).
+inline std::unordered_map<int, int64_t> TaskCpuNanos() {
+  std::unordered_map<int, int64_t> out;
+  DIR* dir = ::opendir("/proc/self/task");
+  if (dir == nullptr) return out;
+  while (dirent* e = ::readdir(dir)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    std::string path = std::string("/proc/self/task/") + e->d_name + "/schedstat";
+    FILE* f = std::fopen(path.c_str(), "r");
+    if (f == nullptr) continue;
+    long long ns = 0;
+    if (std::fscanf(f, "%lld", &ns) == 1) out[std::atoi(e->d_name)] = ns;
+    std::fclose(f);
+  }
+  ::closedir(dir);
+  return out;
+}
 
 }  // namespace trawl

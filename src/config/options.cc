@@ -89,6 +89,7 @@ const std::vector<KeySpec>& Keys() {
   static const std::vector<KeySpec> keys = [] {
     std::vector<KeySpec> k = {
         INT_KEY("indexing.concurrent_workers", indexing.concurrent_workers, 0, 1024),
+        INT_KEY("indexing.shards", indexing.shards, 0, 64),
         BOOL_KEY("indexing.enable_parallel", indexing.enable_parallel),
         INT_KEY("indexing.worker_batch_size", indexing.worker_batch_size, 1, 1000000),
         INT_KEY("indexing.commit_interval_ms", indexing.commit_interval_ms, 10, 600000),

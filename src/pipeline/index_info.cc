@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "pipeline/index_export.h"
 #include "store/store.h"
 #include "trawl/index.h"
 
@@ -17,7 +18,9 @@ Result<std::unique_ptr<Store>> OpenForReading(const Options& options) {
   if (!std::filesystem::exists(options.index_dir, ec)) {
     return Status::NotFound("no index at " + options.index_dir + " (run `trawl index` first)");
   }
-  return OpenEmbeddedStore(options.index_dir, OpenMode::kRead);
+  StoreConfig config;
+  config.index_dir = options.index_dir;
+  return OpenStore(config, OpenMode::kRead);
 }
 
 }  // namespace
@@ -95,7 +98,7 @@ std::string IndexStatusReport::ToText() const {
 Result<std::string> ExportIndex(const Options& options) {
   TRAWL_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenForReading(options));
   std::string out;
-  TRAWL_RETURN_IF_ERROR(store->Export(&out));
+  TRAWL_RETURN_IF_ERROR(WriteExport(store.get(), &out));
   return out;
 }
 

@@ -140,10 +140,10 @@ class IndexRun {
   void EmbedExecutor();
   void FinishEmbedItem(FileWork* file);
   void DropCachedChunks(FileWork* file);
-  void Writer();
+  void Writer(int partition);
   // Writes a finished file into the store's open transaction and gives its memory back.
   Status StageFile(FileWork* w);
-  Status CommitPending(std::vector<std::unique_ptr<FileWork>>* pending,
+  Status CommitPending(int partition, std::vector<std::unique_ptr<FileWork>>* pending,
                        std::vector<std::string>* deletes);
   void Reporter();
   void Emit(const IndexProgress& p) EXCLUDES(emit_mu_);
@@ -157,6 +157,7 @@ class IndexRun {
   int workers_ = 1;
 
   std::unique_ptr<Store> store_;
+  int partitions_ = 1;  // the store's write partitions: one writer thread each
   std::unique_ptr<Store> cache_;  // read connection for vector lookups (remote embedders)
   std::unique_ptr<Embedder> embedder_;
   std::optional<GitHistory> history_;  // empty when git metadata is off or unavailable
@@ -175,7 +176,20 @@ class IndexRun {
   ByteBudget writer_backlog_;
   WorkQueue<std::unique_ptr<FileWork>> embed_in_;
   WorkQueue<EmbedBatch> batches_;
-  WorkQueue<std::unique_ptr<FileWork>> write_in_;
+  // One queue per write partition (its writer thread's).
+  std::vector<std::unique_ptr<WorkQueue<std::unique_ptr<FileWork>>>> write_in_;
+  void PushWrite(std::unique_ptr<FileWork> w) {
+    write_in_[static_cast<size_t>(store_->PartitionOf(w->write.file.path))]->Push(std::move(w));
+  }
+  // CPU of the threads this run started and ended (name, seconds).
+  Mutex threads_mu_;
+  std::vector<ThreadSummary> thread_cpu_ GUARDED_BY(threads_mu_);
+  void RecordThread(std::string name) EXCLUDES(threads_mu_) {
+    double cpu = static_cast<double>(ThreadCpuNanos()) / 1e9;
+    MutexLock lock(&threads_mu_);
+    thread_cpu_.push_back({std::move(name), cpu});
+  }
+  std::unordered_map<int, int64_t> tasks_at_start_;  // CPU of the process's threads when the run began
 
   StageCounter stages_[kNumStages];
   std::vector<std::unique_ptr<WorkerCounter>> worker_counters_;
@@ -201,9 +215,14 @@ Status IndexRun::Prepare() {
   auto now = std::chrono::system_clock::now().time_since_epoch();
   run_id_ = "run-" + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
   TRAWL_ASSIGN_OR_RETURN(embedder_, MakeEmbedder(opts_.embeddings));
-  EmbeddedStoreOptions store_opts;
-  store_opts.discard_damaged = req_.rebuild;  // --rebuild also makes a damaged index again
-  TRAWL_ASSIGN_OR_RETURN(store_, OpenEmbeddedStore(opts_.index_dir, OpenMode::kWrite, req_.wait, store_opts));
+  StoreConfig config;
+  config.index_dir = opts_.index_dir;
+  config.shards = opts_.indexing.shards;
+  config.wait = req_.wait;
+  config.rebuild = req_.rebuild;  // --rebuild also makes a damaged index again, or reshards it
+  TRAWL_ASSIGN_OR_RETURN(store_, OpenStore(config, OpenMode::kWrite));
+  partitions_ = store_->WritePartitions();
+  for (int i = 0; i < partitions_; ++i) write_in_.push_back(std::make_unique<WorkQueue<std::unique_ptr<FileWork>>>());
   if (embedder_->Dimensions() == 0) {
     // A remote model of unknown size: the index knows it, or one probe request tells.
     TRAWL_ASSIGN_OR_RETURN(StoreStats stats, store_->Stats());
@@ -217,7 +236,9 @@ Status IndexRun::Prepare() {
   if (embedder_->IsRemote()) {
     // Vectors are looked up by content hash before asking the network: a second
     // connection, so the lookups never wait on the writer.
-    TRAWL_ASSIGN_OR_RETURN(cache_, OpenEmbeddedStore(opts_.index_dir, OpenMode::kRead));
+    StoreConfig read;
+    read.index_dir = opts_.index_dir;
+    TRAWL_ASSIGN_OR_RETURN(cache_, OpenStore(read, OpenMode::kRead));
   }
   RunRecord rec;
   rec.id = run_id_;
@@ -499,7 +520,7 @@ void IndexRun::EmbedBatcher() {
     std::unique_ptr<FileWork> file = std::move(*in);
     if (cache_ != nullptr && !file->need_vectors.empty()) DropCachedChunks(file.get());
     if (file->need_vectors.empty()) {
-      write_in_.Push(std::move(file));
+      PushWrite(std::move(file));
       continue;
     }
     // Count this file's batches before any can finish: one per batch it lands in.
@@ -558,7 +579,7 @@ void IndexRun::DropCachedChunks(FileWork* file) {
 }
 
 void IndexRun::FinishEmbedItem(FileWork* file) {
-  if (file->pending.fetch_sub(1) == 1) write_in_.Push(std::unique_ptr<FileWork>(file));
+  if (file->pending.fetch_sub(1) == 1) PushWrite(std::unique_ptr<FileWork>(file));
 }
 
 void IndexRun::EmbedExecutor() {
@@ -623,12 +644,12 @@ Status IndexRun::StageFile(FileWork* w) {
   return st.ok() ? st : st.WithContext("writing the index");
 }
 
-Status IndexRun::CommitPending(std::vector<std::unique_ptr<FileWork>>* pending,
+Status IndexRun::CommitPending(int partition, std::vector<std::unique_ptr<FileWork>>* pending,
                                std::vector<std::string>* deletes) {
   if (pending->empty() && deletes->empty()) return Status::Ok();
   auto t0 = Clock::now();
   const int64_t c0 = ThreadCpuNanos();
-  Status st = store_->Commit({}, *deletes);
+  Status st = store_->CommitPartition(partition, *deletes);
   stages_[kWrite].Add(Clock::now() - t0, 0, ThreadCpuNanos() - c0);
   if (!st.ok()) return st.WithContext("writing the index");
   deletes->clear();
@@ -658,20 +679,24 @@ Status IndexRun::CommitPending(std::vector<std::unique_ptr<FileWork>>* pending,
   return Status::Ok();
 }
 
-void IndexRun::Writer() {
-  // Each file is written into the store's open transaction as it arrives (the writer's
-  // work overlaps the workers', and no commit ends the run with a backlog); the
-  // transaction commits after `worker_batch_size` files or `commit_interval_ms`.
+void IndexRun::Writer(int partition) {
+  // Each file is written into its partition's open transaction as it arrives (the
+  // writers' work overlaps the workers', and no commit ends the run with a backlog);
+  // the transaction commits after `worker_batch_size` files or `commit_interval_ms`.
+  WorkQueue<std::unique_ptr<FileWork>>& in = *write_in_[static_cast<size_t>(partition)];
   std::vector<std::unique_ptr<FileWork>> pending;
-  std::vector<std::string> deletes = deletes_;
+  std::vector<std::string> deletes;
+  for (const auto& d : deletes_) {
+    if (store_->PartitionOf(d) == partition) deletes.push_back(d);
+  }
   const auto interval = std::chrono::milliseconds(opts_.indexing.commit_interval_ms);
   const size_t max_files = static_cast<size_t>(opts_.indexing.worker_batch_size);
   Clock::time_point first = Clock::now();
   bool failed = false;
   for (;;) {
     auto wait = pending.empty() ? interval : std::max<Clock::duration>(first + interval - Clock::now(), Clock::duration(0));
-    std::optional<std::unique_ptr<FileWork>> w = write_in_.PopFor(wait);
-    bool closed = !w && write_in_.closed();
+    std::optional<std::unique_ptr<FileWork>> w = in.PopFor(wait);
+    bool closed = !w && in.closed();
     if (w) {
       if (failed) {
         ReleaseBudgets(w->get());
@@ -689,7 +714,7 @@ void IndexRun::Writer() {
     }
     bool due = !pending.empty() && (pending.size() >= max_files || Clock::now() - first >= interval);
     if (!failed && (due || closed || (!deletes.empty() && pending.empty()))) {
-      Status st = CommitPending(&pending, &deletes);
+      Status st = CommitPending(partition, &pending, &deletes);
       if (!st.ok()) {
         Fail(st);
         failed = true;
@@ -698,6 +723,7 @@ void IndexRun::Writer() {
     }
     if (closed) break;
   }
+  RecordThread("writer-" + std::to_string(partition));
 }
 
 void IndexRun::Emit(const IndexProgress& p) {
@@ -772,7 +798,7 @@ IndexSummary IndexRun::Summarize(const std::string& state) {
   s.peak_inflight_bytes = budget_.peak();
   s.inflight_budget_bytes = budget_.capacity();
   s.elapsed_s = Seconds(Clock::now() - started_);
-  const int threads[kNumStages] = {workers_, 1, workers_, workers_, workers_, embed_threads_, 1, workers_};
+  const int threads[kNumStages] = {workers_, 1, workers_, workers_, workers_, embed_threads_, partitions_, partitions_};
   double worst = -1;
   double cpu_span = embed_finished_ > cpu_started_ ? Seconds(embed_finished_ - cpu_started_) : 0;
   for (int i = 0; i < kNumStages; ++i) {
@@ -805,12 +831,26 @@ IndexSummary IndexRun::Summarize(const std::string& state) {
     s.worker_stats.push_back({i, w.files.load(), static_cast<double>(w.busy_ns.load()) / 1e9,
                               static_cast<double>(w.cpu_ns.load()) / 1e9});
   }
+  {
+    // Threads this run started and joined recorded themselves; the ones that outlive
+    // it (the caller's, oneTBB's pool: workers, discovery) are measured by the kernel.
+    MutexLock lock(&threads_mu_);
+    s.threads = thread_cpu_;
+  }
+  for (const auto& [tid, ns] : TaskCpuNanos()) {
+    auto it = tasks_at_start_.find(tid);
+    int64_t used = ns - (it == tasks_at_start_.end() ? 0 : it->second);
+    if (used <= 0) continue;
+    s.threads.push_back({tid == static_cast<int>(::getpid()) ? std::string("main") : "pool-" + std::to_string(tid),
+                         static_cast<double>(used) / 1e9});
+  }
   MutexLock lock(&failures_mu_);
   s.failures = failures_;
   return s;
 }
 
 Result<IndexSummary> IndexRun::Run() {
+  tasks_at_start_ = TaskCpuNanos();
   TRAWL_RETURN_IF_ERROR(Prepare());
   for (int i = 0; i < workers_; ++i) worker_counters_.push_back(std::make_unique<WorkerCounter>());
   Emit(Snapshot("started"));
@@ -820,13 +860,17 @@ Result<IndexSummary> IndexRun::Run() {
   // spent 0.87 s walking, then 0.71 s listing).
   auto t0 = Clock::now();
   Result<std::vector<FileRecord>> stored = Status::Internal("the stored file list was not read");
-  std::thread list_thread([&] { stored = store_->ListFiles(); });
+  std::thread list_thread([&] {
+    stored = store_->ListFiles();
+    RecordThread("list");
+  });
   std::thread git_thread;
   if (opts_.indexing.git_metadata) {
     git_thread = std::thread([&] {
       Result<GitHistory> h = GitHistory::Load(opts_.root, &stop_);
       // Not a repository, or an unreadable one: no enrichment, and not an error.
       if (h.ok()) history_.emplace(std::move(h).value());
+      RecordThread("git");
     });
   }
   DiscoverOptions dopts;
@@ -853,7 +897,10 @@ Result<IndexSummary> IndexRun::Run() {
 
   // The reporter starts once the plan is fixed: it reads what Plan wrote.
   cpu_started_ = Clock::now();  // before the reporter thread exists: no race
-  std::thread reporter([this] { Reporter(); });
+  std::thread reporter([this] {
+    Reporter();
+    RecordThread("reporter");
+  });
   auto stop_reporter = [&] {
     {
       MutexLock lock(&reporter_mu_);
@@ -865,17 +912,26 @@ Result<IndexSummary> IndexRun::Run() {
 
   // The streaming stages.
   embed_threads_ = std::max(1, opts_.embeddings.max_parallel_batches);
-  std::thread writer([this] { Writer(); });
-  std::thread batcher([this] { EmbedBatcher(); });
+  std::vector<std::thread> writers;
+  for (int p = 0; p < partitions_; ++p) writers.emplace_back([this, p] { Writer(p); });
+  std::thread batcher([this] {
+    EmbedBatcher();
+    RecordThread("embed-batcher");
+  });
   std::vector<std::thread> executors;
-  for (int i = 0; i < embed_threads_; ++i) executors.emplace_back([this] { EmbedExecutor(); });
+  for (int i = 0; i < embed_threads_; ++i) {
+    executors.emplace_back([this, i] {
+      EmbedExecutor();
+      RecordThread("embed-" + std::to_string(i));
+    });
+  }
   RunCpuStage();
   embed_in_.Close();
   batcher.join();
   for (auto& t : executors) t.join();
   embed_finished_ = Clock::now();
-  write_in_.Close();
-  writer.join();
+  for (auto& q : write_in_) q->Close();
+  for (auto& t : writers) t.join();
   writer_finished_ = Clock::now();
 
   bool cancelled = Stopping();

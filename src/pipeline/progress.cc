@@ -1,5 +1,6 @@
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -80,6 +81,15 @@ std::string IndexSummary::ToJson() const {
     workers_j.push_back({{"worker", w.worker}, {"files", w.files}, {"busy_s", Round(w.busy_s)}, {"cpu_s", Round(w.cpu_s)}});
   }
   j["per_worker"] = workers_j;
+  nlohmann::ordered_json threads_j = nlohmann::ordered_json::array();
+  double total = 0, busiest = 0;
+  for (const auto& t : threads) {
+    threads_j.push_back({{"name", t.name}, {"cpu_s", Round(t.cpu_s)}});
+    total += t.cpu_s;
+    busiest = std::max(busiest, t.cpu_s);
+  }
+  j["threads"] = threads_j;
+  j["serial_share"] = total > 0 ? Round(busiest / total) : 0.0;
   nlohmann::ordered_json fails = nlohmann::ordered_json::array();
   for (const auto& [path, reason] : failures) fails.push_back({{"path", path}, {"reason", reason}});
   j["failures"] = fails;
@@ -107,6 +117,21 @@ std::string IndexSummary::ToText() const {
   o << "\nbottleneck: " << (bottleneck.empty() ? "-" : bottleneck) << "\n";
   o << "workers:";
   for (const auto& w : worker_stats) o << fmt::format(" #{} {} files {:.2f}s ({:.2f}s CPU)", w.worker, w.files, w.busy_s, w.cpu_s);
+  {
+    double total = 0, busiest = 0;
+    std::string name;
+    for (const auto& t : threads) {
+      total += t.cpu_s;
+      if (t.cpu_s > busiest) {
+        busiest = t.cpu_s;
+        name = t.name;
+      }
+    }
+    if (total > 0) {
+      o << fmt::format("\nthreads: {} with CPU {:.2f}s; busiest {} {:.2f}s (serial share {:.2f})", threads.size(), total,
+                       name, busiest, busiest / total);
+    }
+  }
   o << fmt::format("\npeak in flight: {:.1f} MB of {:.0f} MB\n", static_cast<double>(peak_inflight_bytes) / 1e6,
                    static_cast<double>(inflight_budget_bytes) / 1e6);
   size_t shown = 0;

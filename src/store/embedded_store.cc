@@ -45,6 +45,8 @@
 #include "base/hash.h"
 #include "base/mutex.h"
 #include "base/tokenize.h"
+#include "store/embedded_store.h"
+#include "store/lexical_query.h"
 #include "store/path_filter.h"
 #include "store/sqlite_db.h"
 #include "store/store.h"
@@ -57,6 +59,10 @@ namespace {
 using store_internal::Db;
 using store_internal::FlatIndex;
 using store_internal::FlatIndexWriter;
+using store_internal::FtsTerm;
+using store_internal::LexicalPlan;
+using store_internal::LexicalShard;
+using store_internal::LexicalTotals;
 using store_internal::Scored;
 using store_internal::Stmt;
 using store_internal::TopK;
@@ -133,32 +139,6 @@ std::string FtsSql(bool porter) {
          "INSERT INTO chunk_fts(chunk_fts, rank) VALUES('pgsz', 16000);";
 }
 
-// A term as an FTS5 query phrase: quoted, its quotes doubled, so that no term is read
-// as query syntax.
-std::string FtsPhrase(std::string_view term) {
-  std::string out = "\"";
-  for (char c : term) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
-
-// A query term (IndexedQueryTerms' form) as an FTS5 expression: a whole identifier,
-// "parse file", is the phrase of its parts (body and path hold parts only) or the
-// joined word (the symbol column holds whole identifiers too, and code may spell it
-// so: `parsefile` finds `parse_file`'s definition and `getattr` stays found by
-// `get_attr`).
-std::string FtsTerm(std::string_view term) {
-  if (term.find(' ') == std::string_view::npos) return FtsPhrase(term);
-  std::string joined;
-  for (char c : term) {
-    if (c != ' ') joined += c;
-  }
-  return "(" + FtsPhrase(term) + " OR " + FtsPhrase(joined) + ")";
-}
-
 // The text of a chunk's FTS5 body column: its terms, then its header's.
 std::string BodyTerms(const std::string& content, const std::string& context) {
   std::string body = PartTermsText(content);
@@ -221,6 +201,7 @@ Result<std::unique_ptr<Db>> OpenDb(const std::string& path, bool read_only, int 
                                       SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
                                       PathMatchFunction, nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) return db->LastError("registering trawl_path_match");
+  if (store_internal::RegisterRankFunction(db->raw()) != SQLITE_OK) return db->LastError("registering trawl_bm25");
   if (read_only) {
     TRAWL_RETURN_IF_ERROR(db->Exec("PRAGMA cache_size=-32768; PRAGMA mmap_size=268435456;"));
   } else {
@@ -325,12 +306,6 @@ Status SyncPath(const std::string& path, bool directory) {
   return Status::Ok();
 }
 
-std::string FormatFloat(float f) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.9g", static_cast<double>(f));
-  return buf;
-}
-
 // What dense search works from: an immutable view, replaced (never modified) when the
 // database moves on. Shared by concurrent searches.
 struct DenseState {
@@ -352,7 +327,7 @@ struct DenseState {
   }
 };
 
-class EmbeddedStore final : public Store {
+class EmbeddedStore final : public store_internal::EmbeddedShard {
  public:
   EmbeddedStore(std::string dir, OpenMode mode, const EmbeddedStoreOptions& options)
       : dir_(std::move(dir)), db_path_(dir_ + "/" + kDbName), mode_(mode), opts_(options) {}
@@ -381,9 +356,14 @@ class EmbeddedStore final : public Store {
   Result<StoreStats> Stats() override;
   Result<std::vector<FileRecord>> FailedFiles() override;
   Result<std::vector<RunRecord>> Runs(int limit) override;
-  Status Export(std::string* out) override;
+  Result<std::unique_ptr<StoreScan>> Scan() override;
 
- private:
+  Result<LexicalTotals> LexicalCounts() override;
+  Result<std::vector<int64_t>> MatchCounts(const std::vector<std::string>& exprs) override;
+  Result<std::vector<ChunkHit>> RankLexical(const LexicalPlan& plan, const SearchFilter& filter) override;
+  bool Stems() const override { return porter_; }
+
+ public:
   // A pooled read-only connection, returned to the pool when it goes out of scope.
   class Reader {
    public:
@@ -400,14 +380,14 @@ class EmbeddedStore final : public Store {
   };
 
   Result<std::unique_ptr<Reader>> AcquireReader();
+
+ private:
   void Release(std::unique_ptr<Db> db);
   Status RequireWriter() const;
   Status RemoveStaleVectorFiles(const std::string& keep);
   // Removes a file's chunks (tombstoning those the vector file may hold) and, if
   // asked, its row; adds the number of chunks removed to *removed.
   Status RemoveFileRows(int64_t file_id, const std::string& path, bool delete_file_row, int64_t* removed);
-  // Chunks holding `term` (cached; approximate while the index grows).
-  Result<int64_t> DocFrequency(Db* db, const std::string& term, int64_t chunks);
   Result<TermStats> DocFrequencies(const std::vector<std::string>& terms) override;
 
   // Dense search state, refreshed when the database has moved on.
@@ -481,8 +461,9 @@ class EmbeddedStore final : public Store {
   // The lexical index stems (document frequencies of raw terms are then unknown).
   std::atomic<bool> porter_{false};
   Mutex df_mu_;
+  // Rows matching an FTS5 expression, as of commit df_cache_seq_.
   std::unordered_map<std::string, int64_t> df_cache_ GUARDED_BY(df_mu_);
-  int64_t df_cache_chunks_ GUARDED_BY(df_mu_) = -1;  // chunk count the cache was made at
+  int64_t df_cache_seq_ GUARDED_BY(df_mu_) = -1;
 };
 
 void EmbeddedStore::DropStream() {
@@ -664,6 +645,7 @@ Status EmbeddedStore::BindEmbedder(const std::string& name, int dimensions, bool
     {
       MutexLock lock(&df_mu_);
       df_cache_.clear();
+      df_cache_seq_ = -1;
     }
     TRAWL_RETURN_IF_ERROR(RemoveStaleVectorFiles(""));
     MutexLock lock(&dense_mu_);
@@ -674,21 +656,22 @@ Status EmbeddedStore::BindEmbedder(const std::string& name, int dimensions, bool
 
 // --- writer -------------------------------------------------------------------------
 
-FileRecord ReadFileRecord(const Stmt& st) {
+// The kFileColumns of a row, from column `at` on.
+FileRecord ReadFileRecord(const Stmt& st, int at = 0) {
   FileRecord f;
-  f.path = st.Text(0);
-  f.language = st.Text(1);
-  f.size = static_cast<uint64_t>(st.Int(2));
-  f.mtime_ns = st.Int(3);
-  f.inode = static_cast<uint64_t>(st.Int(4));
-  f.content_hash = st.Text(5);
-  f.status = st.Text(6);
-  f.error = st.Text(7);
-  f.git_commit = st.Text(8);
-  f.git_author = st.Text(9);
-  f.git_time = st.Int(10);
-  f.git_commits = static_cast<int>(st.Int(11));
-  f.chunk_count = static_cast<int>(st.Int(12));
+  f.path = st.Text(at + 0);
+  f.language = st.Text(at + 1);
+  f.size = static_cast<uint64_t>(st.Int(at + 2));
+  f.mtime_ns = st.Int(at + 3);
+  f.inode = static_cast<uint64_t>(st.Int(at + 4));
+  f.content_hash = st.Text(at + 5);
+  f.status = st.Text(at + 6);
+  f.error = st.Text(at + 7);
+  f.git_commit = st.Text(at + 8);
+  f.git_author = st.Text(at + 9);
+  f.git_time = st.Int(at + 10);
+  f.git_commits = static_cast<int>(st.Int(at + 11));
+  f.chunk_count = static_cast<int>(st.Int(at + 12));
   return f;
 }
 
@@ -1340,109 +1323,103 @@ Result<std::vector<ChunkHit>> EmbeddedStore::SearchDense(const std::vector<float
 
 Result<std::vector<ChunkHit>> EmbeddedStore::SearchLexical(const std::string& query, int k,
                                                            const SearchFilter& filter) {
-  std::vector<ChunkHit> out;
-  if (k <= 0) return out;
-  // Whole identifiers are matched as the phrase of their parts (the index holds parts).
-  std::vector<std::string> terms;
-  std::unordered_set<std::string> seen;
-  for (IndexedTerm& t : IndexedQueryTerms(query)) {
-    if (seen.insert(t.indexed).second) terms.push_back(std::move(t.indexed));
-  }
-  if (terms.empty()) return out;
-  TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
-  Db* db = reader->get();
-  bool rank = true;
-  TRAWL_ASSIGN_OR_RETURN(int64_t chunks, GetMetaInt(db, "chunk_count"));
-  if (opts_.lexical_max_postings > 0 && chunks > opts_.lexical_max_postings && !porter_) {
-    // Rarest first, within the postings budget: FTS5 scores every matching row (~1 us
-    // each), so the common terms of a long query would dominate the cost.
-    std::vector<std::pair<int64_t, std::string>> by_df;
-    for (auto& t : terms) {
-      TRAWL_ASSIGN_OR_RETURN(int64_t df, DocFrequency(db, t, chunks));
-      by_df.emplace_back(df, std::move(t));
-    }
-    std::stable_sort(by_df.begin(), by_df.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
-    terms.clear();
-    int64_t used = 0;
-    for (auto& [df, t] : by_df) {
-      // df 0: absent (free), or split by the FTS tokenizer into several tokens (kept).
-      // A term in half the chunks or more has bm25 idf <= 0: it adds nothing.
-      if (df > 0 && used > 0 && (2 * df >= chunks || used + df > opts_.lexical_max_postings)) continue;
-      used += df;
-      terms.push_back(std::move(t));
-    }
-    // Only terms in half the chunks or more: every score is ~0, so ranking all of
-    // them buys nothing; take the first matches.
-    rank = !(by_df.back().first > 0 && 2 * by_df.front().first >= chunks && used > opts_.lexical_max_postings);
-  }
-  std::string match;
-  for (const auto& t : terms) {
-    if (!match.empty()) match += " OR ";
-    match += FtsTerm(t);
-  }
-  char weights[96];
-  std::snprintf(weights, sizeof(weights), "%g, %g, %g", opts_.bm25_symbol_weight, opts_.bm25_path_weight,
-                opts_.bm25_content_weight);
-  std::string sql;
-  if (filter.empty()) {
-    sql = std::string("SELECT rowid, bm25(chunk_fts, ") + weights +
-          ") AS s FROM chunk_fts WHERE chunk_fts MATCH ?1" + (rank ? " ORDER BY s" : "") + " LIMIT ?2";
-  } else {
-    sql = std::string("SELECT chunk_fts.rowid, bm25(chunk_fts, ") + weights +
-          ") AS s FROM chunk_fts JOIN chunks c ON c.id = chunk_fts.rowid JOIN files f ON f.id = c.file_id "
-          "WHERE chunk_fts MATCH ?1" + FilterClause(filter, 3, 4) + (rank ? " ORDER BY s" : "") + " LIMIT ?2";
-  }
-  TRAWL_ASSIGN_OR_RETURN(auto st, db->Prepare(sql));
-  // Rows of equal score come in chunk-id order, which follows indexing history: k more
-  // are read so that the list ends after the whole group of the k-th score (as far as
-  // they reach), not inside it; the ranking above breaks such ties by content.
-  st->Bind(1, match).Bind(2, rank ? 2 * static_cast<int64_t>(k) : k);
-  BindFilter(st.get(), filter, 3, 4);
-  for (;;) {
-    TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
-    if (!row) break;
-    double score = -st->Double(1);
-    if (out.size() >= static_cast<size_t>(k) && score != out.back().score) break;
-    out.push_back({st->Int(0), score});
-  }
-  return out;
+  return store_internal::SearchLexicalShards({this}, query, k, filter, opts_, 1);
 }
 
 Result<TermStats> EmbeddedStore::DocFrequencies(const std::vector<std::string>& terms) {
-  TermStats out;
+  return store_internal::ShardDocFrequencies({this}, terms);
+}
+
+Result<LexicalTotals> EmbeddedStore::LexicalCounts() {
+  LexicalTotals out;
   TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
   Db* db = reader->get();
+  Transaction txn(db);
+  TRAWL_RETURN_IF_ERROR(txn.Begin(false));
   TRAWL_ASSIGN_OR_RETURN(out.chunks, GetMetaInt(db, "chunk_count"));
-  out.doc_freq.reserve(terms.size());
-  for (const auto& t : terms) {
-    TRAWL_ASSIGN_OR_RETURN(int64_t df, DocFrequency(db, t, out.chunks));
-    out.doc_freq.push_back(df);
+  // The totals FTS5 keeps for bm25 (any row of a scan carries them).
+  TRAWL_ASSIGN_OR_RETURN(auto st, db->Prepare("SELECT trawl_fts_totals(chunk_fts) FROM chunk_fts LIMIT 1"));
+  TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (row) {
+    std::string text = st->Text(0);
+    if (std::sscanf(text.c_str(), "%" SCNd64 " %" SCNd64, &out.rows, &out.tokens) != 2) {
+      return Status::Corruption("the lexical index of " + dir_ + " reports no totals");
+    }
+  }
+  st->Reset();
+  TRAWL_RETURN_IF_ERROR(txn.Commit());
+  return out;
+}
+
+Result<std::vector<int64_t>> EmbeddedStore::MatchCounts(const std::vector<std::string>& exprs) {
+  std::vector<int64_t> out(exprs.size(), -1);
+  TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+  Db* db = reader->get();
+  TRAWL_ASSIGN_OR_RETURN(int64_t seq, GetMetaInt(db, "commit_seq"));
+  {
+    MutexLock lock(&df_mu_);
+    // Counts hold until the next commit: exact, so that shards and a single database
+    // give the same idf.
+    if (df_cache_seq_ != seq || df_cache_.size() > 200000) {
+      df_cache_.clear();
+      df_cache_seq_ = seq;
+    }
+    for (size_t i = 0; i < exprs.size(); ++i) {
+      auto it = df_cache_.find(exprs[i]);
+      if (it != df_cache_.end()) out[i] = it->second;
+    }
+  }
+  // Counting the matches skips their position lists, which the vocabulary table
+  // decodes: half the time (4.7 -> 2.0 ms for a term in 37k of 108k chunks).
+  TRAWL_ASSIGN_OR_RETURN(auto st, db->Prepare("SELECT count(*) FROM chunk_fts WHERE chunk_fts MATCH ?1"));
+  std::vector<std::pair<std::string, int64_t>> counted;
+  for (size_t i = 0; i < exprs.size(); ++i) {
+    if (out[i] >= 0) continue;
+    st->Bind(1, exprs[i]);
+    TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
+    out[i] = row ? st->Int(0) : 0;
+    st->Reset();
+    counted.emplace_back(exprs[i], out[i]);
+  }
+  if (!counted.empty()) {
+    MutexLock lock(&df_mu_);
+    if (df_cache_seq_ == seq) {
+      for (auto& [e, n] : counted) df_cache_[std::move(e)] = n;
+    }
   }
   return out;
 }
 
-Result<int64_t> EmbeddedStore::DocFrequency(Db* db, const std::string& term, int64_t chunks) {
-  {
-    MutexLock lock(&df_mu_);
-    // Frequencies only steer pruning; refresh them when the index grew or shrank by 10%.
-    if (df_cache_chunks_ < 0 || chunks * 10 > df_cache_chunks_ * 11 || chunks * 10 < df_cache_chunks_ * 9 ||
-        df_cache_.size() > 200000) {
-      df_cache_.clear();
-      df_cache_chunks_ = chunks;
-    }
-    auto it = df_cache_.find(term);
-    if (it != df_cache_.end()) return it->second;
+Result<std::vector<ChunkHit>> EmbeddedStore::RankLexical(const LexicalPlan& plan, const SearchFilter& filter) {
+  std::vector<ChunkHit> out;
+  TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+  Db* db = reader->get();
+  char weights[96];
+  std::snprintf(weights, sizeof(weights), "%g, %g, %g", opts_.bm25_symbol_weight, opts_.bm25_path_weight,
+                opts_.bm25_content_weight);
+  std::string score = std::string("trawl_bm25(chunk_fts, ?5, ?6, ") + weights + ")";
+  std::string sql;
+  if (filter.empty()) {
+    sql = "SELECT rowid, " + score + " AS s FROM chunk_fts WHERE chunk_fts MATCH ?1" +
+          (plan.rank ? " ORDER BY s" : "") + " LIMIT ?2";
+  } else {
+    sql = "SELECT chunk_fts.rowid, " + score +
+          " AS s FROM chunk_fts JOIN chunks c ON c.id = chunk_fts.rowid JOIN files f ON f.id = c.file_id "
+          "WHERE chunk_fts MATCH ?1" + FilterClause(filter, 3, 4) + (plan.rank ? " ORDER BY s" : "") + " LIMIT ?2";
   }
-  // Counting the term's matches skips its position lists, which the vocabulary table
-  // decodes: half the time (4.7 -> 2.0 ms for a term in 37k of 108k chunks).
-  TRAWL_ASSIGN_OR_RETURN(auto st, db->Prepare("SELECT count(*) FROM chunk_fts WHERE chunk_fts MATCH ?1"));
-  st->Bind(1, FtsTerm(term));
-  TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
-  int64_t df = row ? st->Int(0) : 0;
-  MutexLock lock(&df_mu_);
-  df_cache_[term] = df;
-  return df;
+  TRAWL_ASSIGN_OR_RETURN(auto st, db->Prepare(sql));
+  st->Bind(1, plan.match).Bind(2, plan.limit).Bind(5, plan.avgdl);
+  st->BindBlob(6, plan.idf_blob.data(), plan.idf_blob.size());
+  BindFilter(st.get(), filter, 3, 4);
+  const size_t k = static_cast<size_t>(plan.rank ? plan.limit / 2 : plan.limit);
+  for (;;) {
+    TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    double s = -st->Double(1);
+    if (out.size() >= k && s != out.back().score) break;
+    out.push_back({st->Int(0), s});
+  }
+  return out;
 }
 
 Result<std::vector<ChunkView>> EmbeddedStore::GetChunks(const std::vector<int64_t>& ids) {
@@ -1545,81 +1522,91 @@ Result<std::vector<RunRecord>> EmbeddedStore::Runs(int limit) {
   return out;
 }
 
-Status EmbeddedStore::Export(std::string* out) {
-  using Json = nlohmann::ordered_json;
-  auto dump = [](const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); };
-  TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
-  Db* db = reader->get();
-  Transaction txn(db);
-  TRAWL_RETURN_IF_ERROR(txn.Begin(false));
-  TRAWL_ASSIGN_OR_RETURN(std::string embedder, GetMeta(db, "embedder"));
-  TRAWL_ASSIGN_OR_RETURN(int64_t dims, GetMetaInt(db, "dimensions"));
-  out->clear();
-  *out += dump(Json{{"embedder", embedder}, {"dimensions", dims}, {"schema_version", kSchemaVersion}});
-  *out += '\n';
-  // One pass over files by path and one over chunks by (path, position), merged.
-  TRAWL_ASSIGN_OR_RETURN(auto files, db->Prepare(
-      "SELECT f.id, f.path, f.language, f.size, f.content_hash, f.status, f.error, f.git_commit, "
-      "f.git_author, f.git_time, f.git_commits FROM files f ORDER BY f.path"));
-  TRAWL_ASSIGN_OR_RETURN(auto chunks, db->Prepare(
-      "SELECT c.start_line, c.end_line, c.start_byte, c.end_byte, c.kind, c.symbol, c.content, c.context, "
-      "c.content_hash, v.vec FROM chunks c LEFT JOIN vectors v ON v.embedder = ?2 AND "
-      "v.content_hash = c.content_hash WHERE c.file_id = ?1 "
-      "ORDER BY c.start_byte, c.end_byte, c.start_line, c.end_line, c.kind, c.symbol, c.content_hash, c.content, c.context"));
-  for (;;) {
-    TRAWL_ASSIGN_OR_RETURN(bool row, files->Step());
-    if (!row) break;
-    Json f;
-    f["path"] = files->Text(1);
-    f["language"] = files->Text(2);
-    f["size"] = files->Int(3);
-    f["content_hash"] = files->Text(4);
-    f["status"] = files->Text(5);
-    f["error"] = files->Text(6);
-    f["git_commit"] = files->Text(7);
-    f["git_author"] = files->Text(8);
-    f["git_time"] = files->Int(9);
-    f["git_commits"] = files->Int(10);
-    *out += dump(f);
-    *out += '\n';
-    chunks->Bind(1, files->Int(0)).Bind(2, embedder);
-    for (;;) {
-      TRAWL_ASSIGN_OR_RETURN(bool more, chunks->Step());
-      if (!more) break;
-      Json c;
-      c["start_line"] = chunks->Int(0);
-      c["end_line"] = chunks->Int(1);
-      c["start_byte"] = chunks->Int(2);
-      c["end_byte"] = chunks->Int(3);
-      c["kind"] = chunks->Text(4);
-      c["symbol"] = chunks->Text(5);
-      c["content"] = chunks->Text(6);
-      c["context"] = chunks->Text(7);
-      c["content_hash"] = chunks->Text(8);
-      std::string line = dump(c);
-      line.pop_back();  // '}': the vector is appended by hand for its "%.9g" floats
-      line += ",\"vector\":[";
-      std::vector<float> v(static_cast<size_t>(std::max(dims, int64_t{0})));
-      if (!store_internal::DecodeVector(chunks->Blob(9), static_cast<int>(dims), v.data())) v.clear();
-      for (size_t i = 0; i < v.size(); ++i) {
-        if (i) line += ',';
-        line += FormatFloat(v[i]);
-      }
-      line += "]}\n";
-      *out += line;
-    }
-    chunks->Reset();
+// A scan: one read transaction over a pooled connection, files by path merged with
+// their chunks (and vectors) by position.
+class EmbeddedScan final : public StoreScan {
+ public:
+  EmbeddedScan(std::unique_ptr<EmbeddedStore::Reader> reader) : reader_(std::move(reader)), txn_(reader_->get()) {}
+  ~EmbeddedScan() override {
+    files_.reset();
+    chunks_.reset();
   }
-  return txn.Commit();
+
+  Status Start() {
+    Db* db = reader_->get();
+    TRAWL_RETURN_IF_ERROR(txn_.Begin(false));
+    TRAWL_ASSIGN_OR_RETURN(embedder_, GetMeta(db, "embedder"));
+    TRAWL_ASSIGN_OR_RETURN(int64_t dims, GetMetaInt(db, "dimensions"));
+    dims_ = static_cast<int>(std::max<int64_t>(dims, 0));
+    TRAWL_ASSIGN_OR_RETURN(files_, db->Prepare(std::string("SELECT f.id, ") + kFileColumns +
+                                               " FROM files f ORDER BY f.path"));
+    TRAWL_ASSIGN_OR_RETURN(chunks_, db->Prepare(
+        "SELECT c.start_line, c.end_line, c.start_byte, c.end_byte, c.kind, c.symbol, c.content, c.context, "
+        "c.content_hash, v.vec FROM chunks c LEFT JOIN vectors v ON v.embedder = ?2 AND "
+        "v.content_hash = c.content_hash WHERE c.file_id = ?1 "
+        "ORDER BY c.start_byte, c.end_byte, c.start_line, c.end_line, c.kind, c.symbol, c.content_hash, c.content, c.context"));
+    return Status::Ok();
+  }
+
+  Result<bool> Next(ScannedFile* out) override {
+    TRAWL_ASSIGN_OR_RETURN(bool row, files_->Step());
+    if (!row) return false;
+    out->file = ReadFileRecord(*files_, 1);
+    out->chunks.clear();
+    chunks_->Bind(1, files_->Int(0)).Bind(2, embedder_);
+    for (;;) {
+      TRAWL_ASSIGN_OR_RETURN(bool more, chunks_->Step());
+      if (!more) break;
+      ChunkRecord c;
+      c.start_line = static_cast<int>(chunks_->Int(0));
+      c.end_line = static_cast<int>(chunks_->Int(1));
+      c.start_byte = static_cast<uint32_t>(chunks_->Int(2));
+      c.end_byte = static_cast<uint32_t>(chunks_->Int(3));
+      c.kind = chunks_->Text(4);
+      c.symbol = chunks_->Text(5);
+      c.content = chunks_->Text(6);
+      c.context = chunks_->Text(7);
+      c.content_hash = chunks_->Text(8);
+      c.vector.resize(static_cast<size_t>(dims_));
+      if (!store_internal::DecodeVector(chunks_->Blob(9), dims_, c.vector.data())) c.vector.clear();
+      out->chunks.push_back(std::move(c));
+    }
+    chunks_->Reset();
+    return true;
+  }
+
+ private:
+  std::unique_ptr<EmbeddedStore::Reader> reader_;
+  Transaction txn_;
+  std::string embedder_;
+  int dims_ = 0;
+  std::unique_ptr<Stmt> files_, chunks_;
+};
+
+Result<std::unique_ptr<StoreScan>> EmbeddedStore::Scan() {
+  TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+  auto scan = std::make_unique<EmbeddedScan>(std::move(reader));
+  TRAWL_RETURN_IF_ERROR(scan->Start());
+  return std::unique_ptr<StoreScan>(std::move(scan));
 }
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> OpenEmbeddedStore(const std::string& dir, OpenMode mode, bool wait,
-                                                 const EmbeddedStoreOptions& options) {
+namespace store_internal {
+
+Result<std::unique_ptr<EmbeddedShard>> OpenEmbeddedShard(const std::string& dir, OpenMode mode, bool wait,
+                                                         const EmbeddedStoreOptions& options) {
   auto store = std::make_unique<EmbeddedStore>(dir, mode, options);
   TRAWL_RETURN_IF_ERROR(store->Open(wait));
-  return std::unique_ptr<Store>(std::move(store));
+  return std::unique_ptr<EmbeddedShard>(std::move(store));
+}
+
+}  // namespace store_internal
+
+Result<std::unique_ptr<Store>> OpenEmbeddedStore(const std::string& dir, OpenMode mode, bool wait,
+                                                 const EmbeddedStoreOptions& options) {
+  TRAWL_ASSIGN_OR_RETURN(auto shard, store_internal::OpenEmbeddedShard(dir, mode, wait, options));
+  return std::unique_ptr<Store>(std::move(shard));
 }
 
 Result<std::unique_ptr<Store>> OpenEmbeddedStore(const std::string& dir, OpenMode mode, bool wait) {

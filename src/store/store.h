@@ -1,7 +1,7 @@
-// The Store: where an index lives. The pipeline writes through it (one writer at a
-// time), search reads through it. Narrow and free of SQLite details so that a server
+// The Store: where an index lives. The pipeline writes through it (one writer thread
+// per write partition), search reads through it. Narrow and free of SQLite details so that a server
 // database (PostgreSQL + pgvector) fits behind the same interface later.
-// Thread-safety: a Store opened for writing has one writer thread; a Store opened for
+// Thread-safety: a Store opened for writing has one writer thread per partition; a Store opened for
 // reading may be used from any number of threads concurrently (search). Readers are
 // never blocked by a writer in another process or thread.
 #pragma once
@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -118,6 +119,20 @@ struct RunRecord {
   std::string summary_json; // the run summary
 };
 
+// One file as a scan of the index returns it.
+struct ScannedFile {
+  FileRecord file;
+  std::vector<ChunkRecord> chunks;  // `vector` decoded; `prepared` empty
+};
+
+// A scan in progress: holds its snapshot until destroyed. One thread at a time.
+class StoreScan {
+ public:
+  virtual ~StoreScan() = default;
+  // The next file (false: no more).
+  virtual Result<bool> Next(ScannedFile* out) = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -148,6 +163,26 @@ class Store {
   // Makes the vector index durable and consistent with the committed rows (called at
   // the end of a run; after a crash the next open catches up from the rows).
   virtual Status Checkpoint() = 0;
+  // Writes are partitioned by path: the calls for one partition (Stage for its files,
+  // CommitPartition, CheckpointPartition) come from one thread at a time, and
+  // different partitions may be written from different threads at once. Commit and
+  // Checkpoint cover every partition (no partition's thread may be writing then);
+  // a Commit is all or nothing within each partition, and each file's write always is.
+  virtual int WritePartitions() const { return 1; }
+  virtual int PartitionOf(std::string_view path) const {
+    (void)path;
+    return 0;
+  }
+  virtual Status CommitPartition(int partition, const std::vector<std::string>& deletes) {
+    (void)partition;
+    return Commit({}, deletes);
+  }
+  virtual Status CheckpointPartition(int partition) {
+    (void)partition;
+    return Checkpoint();
+  }
+  // Index-wide records (outside the writing of files: before a run's writers start or
+  // after they end).
   virtual Status SetFilesKnown(int64_t n) = 0;
   virtual Status SaveRun(const RunRecord& run) = 0;
 
@@ -168,51 +203,35 @@ class Store {
   virtual Result<StoreStats> Stats() = 0;
   virtual Result<std::vector<FileRecord>> FailedFiles() = 0;
   virtual Result<std::vector<RunRecord>> Runs(int limit) = 0;
-  // Files, chunks and vectors in a stable order, as JSON lines, with nothing that
-  // differs between two indexes of the same content (no ids, times or paths of the index).
-  virtual Status Export(std::string* out) = 0;
+  // Every file, in path order (byte order), each with its chunks in a stable order
+  // (position, then content) and their vectors (empty where none is stored), from one
+  // snapshot of the index. What `trawl export` is built from.
+  virtual Result<std::unique_ptr<StoreScan>> Scan() = 0;
 };
 
 enum class OpenMode { kRead, kWrite };
 
-// Tuning of the embedded store; the defaults are the shipped settings.
-struct EmbeddedStoreOptions {
-  // bm25 weight of each FTS column (lexical scores are -bm25). The symbol column (the
-  // chunk's own definition name) is short and decisive.
-  double bm25_symbol_weight = 10.0;
-  double bm25_path_weight = 2.0;
-  double bm25_content_weight = 1.0;  // content and context
-  // Porter stemming of the lexical index. Fixed when the index is created (or reset by
-  // BindEmbedder(reset=true)); an existing index keeps the tokenizer it was built with.
-  bool fts_porter = false;
-  // Lexical query pruning: terms are taken rarest first while the sum of their document
-  // frequencies stays within this budget (the rarest term is always taken); terms in
-  // half the chunks or more (bm25 idf <= 0) are dropped. Bounds the rows FTS5 scores
-  // (~1 us each), so long natural-language queries stay fast. 0: no pruning.
-  int64_t lexical_max_postings = 3000;
-  // Below this many vectors readers score the rows themselves and no vector index file
-  // is kept (writing and mapping a file costs more than it saves).
-  int64_t exact_search_limit = 10000;
-  // Checkpoint rewrites the vector index file when the chunks added since it was
-  // written exceed this fraction of it (they are scored from the rows meanwhile), or
-  // when more than `max_deleted_fraction` of it is deleted.
-  double max_tail_fraction = 0.1;
-  double max_deleted_fraction = 0.3;
-  int busy_timeout_ms = 10000;
-  // kWrite: an index whose database is damaged (or is not trawl's) is deleted and made
-  // again, under the writer lock, instead of failing (what `trawl index --rebuild` asks).
-  bool discard_damaged = false;
+// Where an index lives and how it is laid out: what OpenStore needs, whatever the backend.
+struct StoreConfig {
+  std::string index_dir;  // the embedded index's folder
+  // Shards of the embedded index (each its own database and vector file, written by its
+  // own thread). 0: the existing index's count, or kDefaultShards for a new one. A
+  // count other than an existing index's fails FailedPrecondition unless `rebuild`.
+  int shards = 0;
+  bool wait = false;     // kWrite: wait for another writer instead of failing kUnavailable
+  // kWrite: a damaged index, one of an older format or of another shard count is made
+  // again from empty (trawl index --rebuild).
+  bool rebuild = false;
 };
 
-// The embedded store: SQLite (WAL, FTS5) in `dir` (created for kWrite) plus a vector
-// index file derived from it. kWrite takes the index's writer lock: if another
+constexpr int kDefaultShards = 4;
+constexpr int kMaxShards = 64;
+
+// Opens the index `config` names. kWrite takes the index's writer lock: if another
 // process holds it, fails kUnavailable ("index <dir> is being written by another trawl
-// process (pid N)"), or waits when `wait` is true. kRead of a
-// folder without an index fails NotFound. A damaged database fails kCorruption with a
-// message that says how to recover.
-Result<std::unique_ptr<Store>> OpenEmbeddedStore(const std::string& dir, OpenMode mode,
-                                                 bool wait = false);
-Result<std::unique_ptr<Store>> OpenEmbeddedStore(const std::string& dir, OpenMode mode, bool wait,
-                                                 const EmbeddedStoreOptions& options);
+// process (pid N)"), or waits when `wait` is true. kRead of a folder without an index
+// fails NotFound. A damaged index fails kCorruption with a message that says how to
+// recover.
+Result<std::unique_ptr<Store>> OpenStore(const StoreConfig& config, OpenMode mode);
 
 }  // namespace trawl

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <thread>
 
-#include "store/store.h"
+#include "store/embedded_store.h"
 #include "store/store_test_util.h"
 
 namespace trawl {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "base/hash.h"
-#include "store/store.h"
+#include "store/embedded_store.h"
 
 namespace trawl {
 namespace {

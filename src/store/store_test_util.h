@@ -11,9 +11,36 @@
 #include <vector>
 
 #include "base/hash.h"
-#include "store/store.h"
+#include "store/embedded_store.h"
 
 namespace trawl::store_test {
+
+// An index's content as text, from its scan: a line per file, a line per chunk (with
+// its vector's values), after a header line. What two indexes of the same content
+// share; nothing of how they were made.
+inline std::string ScanText(Store* store) {
+  std::string out = "index\n";
+  auto scan = store->Scan();
+  EXPECT_TRUE(scan.ok()) << scan.status().ToString();
+  if (!scan.ok()) return out;
+  ScannedFile sf;
+  for (;;) {
+    auto more = (*scan)->Next(&sf);
+    EXPECT_TRUE(more.ok()) << more.status().ToString();
+    if (!more.ok() || !*more) break;
+    const FileRecord& f = sf.file;
+    out += "\"path\":\"" + f.path + "\" " + f.language + " " + std::to_string(f.size) + " " + f.content_hash +
+           " " + f.status + " " + f.error + " " + f.git_commit + "\n";
+    for (const auto& c : sf.chunks) {
+      out += std::to_string(c.start_line) + "-" + std::to_string(c.end_line) + " " + c.kind + " " + c.symbol + " " +
+             c.content_hash + " [" + c.content + "|" + c.context + "] \"vector\":[";
+      for (float x : c.vector) out += std::to_string(x) + ",";
+      out += "]\n";
+    }
+  }
+  return out;
+}
+
 
 class TempDir {
  public:

@@ -228,11 +228,11 @@ TEST(CliTest, DamagedIndexSaysHowAndRebuildRecovers) {
   TempDir dir("damaged");
   MakeProject(dir.path());
   ASSERT_EQ(Trawl("index --progress none .", dir.path()).exit_code, 0);
-  fs::path db = dir.path() / ".trawl/index.db";
+  fs::path db = dir.path() / ".trawl/shard-01/index.db";
   std::string bytes = Slurp(db);
   ASSERT_GT(bytes.size(), 8192u);
   WriteFile(db, bytes.substr(0, 4096) + std::string(bytes.size() - 4096, 'x'));
-  for (const auto& f : fs::directory_iterator(dir.path() / ".trawl")) {
+  for (const auto& f : fs::directory_iterator(dir.path() / ".trawl/shard-01")) {
     if (f.path().filename().string().rfind("index.db-", 0) == 0) fs::remove(f.path());
   }
   for (const char* cmd : {"search parse_file", "status", "index --progress none ."}) {
@@ -262,20 +262,42 @@ TEST(CliTest, SecondWriterIsToldToWaitOrWaits) {
   EXPECT_EQ(waited.exit_code, 0) << waited.err;
 }
 
-TEST(CliTest, ExportIsIdenticalForOneAndFourWorkers) {
+// Any worker count and any shard count give the same content, and an index of another
+// shard count is not reused without --rebuild (which reshards it).
+TEST(CliTest, ExportIsIdenticalForAnyWorkersAndShards) {
   TempDir dir("export");
   MakeProject(dir.path(), 60);
-  TempDir idx1("export_idx1"), idx4("export_idx4");
-  auto a = Trawl("index --workers 1 --index " + Quote(idx1.path().string()) + " " + Quote(dir.path().string()));
-  ASSERT_EQ(a.exit_code, 0) << a.err;
-  auto b = Trawl("index --workers 4 --index " + Quote(idx4.path().string()) + " " + Quote(dir.path().string()));
-  ASSERT_EQ(b.exit_code, 0) << b.err;
-  auto e1 = Trawl("export --json --index " + Quote(idx1.path().string()));
-  auto e4 = Trawl("export --json --index " + Quote(idx4.path().string()));
-  ASSERT_EQ(e1.exit_code, 0) << e1.err;
-  EXPECT_GT(e1.out.size(), 1000u);
-  EXPECT_TRUE(e1.out == e4.out) << "exports differ between 1 and 4 workers";
-  EXPECT_THAT(e1.out, Not(HasSubstr(idx1.path().string())));
+  std::string tree = Quote(dir.path().string());
+  std::string first;
+  for (const char* layout : {"--workers 1 --shards 1", "--workers 4 --shards 1", "--workers 1 --shards 4",
+                             "--workers 4 --shards 7"}) {
+    TempDir idx("export_idx");
+    std::string at = " --index " + Quote(idx.path().string());
+    auto a = Trawl(std::string("index --progress none ") + layout + at + " " + tree);
+    ASSERT_EQ(a.exit_code, 0) << layout << ": " << a.err;
+    auto e = Trawl("export --json" + at);
+    ASSERT_EQ(e.exit_code, 0) << e.err;
+    EXPECT_THAT(e.out, Not(HasSubstr(idx.path().string())));
+    if (first.empty()) {
+      first = e.out;
+      EXPECT_GT(first.size(), 1000u);
+    } else {
+      EXPECT_TRUE(e.out == first) << "exports differ: " << layout;
+    }
+  }
+  TempDir idx("export_reshard");
+  std::string at = " --index " + Quote(idx.path().string());
+  ASSERT_EQ(Trawl("index --progress none --shards 2" + at + " " + tree).exit_code, 0);
+  auto refused = Trawl("index --progress none --shards 3" + at + " " + tree);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("has 2 shards, this run asks for 3"));
+  EXPECT_THAT(refused.err, HasSubstr("--rebuild --shards 3"));
+  EXPECT_EQ(Trawl("index --progress none" + at + " " + tree).exit_code, 0);  // keeps its 2
+  auto resharded = Trawl("index --progress none --rebuild --shards 3" + at + " " + tree);
+  ASSERT_EQ(resharded.exit_code, 0) << resharded.err;
+  EXPECT_TRUE(fs::exists(idx.path() / "shard-02"));
+  EXPECT_FALSE(fs::exists(idx.path() / "shard-03"));
+  EXPECT_TRUE(Trawl("export --json" + at).out == first) << "export after resharding differs";
 }
 
 TEST(CliTest, BadConfigIsAClearUsageError) {

@@ -58,6 +58,7 @@ Runner RegisterIndex(CLI::App& app) {
     std::string path = ".";
     std::string progress = "auto";
     int workers = 0;
+    int shards = 0;
     bool rebuild = false, wait = false, stats = false, no_default_ignores = false;
     CommonFlags common;
   };
@@ -66,6 +67,10 @@ Runner RegisterIndex(CLI::App& app) {
   cmd->add_option("path", args->path, "tree to index (default: .)")->check(kNonEmptyPath);
   cmd->add_option("--workers,-j", args->workers, "CPU workers (indexing.concurrent_workers; default: cores)")
       ->check(CLI::Range(1, 1024));
+  cmd->add_option("--shards", args->shards,
+                  "shards of a new index, each written by its own thread (indexing.shards; default 4); "
+                  "another count than an existing index's needs --rebuild")
+      ->check(CLI::Range(1, 64));
   cmd->add_flag("--rebuild", args->rebuild,
                 "drop the index's content and re-embed everything (a damaged index too); until the run "
                 "ends the index holds only what it has redone");
@@ -81,6 +86,7 @@ Runner RegisterIndex(CLI::App& app) {
       ov["indexing.concurrent_workers"] = std::to_string(args->workers);
       ov["indexing.enable_parallel"] = "true";
     }
+    if (args->shards > 0) ov["indexing.shards"] = std::to_string(args->shards);
     if (args->no_default_ignores) ov["ignore.use_defaults"] = "false";
     Result<Options> opts = Load(args->path, args->common, ov);
     if (!opts.ok()) return Fail(opts.status());

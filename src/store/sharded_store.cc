@@ -1,0 +1,363 @@
+// The embedded index as N shards: OpenStore's backend. Each shard is a whole embedded
+// store (its own database, lexical index and vector file) in <dir>/shard-<i>; a file
+// lives in the shard its path hashes to, so each shard has its own writer thread and
+// the writes of a run proceed in parallel. Readers fan out over the shards and merge;
+// lexical scores use the statistics of all shards (lexical_query.h), so any shard
+// count ranks alike.
+//
+// On disk, in the index folder:
+//   .gitignore   "*"
+//   lock         the index's writer lock (each shard has its own too)
+//   layout       "trawl-index 1\nshards N\n", written once every shard exists; an
+//                index without it is being created (or was not finished) and is made
+//                again by the next writer
+//   shard-<i>/   shard i (embedded_store.cc describes its files)
+//
+// Chunk ids: local id * kMaxShards + shard, so every id names its shard.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "base/file_util.h"
+#include "base/hash.h"
+#include "store/embedded_store.h"
+#include "store/lexical_query.h"
+#include "store/store.h"
+#include "store/writer_lock.h"
+
+namespace trawl {
+namespace {
+
+using store_internal::EmbeddedShard;
+using store_internal::ForEachShard;
+using store_internal::LexicalShard;
+
+constexpr char kLayoutFile[] = "layout";
+constexpr char kLayoutMagic[] = "trawl-index 1";
+
+std::string ShardDir(const std::string& dir, int i) {
+  char name[32];
+  std::snprintf(name, sizeof(name), "/shard-%02d", i);
+  return dir + name;
+}
+
+// The shard count the layout file records: 0 if there is none, an error if unreadable.
+Result<int> ReadLayout(const std::string& dir) {
+  std::error_code ec;
+  std::string path = dir + "/" + kLayoutFile;
+  if (!std::filesystem::exists(path, ec)) return 0;
+  TRAWL_ASSIGN_OR_RETURN(std::string text, ReadFile(path, 4096));
+  int shards = 0;
+  char magic[32] = {0};
+  if (std::sscanf(text.c_str(), "%31[^\n]\nshards %d", magic, &shards) != 2 || std::string(magic) != kLayoutMagic ||
+      shards < 1 || shards > kMaxShards) {
+    return Status::Corruption("the index at " + dir + " has an unreadable layout file: `trawl index --rebuild` makes it again");
+  }
+  return shards;
+}
+
+bool HasSingleDatabase(const std::string& dir) {
+  std::error_code ec;
+  return std::filesystem::exists(dir + "/index.db", ec);
+}
+
+// Removes every shard folder and the files of the single-database format.
+void RemoveIndexFiles(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::remove(dir + "/" + kLayoutFile, ec);
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind("shard-", 0) == 0) {
+      fs::remove_all(entry.path(), ec);
+    } else if (name.rfind("index.db", 0) == 0 || name.rfind("vectors-", 0) == 0) {
+      fs::remove(entry.path(), ec);
+    }
+  }
+}
+
+class ShardedStore final : public Store {
+ public:
+  ShardedStore(std::string dir, OpenMode mode) : dir_(std::move(dir)), mode_(mode) {}
+
+  Status Open(const StoreConfig& config);
+
+  Status BindEmbedder(const std::string& name, int dimensions, bool reset) override {
+    for (auto& s : shards_) TRAWL_RETURN_IF_ERROR(s->BindEmbedder(name, dimensions, reset));
+    return Status::Ok();
+  }
+  void Prepare(FileWrite* write) const override { shards_[0]->Prepare(write); }
+
+  Result<std::vector<FileRecord>> ListFiles() override { return MergeFiles(&Store::ListFiles); }
+  Result<std::vector<FileRecord>> FailedFiles() override { return MergeFiles(&Store::FailedFiles); }
+
+  Result<std::unordered_map<std::string, std::vector<float>>> LookupVectors(
+      const std::vector<std::string>& content_hashes) override {
+    // A vector is stored in the shard of the file that first had its content.
+    std::vector<std::unordered_map<std::string, std::vector<float>>> per(shards_.size());
+    TRAWL_RETURN_IF_ERROR(ForEachShard(shards_.size(), [&](size_t i) -> Status {
+      TRAWL_ASSIGN_OR_RETURN(per[i], shards_[i]->LookupVectors(content_hashes));
+      return Status::Ok();
+    }));
+    std::unordered_map<std::string, std::vector<float>> out;
+    for (auto& p : per) {
+      for (auto& [h, v] : p) out.emplace(h, std::move(v));
+    }
+    return out;
+  }
+
+  int WritePartitions() const override { return static_cast<int>(shards_.size()); }
+  int PartitionOf(std::string_view path) const override {
+    return static_cast<int>(Hash64(path) % shards_.size());
+  }
+  Status Stage(const FileWrite& write) override {
+    int p = PartitionOf(write.file.path);
+    staged_[static_cast<size_t>(p)] = 1;
+    return shards_[static_cast<size_t>(p)]->Stage(write);
+  }
+  Status Commit(const std::vector<FileWrite>& writes, const std::vector<std::string>& deletes) override {
+    const size_t n = shards_.size();
+    std::vector<std::vector<FileWrite>> w(n);
+    std::vector<std::vector<std::string>> d(n);
+    for (const auto& x : writes) w[static_cast<size_t>(PartitionOf(x.file.path))].push_back(x);
+    for (const auto& x : deletes) d[static_cast<size_t>(PartitionOf(x))].push_back(x);
+    for (size_t i = 0; i < n; ++i) {
+      if (w[i].empty() && d[i].empty() && !staged_[i]) continue;
+      staged_[i] = 0;
+      TRAWL_RETURN_IF_ERROR(shards_[i]->Commit(w[i], d[i]));
+    }
+    return Status::Ok();
+  }
+  Status CommitPartition(int partition, const std::vector<std::string>& deletes) override {
+    auto p = static_cast<size_t>(partition);
+    staged_[p] = 0;
+    return shards_[p]->Commit({}, deletes);
+  }
+  Status Checkpoint() override {
+    return ForEachShard(shards_.size(), [&](size_t i) { return shards_[i]->Checkpoint(); });
+  }
+  Status CheckpointPartition(int partition) override { return shards_[static_cast<size_t>(partition)]->Checkpoint(); }
+  Status SetFilesKnown(int64_t n) override { return shards_[0]->SetFilesKnown(n); }
+  Status SaveRun(const RunRecord& run) override { return shards_[0]->SaveRun(run); }
+  Result<std::vector<RunRecord>> Runs(int limit) override { return shards_[0]->Runs(limit); }
+
+  Result<std::vector<ChunkHit>> SearchLexical(const std::string& query, int k, const SearchFilter& filter) override {
+    return store_internal::SearchLexicalShards(lexical_, query, k, filter, EmbeddedStoreOptions(), kMaxShards);
+  }
+  Result<TermStats> DocFrequencies(const std::vector<std::string>& terms) override {
+    return store_internal::ShardDocFrequencies(lexical_, terms);
+  }
+  Result<std::vector<ChunkHit>> SearchDense(const std::vector<float>& query, int k, const SearchFilter& filter) override;
+  Result<std::vector<ChunkView>> GetChunks(const std::vector<int64_t>& ids) override;
+  Result<StoreStats> Stats() override;
+  Result<std::unique_ptr<StoreScan>> Scan() override;
+
+ private:
+  Result<std::vector<FileRecord>> MergeFiles(Result<std::vector<FileRecord>> (Store::*list)());
+  Status Create(int shards, const StoreConfig& config);
+
+  const std::string dir_;
+  const OpenMode mode_;
+  std::unique_ptr<store_internal::WriterLock> lock_;
+  std::vector<std::unique_ptr<EmbeddedShard>> shards_;
+  std::vector<LexicalShard*> lexical_;
+  // Per partition, written only by its writer thread: Stage left rows in the shard's
+  // open transaction.
+  std::vector<char> staged_;
+};
+
+Status ShardedStore::Create(int shards, const StoreConfig& config) {
+  RemoveIndexFiles(dir_);
+  EmbeddedStoreOptions opts;
+  for (int i = 0; i < shards; ++i) {
+    TRAWL_ASSIGN_OR_RETURN(auto shard, store_internal::OpenEmbeddedShard(ShardDir(dir_, i), OpenMode::kWrite,
+                                                                         config.wait, opts));
+    shards_.push_back(std::move(shard));
+  }
+  return WriteFileAtomic(dir_ + "/" + kLayoutFile, std::string(kLayoutMagic) + "\nshards " +
+                                                       std::to_string(shards) + "\n");
+}
+
+Status ShardedStore::Open(const StoreConfig& config) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (config.shards < 0 || config.shards > kMaxShards) {
+    return Status::InvalidArgument("shards must be between 1 and " + std::to_string(kMaxShards));
+  }
+  const char* old_format = "is an index of an older trawl (one database, no shards): `trawl index --rebuild` makes it again";
+  if (mode_ == OpenMode::kRead) {
+    if (!fs::exists(dir_, ec)) return Status::NotFound("no index at " + dir_ + ": run `trawl index` first");
+    TRAWL_ASSIGN_OR_RETURN(int n, ReadLayout(dir_));
+    if (n == 0) {
+      if (HasSingleDatabase(dir_)) return Status::FailedPrecondition(dir_ + " " + old_format);
+      return Status::NotFound("no index at " + dir_ + ": run `trawl index` first");
+    }
+    for (int i = 0; i < n; ++i) {
+      TRAWL_ASSIGN_OR_RETURN(auto shard, store_internal::OpenEmbeddedShard(ShardDir(dir_, i), OpenMode::kRead,
+                                                                           false, EmbeddedStoreOptions()));
+      shards_.push_back(std::move(shard));
+    }
+  } else {
+    fs::create_directories(dir_, ec);
+    if (ec) return Status::IoError("cannot create " + dir_ + ": " + ec.message());
+    std::string gitignore = dir_ + "/.gitignore";
+    if (!fs::exists(gitignore, ec)) TRAWL_RETURN_IF_ERROR(WriteFileAtomic(gitignore, "*\n"));
+    TRAWL_ASSIGN_OR_RETURN(lock_, store_internal::WriterLock::Acquire(dir_, config.wait));
+    Result<int> layout = ReadLayout(dir_);
+    if (!layout.ok() && !config.rebuild) return layout.status();
+    int n = layout.ok() ? *layout : 0;
+    if (n == 0) {
+      if (HasSingleDatabase(dir_) && !config.rebuild) return Status::FailedPrecondition(dir_ + " " + old_format);
+      TRAWL_RETURN_IF_ERROR(Create(config.shards > 0 ? config.shards : kDefaultShards, config));
+    } else if (config.shards > 0 && config.shards != n) {
+      if (!config.rebuild) {
+        return Status::FailedPrecondition(
+            "the index at " + dir_ + " has " + std::to_string(n) + " shards, this run asks for " +
+            std::to_string(config.shards) + ": `trawl index --rebuild --shards " + std::to_string(config.shards) +
+            "` makes it again with " + std::to_string(config.shards) + " (or leave --shards out to keep " +
+            std::to_string(n) + ")");
+      }
+      TRAWL_RETURN_IF_ERROR(Create(config.shards, config));
+    } else {
+      EmbeddedStoreOptions opts;
+      opts.discard_damaged = config.rebuild;
+      for (int i = 0; i < n; ++i) {
+        TRAWL_ASSIGN_OR_RETURN(auto shard, store_internal::OpenEmbeddedShard(ShardDir(dir_, i), OpenMode::kWrite,
+                                                                             config.wait, opts));
+        shards_.push_back(std::move(shard));
+      }
+    }
+  }
+  staged_.assign(shards_.size(), 0);
+  for (auto& s : shards_) lexical_.push_back(s.get());
+  return Status::Ok();
+}
+
+Result<std::vector<FileRecord>> ShardedStore::MergeFiles(Result<std::vector<FileRecord>> (Store::*list)()) {
+  std::vector<std::vector<FileRecord>> per(shards_.size());
+  TRAWL_RETURN_IF_ERROR(ForEachShard(shards_.size(), [&](size_t i) -> Status {
+    TRAWL_ASSIGN_OR_RETURN(per[i], ((*shards_[i]).*list)());
+    return Status::Ok();
+  }));
+  std::vector<FileRecord> out;
+  for (auto& p : per) std::move(p.begin(), p.end(), std::back_inserter(out));
+  std::sort(out.begin(), out.end(), [](const FileRecord& a, const FileRecord& b) { return a.path < b.path; });
+  return out;
+}
+
+Result<std::vector<ChunkHit>> ShardedStore::SearchDense(const std::vector<float>& query, int k,
+                                                        const SearchFilter& filter) {
+  std::vector<std::vector<ChunkHit>> per(shards_.size());
+  TRAWL_RETURN_IF_ERROR(ForEachShard(shards_.size(), [&](size_t i) -> Status {
+    TRAWL_ASSIGN_OR_RETURN(per[i], shards_[i]->SearchDense(query, k, filter));
+    for (auto& h : per[i]) h.chunk_id = h.chunk_id * kMaxShards + static_cast<int64_t>(i);
+    return Status::Ok();
+  }));
+  std::vector<ChunkHit> out;
+  for (auto& p : per) out.insert(out.end(), p.begin(), p.end());
+  std::stable_sort(out.begin(), out.end(), [](const ChunkHit& a, const ChunkHit& b) { return a.score > b.score; });
+  if (out.size() > static_cast<size_t>(std::max(k, 0))) out.resize(static_cast<size_t>(std::max(k, 0)));
+  return out;
+}
+
+Result<std::vector<ChunkView>> ShardedStore::GetChunks(const std::vector<int64_t>& ids) {
+  const size_t n = shards_.size();
+  std::vector<std::vector<int64_t>> local(n);
+  for (int64_t id : ids) {
+    if (id < 0) continue;
+    auto s = static_cast<size_t>(id % kMaxShards);
+    if (s < n) local[s].push_back(id / kMaxShards);
+  }
+  std::vector<std::vector<ChunkView>> per(n);
+  TRAWL_RETURN_IF_ERROR(ForEachShard(n, [&](size_t i) -> Status {
+    if (local[i].empty()) return Status::Ok();
+    TRAWL_ASSIGN_OR_RETURN(per[i], shards_[i]->GetChunks(local[i]));
+    for (auto& v : per[i]) v.chunk_id = v.chunk_id * kMaxShards + static_cast<int64_t>(i);
+    return Status::Ok();
+  }));
+  std::unordered_map<int64_t, ChunkView*> by_id;
+  for (auto& p : per) {
+    for (auto& v : p) by_id.emplace(v.chunk_id, &v);
+  }
+  std::vector<ChunkView> out;
+  out.reserve(ids.size());
+  for (int64_t id : ids) {
+    auto it = by_id.find(id);
+    if (it != by_id.end()) out.push_back(*it->second);
+  }
+  return out;
+}
+
+Result<StoreStats> ShardedStore::Stats() {
+  std::vector<StoreStats> per(shards_.size());
+  TRAWL_RETURN_IF_ERROR(ForEachShard(shards_.size(), [&](size_t i) -> Status {
+    TRAWL_ASSIGN_OR_RETURN(per[i], shards_[i]->Stats());
+    return Status::Ok();
+  }));
+  StoreStats out = per[0];
+  for (size_t i = 1; i < per.size(); ++i) {
+    out.files += per[i].files;
+    out.files_failed += per[i].files_failed;
+    out.files_skipped += per[i].files_skipped;
+    out.chunks += per[i].chunks;
+    out.vectors += per[i].vectors;
+    for (const auto& [l, c] : per[i].languages) out.languages[l] += c;
+  }
+  return out;
+}
+
+// The shards' scans merged by path (a file is in one shard only).
+class MergedScan final : public StoreScan {
+ public:
+  explicit MergedScan(std::vector<std::unique_ptr<StoreScan>> scans)
+      : scans_(std::move(scans)), heads_(scans_.size()), live_(scans_.size(), 0) {}
+
+  Status Start() {
+    for (size_t i = 0; i < scans_.size(); ++i) TRAWL_RETURN_IF_ERROR(Advance(i));
+    return Status::Ok();
+  }
+
+  Result<bool> Next(ScannedFile* out) override {
+    size_t best = scans_.size();
+    for (size_t i = 0; i < scans_.size(); ++i) {
+      if (live_[i] && (best == scans_.size() || heads_[i].file.path < heads_[best].file.path)) best = i;
+    }
+    if (best == scans_.size()) return false;
+    *out = std::move(heads_[best]);
+    TRAWL_RETURN_IF_ERROR(Advance(best));
+    return true;
+  }
+
+ private:
+  Status Advance(size_t i) {
+    heads_[i] = ScannedFile();
+    TRAWL_ASSIGN_OR_RETURN(bool more, scans_[i]->Next(&heads_[i]));
+    live_[i] = more ? 1 : 0;
+    return Status::Ok();
+  }
+  std::vector<std::unique_ptr<StoreScan>> scans_;
+  std::vector<ScannedFile> heads_;
+  std::vector<char> live_;
+};
+
+Result<std::unique_ptr<StoreScan>> ShardedStore::Scan() {
+  std::vector<std::unique_ptr<StoreScan>> scans;
+  for (auto& s : shards_) {
+    TRAWL_ASSIGN_OR_RETURN(auto scan, s->Scan());
+    scans.push_back(std::move(scan));
+  }
+  auto merged = std::make_unique<MergedScan>(std::move(scans));
+  TRAWL_RETURN_IF_ERROR(merged->Start());
+  return std::unique_ptr<StoreScan>(std::move(merged));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenStore(const StoreConfig& config, OpenMode mode) {
+  auto store = std::make_unique<ShardedStore>(config.index_dir, mode);
+  TRAWL_RETURN_IF_ERROR(store->Open(config));
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace trawl
