@@ -93,7 +93,8 @@ case "$LANG_" in
   *) echo "usage: bench/eval.sh [TRAWL_BINARY] [python|java|c|go|ruby|javascript|php|rust]" >&2; exit 2 ;;
 esac
 rm -rf "$OUT/index"
-"$TRAWL" index --progress none --index "$OUT/index" "$OUT/corpus" >&2
+# INDEX_ARGS: extra flags for the index run (e.g. "--shards 1 --workers 1").
+"$TRAWL" index --progress none ${INDEX_ARGS:-} --index "$OUT/index" "$OUT/corpus" >&2
 printf "%-10s %8s %8s %8s %8s\n" mode "MRR@10" "R@1" "R@10" "p50_ms"
 for mode in hybrid lexical semantic; do
   "$TRAWL" search --index "$OUT/index" --queries "$OUT/queries.jsonl" --mode "$mode" -k 10 > "$OUT/results-$mode.jsonl"

@@ -180,6 +180,25 @@ class HybridSearcher final : public Searcher {
       std::copy(top.begin(), top.end(), fused.begin());
       fused.erase(fused.begin() + static_cast<std::ptrdiff_t>(top.size()), fused.begin() + static_cast<std::ptrdiff_t>(n));
     }
+    if (!rerank && !fused.empty()) {
+      // Equal scores (the same text in several files has the same vector) rank by where
+      // the chunks are, not by their ids, which depend on indexing history and layout.
+      size_t n = std::min(fused.size(), static_cast<size_t>(req.k) * 2);
+      const size_t n_max = std::min(fused.size(), 2 * n);
+      while (n < n_max && fused[n].score == fused[n - 1].score) ++n;
+      TRAWL_RETURN_IF_ERROR(fetch(0, n));
+      auto where = [&](const ChunkHit& h) {
+        auto it = views.find(h.chunk_id);
+        static const std::string kNone;
+        return it == views.end() ? std::make_tuple(std::cref(kNone), 0, 0)
+                                 : std::make_tuple(std::cref(it->second.path), it->second.start_line, it->second.end_line);
+      };
+      std::stable_sort(fused.begin(), fused.begin() + static_cast<std::ptrdiff_t>(n),
+                       [&](const ChunkHit& a, const ChunkHit& b) {
+                         if (a.score != b.score) return a.score > b.score;
+                         return where(a) < where(b);
+                       });
+    }
     SearchResponse resp;
     // Take in rank order; collapse chunks overlapping a better-ranked one of the same file.
     std::unordered_map<std::string, std::vector<std::pair<int, int>>> taken;

@@ -998,12 +998,14 @@ Result<VectorBlock> EmbeddedStore::LoadVectors(Db* db, const std::string& embedd
   for (;;) {
     TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
     if (!row) break;
-    size_t at = block.data.size();
-    block.data.resize(at + static_cast<size_t>(dim));
-    if (!store_internal::DecodeVector(st->Blob(1), dim, block.data.data() + at)) {
-      block.data.resize(at);  // not this embedder's shape: never searched
+    size_t at = block.q.size();
+    block.q.resize(at + static_cast<size_t>(dim));
+    float scale = 0;
+    if (!store_internal::DecodeQuantized(st->Blob(1), dim, &scale, block.q.data() + at)) {
+      block.q.resize(at);  // not this embedder's shape: never searched
       continue;
     }
+    block.scales.push_back(scale);
     block.ids.push_back(st->Int(0));
   }
   return block;

@@ -126,7 +126,21 @@ std::vector<Scored> TopK::Take() {
 
 void ExactSearch(const VectorBlock& block, const float* query, TopK* top) {
   size_t dim = static_cast<size_t>(block.dim);
-  for (size_t i = 0; i < block.size(); ++i) top->Push(Dot(query, block.row(i), dim), block.ids[i]);
+  if (block.scales.empty()) {
+    for (size_t i = 0; i < block.size(); ++i) top->Push(Dot(query, block.row(i), dim), block.ids[i]);
+    return;
+  }
+  // As FlatIndex::Search: the query's non-zero dimensions in order, then the scale.
+  std::vector<std::pair<size_t, float>> dims;
+  for (size_t j = 0; j < dim; ++j) {
+    if (query[j] != 0.0f) dims.emplace_back(j, query[j]);
+  }
+  for (size_t i = 0; i < block.size(); ++i) {
+    const int8_t* row = block.q.data() + i * dim;
+    float acc = 0.0f;
+    for (const auto& [j, w] : dims) acc += w * static_cast<float>(row[j]);
+    top->Push(acc * block.scales[i], block.ids[i]);
+  }
 }
 
 std::string EncodeVector(std::vector<float> v) {

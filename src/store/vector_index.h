@@ -43,11 +43,16 @@ size_t EncodedSize(int dim);
 bool DecodeQuantized(std::string_view blob, int dim, float* scale, int8_t* q);
 bool DecodeVector(std::string_view blob, int dim, float* out);
 
-// Vectors of some chunks, row-major.
+// Vectors of some chunks, row-major: as floats (`data`), or in their stored, quantised
+// form (`q` and `scales`, as DecodeQuantized gives them), which ExactSearch scores in
+// the same order of operations as FlatIndex::Search, so that a chunk's score does not
+// depend on whether it is searched in a vector file or from the rows.
 struct VectorBlock {
   int dim = 0;
   std::vector<int64_t> ids;
-  std::vector<float> data;  // ids.size() * dim
+  std::vector<float> data;     // ids.size() * dim, or empty when quantised
+  std::vector<int8_t> q;       // ids.size() * dim
+  std::vector<float> scales;   // ids.size()
   size_t size() const { return ids.size(); }
   const float* row(size_t i) const { return data.data() + i * static_cast<size_t>(dim); }
 };
