@@ -15,7 +15,7 @@ namespace trawl {
 struct IndexingOptions {
   int concurrent_workers = 0;      // CPU workers; 0 = number of cores
   int shards = 0;                  // shards of the embedded index (one writer thread each); 0 = the
-                                   // index's own count, 4 for a new index
+                                   // index's own count, half the cores for a new index
   bool enable_parallel = true;     // false = one worker (the same code path)
   int worker_batch_size = 256;     // files per store transaction (at most)
   int commit_interval_ms = 1000;   // ... or this long, whichever comes first

@@ -195,7 +195,8 @@ void PathMatchFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   sqlite3_result_int(ctx, 0);
 }
 
-Result<std::unique_ptr<Db>> OpenDb(const std::string& path, bool read_only, int busy_timeout_ms) {
+Result<std::unique_ptr<Db>> OpenDb(const std::string& path, bool read_only, int busy_timeout_ms,
+                                   int writer_cache_mb = 256) {
   TRAWL_ASSIGN_OR_RETURN(auto db, Db::Open(path, read_only, busy_timeout_ms));
   int rc = sqlite3_create_function_v2(db->raw(), "trawl_path_match", 2,
                                       SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
@@ -211,9 +212,9 @@ Result<std::unique_ptr<Db>> OpenDb(const std::string& path, bool read_only, int 
         // database is 10% smaller, searches as fast (drivers/net/ethernet, bench/).
         "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
         "PRAGMA temp_store=MEMORY;"
-        // 256 MB of page cache (used as a large index grows), no mapping: the writer's
+        // A bounded page cache (used as a large index grows), no mapping: the writer's
         // memory stays bounded.
-        "PRAGMA cache_size=-262144; PRAGMA mmap_size=0;"));
+        "PRAGMA cache_size=-" + std::to_string(int64_t{writer_cache_mb} * 1024) + "; PRAGMA mmap_size=0;"));
   }
   return db;
 }
@@ -536,7 +537,7 @@ Status EmbeddedStore::OpenDatabase(bool wait) {
   if (lock_ == nullptr) {
     TRAWL_ASSIGN_OR_RETURN(lock_, store_internal::WriterLock::Acquire(dir_, wait));
   }
-  TRAWL_ASSIGN_OR_RETURN(writer_, OpenDb(db_path_, /*read_only=*/false, opts_.busy_timeout_ms));
+  TRAWL_ASSIGN_OR_RETURN(writer_, OpenDb(db_path_, /*read_only=*/false, opts_.busy_timeout_ms, opts_.writer_cache_mb));
 
   Transaction txn(writer_.get());
   TRAWL_RETURN_IF_ERROR(txn.Begin(true));

@@ -36,6 +36,8 @@ struct EmbeddedStoreOptions {
   double max_tail_fraction = 0.1;
   double max_deleted_fraction = 0.3;
   int busy_timeout_ms = 10000;
+  // The writer's SQLite page cache. The shards of an index share 256 MB.
+  int writer_cache_mb = 256;
   // kWrite: an index whose database is damaged (or is not trawl's) is deleted and made
   // again, under the writer lock, instead of failing (what `trawl index --rebuild` asks).
   bool discard_damaged = false;

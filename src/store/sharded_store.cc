@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include "base/file_util.h"
 #include "base/hash.h"
@@ -75,6 +76,14 @@ void RemoveIndexFiles(const std::string& dir) {
       fs::remove(entry.path(), ec);
     }
   }
+}
+
+// The options of each of `shards` shards: they share the writer's page cache.
+EmbeddedStoreOptions ShardOptions(int shards, bool discard_damaged) {
+  EmbeddedStoreOptions opts;
+  opts.writer_cache_mb = std::max(32, opts.writer_cache_mb / std::max(shards, 1));
+  opts.discard_damaged = discard_damaged;
+  return opts;
 }
 
 class ShardedStore final : public Store {
@@ -169,7 +178,7 @@ class ShardedStore final : public Store {
 
 Status ShardedStore::Create(int shards, const StoreConfig& config) {
   RemoveIndexFiles(dir_);
-  EmbeddedStoreOptions opts;
+  EmbeddedStoreOptions opts = ShardOptions(shards, false);
   for (int i = 0; i < shards; ++i) {
     TRAWL_ASSIGN_OR_RETURN(auto shard, store_internal::OpenEmbeddedShard(ShardDir(dir_, i), OpenMode::kWrite,
                                                                          config.wait, opts));
@@ -209,7 +218,7 @@ Status ShardedStore::Open(const StoreConfig& config) {
     int n = layout.ok() ? *layout : 0;
     if (n == 0) {
       if (HasSingleDatabase(dir_) && !config.rebuild) return Status::FailedPrecondition(dir_ + " " + old_format);
-      TRAWL_RETURN_IF_ERROR(Create(config.shards > 0 ? config.shards : kDefaultShards, config));
+      TRAWL_RETURN_IF_ERROR(Create(config.shards > 0 ? config.shards : DefaultShards(), config));
     } else if (config.shards > 0 && config.shards != n) {
       if (!config.rebuild) {
         return Status::FailedPrecondition(
@@ -220,8 +229,7 @@ Status ShardedStore::Open(const StoreConfig& config) {
       }
       TRAWL_RETURN_IF_ERROR(Create(config.shards, config));
     } else {
-      EmbeddedStoreOptions opts;
-      opts.discard_damaged = config.rebuild;
+      EmbeddedStoreOptions opts = ShardOptions(n, config.rebuild);
       for (int i = 0; i < n; ++i) {
         TRAWL_ASSIGN_OR_RETURN(auto shard, store_internal::OpenEmbeddedShard(ShardDir(dir_, i), OpenMode::kWrite,
                                                                              config.wait, opts));
@@ -353,6 +361,11 @@ Result<std::unique_ptr<StoreScan>> ShardedStore::Scan() {
 }
 
 }  // namespace
+
+int DefaultShards() {
+  int cores = static_cast<int>(std::thread::hardware_concurrency());
+  return std::clamp((cores + 1) / 2, 1, 16);
+}
 
 Result<std::unique_ptr<Store>> OpenStore(const StoreConfig& config, OpenMode mode) {
   auto store = std::make_unique<ShardedStore>(config.index_dir, mode);

@@ -215,7 +215,7 @@ enum class OpenMode { kRead, kWrite };
 struct StoreConfig {
   std::string index_dir;  // the embedded index's folder
   // Shards of the embedded index (each its own database and vector file, written by its
-  // own thread). 0: the existing index's count, or kDefaultShards for a new one. A
+  // own thread). 0: the existing index's count, or DefaultShards() for a new one. A
   // count other than an existing index's fails FailedPrecondition unless `rebuild`.
   int shards = 0;
   bool wait = false;     // kWrite: wait for another writer instead of failing kUnavailable
@@ -224,8 +224,13 @@ struct StoreConfig {
   bool rebuild = false;
 };
 
-constexpr int kDefaultShards = 4;
 constexpr int kMaxShards = 64;
+
+// Shards of a new index: half the cores (at least 1, at most 16). The writers' share of
+// a run's CPU is about a third (linux-source), so half as many writer threads as CPU
+// workers keeps either from bounding the other; on 2 cores a second writer thread only
+// competes with the workers (drivers/net: 4 shards +17% CPU, 2 shards as 1).
+int DefaultShards();
 
 // Opens the index `config` names. kWrite takes the index's writer lock: if another
 // process holds it, fails kUnavailable ("index <dir> is being written by another trawl

@@ -227,7 +227,7 @@ TEST(CliTest, UnreadableDirectoryKeepsItsIndexedFiles) {
 TEST(CliTest, DamagedIndexSaysHowAndRebuildRecovers) {
   TempDir dir("damaged");
   MakeProject(dir.path());
-  ASSERT_EQ(Trawl("index --progress none .", dir.path()).exit_code, 0);
+  ASSERT_EQ(Trawl("index --progress none --shards 2 .", dir.path()).exit_code, 0);
   fs::path db = dir.path() / ".trawl/shard-01/index.db";
   std::string bytes = Slurp(db);
   ASSERT_GT(bytes.size(), 8192u);
@@ -324,24 +324,47 @@ TEST(CliTest, EmbedderMismatchNeedsRebuild) {
 }
 
 // kill -9 at some moment of a run: the next run finishes the job, and the index then
-// equals one made by a clean run.
+// equals one made by a clean run. Sharded, fresh and incremental with renames (a
+// renamed file usually changes shard), and --rebuild.
 TEST(CliTest, KillNineThenResumeEqualsCleanRun) {
   TempDir dir("kill9");
   MakeProject(dir.path(), 1500);
-  TempDir clean("kill9_clean");
-  ASSERT_EQ(Trawl("index --index " + Quote(clean.path().string()) + " " + Quote(dir.path().string())).exit_code, 0);
+  const std::string tree = Quote(dir.path().string());
+  auto clean_export = [&] {
+    TempDir clean("kill9_clean");
+    EXPECT_EQ(Trawl("index --shards 1 --index " + Quote(clean.path().string()) + " " + tree).exit_code, 0);
+    return Trawl("export --index " + Quote(clean.path().string())).out;
+  };
+  auto kill_after = [&](const std::string& args, int delay_ms) {
+    std::string cmd = Quote(Binary()) + " index --progress none " + args + " " + tree +
+                      " >/dev/null 2>&1 & pid=$!; sleep " + std::to_string(delay_ms / 1000.0) +
+                      "; kill -9 $pid; wait $pid 2>/dev/null; true";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+  };
+  std::string before = clean_export();
   for (int delay_ms : {30, 150, 400}) {
     TempDir idx("kill9_idx");
-    std::string cmd = Quote(Binary()) + " index --progress none --index " + Quote(idx.path().string()) + " " +
-                      Quote(dir.path().string()) + " >/dev/null 2>&1 & pid=$!; sleep " +
-                      std::to_string(delay_ms / 1000.0) + "; kill -9 $pid; wait $pid 2>/dev/null; true";
-    ASSERT_EQ(std::system(cmd.c_str()), 0);
-    auto resume = Trawl("index --index " + Quote(idx.path().string()) + " " + Quote(dir.path().string()));
+    std::string at = "--index " + Quote(idx.path().string());
+    kill_after("--shards 3 " + at, delay_ms);
+    auto resume = Trawl("index " + at + " " + tree);
     ASSERT_EQ(resume.exit_code, 0) << resume.err;
-    auto e1 = Trawl("export --index " + Quote(idx.path().string()));
-    auto e2 = Trawl("export --index " + Quote(clean.path().string()));
-    EXPECT_TRUE(e1.out == e2.out) << "resumed index differs from a clean one (kill after " << delay_ms << " ms)";
+    EXPECT_TRUE(Trawl("export " + at).out == before) << "resumed index differs from a clean one (kill after "
+                                                     << delay_ms << " ms)";
   }
+  // Incremental: a directory renamed (its files move between shards) and a --rebuild,
+  // each killed, then resumed.
+  TempDir idx("kill9_incr");
+  std::string at = "--index " + Quote(idx.path().string());
+  ASSERT_EQ(Trawl("index --shards 3 " + at + " " + tree).exit_code, 0);
+  fs::rename(dir.path() / "gen/mod_3", dir.path() / "gen/moved_3");
+  fs::rename(dir.path() / "gen/mod_7", dir.path() / "renamed");
+  std::string after = clean_export();
+  kill_after(at, 60);
+  ASSERT_EQ(Trawl("index " + at + " " + tree).exit_code, 0);
+  EXPECT_TRUE(Trawl("export " + at).out == after) << "renames across shards, resumed, differ from a clean run";
+  kill_after("--rebuild " + at, 200);
+  ASSERT_EQ(Trawl("index " + at + " " + tree).exit_code, 0);
+  EXPECT_TRUE(Trawl("export " + at).out == after) << "a killed --rebuild, resumed, differs from a clean run";
 }
 
 TEST(CliTest, SigtermStopsCleanlyWith130AndNextRunFinishes) {

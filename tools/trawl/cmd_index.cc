@@ -68,7 +68,7 @@ Runner RegisterIndex(CLI::App& app) {
   cmd->add_option("--workers,-j", args->workers, "CPU workers (indexing.concurrent_workers; default: cores)")
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--shards", args->shards,
-                  "shards of a new index, each written by its own thread (indexing.shards; default 4); "
+                  "shards of a new index, each written by its own thread (indexing.shards; default half the cores); "
                   "another count than an existing index's needs --rebuild")
       ->check(CLI::Range(1, 64));
   cmd->add_flag("--rebuild", args->rebuild,
