@@ -1,7 +1,12 @@
-// trawl's configuration: every setting, with its default. Loaded from YAML
-// (.trawl.yaml at the indexed root, or --config FILE), then TRAWL_SECTION__KEY
-// environment variables, then command-line flags. docs/trawl.example.yaml documents
-// every key. Thread-safety: a value type.
+// trawl's configuration: every setting, with its default. Loaded from the user's own
+// config (<user config dir>/config.yaml), then YAML (.trawl.yaml at the indexed root, or
+// --config FILE), then TRAWL_SECTION__KEY environment variables, then command-line
+// flags. docs/trawl.example.yaml documents every key.
+// Trust: a repository's own .trawl.yaml is someone else's data. The settings that send
+// data off the machine, read secrets or reach outside the tree (IsSensitiveKey) are
+// taken from it only once the user has trusted that file as it is now (TrustConfig,
+// `trawl trust`); otherwise they are ignored and listed in Options::ignored_settings.
+// Thread-safety: a value type; TrustConfig writes the user's trust file atomically.
 #pragma once
 
 #include <map>
@@ -77,6 +82,9 @@ struct Options {
   std::string root;       // the tree to index (absolute)
   std::string index_dir;  // where the index lives (absolute); default <root>/.trawl
   std::string config_file;  // the file the YAML came from, "" if none
+  // Settings of an untrusted repository config that were not applied, each with why
+  // ("embeddings.url from /r/.trawl.yaml"): say so to the user.
+  std::vector<std::string> ignored_settings;
   IndexingOptions indexing;
   ChunkingOptions chunking;
   EmbeddingOptions embeddings;
@@ -95,7 +103,23 @@ struct LoadOptionsRequest {
   // Flag overrides by dotted key ("indexing.concurrent_workers" -> "4"), applied last.
   std::map<std::string, std::string> overrides;
   bool read_environment = true;
+  // Where the user's own config and trust records live; "" = $TRAWL_CONFIG_DIR, else
+  // $XDG_CONFIG_HOME/trawl, else ~/.config/trawl.
+  std::string user_config_dir;
 };
+
+// Settings a repository's own config may set only when trusted: the embedder's
+// provider, url and api_key_env, following symlinks, the server's host, port and token
+// file.
+bool IsSensitiveKey(const std::string& key);
+
+// The user config directory LoadOptionsRequest::user_config_dir names.
+std::string UserConfigDir(const std::string& override_dir = "");
+
+// Records that the user trusts the config file at `path` with its current content
+// (path and content hash, in <user config dir>/trusted); a later change to the file
+// makes it untrusted again. Errors: the file is not a readable regular file.
+Status TrustConfig(const std::string& path, const std::string& user_config_dir = "");
 
 // Errors name the key and where it came from: ".trawl.yaml:7: unknown key
 // 'indexing.workers'", "TRAWL_INDEXING__CONCURRENT_WORKERS: expected an integer >= 1".

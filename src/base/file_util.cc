@@ -10,11 +10,17 @@
 namespace trawl {
 
 Result<std::string> ReadFile(const std::string& path, uint64_t max_bytes) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO (or a device) in the place of a file must not hang the open; it
+  // is refused below, before any read.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) return Status::IoError("cannot open " + path + ": " + std::strerror(errno));
   struct stat st {};
   std::string out;
-  if (::fstat(fd, &st) == 0 && st.st_size > 0) {
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Status::IoError("cannot read " + path + ": not a regular file");
+  }
+  if (st.st_size > 0) {
     out.reserve(static_cast<size_t>(std::min<uint64_t>(st.st_size, max_bytes)));
   }
   char buf[1 << 16];

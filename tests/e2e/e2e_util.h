@@ -43,11 +43,23 @@ inline std::string Quote(const std::string& s) {
   return out + "'";
 }
 
+// The user config directory of every trawl the tests start (trust records, config.yaml):
+// one per test process, never the user's own.
+inline const std::string& TestConfigDir() {
+  static const std::string dir = [] {
+    std::string d = (fs::temp_directory_path() / ("trawl_e2e_config_" + std::to_string(::getpid()))).string();
+    ::setenv("TRAWL_CONFIG_DIR", d.c_str(), 1);
+    return d;
+  }();
+  return dir;
+}
+
 // Runs `trawl <args>` (args already shell-quoted as needed) in `cwd`, under `wrapper`
 // (a command prefix such as setpriv's) when given.
 inline RunResult Trawl(const std::string& args, const fs::path& cwd = fs::current_path(),
                        const std::string& wrapper = "") {
   static int counter = 0;
+  TestConfigDir();
   fs::path tmp = fs::temp_directory_path() / ("trawl_e2e_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
   std::string cmd = "cd " + Quote(cwd.string()) + " && " + wrapper + Quote(Binary()) + " " + args + " >" +
                     Quote(tmp.string() + ".out") + " 2>" + Quote(tmp.string() + ".err") + " </dev/null";

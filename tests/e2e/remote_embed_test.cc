@@ -54,6 +54,9 @@ void WriteConfig(const fs::path& root, int port, int retries) {
   WriteFile(root / ".trawl.yaml", "embeddings:\n  provider: openai\n  url: http://127.0.0.1:" + std::to_string(port) +
                                       "\n  model: fake\n  batch_size: 4\n  max_parallel_batches: 3\n  max_retries: " +
                                       std::to_string(retries) + "\n  timeout_ms: 5000\n");
+  // The repository's own config names an embedder url: it applies once trusted.
+  auto trusted = Trawl("trust " + Quote(root.string()));
+  EXPECT_EQ(trusted.exit_code, 0) << trusted.err;
 }
 
 TEST(RemoteEmbedTest, CachedVectorsMeanNoRequestsOnRerunOrRename) {
@@ -188,6 +191,7 @@ TEST(RemoteEmbedTest, RefusedKeyStopsTheRunNamingTheVariable) {
   MakeProject(tree, 2);
   WriteConfig(tree, server.port(), 0);
   WriteFile(tree / ".trawl.yaml", Slurp(tree / ".trawl.yaml") + "  api_key_env: TRAWL_TEST_KEY\n");
+  ASSERT_EQ(Trawl("trust " + Quote(tree.string())).exit_code, 0);  // changed: trusted again
   ::setenv("TRAWL_TEST_KEY", "wrong", 1);
   auto r = Trawl("index " + Quote(tree.string()));
   ::unsetenv("TRAWL_TEST_KEY");

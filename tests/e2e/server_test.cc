@@ -415,6 +415,7 @@ TEST(ServerTest, ConcurrentIndexRequestGets409AndSigtermCancelsTheRun) {
   WriteFile(dir.path() / ".trawl.yaml",
             "embeddings:\n  provider: openai\n  model: test-model\n  dimensions: 64\n  url: http://127.0.0.1:" +
                 std::to_string(embedder.port()) + "\n  timeout_ms: 1000\n  max_retries: 6\n");
+  ASSERT_EQ(Trawl("trust " + Quote(dir.path().string())).exit_code, 0);
   Server s("--port 0 " + Quote(dir.path().string()), dir.path().parent_path() / "trawl_srv_409.log");
   ASSERT_GT(s.port(), 0) << s.log();
   int code = 0;

@@ -28,7 +28,17 @@ Result<Options> Load(const std::string& root, const CommonFlags& flags,
   req.config_file = flags.config_file;
   req.index_dir = flags.index_dir;
   req.overrides = std::move(overrides);
-  return LoadOptions(req);
+  Result<Options> opts = LoadOptions(req);
+  if (opts.ok() && !opts->ignored_settings.empty()) {
+    std::string list;
+    for (const auto& s : opts->ignored_settings) list += (list.empty() ? "" : ", ") + s;
+    std::fprintf(stderr,
+                 "trawl: ignoring %s: a repository's own config may not send data off this machine, read "
+                 "secrets or reach outside the tree until you trust it (`trawl trust %s` after reading it, "
+                 "or put these settings in your own config: --config FILE or %s/config.yaml)\n",
+                 list.c_str(), opts->root.c_str(), UserConfigDir().c_str());
+  }
+  return opts;
 }
 
 Result<Options> LoadForIndex(const std::string& start, const CommonFlags& flags,

@@ -55,5 +55,6 @@ Runner RegisterConfig(CLI::App& app);
 Runner RegisterWatch(CLI::App& app);
 Runner RegisterServe(CLI::App& app);
 Runner RegisterHooks(CLI::App& app);
+Runner RegisterTrust(CLI::App& app);
 
 }  // namespace trawl::cli
