@@ -8,6 +8,8 @@
 #include <chrono>
 #include <filesystem>
 #include <list>
+#include <optional>
+#include <regex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -157,6 +159,30 @@ class BoundedTaskQueue final : public httplib::TaskQueue {
   std::vector<std::thread> threads_;
 };
 
+// "127.0.0.1:7777" -> "127.0.0.1", "[::1]:80" -> "::1".
+std::string HostName(std::string_view host) {
+  if (!host.empty() && host.front() == '[') {
+    size_t close = host.find(']');
+    return std::string(host.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1));
+  }
+  return std::string(host.substr(0, host.find(':')));
+}
+
+bool IsLoopbackName(std::string name) {
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name == "localhost" || name == "::1" || name.rfind("127.", 0) == 0;
+}
+
+// The methods each route answers, for 405's Allow.
+const std::vector<std::pair<std::regex, std::string>>& RouteMethods() {
+  static const std::vector<std::pair<std::regex, std::string>> routes = {
+      {std::regex("/v1/search"), "GET"},     {std::regex("/v1/index"), "POST"},
+      {std::regex("/v1/runs(/[A-Za-z0-9_.-]+)?"), "GET"}, {std::regex("/v1/changes"), "POST"},
+      {std::regex("/v1/status"), "GET"},     {std::regex("/v1/events"), "GET"},
+      {std::regex("/metrics"), "GET"}};
+  return routes;
+}
+
 }  // namespace
 
 class ApiServer::Impl {
@@ -238,6 +264,56 @@ class ApiServer::Impl {
     return searcher_error_;
   }
 
+  // The checks made before a request's body is read: Host (DNS rebinding), the token,
+  // cross-origin writes, the body's declared size.
+  std::optional<std::pair<int, std::string>> Judge(const httplib::Request& req) {
+    // A page of another site whose name was pointed at 127.0.0.1 must not read a
+    // loopback server: bound to loopback, only loopback names are served.
+    std::string host = req.get_header_value("Host");
+    if (IsLoopbackName(config_.options.server.host) && !host.empty() && !IsLoopbackName(HostName(host))) {
+      return std::make_pair(421, "Host " + host + " is not this server's (it serves loopback names only)");
+    }
+    if (!config_.token.empty()) {
+      std::string auth = req.get_header_value("Authorization");
+      const std::string prefix = "Bearer ";
+      bool ok = auth.size() > prefix.size() && auth.compare(0, prefix.size(), prefix) == 0 &&
+                ConstantTimeEquals(auth.substr(prefix.size()), config_.token);
+      if (!ok) return std::make_pair(401, std::string("missing or wrong bearer token (Authorization: Bearer <token>)"));
+    }
+    // A browser's cross-origin write is refused, token or not: a text/plain POST from
+    // any page reaches the server without a preflight.
+    if (req.method != "GET" && req.method != "HEAD" && req.method != "OPTIONS") {
+      std::string site = req.get_header_value("Sec-Fetch-Site");
+      if (!site.empty() && site != "same-origin" && site != "none") {
+        return std::make_pair(403, "cross-origin requests may not change anything (Sec-Fetch-Site: " + site + ")");
+      }
+      std::string origin = req.get_header_value("Origin");
+      if (!origin.empty()) {
+        size_t scheme = origin.find("://");
+        std::string origin_host = scheme == std::string::npos ? origin : origin.substr(scheme + 3);
+        if (origin_host != host) {
+          return std::make_pair(403, "cross-origin requests may not change anything (Origin: " + origin + ")");
+        }
+      }
+    }
+    // httplib 0.11 reads a chunked body whole, past any limit: bodies here are small
+    // JSON documents, sent with their length.
+    if (req.has_header("Transfer-Encoding")) {
+      return std::make_pair(411, std::string("send the body with a Content-Length, not Transfer-Encoding"));
+    }
+    std::string length = req.get_header_value("Content-Length");
+    if (!length.empty()) {
+      uint64_t n = 0;
+      auto [p, ec] = std::from_chars(length.data(), length.data() + length.size(), n);
+      if (ec != std::errc() || p != length.data() + length.size()) return std::make_pair(400, std::string("bad Content-Length"));
+      if (n > config_.max_body_bytes) {
+        return std::make_pair(413, "request body too large (" + length + " bytes; at most " +
+                                       std::to_string(config_.max_body_bytes) + ")");
+      }
+    }
+    return std::nullopt;
+  }
+
   void Routes() {
     http_.new_task_queue = [this] {
       return new BoundedTaskQueue(static_cast<size_t>(std::max(2, config_.threads)),
@@ -246,24 +322,32 @@ class ApiServer::Impl {
     http_.set_payload_max_length(config_.max_body_bytes);
     http_.set_read_timeout(5, 0);
     http_.set_write_timeout(5, 0);  // an event stream nobody reads is dropped after this
-    http_.set_keep_alive_timeout(2);
-    http_.set_keep_alive_max_count(100);
+    // One request per connection: after a refusal the rest of the request (an
+    // unauthenticated 500 MB body) is never read, neither as a body nor as the next
+    // request's head, which httplib 0.11 would read whole looking for a line end.
+    http_.set_keep_alive_max_count(1);
     http_.set_tcp_nodelay(true);
 
+    // Runs once the head is read and before any of the body (httplib reads the body
+    // after routing): every check that bounds work or exposure is here.
     http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      if (config_.token.empty()) return httplib::Server::HandlerResponse::Unhandled;
-      std::string auth = req.get_header_value("Authorization");
-      const std::string prefix = "Bearer ";
-      bool ok = auth.size() > prefix.size() && auth.compare(0, prefix.size(), prefix) == 0 &&
-                ConstantTimeEquals(auth.substr(prefix.size()), config_.token);
-      if (ok) return httplib::Server::HandlerResponse::Unhandled;
-      res.set_header("WWW-Authenticate", "Bearer");
-      SendError(res, 401, "missing or wrong bearer token (Authorization: Bearer <token>)");
+      std::optional<std::pair<int, std::string>> refusal = Judge(req);
+      if (!refusal) return httplib::Server::HandlerResponse::Unhandled;
+      if (refusal->first == 401) res.set_header("WWW-Authenticate", "Bearer");
+      res.set_header("Connection", "close");
+      SendError(res, refusal->first, refusal->second);
       return httplib::Server::HandlerResponse::Handled;
     });
     http_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
       if (!res.body.empty()) return;
       if (res.status == 404) {
+        for (const auto& [pattern, methods] : RouteMethods()) {
+          if (std::regex_match(req.path, pattern)) {
+            res.set_header("Allow", methods);
+            SendError(res, 405, req.method + " is not allowed on " + req.path + " (allowed: " + methods + ")");
+            return;
+          }
+        }
         SendError(res, 404, "no such endpoint (see docs/api.md)");
       } else if (res.status == 413 && req.get_header_value("Content-Type") == "application/x-www-form-urlencoded") {
         // cpp-httplib (Debian's compiled 0.11) caps form-encoded bodies, curl -d's default

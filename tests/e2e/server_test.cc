@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <functional>
 #include <thread>
 
@@ -460,6 +461,83 @@ TEST(ServerTest, BearerTokenIsRequiredWhenConfigured) {
   s.set_token("s3cret-token");
   s.GetJson("/v1/status", &code);
   EXPECT_EQ(code, 200);
+  EXPECT_EQ(s.Stop(SIGTERM), 0) << s.log();
+}
+
+// Sends `head` and then up to `body_mb` MiB (stopping when the server closes), on a raw
+// connection; returns the status line's code (0: no answer within 5 s).
+int RawRequest(int port, const std::string& head, int body_mb = 0, std::string* answer = nullptr) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+    ::close(fd);
+    return 0;
+  }
+  ::send(fd, head.data(), head.size(), MSG_NOSIGNAL);
+  std::string mb(1 << 20, 'x');
+  for (int i = 0; i < body_mb; ++i) {
+    pollfd p{fd, POLLOUT, 0};
+    if (::poll(&p, 1, 1000) <= 0 || (p.revents & (POLLERR | POLLHUP))) break;
+    if (::send(fd, mb.data(), mb.size(), MSG_NOSIGNAL) <= 0) break;
+  }
+  std::string got;
+  auto deadline = Clock::now() + std::chrono::seconds(5);
+  while (got.find("\r\n") == std::string::npos && Clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 200) <= 0) continue;
+    char buf[512];
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  if (answer) *answer = got;
+  return got.rfind("HTTP/1.1 ", 0) == 0 ? std::atoi(got.c_str() + 9) : 0;
+}
+
+// The server's peak resident memory (VmHWM), in MiB.
+long PeakRssMb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6) / 1024;
+  }
+  return -1;
+}
+
+// Hostile clients on loopback: bodies are capped before authentication and before they
+// are read (Content-Length and chunked), Host is checked (DNS rebinding), browsers'
+// cross-origin writes are refused, a wrong method is 405.
+TEST(ServerTest, HostileRequestsAreRefusedBeforeTheirBodies) {
+  TempDir dir("srv_hostile");
+  MakeProject(dir.path());
+  WriteFile(dir.path() / "token.txt", "s3cret-token\n");
+  Server s("--port 0 --token-file " + Quote((dir.path() / "token.txt").string()) + " " + Quote(dir.path().string()),
+           dir.path().parent_path() / "trawl_srv_hostile.log");
+  ASSERT_GT(s.port(), 0) << s.log();
+  const std::string post = "POST /v1/changes HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
+  const std::string auth = "Authorization: Bearer s3cret-token\r\n";
+  long before = PeakRssMb(s.pid());
+  EXPECT_EQ(RawRequest(s.port(), post + "Content-Length: 500000000\r\n\r\n", 200), 401);
+  EXPECT_EQ(RawRequest(s.port(), post + "Transfer-Encoding: chunked\r\n\r\n", 200), 401);
+  EXPECT_EQ(RawRequest(s.port(), post + auth + "Content-Length: 500000000\r\n\r\n", 200), 413);
+  EXPECT_EQ(RawRequest(s.port(), post + auth + "Transfer-Encoding: chunked\r\n\r\n", 200), 411);
+  long after = PeakRssMb(s.pid());
+  EXPECT_LT(after - before, 64) << "peak RSS " << before << " -> " << after << " MiB";
+  // DNS rebinding: another name for 127.0.0.1.
+  EXPECT_EQ(RawRequest(s.port(), "GET /v1/status HTTP/1.1\r\nHost: evil.example:80\r\n" + auth + "\r\n"), 421);
+  EXPECT_EQ(RawRequest(s.port(), "GET /v1/status HTTP/1.1\r\nHost: localhost\r\n" + auth + "\r\n"), 200);
+  // A page of another origin posting text/plain (no preflight), token or not.
+  const std::string change = "POST /v1/index HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+                             "Content-Length: 2\r\n" + auth;
+  EXPECT_EQ(RawRequest(s.port(), change + "Origin: http://evil.example\r\n\r\n{}"), 403);
+  EXPECT_EQ(RawRequest(s.port(), change + "Sec-Fetch-Site: cross-site\r\n\r\n{}"), 403);
+  std::string answer;
+  EXPECT_EQ(RawRequest(s.port(), "DELETE /v1/search HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth + "\r\n", 0, &answer), 405);
+  EXPECT_THAT(answer, HasSubstr("Allow: GET"));
   EXPECT_EQ(s.Stop(SIGTERM), 0) << s.log();
 }
 
