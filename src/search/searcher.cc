@@ -7,7 +7,9 @@
 #include <optional>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
+#include "base/ascii.h"
 #include "base/mutex.h"
 #include "base/tokenize.h"
 #include "discover/discover.h"
@@ -26,13 +28,60 @@ using Clock = std::chrono::steady_clock;
 // better on both (docs/design.md, Retrieval).
 constexpr double kLexicalWeight = 1.0;
 
+// What one query may cost: its text, the distinct identifiers used (the first ones; an
+// issue's text has a few hundred), path globs and their wildcards (a glob of 2500 `**/`
+// took 7 s of CPU per request).
+constexpr size_t kMaxQueryBytes = 64 * 1024;
+constexpr size_t kMaxQueryTerms = 256;
+constexpr size_t kMaxGlobs = 64;
+constexpr size_t kMaxGlobBytes = 1024;
+constexpr int kMaxGlobStars = 16;
+
+// The prefix of `query` that holds its first `max_terms` distinct identifiers.
+std::string_view QueryPrefix(std::string_view query, size_t max_terms) {
+  std::unordered_set<std::string> seen;
+  size_t i = 0;
+  while (i < query.size()) {
+    if (!ascii::IsIdentChar(query[i])) {
+      ++i;
+      continue;
+    }
+    size_t start = i;
+    while (i < query.size() && ascii::IsIdentChar(query[i])) ++i;
+    std::string word(query.substr(start, i - start));
+    for (char& c : word) c = ascii::ToLower(c);
+    if (seen.insert(std::move(word)).second && seen.size() > max_terms) return query.substr(0, start);
+  }
+  return query;
+}
+
+Status CheckGlobs(const std::vector<std::string>& globs) {
+  if (globs.size() > kMaxGlobs) return Status::InvalidArgument("at most " + std::to_string(kMaxGlobs) + " path globs");
+  for (const auto& g : globs) {
+    if (g.size() > kMaxGlobBytes) {
+      return Status::InvalidArgument("a path glob may have at most " + std::to_string(kMaxGlobBytes) + " bytes");
+    }
+    if (std::count(g.begin(), g.end(), '*') > kMaxGlobStars) {
+      return Status::InvalidArgument("a path glob may have at most " + std::to_string(kMaxGlobStars) + " '*'");
+    }
+  }
+  return Status::Ok();
+}
+
 class HybridSearcher final : public Searcher {
  public:
   HybridSearcher(Options options, std::unique_ptr<Store> store, std::unique_ptr<Embedder> embedder)
       : options_(std::move(options)), store_(std::move(store)), embedder_(std::move(embedder)) {}
 
-  Result<SearchResponse> Search(const SearchRequest& req) override {
+  Result<SearchResponse> Search(const SearchRequest& request) override {
     auto t0 = Clock::now();
+    if (request.query.size() > kMaxQueryBytes) {
+      return Status::InvalidArgument("the query has " + std::to_string(request.query.size()) + " bytes; at most " +
+                                     std::to_string(kMaxQueryBytes));
+    }
+    TRAWL_RETURN_IF_ERROR(CheckGlobs(request.path_globs));
+    SearchRequest req = request;
+    req.query = std::string(QueryPrefix(request.query, kMaxQueryTerms));
     if (req.k < 1) return Status::InvalidArgument("k must be at least 1");
     const std::string& mode = req.mode.empty() ? options_.search.mode : req.mode;
     if (mode != "hybrid" && mode != "semantic" && mode != "lexical") {

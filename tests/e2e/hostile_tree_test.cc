@@ -8,6 +8,8 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <chrono>
+
 #include "e2e_util.h"
 
 namespace trawl::e2e {
@@ -93,6 +95,31 @@ TEST(HostileTreeTest, FifosInThePlaceOfIgnoreAndConfigFilesDoNotHang) {
   auto r = Trawl("index --progress none " + Quote(dir.path().string()), fs::current_path(), "timeout 20 ");
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_THAT(r.err, HasSubstr("not a regular file"));
+}
+
+// A query's cost is bounded: its length, the identifiers it uses, its globs.
+TEST(HostileTreeTest, QueriesAndGlobsAreBoundedInCost) {
+  TempDir dir("hostile_query");
+  MakeProject(dir.path(), 30);
+  ASSERT_EQ(Trawl("index --progress none " + Quote(dir.path().string())).exit_code, 0);
+  std::string words;
+  for (int i = 0; words.size() < 70000; ++i) words += "word" + std::to_string(i) + " ";
+  WriteFile(dir.path() / "q70k.txt", words);
+  auto too_long = Trawl("search \"$(cat q70k.txt)\"", dir.path());
+  EXPECT_EQ(too_long.exit_code, 2) << too_long.err;
+  EXPECT_THAT(too_long.err, HasSubstr("at most 65536"));
+  // 60 KB of distinct words: only the first 256 count, so it answers quickly.
+  WriteFile(dir.path() / "q60k.txt", words.substr(0, 60000) + " parse_file");
+  auto t0 = std::chrono::steady_clock::now();
+  auto long_ok = Trawl("search \"$(cat q60k.txt)\"", dir.path());
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(long_ok.exit_code, 0) << long_ok.err;
+  EXPECT_LT(s, 20.0);  // a bound on the test's time, not a benchmark (it takes ~0.1 s)
+  std::string stars;
+  for (int i = 0; i < 40; ++i) stars += "**/";
+  auto glob = Trawl("search --path " + Quote(stars + "x") + " parse_file", dir.path());
+  EXPECT_EQ(glob.exit_code, 2) << glob.err;
+  EXPECT_THAT(glob.err, HasSubstr("at most 16 '*'"));
 }
 
 }  // namespace
