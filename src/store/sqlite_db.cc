@@ -1,5 +1,8 @@
 #include "store/sqlite_db.h"
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <mutex>
 
 #include <sqlite3.h>
@@ -120,6 +123,32 @@ std::string_view Stmt::Blob(int col) const {
            : std::string_view();
 }
 
+namespace {
+
+// Whether this process may create files in the folder holding `path`.
+bool CanWriteBeside(const std::string& path) {
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  return ::access(dir.c_str(), W_OK) == 0;
+}
+
+// "file:<path, percent-escaped>?immutable=1".
+std::string ImmutableUri(const std::string& path) {
+  std::string out = "file:";
+  for (unsigned char c : path) {
+    if (c == '%' || c == '?' || c == '#' || c < 0x20 || c >= 0x7f) {
+      char buf[4];
+      std::snprintf(buf, sizeof(buf), "%%%02X", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "?immutable=1";
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Db>> Db::Open(const std::string& path, bool read_only, int busy_timeout_ms) {
   // Once, before SQLite initialises: no allocation statistics, whose global mutex every
   // sqlite3_malloc takes (3% of a search, and the writer allocates as much). Fails
@@ -129,7 +158,15 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, bool read_only, in
   sqlite3* raw = nullptr;
   int flags = SQLITE_OPEN_NOMUTEX | (read_only ? SQLITE_OPEN_READONLY
                                                : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  std::string name = path;
+  if (read_only && !CanWriteBeside(path)) {
+    // A reader of a WAL database writes its -shm file. In a folder this process cannot
+    // write (a read-only mount, another user's index) the database is opened as
+    // immutable instead: nobody can be writing it from here.
+    name = ImmutableUri(path);
+    flags |= SQLITE_OPEN_URI;
+  }
+  int rc = sqlite3_open_v2(name.c_str(), &raw, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = "cannot open " + path + ": " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc));
     sqlite3_close(raw);

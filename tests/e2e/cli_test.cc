@@ -223,6 +223,26 @@ TEST(CliTest, UnreadableDirectoryKeepsItsIndexedFiles) {
   EXPECT_THAT(run("search --mode lexical --json hidden_walrus_counter").out, HasSubstr("closed/c.c"));
 }
 
+// An index this user cannot write (another user's, a read-only mount) is searched all
+// the same.
+TEST(CliTest, AnIndexThisUserCannotWriteIsSearched) {
+  if (::geteuid() != 0 || std::system("command -v setpriv >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "needs root (to make an index another user cannot write) and setpriv";
+  }
+  TempDir dir("readonly_index");
+  MakeProject(dir.path());
+  ASSERT_EQ(Trawl("index --progress none --shards 2 .", dir.path()).exit_code, 0);
+  fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                  fs::perms::others_read | fs::perms::others_exec);
+  const std::string nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+  for (const char* mode : {"lexical", "semantic", "hybrid"}) {
+    auto r = Trawl(std::string("search --mode ") + mode + " parse_file", dir.path(), nobody);
+    EXPECT_EQ(r.exit_code, 0) << mode << ": " << r.err;
+    EXPECT_THAT(r.out, HasSubstr("pkg/parser.py")) << mode;
+  }
+  EXPECT_EQ(Trawl("status", dir.path(), nobody).exit_code, 0);
+}
+
 // A damaged database is named as such, with the way out; --rebuild takes it.
 TEST(CliTest, DamagedIndexSaysHowAndRebuildRecovers) {
   TempDir dir("damaged");
