@@ -233,7 +233,7 @@ Status IndexRun::Prepare() {
     }
   }
   TRAWL_RETURN_IF_ERROR(store_->BindEmbedder(embedder_->Name(), embedder_->Dimensions(), req_.rebuild));
-  if (embedder_->IsRemote()) {
+  if (embedder_->IsRemote() && !req_.rebuild) {
     // Vectors are looked up by content hash before asking the network: a second
     // connection, so the lookups never wait on the writer.
     StoreConfig read;
@@ -949,6 +949,15 @@ Result<IndexSummary> IndexRun::Run() {
       MutexLock lock(&fatal_mu_);
       fatal_ = cp;
       fatal = cp;
+    }
+  }
+  if (fatal.ok() && !cancelled) {
+    // A rebuild becomes the index only now, complete.
+    Status published = store_->Publish();
+    if (!published.ok()) {
+      MutexLock lock(&fatal_mu_);
+      fatal_ = published;
+      fatal = published;
     }
   }
   stop_reporter();

@@ -358,6 +358,7 @@ class EmbeddedStore final : public store_internal::EmbeddedShard {
   Result<std::vector<FileRecord>> FailedFiles() override;
   Result<std::vector<RunRecord>> Runs(int limit) override;
   Result<std::unique_ptr<StoreScan>> Scan() override;
+  Status Verify() override;
 
   Result<LexicalTotals> LexicalCounts() override;
   Result<std::vector<int64_t>> MatchCounts(const std::vector<std::string>& exprs) override;
@@ -1585,6 +1586,32 @@ class EmbeddedScan final : public StoreScan {
   int dims_ = 0;
   std::unique_ptr<Stmt> files_, chunks_;
 };
+
+Status EmbeddedStore::Verify() {
+  TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+  Db* db = reader->get();
+  {
+    TRAWL_ASSIGN_OR_RETURN(auto st, db->Prepare("PRAGMA quick_check(10)"));
+    std::string problems;
+    for (;;) {
+      TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
+      if (!row) break;
+      std::string line = st->Text(0);
+      if (line != "ok") problems += (problems.empty() ? "" : "; ") + line;
+    }
+    if (!problems.empty()) return Status::Corruption(db_path_ + ": " + problems);
+  }
+  TRAWL_ASSIGN_OR_RETURN(std::string file, GetMeta(db, "vindex_file"));
+  if (file.empty()) return Status::Ok();
+  TRAWL_ASSIGN_OR_RETURN(std::string hash, GetMeta(db, "vindex_hash"));
+  TRAWL_ASSIGN_OR_RETURN(int64_t dims, GetMetaInt(db, "dimensions"));
+  std::string path = dir_ + "/" + file;
+  Status loaded = FlatIndex::Load(path, static_cast<int>(dims)).status();
+  if (!loaded.ok()) return Status::Corruption(path + ": " + loaded.message());
+  TRAWL_ASSIGN_OR_RETURN(std::string actual, HashFileHex(path));
+  if (actual != hash) return Status::Corruption(path + ": checksum mismatch");
+  return Status::Ok();
+}
 
 Result<std::unique_ptr<StoreScan>> EmbeddedStore::Scan() {
   TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());

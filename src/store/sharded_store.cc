@@ -8,15 +8,19 @@
 // On disk, in the index folder:
 //   .gitignore   "*"
 //   lock         the index's writer lock (each shard has its own too)
-//   layout       "trawl-index 1\nshards N\n", written once every shard exists; an
-//                index without it is being created (or was not finished) and is made
-//                again by the next writer
-//   shard-<i>/   shard i (embedded_store.cc describes its files)
+//   layout       "trawl-index 1\nshards N\ngeneration G\n", written once every shard
+//                of generation G exists; an index without it is being created (or
+//                was not finished) and is made again by the next writer
+//   gen-<G>/shard-<i>/   shard i (embedded_store.cc describes its files). A rebuild
+//                fills gen-<G+1> beside the current generation and switches the
+//                layout to it when it has finished (Publish); any other gen-* folder
+//                is a leftover, removed by the next writer
 //
 // Chunk ids: local id * kMaxShards + shard, so every id names its shard.
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -37,25 +41,43 @@ using store_internal::LexicalShard;
 constexpr char kLayoutFile[] = "layout";
 constexpr char kLayoutMagic[] = "trawl-index 1";
 
-std::string ShardDir(const std::string& dir, int i) {
-  char name[32];
-  std::snprintf(name, sizeof(name), "/shard-%02d", i);
-  return dir + name;
+// What the layout file records. A layout without a generation line is generation 1.
+struct Layout {
+  int shards = 0;  // 0: no layout file
+  int64_t generation = 0;
+};
+
+std::string GenerationDir(const std::string& dir, int64_t generation) {
+  return dir + "/gen-" + std::to_string(generation);
 }
 
-// The shard count the layout file records: 0 if there is none, an error if unreadable.
-Result<int> ReadLayout(const std::string& dir) {
+std::string ShardDir(const std::string& dir, int64_t generation, int i) {
+  char name[32];
+  std::snprintf(name, sizeof(name), "/shard-%02d", i);
+  return GenerationDir(dir, generation) + name;
+}
+
+Result<Layout> ReadLayout(const std::string& dir) {
   std::error_code ec;
   std::string path = dir + "/" + kLayoutFile;
-  if (!std::filesystem::exists(path, ec)) return 0;
+  if (!std::filesystem::exists(path, ec)) return Layout();
   TRAWL_ASSIGN_OR_RETURN(std::string text, ReadFile(path, 4096));
-  int shards = 0;
+  Layout layout;
   char magic[32] = {0};
-  if (std::sscanf(text.c_str(), "%31[^\n]\nshards %d", magic, &shards) != 2 || std::string(magic) != kLayoutMagic ||
-      shards < 1 || shards > kMaxShards) {
+  long long generation = 0;
+  int got = std::sscanf(text.c_str(), "%31[^\n]\nshards %d\ngeneration %lld", magic, &layout.shards, &generation);
+  layout.generation = generation;
+  if (got != 3 || std::string(magic) != kLayoutMagic || layout.shards < 1 || layout.shards > kMaxShards ||
+      layout.generation < 1) {
     return Status::Corruption("the index at " + dir + " has an unreadable layout file: `trawl index --rebuild` makes it again");
   }
-  return shards;
+  return layout;
+}
+
+Status WriteLayout(const std::string& dir, const Layout& layout) {
+  return WriteFileAtomic(dir + "/" + kLayoutFile, std::string(kLayoutMagic) + "\nshards " +
+                                                      std::to_string(layout.shards) + "\ngeneration " +
+                                                      std::to_string(layout.generation) + "\n");
 }
 
 bool HasSingleDatabase(const std::string& dir) {
@@ -63,14 +85,15 @@ bool HasSingleDatabase(const std::string& dir) {
   return std::filesystem::exists(dir + "/index.db", ec);
 }
 
-// Removes every shard folder and the files of the single-database format.
-void RemoveIndexFiles(const std::string& dir) {
+// Removes every generation but `keep` (0: all of them) and the files of the
+// single-database format.
+void RemoveOtherGenerations(const std::string& dir, int64_t keep) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  fs::remove(dir + "/" + kLayoutFile, ec);
+  const std::string kept = keep > 0 ? "gen-" + std::to_string(keep) : "";
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     std::string name = entry.path().filename().string();
-    if (name.rfind("shard-", 0) == 0) {
+    if (name.rfind("gen-", 0) == 0 && name != kept) {
       fs::remove_all(entry.path(), ec);
     } else if (name.rfind("index.db", 0) == 0 || name.rfind("vectors-", 0) == 0) {
       fs::remove(entry.path(), ec);
@@ -161,10 +184,14 @@ class ShardedStore final : public Store {
   Result<std::vector<ChunkView>> GetChunks(const std::vector<int64_t>& ids) override;
   Result<StoreStats> Stats() override;
   Result<std::unique_ptr<StoreScan>> Scan() override;
+  Status Publish() override;
+  Status Verify() override {
+    return ForEachShard(shards_.size(), [&](size_t i) { return shards_[i]->Verify(); });
+  }
 
  private:
   Result<std::vector<FileRecord>> MergeFiles(Result<std::vector<FileRecord>> (Store::*list)());
-  Status Create(int shards, const StoreConfig& config);
+  Status OpenShards(const Layout& layout, OpenMode mode, bool wait);
 
   const std::string dir_;
   const OpenMode mode_;
@@ -174,18 +201,18 @@ class ShardedStore final : public Store {
   // Per partition, written only by its writer thread: Stage left rows in the shard's
   // open transaction.
   std::vector<char> staged_;
+  // A rebuild's layout, written by Publish.
+  std::optional<Layout> pending_;
 };
 
-Status ShardedStore::Create(int shards, const StoreConfig& config) {
-  RemoveIndexFiles(dir_);
-  EmbeddedStoreOptions opts = ShardOptions(shards, false);
-  for (int i = 0; i < shards; ++i) {
-    TRAWL_ASSIGN_OR_RETURN(auto shard, store_internal::OpenEmbeddedShard(ShardDir(dir_, i), OpenMode::kWrite,
-                                                                         config.wait, opts));
+Status ShardedStore::OpenShards(const Layout& layout, OpenMode mode, bool wait) {
+  EmbeddedStoreOptions opts = ShardOptions(layout.shards, false);
+  for (int i = 0; i < layout.shards; ++i) {
+    TRAWL_ASSIGN_OR_RETURN(auto shard, store_internal::OpenEmbeddedShard(ShardDir(dir_, layout.generation, i), mode,
+                                                                         wait, opts));
     shards_.push_back(std::move(shard));
   }
-  return WriteFileAtomic(dir_ + "/" + kLayoutFile, std::string(kLayoutMagic) + "\nshards " +
-                                                       std::to_string(shards) + "\n");
+  return Status::Ok();
 }
 
 Status ShardedStore::Open(const StoreConfig& config) {
@@ -197,48 +224,60 @@ Status ShardedStore::Open(const StoreConfig& config) {
   const char* old_format = "is an index of an older trawl (one database, no shards): `trawl index --rebuild` makes it again";
   if (mode_ == OpenMode::kRead) {
     if (!fs::exists(dir_, ec)) return Status::NotFound("no index at " + dir_ + ": run `trawl index` first");
-    TRAWL_ASSIGN_OR_RETURN(int n, ReadLayout(dir_));
-    if (n == 0) {
+    TRAWL_ASSIGN_OR_RETURN(Layout layout, ReadLayout(dir_));
+    if (layout.shards == 0) {
       if (HasSingleDatabase(dir_)) return Status::FailedPrecondition(dir_ + " " + old_format);
       return Status::NotFound("no index at " + dir_ + ": run `trawl index` first");
     }
-    for (int i = 0; i < n; ++i) {
-      TRAWL_ASSIGN_OR_RETURN(auto shard, store_internal::OpenEmbeddedShard(ShardDir(dir_, i), OpenMode::kRead,
-                                                                           false, EmbeddedStoreOptions()));
-      shards_.push_back(std::move(shard));
-    }
+    TRAWL_RETURN_IF_ERROR(OpenShards(layout, OpenMode::kRead, false));
   } else {
     fs::create_directories(dir_, ec);
     if (ec) return Status::IoError("cannot create " + dir_ + ": " + ec.message());
     std::string gitignore = dir_ + "/.gitignore";
     if (!fs::exists(gitignore, ec)) TRAWL_RETURN_IF_ERROR(WriteFileAtomic(gitignore, "*\n"));
     TRAWL_ASSIGN_OR_RETURN(lock_, store_internal::WriterLock::Acquire(dir_, config.wait));
-    Result<int> layout = ReadLayout(dir_);
-    if (!layout.ok() && !config.rebuild) return layout.status();
-    int n = layout.ok() ? *layout : 0;
-    if (n == 0) {
-      if (HasSingleDatabase(dir_) && !config.rebuild) return Status::FailedPrecondition(dir_ + " " + old_format);
-      TRAWL_RETURN_IF_ERROR(Create(config.shards > 0 ? config.shards : DefaultShards(), config));
-    } else if (config.shards > 0 && config.shards != n) {
-      if (!config.rebuild) {
+    Result<Layout> current = ReadLayout(dir_);
+    if (config.rebuild) {
+      // Made anew beside the current index, which readers keep using (and which a
+      // crash or a cancel leaves as it was) until Publish switches the layout to it.
+      Layout old = current.ok() ? *current : Layout();
+      RemoveOtherGenerations(dir_, old.generation);  // leftovers of a rebuild that did not finish
+      // Generation numbers only grow, so a layout never names a folder a failed
+      // rebuild once had.
+      int64_t next = old.generation + 1;
+      Layout fresh{config.shards > 0 ? config.shards : (old.shards > 0 ? old.shards : DefaultShards()), next};
+      TRAWL_RETURN_IF_ERROR(OpenShards(fresh, OpenMode::kWrite, config.wait));
+      pending_ = fresh;
+    } else {
+      TRAWL_ASSIGN_OR_RETURN(Layout layout, std::move(current));
+      if (layout.shards == 0) {
+        if (HasSingleDatabase(dir_)) return Status::FailedPrecondition(dir_ + " " + old_format);
+        RemoveOtherGenerations(dir_, 0);  // an index whose creation did not finish
+        layout = Layout{config.shards > 0 ? config.shards : DefaultShards(), 1};
+        TRAWL_RETURN_IF_ERROR(OpenShards(layout, OpenMode::kWrite, config.wait));
+        TRAWL_RETURN_IF_ERROR(WriteLayout(dir_, layout));
+      } else if (config.shards > 0 && config.shards != layout.shards) {
         return Status::FailedPrecondition(
-            "the index at " + dir_ + " has " + std::to_string(n) + " shards, this run asks for " +
+            "the index at " + dir_ + " has " + std::to_string(layout.shards) + " shards, this run asks for " +
             std::to_string(config.shards) + ": `trawl index --rebuild --shards " + std::to_string(config.shards) +
             "` makes it again with " + std::to_string(config.shards) + " (or leave --shards out to keep " +
-            std::to_string(n) + ")");
-      }
-      TRAWL_RETURN_IF_ERROR(Create(config.shards, config));
-    } else {
-      EmbeddedStoreOptions opts = ShardOptions(n, config.rebuild);
-      for (int i = 0; i < n; ++i) {
-        TRAWL_ASSIGN_OR_RETURN(auto shard, store_internal::OpenEmbeddedShard(ShardDir(dir_, i), OpenMode::kWrite,
-                                                                             config.wait, opts));
-        shards_.push_back(std::move(shard));
+            std::to_string(layout.shards) + ")");
+      } else {
+        RemoveOtherGenerations(dir_, layout.generation);
+        TRAWL_RETURN_IF_ERROR(OpenShards(layout, OpenMode::kWrite, config.wait));
       }
     }
   }
   staged_.assign(shards_.size(), 0);
   for (auto& s : shards_) lexical_.push_back(s.get());
+  return Status::Ok();
+}
+
+Status ShardedStore::Publish() {
+  if (!pending_) return Status::Ok();
+  TRAWL_RETURN_IF_ERROR(WriteLayout(dir_, *pending_));
+  RemoveOtherGenerations(dir_, pending_->generation);
+  pending_.reset();
   return Status::Ok();
 }
 

@@ -243,7 +243,7 @@ TEST(ShardedStoreTest, LayoutIsKeptRefusedOrRebuiltNeverMixed) {
     auto s = Open(tmp.index(), 2);
     ASSERT_TRUE(s->Commit(Corpus(20, 1), {}).ok());
   }
-  EXPECT_TRUE(std::filesystem::exists(tmp.index() + "/shard-01/index.db"));
+  EXPECT_TRUE(std::filesystem::exists(tmp.index() + "/gen-1/shard-01/index.db"));
   StoreConfig other;
   other.index_dir = tmp.index();
   other.shards = 3;
@@ -258,12 +258,28 @@ TEST(ShardedStoreTest, LayoutIsKeptRefusedOrRebuiltNeverMixed) {
     EXPECT_EQ(kept->Stats()->files, 20);
   }
   {
+    // A rebuild is made beside the index, which readers see until it is published.
     auto rebuilt = Open(tmp.index(), 3, OpenMode::kWrite, /*rebuild=*/true);
     ASSERT_TRUE(rebuilt);
     EXPECT_EQ(rebuilt->WritePartitions(), 3);
     EXPECT_EQ(rebuilt->Stats()->files, 0);
+    ASSERT_TRUE(rebuilt->Commit(Corpus(5, 2), {}).ok());
+    EXPECT_EQ(Open(tmp.index(), 0, OpenMode::kRead)->Stats()->files, 20);
+    ASSERT_TRUE(rebuilt->Publish().ok());
+    EXPECT_EQ(Open(tmp.index(), 0, OpenMode::kRead)->Stats()->files, 5);
   }
-  EXPECT_FALSE(std::filesystem::exists(tmp.index() + "/shard-03"));
+  EXPECT_FALSE(std::filesystem::exists(tmp.index() + "/gen-1"));
+  EXPECT_FALSE(std::filesystem::exists(tmp.index() + "/gen-2/shard-03"));
+  {
+    // A rebuild that never publishes (killed, cancelled) leaves the index as it was,
+    // and its leftovers go with the next writer.
+    auto abandoned = Open(tmp.index(), 2, OpenMode::kWrite, /*rebuild=*/true);
+    ASSERT_TRUE(abandoned);
+  }
+  EXPECT_TRUE(std::filesystem::exists(tmp.index() + "/gen-3"));
+  EXPECT_EQ(Open(tmp.index(), 0, OpenMode::kRead)->Stats()->files, 5);
+  ASSERT_TRUE(Open(tmp.index(), 0));
+  EXPECT_FALSE(std::filesystem::exists(tmp.index() + "/gen-3"));
   // A layout file that does not parse is damage, with the way out.
   ASSERT_TRUE(WriteFileAtomic(tmp.index() + "/layout", "garbage").ok());
   auto damaged = OpenStore(other, OpenMode::kRead);
@@ -285,6 +301,7 @@ TEST(ShardedStoreTest, LayoutIsKeptRefusedOrRebuiltNeverMixed) {
   at_old.rebuild = true;
   auto made = OpenStore(at_old, OpenMode::kWrite);
   ASSERT_TRUE(made.ok()) << made.status().ToString();
+  ASSERT_TRUE((*made)->Publish().ok());
   EXPECT_FALSE(std::filesystem::exists(old.index() + "/index.db"));
 }
 

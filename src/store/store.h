@@ -184,6 +184,14 @@ class Store {
   // Index-wide records (outside the writing of files: before a run's writers start or
   // after they end).
   virtual Status SetFilesKnown(int64_t n) = 0;
+  // Makes what a run wrote the index readers see, where the backend builds a rebuild
+  // beside the current index (the embedded store does): called once a run has finished
+  // (not when it failed or was cancelled, which leaves the current index as it was).
+  virtual Status Publish() { return Status::Ok(); }
+  // Checks the backend's own structures (pages, b-trees, derived files against their
+  // checksums): kCorruption naming what is damaged. Content is checked above the
+  // store, from a Scan (chunk texts against their hashes).
+  virtual Status Verify() = 0;
   virtual Status SaveRun(const RunRecord& run) = 0;
 
   // --- readers --------------------------------------------------------------------
@@ -219,8 +227,9 @@ struct StoreConfig {
   // count other than an existing index's fails FailedPrecondition unless `rebuild`.
   int shards = 0;
   bool wait = false;     // kWrite: wait for another writer instead of failing kUnavailable
-  // kWrite: a damaged index, one of an older format or of another shard count is made
-  // again from empty (trawl index --rebuild).
+  // kWrite: the index is made again from empty (trawl index --rebuild), beside the
+  // current one, whatever state that one is in (damaged, an older format, another
+  // shard count); readers see it once Publish() is called.
   bool rebuild = false;
 };
 

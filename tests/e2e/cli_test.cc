@@ -248,11 +248,11 @@ TEST(CliTest, DamagedIndexSaysHowAndRebuildRecovers) {
   TempDir dir("damaged");
   MakeProject(dir.path());
   ASSERT_EQ(Trawl("index --progress none --shards 2 .", dir.path()).exit_code, 0);
-  fs::path db = dir.path() / ".trawl/shard-01/index.db";
+  fs::path db = dir.path() / ".trawl/gen-1/shard-01/index.db";
   std::string bytes = Slurp(db);
   ASSERT_GT(bytes.size(), 8192u);
   WriteFile(db, bytes.substr(0, 4096) + std::string(bytes.size() - 4096, 'x'));
-  for (const auto& f : fs::directory_iterator(dir.path() / ".trawl/shard-01")) {
+  for (const auto& f : fs::directory_iterator(dir.path() / ".trawl/gen-1/shard-01")) {
     if (f.path().filename().string().rfind("index.db-", 0) == 0) fs::remove(f.path());
   }
   for (const char* cmd : {"search parse_file", "status", "index --progress none ."}) {
@@ -315,8 +315,9 @@ TEST(CliTest, ExportIsIdenticalForAnyWorkersAndShards) {
   EXPECT_EQ(Trawl("index --progress none" + at + " " + tree).exit_code, 0);  // keeps its 2
   auto resharded = Trawl("index --progress none --rebuild --shards 3" + at + " " + tree);
   ASSERT_EQ(resharded.exit_code, 0) << resharded.err;
-  EXPECT_TRUE(fs::exists(idx.path() / "shard-02"));
-  EXPECT_FALSE(fs::exists(idx.path() / "shard-03"));
+  EXPECT_TRUE(fs::exists(idx.path() / "gen-2/shard-02"));
+  EXPECT_FALSE(fs::exists(idx.path() / "gen-2/shard-03"));
+  EXPECT_FALSE(fs::exists(idx.path() / "gen-1"));
   EXPECT_TRUE(Trawl("export --json" + at).out == first) << "export after resharding differs";
 }
 

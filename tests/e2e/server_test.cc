@@ -288,6 +288,50 @@ TEST(ServerTest, WatchFollowsRenamesDeletesBulkChangesAndIgnoreEdits) {
   EXPECT_EQ(s.Stop(SIGTERM), 0) << s.log();
 }
 
+// Sends `head` and then up to `body_mb` MiB (stopping when the server closes), on a raw
+// connection; returns the status line's code (0: no answer within 5 s).
+int RawRequest(int port, const std::string& head, int body_mb = 0, std::string* answer = nullptr) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+    ::close(fd);
+    return 0;
+  }
+  ::send(fd, head.data(), head.size(), MSG_NOSIGNAL);
+  std::string mb(1 << 20, 'x');
+  for (int i = 0; i < body_mb; ++i) {
+    pollfd p{fd, POLLOUT, 0};
+    if (::poll(&p, 1, 1000) <= 0 || (p.revents & (POLLERR | POLLHUP))) break;
+    if (::send(fd, mb.data(), mb.size(), MSG_NOSIGNAL) <= 0) break;
+  }
+  std::string got;
+  auto deadline = Clock::now() + std::chrono::seconds(5);
+  while (got.find("\r\n") == std::string::npos && Clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 200) <= 0) continue;
+    char buf[512];
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  if (answer) *answer = got;
+  return got.rfind("HTTP/1.1 ", 0) == 0 ? std::atoi(got.c_str() + 9) : 0;
+}
+
+// The server's peak resident memory (VmHWM), in MiB.
+long PeakRssMb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6) / 1024;
+  }
+  return -1;
+}
+
 TEST(ServerTest, BadRequestsPathEscapesAndRuns) {
   TempDir dir("srv_api");
   MakeProject(dir.path());
@@ -339,9 +383,10 @@ TEST(ServerTest, BadRequestsPathEscapesAndRuns) {
     Json j = Json::parse(body, nullptr, false);
     EXPECT_TRUE(!j.is_discarded() && j.contains("error")) << c.body << " -> " << body;
   }
-  std::string big(2 << 20, ' ');
-  PostJson(s, "/v1/changes", big, &code);
-  EXPECT_EQ(code, 413);
+  // Too large: refused from its Content-Length, before the body (which a client that
+  // sends the whole body before reading, as httplib's, then fails to write).
+  EXPECT_EQ(RawRequest(s.port(), "POST /v1/changes HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                                 "Content-Length: 2097152\r\n\r\n", 2), 413);
   // curl -d sends bodies as form-encoded, which cpp-httplib caps at 8 KiB: the error says so.
   {
     auto c = s.Client();
@@ -462,50 +507,6 @@ TEST(ServerTest, BearerTokenIsRequiredWhenConfigured) {
   s.GetJson("/v1/status", &code);
   EXPECT_EQ(code, 200);
   EXPECT_EQ(s.Stop(SIGTERM), 0) << s.log();
-}
-
-// Sends `head` and then up to `body_mb` MiB (stopping when the server closes), on a raw
-// connection; returns the status line's code (0: no answer within 5 s).
-int RawRequest(int port, const std::string& head, int body_mb = 0, std::string* answer = nullptr) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
-    ::close(fd);
-    return 0;
-  }
-  ::send(fd, head.data(), head.size(), MSG_NOSIGNAL);
-  std::string mb(1 << 20, 'x');
-  for (int i = 0; i < body_mb; ++i) {
-    pollfd p{fd, POLLOUT, 0};
-    if (::poll(&p, 1, 1000) <= 0 || (p.revents & (POLLERR | POLLHUP))) break;
-    if (::send(fd, mb.data(), mb.size(), MSG_NOSIGNAL) <= 0) break;
-  }
-  std::string got;
-  auto deadline = Clock::now() + std::chrono::seconds(5);
-  while (got.find("\r\n") == std::string::npos && Clock::now() < deadline) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 200) <= 0) continue;
-    char buf[512];
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    got.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  if (answer) *answer = got;
-  return got.rfind("HTTP/1.1 ", 0) == 0 ? std::atoi(got.c_str() + 9) : 0;
-}
-
-// The server's peak resident memory (VmHWM), in MiB.
-long PeakRssMb(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6) / 1024;
-  }
-  return -1;
 }
 
 // Hostile clients on loopback: bodies are capped before authentication and before they
