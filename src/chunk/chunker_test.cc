@@ -1,5 +1,6 @@
 #include "chunk/chunker.h"
 #include "chunk/brace_skeleton.h"
+#include "chunk/chunk_test_util.h"
 #include "chunk/indent_skeleton.h"
 
 #include <gmock/gmock.h>
@@ -25,6 +26,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using chunk_testing::ReadAll;
+using chunk_testing::TestdataDir;
 
 bool IsSpaceByte(unsigned char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
@@ -103,18 +106,6 @@ void CheckInvariants(std::string_view path, std::string_view text, const Chunked
       ASSERT_TRUE(covered[l]) << "line " << l + 1 << " is in no chunk: " << lines[l];
     }
   }
-}
-
-std::string ReadAll(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-fs::path TestdataDir() {
-  const char* src = std::getenv("TRAWL_SOURCE_DIR");
-  return fs::path(src != nullptr ? src : ".") / "src" / "chunk" / "testdata";
 }
 
 nlohmann::json ToGolden(const ChunkedFile& file) {

@@ -173,7 +173,16 @@ std::vector<TSRange> IncludedRanges(const TextIndex& index, const std::vector<By
 
 // `parser` over `ranges` of the input (empty: all of it). Null when the parse stops
 // (timeout, cancellation), the parser reset (else its next parse would resume this one).
+// Each parse begins with a new external scanner, so that no parse (of this file or of
+// the one before) leaves anything to the next. tree-sitter begins a parse, and
+// ts_parser_reset resets, by giving the scanner an empty state to restore, and Python's
+// scanner then keeps its inside_f_string flag from what it scanned last: after a file
+// that ends inside an f-string's braces it makes no DEDENT, and the next file's classes
+// never end (chunker_order_test.cc). Setting the language again destroys the scanner
+// and makes a new one.
 TSTree* ParseIncluded(TSParser* parser, TSInput input, const std::vector<TSRange>& ranges) {
+  // The language was accepted when the parser was made: it is accepted again.
+  ts_parser_set_language(parser, ts_parser_language(parser));
   bool ok = ranges.empty() || ts_parser_set_included_ranges(
                                   parser, ranges.data(), static_cast<uint32_t>(ranges.size()));
   TSTree* tree = ok ? ts_parser_parse(parser, nullptr, input) : nullptr;
