@@ -129,6 +129,21 @@ struct IndexStatusReport {
 // What the index at options.index_dir holds. NotFound when there is none.
 Result<IndexStatusReport> GetIndexStatus(const Options& options);
 
+// What `trawl check` found: every structure of the store checked (pages, b-trees,
+// vector files against their checksums) and every chunk's text against its hash.
+struct IndexCheckReport {
+  std::string index_dir;
+  int64_t files = 0;
+  int64_t chunks = 0;
+  std::vector<std::string> problems;  // the first 50; empty: the index is sound
+  int64_t problems_total = 0;
+  bool ok() const { return problems_total == 0; }
+  std::string ToJson() const;
+};
+
+// Checks the index at options.index_dir (reads all of it). NotFound when there is none.
+Result<IndexCheckReport> CheckIndex(const Options& options);
+
 // The index's content as JSON lines in a stable order (files, chunks, vectors), with
 // nothing that differs between two indexes of the same tree: compare two with cmp.
 Result<std::string> ExportIndex(const Options& options);

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "base/hash.h"
+#include "pipeline/embed_text.h"
 #include "pipeline/index_export.h"
 #include "store/store.h"
 #include "trawl/index.h"
@@ -93,6 +95,65 @@ std::string IndexStatusReport::ToText() const {
   if (!last_run_state.empty()) o << "last run:  " << last_run_state << "\n";
   for (const auto& [p, why] : failures) o << "failed:    " << p << ": " << why << "\n";
   return o.str();
+}
+
+Result<IndexCheckReport> CheckIndex(const Options& options) {
+  TRAWL_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenForReading(options));
+  IndexCheckReport r;
+  r.index_dir = options.index_dir;
+  auto problem = [&](std::string what) {
+    if (r.problems.size() < 50) r.problems.push_back(std::move(what));
+    ++r.problems_total;
+  };
+  Status verified = store->Verify();
+  if (!verified.ok()) problem(verified.message());
+  int dims = 0;
+  if (Result<StoreStats> stats = store->Stats(); stats.ok()) {
+    dims = stats->dimensions;
+  } else {
+    problem(stats.status().message());
+  }
+  Result<std::unique_ptr<StoreScan>> scan = store->Scan();
+  if (!scan.ok()) {
+    problem(scan.status().message());
+    return r;
+  }
+  ScannedFile sf;
+  for (;;) {
+    Result<bool> more = (*scan)->Next(&sf);
+    if (!more.ok()) {
+      problem(more.status().message());
+      break;
+    }
+    if (!*more) break;
+    ++r.files;
+    const FileRecord& f = sf.file;
+    if (f.status == "indexed" && f.chunk_count != static_cast<int>(sf.chunks.size())) {
+      problem(f.path + ": holds " + std::to_string(sf.chunks.size()) + " chunks, its record says " +
+              std::to_string(f.chunk_count));
+    }
+    for (const ChunkRecord& c : sf.chunks) {
+      ++r.chunks;
+      std::string where = f.path + ":" + std::to_string(c.start_line) + "-" + std::to_string(c.end_line);
+      // A chunk's hash is that of the text embedded for it: damage to its text shows.
+      if (HashHex(EmbedText(f.path, c.context, c.content)) != c.content_hash) {
+        problem(where + ": the chunk's text does not match its hash");
+      }
+      if (dims > 0 && static_cast<int>(c.vector.size()) != dims) problem(where + ": the chunk has no readable vector");
+    }
+  }
+  return r;
+}
+
+std::string IndexCheckReport::ToJson() const {
+  nlohmann::ordered_json j;
+  j["index_dir"] = index_dir;
+  j["ok"] = ok();
+  j["files"] = files;
+  j["chunks"] = chunks;
+  j["problems_total"] = problems_total;
+  j["problems"] = problems;
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Result<std::string> ExportIndex(const Options& options) {

@@ -266,6 +266,48 @@ TEST(CliTest, DamagedIndexSaysHowAndRebuildRecovers) {
   EXPECT_THAT(Trawl("search --mode lexical parse_file", dir.path()).out, HasSubstr("pkg/parser.py"));
 }
 
+// Damage that the database itself cannot see (a chunk's text changed in place) and
+// damage it can (a zeroed page) are found by `trawl check`; --rebuild, made beside the
+// damaged index, repairs either, and the index then equals a clean one.
+TEST(CliTest, CheckFindsDamageAndRebuildRepairsIt) {
+  TempDir dir("check");
+  MakeProject(dir.path(), 200);
+  TempDir clean("check_clean");
+  ASSERT_EQ(Trawl("index --progress none --index " + Quote(clean.path().string()) + " .", dir.path()).exit_code, 0);
+  const std::string want = Trawl("export --index " + Quote(clean.path().string())).out;
+  for (int damage : {0, 1}) {
+    fs::remove_all(dir.path() / ".trawl");
+    ASSERT_EQ(Trawl("index --progress none --shards 2 .", dir.path()).exit_code, 0);
+    auto sound = Trawl("check", dir.path());
+    ASSERT_EQ(sound.exit_code, 0) << sound.out << sound.err;
+    EXPECT_THAT(sound.out, HasSubstr("ok: "));
+    fs::path db = dir.path() / ".trawl/gen-1/shard-00/index.db";
+    std::string bytes = Slurp(db);
+    if (damage == 0) {
+      // 64 bytes of one chunk's text, the file's structure untouched.
+      size_t at = bytes.find("result = (result * 7 + step) % 1000003");
+      ASSERT_NE(at, std::string::npos);
+      for (size_t i = 0; i < 64; ++i) bytes[at + i] = bytes[at + i] == 'Q' ? 'R' : 'Q';
+    } else {
+      // A page of zeros in the middle of the database.
+      size_t page = 16384;
+      ASSERT_GT(bytes.size(), 8 * page);
+      size_t at = (bytes.size() / page / 2) * page;
+      std::fill(bytes.begin() + static_cast<std::ptrdiff_t>(at), bytes.begin() + static_cast<std::ptrdiff_t>(at + page), '\0');
+    }
+    WriteFile(db, bytes);
+    auto found = Trawl("check", dir.path());
+    EXPECT_EQ(found.exit_code, 1) << "damage " << damage << ": " << found.out;
+    EXPECT_THAT(found.out, HasSubstr("damaged: "));
+    EXPECT_THAT(found.err, HasSubstr("trawl index --rebuild"));
+    auto rebuilt = Trawl("index --progress none --rebuild .", dir.path());
+    ASSERT_EQ(rebuilt.exit_code, 0) << "damage " << damage << ": " << rebuilt.err;
+    EXPECT_EQ(Trawl("check", dir.path()).exit_code, 0);
+    EXPECT_TRUE(Trawl("export", dir.path()).out == want) << "damage " << damage;
+    EXPECT_FALSE(fs::exists(dir.path() / ".trawl/gen-1"));
+  }
+}
+
 // A second writer is refused with the way to wait, or waits with --wait.
 TEST(CliTest, SecondWriterIsToldToWaitOrWaits) {
   TempDir dir("second_writer");

@@ -57,7 +57,11 @@ Result<Options> LoadForIndex(const std::string& start, const CommonFlags& flags,
 }
 
 int Fail(const Status& status) {
-  std::fprintf(stderr, "trawl: %s\n", status.message().c_str());
+  std::string message = status.message();
+  if (status.code() == StatusCode::kCorruption && message.find("--rebuild") == std::string::npos) {
+    message += ": the index is damaged; `trawl check` tells what, `trawl index --rebuild` makes it again";
+  }
+  std::fprintf(stderr, "trawl: %s\n", message.c_str());
   if (status.code() == StatusCode::kInvalidArgument) return kExitUsage;
   if (status.code() == StatusCode::kCancelled) return kExitInterrupted;
   return kExitFailure;

@@ -56,5 +56,6 @@ Runner RegisterWatch(CLI::App& app);
 Runner RegisterServe(CLI::App& app);
 Runner RegisterHooks(CLI::App& app);
 Runner RegisterTrust(CLI::App& app);
+Runner RegisterCheck(CLI::App& app);
 
 }  // namespace trawl::cli

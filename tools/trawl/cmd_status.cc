@@ -49,6 +49,41 @@ Runner RegisterExport(CLI::App& app) {
   };
 }
 
+Runner RegisterCheck(CLI::App& app) {
+  struct Args {
+    std::string path = ".";
+    bool json = false;
+    CommonFlags common;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand(
+      "check", "Check the whole index for damage (its databases, vector files, every chunk against its hash)");
+  cmd->add_option("path", args->path, "where to look for the index (default: .)")->check(kNonEmptyPath);
+  cmd->add_flag("--json", args->json, "JSON output");
+  AddCommonFlags(cmd, &args->common);
+  return [args] {
+    Result<Options> opts = LoadForIndex(args->path, args->common);
+    if (!opts.ok()) return Fail(opts.status());
+    Result<IndexCheckReport> r = CheckIndex(*opts);
+    if (!r.ok()) return Fail(r.status());
+    if (args->json) {
+      std::printf("%s\n", r->ToJson().c_str());
+    } else if (r->ok()) {
+      std::printf("ok: %lld files, %lld chunks checked\n", static_cast<long long>(r->files),
+                  static_cast<long long>(r->chunks));
+    } else {
+      for (const auto& p : r->problems) std::printf("damaged: %s\n", p.c_str());
+      if (r->problems_total > static_cast<int64_t>(r->problems.size())) {
+        std::printf("... and %lld more\n", static_cast<long long>(r->problems_total - static_cast<int64_t>(r->problems.size())));
+      }
+    }
+    if (r->ok()) return kExitOk;
+    std::fprintf(stderr, "trawl: the index at %s is damaged (%lld problems): `trawl index --rebuild` makes it again\n",
+                 r->index_dir.c_str(), static_cast<long long>(r->problems_total));
+    return kExitFailure;
+  };
+}
+
 Runner RegisterConfig(CLI::App& app) {
   struct Args {
     std::string path = ".";
