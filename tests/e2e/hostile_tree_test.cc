@@ -97,6 +97,22 @@ TEST(HostileTreeTest, FifosInThePlaceOfIgnoreAndConfigFilesDoNotHang) {
   EXPECT_THAT(r.err, HasSubstr("not a regular file"));
 }
 
+// Names and text with control characters never reach the terminal raw.
+TEST(HostileTreeTest, ControlCharactersAreEscapedInHumanOutput) {
+  TempDir dir("hostile_names");
+  MakeProject(dir.path());
+  WriteFile(dir.path() / "evil\x1b[2Jname.py", "def zebra_escape():\n    return '\x1b]0;pwned\x07'\n");
+  ASSERT_EQ(Trawl("index --progress none " + Quote(dir.path().string())).exit_code, 0);
+  for (const char* cmd : {"files", "files --why", "search --mode lexical zebra_escape"}) {
+    auto r = Trawl(cmd, dir.path());
+    EXPECT_EQ(r.exit_code, 0) << cmd << ": " << r.err;
+    EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << cmd;
+    EXPECT_THAT(r.out, HasSubstr("evil\\x1b[2Jname.py")) << cmd;
+  }
+  EXPECT_THAT(Trawl("search --mode lexical \"zebra_escape pwned\"", dir.path()).out,
+              HasSubstr("\\x1b]0;pwned\\x07"));
+}
+
 // A query's cost is bounded: its length, the identifiers it uses, its globs.
 TEST(HostileTreeTest, QueriesAndGlobsAreBoundedInCost) {
   TempDir dir("hostile_query");

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "trawl/options.h"
 #include "trawl/status.h"
@@ -39,6 +40,10 @@ Result<Options> LoadForIndex(const std::string& start, const CommonFlags& flags,
 
 // Prints "trawl: <message>" to stderr; returns the exit code for the status.
 int Fail(const Status& status);
+
+// `text` with control characters (but tab) shown as \xNN: names and file content from a
+// repository must not drive the terminal (escape sequences) in human output.
+std::string Printable(std::string_view text);
 
 bool StdoutIsTerminal();
 bool StderrIsTerminal();

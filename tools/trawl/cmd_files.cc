@@ -38,9 +38,10 @@ Runner RegisterFiles(CLI::App& app) {
         j["language"] = f.language;
         out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       } else if (args->why) {
-        out += f.status == "index" ? "index  " + f.path + "  (" + f.language + ")" : "skip   " + f.path + "  " + f.reason;
+        out += f.status == "index" ? "index  " + Printable(f.path) + "  (" + f.language + ")"
+                                   : "skip   " + Printable(f.path) + "  " + f.reason;
       } else {
-        out += f.path;
+        out += Printable(f.path);  // as git quotes unusual names: one name per line, always
       }
       out += '\n';
     }

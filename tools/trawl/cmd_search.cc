@@ -66,9 +66,10 @@ void PrintHuman(const SearchResponse& resp, const std::string& query) {
   auto words = QueryWords(query);
   if (resp.results.empty()) std::printf("no results\n");
   for (const auto& r : resp.results) {
-    std::string head = fmt::format("{}:{}-{}", r.path, r.start_line, r.end_line);
+    std::string head = fmt::format("{}:{}-{}", Printable(r.path), r.start_line, r.end_line);
     if (colour) head = "\x1b[1;36m" + head + "\x1b[0m";
-    std::printf("%s  %s %s  (%.4f)\n", head.c_str(), r.kind.c_str(), r.symbol.empty() ? "-" : r.symbol.c_str(), r.score);
+    std::printf("%s  %s %s  (%.4f)\n", head.c_str(), r.kind.c_str(), r.symbol.empty() ? "-" : Printable(r.symbol).c_str(),
+                r.score);
     // Up to four lines: those with the most query words, in file order.
     std::vector<std::string> lines;
     size_t s = 0;
@@ -90,7 +91,7 @@ void PrintHuman(const SearchResponse& resp, const std::string& query) {
     for (size_t i = 0; show.empty() && i < lines.size() && i < 3; ++i) show.insert(i);
     for (size_t i : show) {
       int hits = 0;
-      std::string l = lines[i].size() > 160 ? lines[i].substr(0, 160) + "..." : lines[i];
+      std::string l = Printable(lines[i].size() > 160 ? lines[i].substr(0, 160) + "..." : lines[i]);
       std::printf("  %5d  %s\n", r.start_line + static_cast<int>(i), Highlight(l, words, colour, &hits).c_str());
     }
     std::printf("\n");
