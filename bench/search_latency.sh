@@ -4,6 +4,9 @@
 # (comment sentences and identifiers, fixed seed), and runs them through
 # `trawl search --queries` (batch mode, k=10) in each mode. Prints p50/p90/p99 per mode.
 #   bench/search_latency.sh [TREE] [QUERIES=1000]
+# INDEX (default /tmp/trawl-latency-index) and INDEX_ARGS ("--shards 4") choose the
+# index; the queries depend only on the indexed content, so two builds or two layouts
+# are measured on the same queries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TRAWL="${TRAWL:-build/release/tools/trawl/trawl}"
@@ -20,19 +23,22 @@ else
     mkdir -p "$tree" && (cd "$linux" && cp -r --parents drivers/net net "$tree/")
   fi
 fi
-index=/tmp/trawl-latency-index
+index="${INDEX:-/tmp/trawl-latency-index}"
 out=bench/out; mkdir -p "$out"
 # Made once and kept (only what changed is redone); made again if this trawl reads
 # another index format.
-if [ ! -f "$index/index.db" ] || ! "$TRAWL" status --index "$index" >/dev/null 2>&1; then
-  "$TRAWL" index --rebuild --progress none --index "$index" "$tree" >&2
+if ! "$TRAWL" status --index "$index" >/dev/null 2>&1; then
+  "$TRAWL" index --rebuild --progress none ${INDEX_ARGS:-} --index "$index" "$tree" >&2
 fi
 "$TRAWL" status --index "$index" --json | python3 -c "import json,sys; s=json.load(sys.stdin); print(f\"index: {s['files']} files, {s['chunks']} chunks\")"
-python3 - "$index/index.db" "$n" > "$out/latency-queries.jsonl" <<'PY'
-import json, random, re, sqlite3, sys
-db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+python3 - "$index" "$n" > "$out/latency-queries.jsonl" <<'PY'
+import glob, json, random, re, sqlite3, sys
+rows = []
+for path in sorted(glob.glob(f"{sys.argv[1]}/index.db") + glob.glob(f"{sys.argv[1]}/gen-*/shard-*/index.db")):
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    rows += db.execute("SELECT content, symbol FROM chunks").fetchall()
+rows.sort()  # the content's order, whatever the layout
 rng = random.Random(7)
-rows = db.execute("SELECT content, symbol FROM chunks ORDER BY id").fetchall()
 rng.shuffle(rows)
 queries = []
 for content, symbol in rows:

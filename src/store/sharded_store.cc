@@ -287,9 +287,27 @@ Result<std::vector<FileRecord>> ShardedStore::MergeFiles(Result<std::vector<File
     TRAWL_ASSIGN_OR_RETURN(per[i], ((*shards_[i]).*list)());
     return Status::Ok();
   }));
+  if (per.size() == 1) return std::move(per[0]);
+  // Each shard's list is in path order: merged, not sorted again (a no-op run over
+  // linux's 78k files spent 0.2 s sorting them).
+  size_t total = 0;
+  for (const auto& p : per) total += p.size();
   std::vector<FileRecord> out;
-  for (auto& p : per) std::move(p.begin(), p.end(), std::back_inserter(out));
-  std::sort(out.begin(), out.end(), [](const FileRecord& a, const FileRecord& b) { return a.path < b.path; });
+  out.reserve(total);
+  std::vector<size_t> bounds = {0};
+  for (auto& p : per) {
+    std::move(p.begin(), p.end(), std::back_inserter(out));
+    bounds.push_back(out.size());
+  }
+  auto by_path = [](const FileRecord& a, const FileRecord& b) { return a.path < b.path; };
+  for (size_t width = 1; width + 1 < bounds.size(); width *= 2) {
+    for (size_t i = 0; i + 1 < bounds.size(); i += 2 * width) {
+      size_t mid = std::min(i + width, bounds.size() - 1), end = std::min(i + 2 * width, bounds.size() - 1);
+      std::inplace_merge(out.begin() + static_cast<std::ptrdiff_t>(bounds[i]),
+                         out.begin() + static_cast<std::ptrdiff_t>(bounds[mid]),
+                         out.begin() + static_cast<std::ptrdiff_t>(bounds[end]), by_path);
+    }
+  }
   return out;
 }
 
