@@ -13,6 +13,7 @@ namespace trawl {
 
 struct FileListing {
   std::string path;      // relative to the root, '/' separators; a skipped directory ends in '/'
+  std::string path_hex;  // the path's bytes in hex when they are not UTF-8 (JSON shows `path` with U+FFFD)
   std::string status;    // "index" or "skip"
   std::string reason;    // for skips: "ignored: ...", "binary", "too_large: ...", ...
   std::string language;

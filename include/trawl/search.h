@@ -24,6 +24,7 @@ struct SearchRequest {
 
 struct SearchResult {
   std::string path;  // relative to the indexed root
+  std::string path_hex;  // the path's bytes in hex when they are not UTF-8 (JSON shows `path` with U+FFFD)
   int start_line = 0;
   int end_line = 0;
   std::string language;

@@ -11,6 +11,7 @@ namespace trawl {
 inline nlohmann::ordered_json SearchResultJson(const SearchResult& r, bool with_content) {
   nlohmann::ordered_json j;
   j["path"] = r.path;
+  if (!r.path_hex.empty()) j["path_hex"] = r.path_hex;
   j["start_line"] = r.start_line;
   j["end_line"] = r.end_line;
   j["language"] = r.language;

@@ -1,4 +1,5 @@
 #include "base/tokenize.h"
+#include "base/utf8.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -191,6 +192,23 @@ TEST(DeclaredNamesTest, CallsAndStatementsAreNotDeclarations) {
   EXPECT_THAT(DeclaredNames("import os\nmain()\n"), IsEmpty());
   EXPECT_THAT(DeclaredNames("const x = compute(y);\nlet total = (a + b) * c;\nif (a < b) {\n"), IsEmpty());
   EXPECT_THAT(DeclaredNames("    return\nfoo(x)\n"), IsEmpty());
+}
+
+}  // namespace
+}  // namespace trawl
+
+namespace trawl {
+namespace {
+
+TEST(Utf8Test, ValidityAndHex) {
+  EXPECT_TRUE(IsValidUtf8("café.py"));
+  EXPECT_TRUE(IsValidUtf8("\xf0\x9f\x98\x80"));
+  EXPECT_FALSE(IsValidUtf8("caf\xe9.py"));       // Latin-1
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));         // overlong
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));     // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80")); // past U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("\xe2\x82"));         // cut short
+  EXPECT_EQ(HexBytes("caf\xe9"), "636166e9");
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "pipeline/index_export.h"
 
+#include "base/utf8.h"
+
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -31,6 +33,9 @@ Status WriteExport(Store* store, std::string* out) {
     const FileRecord& f = sf.file;
     Json fj;
     fj["path"] = f.path;
+    // A name that is not UTF-8 shows with U+FFFD in "path": its bytes keep two such
+    // names (caf\xe9.py, caf\xe8.py) distinct.
+    if (!IsValidUtf8(f.path)) fj["path_hex"] = HexBytes(f.path);
     fj["language"] = f.language;
     fj["size"] = f.size;
     fj["content_hash"] = f.content_hash;

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "base/file_util.h"
+#include "base/utf8.h"
 #include "chunk/chunker.h"
 #include "pipeline/chunk_options.h"
 #include "discover/discover.h"
@@ -27,6 +28,7 @@ Result<std::vector<FileListing>> ListFiles(const Options& options, bool include_
   for (auto& f : found) {
     FileListing l;
     l.path = std::move(f.path);
+    if (!IsValidUtf8(l.path)) l.path_hex = HexBytes(l.path);
     l.status = f.skipped() ? "skip" : "index";
     l.reason = std::move(f.reason);
     l.language = std::move(f.language);

@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "base/ascii.h"
+#include "base/utf8.h"
 #include "base/mutex.h"
 #include "base/tokenize.h"
 #include "discover/discover.h"
@@ -266,6 +267,7 @@ class HybridSearcher final : public Searcher {
         spans.emplace_back(v.start_line, v.end_line);
         SearchResult r;
         r.path = std::move(v.path);
+        if (!IsValidUtf8(r.path)) r.path_hex = HexBytes(r.path);
         r.start_line = v.start_line;
         r.end_line = v.end_line;
         r.language = std::move(v.language);

@@ -113,6 +113,22 @@ TEST(HostileTreeTest, ControlCharactersAreEscapedInHumanOutput) {
               HasSubstr("\\x1b]0;pwned\\x07"));
 }
 
+// Names that are not UTF-8 stay distinct and lossless in JSON (their bytes in path_hex).
+TEST(HostileTreeTest, NonUtf8NamesStayDistinctInJson) {
+  TempDir dir("hostile_latin1");
+  MakeProject(dir.path());
+  WriteFile(dir.path() / "caf\xe9.py", "def latin_one_e_acute():\n    return 1\n");
+  WriteFile(dir.path() / "caf\xe8.py", "def latin_one_e_grave():\n    return 2\n");
+  ASSERT_EQ(Trawl("index --progress none " + Quote(dir.path().string())).exit_code, 0);
+  auto exported = Trawl("export", dir.path()).out;
+  EXPECT_THAT(exported, HasSubstr("\"path_hex\":\"636166e92e7079\""));
+  EXPECT_THAT(exported, HasSubstr("\"path_hex\":\"636166e82e7079\""));
+  EXPECT_THAT(Trawl("files --json", dir.path()).out, HasSubstr("\"path_hex\":\"636166e92e7079\""));
+  EXPECT_THAT(Trawl("search --json --mode lexical latin_one_e_grave", dir.path()).out,
+              HasSubstr("\"path_hex\": \"636166e82e7079\""));
+  EXPECT_THAT(exported, Not(HasSubstr("\"path\":\"pkg/parser.py\",\"path_hex\"")));  // only where needed
+}
+
 // A query's cost is bounded: its length, the identifiers it uses, its globs.
 TEST(HostileTreeTest, QueriesAndGlobsAreBoundedInCost) {
   TempDir dir("hostile_query");

@@ -33,6 +33,7 @@ Runner RegisterFiles(CLI::App& app) {
       if (args->json) {
         nlohmann::ordered_json j;
         j["path"] = f.path;
+        if (!f.path_hex.empty()) j["path_hex"] = f.path_hex;
         j["status"] = f.status;
         j["reason"] = f.reason;
         j["language"] = f.language;
