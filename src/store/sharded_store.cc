@@ -102,10 +102,9 @@ void RemoveOtherGenerations(const std::string& dir, int64_t keep) {
 }
 
 // The options of each of `shards` shards: they share the writer's page cache.
-EmbeddedStoreOptions ShardOptions(int shards, bool discard_damaged) {
+EmbeddedStoreOptions ShardOptions(int shards) {
   EmbeddedStoreOptions opts;
   opts.writer_cache_mb = std::max(32, opts.writer_cache_mb / std::max(shards, 1));
-  opts.discard_damaged = discard_damaged;
   return opts;
 }
 
@@ -206,7 +205,7 @@ class ShardedStore final : public Store {
 };
 
 Status ShardedStore::OpenShards(const Layout& layout, OpenMode mode, bool wait) {
-  EmbeddedStoreOptions opts = ShardOptions(layout.shards, false);
+  EmbeddedStoreOptions opts = ShardOptions(layout.shards);
   for (int i = 0; i < layout.shards; ++i) {
     TRAWL_ASSIGN_OR_RETURN(auto shard, store_internal::OpenEmbeddedShard(ShardDir(dir_, layout.generation, i), mode,
                                                                          wait, opts));
