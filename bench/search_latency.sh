@@ -31,12 +31,14 @@ if ! "$TRAWL" status --index "$index" >/dev/null 2>&1; then
   "$TRAWL" index --rebuild --progress none ${INDEX_ARGS:-} --index "$index" "$tree" >&2
 fi
 "$TRAWL" status --index "$index" --json | python3 -c "import json,sys; s=json.load(sys.stdin); print(f\"index: {s['files']} files, {s['chunks']} chunks\")"
-python3 - "$index" "$n" > "$out/latency-queries.jsonl" <<'PY'
-import glob, json, random, re, sqlite3, sys
+"$TRAWL" export --no-vectors --index "$index" > "$out/latency-export.jsonl"
+python3 - "$out/latency-export.jsonl" "$n" > "$out/latency-queries.jsonl" <<'PY'
+import json, random, re, sys
 rows = []
-for path in sorted(glob.glob(f"{sys.argv[1]}/index.db") + glob.glob(f"{sys.argv[1]}/gen-*/shard-*/index.db")):
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    rows += db.execute("SELECT content, symbol FROM chunks").fetchall()
+for line in open(sys.argv[1]):
+    j = json.loads(line)
+    if "start_line" in j:
+        rows.append((j["content"], j["symbol"]))
 rows.sort()  # the content's order, whatever the layout
 rng = random.Random(7)
 rng.shuffle(rows)

@@ -12,7 +12,7 @@ APT_PACKAGES=(
   nodejs npm                          # fetches the pinned grammar packages
   libtree-sitter-dev libtbb-dev libsqlite3-dev libgit2-dev
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
-  libcpp-httplib-dev libxxhash-dev libmimalloc-dev
+  libcpp-httplib-dev libxxhash-dev libmimalloc-dev libzstd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   universal-ctags                     # benchmark baseline only
 )

@@ -146,7 +146,8 @@ Result<IndexCheckReport> CheckIndex(const Options& options);
 
 // The index's content as JSON lines in a stable order (files, chunks, vectors), with
 // nothing that differs between two indexes of the same tree: compare two with cmp.
-Result<std::string> ExportIndex(const Options& options);
+// Without vectors, each chunk line ends with "vector":[] (text only: much smaller).
+Result<std::string> ExportIndex(const Options& options, bool with_vectors = true);
 
 // Runs one incremental indexing run. Returns the summary also when the run was
 // cancelled (state "cancelled"; what was complete is committed). Errors: the index

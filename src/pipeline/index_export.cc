@@ -20,7 +20,7 @@ std::string FormatFloat(float f) {
 
 }  // namespace
 
-Status WriteExport(Store* store, std::string* out) {
+Status WriteExport(Store* store, std::string* out, bool with_vectors) {
   TRAWL_ASSIGN_OR_RETURN(StoreStats stats, store->Stats());
   TRAWL_ASSIGN_OR_RETURN(std::unique_ptr<StoreScan> scan, store->Scan());
   out->clear();
@@ -61,7 +61,7 @@ Status WriteExport(Store* store, std::string* out) {
       std::string line = Dump(cj);
       line.pop_back();  // '}': the vector is appended by hand for its "%.9g" floats
       line += ",\"vector\":[";
-      for (size_t i = 0; i < c.vector.size(); ++i) {
+      for (size_t i = 0; with_vectors && i < c.vector.size(); ++i) {
         if (i) line += ',';
         line += FormatFloat(c.vector[i]);
       }

@@ -16,6 +16,6 @@ constexpr int kExportFormat = 3;
 // A header line (embedder, dimensions, format), then per file in path order a file line
 // and one line per chunk with its vector. Nothing that differs between two indexes of
 // the same content (ids, times, inodes, the index's own path).
-Status WriteExport(Store* store, std::string* out);
+Status WriteExport(Store* store, std::string* out, bool with_vectors = true);
 
 }  // namespace trawl

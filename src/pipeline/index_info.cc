@@ -156,10 +156,10 @@ std::string IndexCheckReport::ToJson() const {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-Result<std::string> ExportIndex(const Options& options) {
+Result<std::string> ExportIndex(const Options& options, bool with_vectors) {
   TRAWL_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenForReading(options));
   std::string out;
-  TRAWL_RETURN_IF_ERROR(WriteExport(store.get(), &out));
+  TRAWL_RETURN_IF_ERROR(WriteExport(store.get(), &out, with_vectors));
   return out;
 }
 

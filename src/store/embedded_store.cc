@@ -45,6 +45,7 @@
 #include "base/hash.h"
 #include "base/mutex.h"
 #include "base/tokenize.h"
+#include "store/chunk_text.h"
 #include "store/embedded_store.h"
 #include "store/lexical_query.h"
 #include "store/path_filter.h"
@@ -70,7 +71,8 @@ using store_internal::Transaction;
 using store_internal::VectorBlock;
 
 // 3 (session 8): whole identifiers with parts are no longer in the lexical index.
-constexpr int kSchemaVersion = 3;
+// 4: chunk text (context and content) in one zstd frame (store/chunk_text.h).
+constexpr int kSchemaVersion = 4;
 constexpr char kDbName[] = "index.db";
 
 std::string SchemaSql() {
@@ -101,8 +103,7 @@ CREATE TABLE IF NOT EXISTS chunks(
   end_byte INTEGER NOT NULL,
   kind TEXT NOT NULL,
   symbol TEXT NOT NULL,
-  content TEXT NOT NULL,
-  context TEXT NOT NULL,
+  text BLOB NOT NULL,
   content_hash TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_file ON chunks(file_id);
 CREATE TABLE IF NOT EXISTS vectors(
@@ -730,6 +731,7 @@ void EmbeddedStore::Prepare(FileWrite* w) const {
     for (auto& c : w->chunks) {
       c.prepared.symbol_terms = CodeTermsText(c.symbol);
       c.prepared.body_terms = BodyTerms(c.content, c.context);
+      c.prepared.text_blob = store_internal::PackChunkText(c.context, c.content);
     }
     w->prepared = true;
   }
@@ -751,7 +753,7 @@ Status EmbeddedStore::RemoveFileRows(int64_t file_id, const std::string& path, b
   TRAWL_RETURN_IF_ERROR(tomb->Bind(1, file_id).Run());
   // The contentless FTS table forgets a row when told the terms it was given.
   TRAWL_ASSIGN_OR_RETURN(auto rows, db->Prepare(
-      "SELECT id, symbol, content, context FROM chunks WHERE file_id = ?1"));
+      "SELECT id, symbol, text FROM chunks WHERE file_id = ?1"));
   TRAWL_ASSIGN_OR_RETURN(auto fts, db->Prepare(
       "INSERT INTO chunk_fts(chunk_fts, rowid, symbol, path, body) VALUES('delete', ?1, ?2, ?3, ?4)"));
   std::string path_terms = PartTermsText(path);
@@ -759,8 +761,11 @@ Status EmbeddedStore::RemoveFileRows(int64_t file_id, const std::string& path, b
   for (;;) {
     TRAWL_ASSIGN_OR_RETURN(bool row, rows->Step());
     if (!row) break;
+    std::string context, content;
+    TRAWL_RETURN_IF_ERROR(store_internal::UnpackChunkText(rows->Blob(2), &context, &content)
+                              .WithContext("chunk " + std::to_string(rows->Int(0)) + " of " + path));
     fts->Bind(1, rows->Int(0)).Bind(2, CodeTermsText(rows->Text(1))).Bind(3, path_terms)
-        .Bind(4, BodyTerms(rows->Text(2), rows->Text(3)));
+        .Bind(4, BodyTerms(content, context));
     TRAWL_RETURN_IF_ERROR(fts->Run());
   }
   TRAWL_ASSIGN_OR_RETURN(auto chunks, db->Prepare("DELETE FROM chunks WHERE file_id = ?1"));
@@ -846,8 +851,8 @@ Status EmbeddedStore::BeginTransaction() {
       "chunk_count = excluded.chunk_count RETURNING id"));
   TRAWL_ASSIGN_OR_RETURN(t->mark_failed, db->Prepare("UPDATE files SET status = 'failed', error = ?1 WHERE id = ?2"));
   TRAWL_ASSIGN_OR_RETURN(t->insert_chunk, db->Prepare(
-      "INSERT INTO chunks(file_id, start_line, end_line, start_byte, end_byte, kind, symbol, content, "
-      "context, content_hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+      "INSERT INTO chunks(file_id, start_line, end_line, start_byte, end_byte, kind, symbol, text, "
+      "content_hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
   TRAWL_ASSIGN_OR_RETURN(t->insert_fts, db->Prepare(
       "INSERT INTO chunk_fts(rowid, symbol, path, body) VALUES(?1, ?2, ?3, ?4)"));
   TRAWL_ASSIGN_OR_RETURN(t->insert_vector, db->Prepare(
@@ -938,8 +943,8 @@ Status EmbeddedStore::WriteFileRows(const FileWrite& original) {
   for (const auto& c : w->chunks) {
     t.insert_chunk->Bind(1, file_id).Bind(2, c.start_line).Bind(3, c.end_line)
         .Bind(4, static_cast<int64_t>(c.start_byte)).Bind(5, static_cast<int64_t>(c.end_byte))
-        .BindStatic(6, c.kind).BindStatic(7, c.symbol).BindStatic(8, c.content).BindStatic(9, c.context)
-        .BindStatic(10, c.content_hash);
+        .BindStatic(6, c.kind).BindStatic(7, c.symbol).BindBlobStatic(8, c.prepared.text_blob)
+        .BindStatic(9, c.content_hash);
     TRAWL_RETURN_IF_ERROR(t.insert_chunk->Run());
     int64_t chunk_id = db->LastInsertId();
     ++t.added;
@@ -1432,7 +1437,7 @@ Result<std::vector<ChunkView>> EmbeddedStore::GetChunks(const std::vector<int64_
   TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
   TRAWL_ASSIGN_OR_RETURN(auto st, (*reader)->Prepare(
       "SELECT c.id, f.path, f.language, c.start_line, c.end_line, c.start_byte, c.end_byte, c.kind, "
-      "c.symbol, c.content, c.context, c.content_hash, f.git_commit, f.git_author, f.git_time "
+      "c.symbol, c.text, c.content_hash, f.git_commit, f.git_author, f.git_time "
       "FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id IN (SELECT value FROM json_each(?1))"));
   st->Bind(1, JsonIds(ids));
   std::unordered_map<int64_t, ChunkView> by_id;
@@ -1449,12 +1454,12 @@ Result<std::vector<ChunkView>> EmbeddedStore::GetChunks(const std::vector<int64_
     v.end_byte = static_cast<uint32_t>(st->Int(6));
     v.kind = st->Text(7);
     v.symbol = st->Text(8);
-    v.content = st->Text(9);
-    v.context = st->Text(10);
-    v.content_hash = st->Text(11);
-    v.git_commit = st->Text(12);
-    v.git_author = st->Text(13);
-    v.git_time = st->Int(14);
+    TRAWL_RETURN_IF_ERROR(store_internal::UnpackChunkText(st->Blob(9), &v.context, &v.content)
+                              .WithContext("chunk " + std::to_string(v.chunk_id) + " of " + v.path));
+    v.content_hash = st->Text(10);
+    v.git_commit = st->Text(11);
+    v.git_author = st->Text(12);
+    v.git_time = st->Int(13);
     by_id.emplace(v.chunk_id, std::move(v));
   }
   out.reserve(ids.size());
@@ -1545,10 +1550,10 @@ class EmbeddedScan final : public StoreScan {
     TRAWL_ASSIGN_OR_RETURN(files_, db->Prepare(std::string("SELECT f.id, ") + kFileColumns +
                                                " FROM files f ORDER BY f.path"));
     TRAWL_ASSIGN_OR_RETURN(chunks_, db->Prepare(
-        "SELECT c.start_line, c.end_line, c.start_byte, c.end_byte, c.kind, c.symbol, c.content, c.context, "
+        "SELECT c.start_line, c.end_line, c.start_byte, c.end_byte, c.kind, c.symbol, c.text, "
         "c.content_hash, v.vec FROM chunks c LEFT JOIN vectors v ON v.embedder = ?2 AND "
         "v.content_hash = c.content_hash WHERE c.file_id = ?1 "
-        "ORDER BY c.start_byte, c.end_byte, c.start_line, c.end_line, c.kind, c.symbol, c.content_hash, c.content, c.context"));
+        "ORDER BY c.start_byte, c.end_byte, c.start_line, c.end_line, c.kind, c.symbol, c.content_hash, c.text"));
     return Status::Ok();
   }
 
@@ -1568,11 +1573,11 @@ class EmbeddedScan final : public StoreScan {
       c.end_byte = static_cast<uint32_t>(chunks_->Int(3));
       c.kind = chunks_->Text(4);
       c.symbol = chunks_->Text(5);
-      c.content = chunks_->Text(6);
-      c.context = chunks_->Text(7);
-      c.content_hash = chunks_->Text(8);
+      TRAWL_RETURN_IF_ERROR(store_internal::UnpackChunkText(chunks_->Blob(6), &c.context, &c.content)
+                                .WithContext(out->file.path));
+      c.content_hash = chunks_->Text(7);
       c.vector.resize(static_cast<size_t>(dims_));
-      if (!store_internal::DecodeVector(chunks_->Blob(9), dims_, c.vector.data())) c.vector.clear();
+      if (!store_internal::DecodeVector(chunks_->Blob(8), dims_, c.vector.data())) c.vector.clear();
       out->chunks.push_back(std::move(c));
     }
     chunks_->Reset();

@@ -48,6 +48,7 @@ struct ChunkRecord {
   struct Prepared {
     std::string symbol_terms;
     std::string body_terms;
+    std::string text_blob;    // the stored form of context and content
     std::string vector_blob;  // the stored form of `vector`, which Prepare then releases
     int vector_dims = 0;      // the dimension `vector` had
   } prepared;

@@ -31,6 +31,7 @@ Runner RegisterExport(CLI::App& app) {
   struct Args {
     std::string path = ".";
     bool json = true;
+    bool no_vectors = false;
     CommonFlags common;
   };
   auto args = std::make_shared<Args>();
@@ -38,11 +39,12 @@ Runner RegisterExport(CLI::App& app) {
       "export", "Print the index's files, chunks and vectors as JSON lines in a stable order");
   cmd->add_option("path", args->path, "where to look for the index (default: .)")->check(kNonEmptyPath);
   cmd->add_flag("--json", args->json, "JSON lines (the only format)");
+  cmd->add_flag("--no-vectors", args->no_vectors, "leave the vectors out (text only)");
   AddCommonFlags(cmd, &args->common);
   return [args] {
     Result<Options> opts = LoadForIndex(args->path, args->common);
     if (!opts.ok()) return Fail(opts.status());
-    Result<std::string> out = ExportIndex(*opts);
+    Result<std::string> out = ExportIndex(*opts, !args->no_vectors);
     if (!out.ok()) return Fail(out.status());
     std::fwrite(out->data(), 1, out->size(), stdout);
     return kExitOk;
