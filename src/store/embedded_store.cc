@@ -60,7 +60,6 @@ namespace {
 using store_internal::Db;
 using store_internal::FlatIndex;
 using store_internal::FlatIndexWriter;
-using store_internal::FtsTerm;
 using store_internal::LexicalPlan;
 using store_internal::LexicalShard;
 using store_internal::LexicalTotals;
