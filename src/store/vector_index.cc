@@ -14,25 +14,44 @@ namespace trawl::store_internal {
 namespace {
 
 // File layout (host byte order; the file is derived data, rebuilt when unusable):
-//   header (32 bytes) | blocks | ids int64[count] | scales float[count]
-// A block holds kBlockRows rows as `dim` columns of kBlockRows int8 values (the last
-// block zero-padded), so a query reads only the columns of its non-zero dimensions.
-constexpr char kMagic[8] = {'T', 'R', 'W', 'L', 'F', 'L', 'T', '1'};
+//   header (48 bytes) | blocks | directory FlatBlockEntry[blocks] | ids int64[count] |
+//   scales float[count]
+// A block holds kBlockRows rows, column by column, so a query reads only the columns of
+// its non-zero dimensions, in one of two forms, whichever is smaller:
+//   dense:  `dim` columns of kBlockRows int8 values (the last block zero-padded);
+//   sparse: uint32 start[dim + 1], then the non-zero values' rows (uint16, within the
+//           block) and then their values (int8), column after column.
+// The built-in hash embedder's vectors are ~88% zeros, so its blocks are sparse (a third
+// of the dense size); a dense embedder's are dense. Every block starts 8-byte aligned.
+constexpr char kMagic[8] = {'T', 'R', 'W', 'L', 'F', 'L', 'T', '2'};
 constexpr size_t kBlockRows = 2048;
+static_assert(kBlockRows <= 65536 && (kBlockRows & (kBlockRows - 1)) == 0, "rows are uint16, masked");
 
 struct FileHeader {
   char magic[8];
   uint32_t dim;
   uint32_t block_rows;
   uint64_t count;
-  uint64_t reserved;
+  uint64_t blocks_bytes;  // the blocks region, from the end of the header
+  uint64_t reserved[2];
 };
-static_assert(sizeof(FileHeader) == 32);
+static_assert(sizeof(FileHeader) == 48);
+
+static_assert(sizeof(FlatBlockEntry) == 16);
 
 size_t Blocks(size_t count) { return (count + kBlockRows - 1) / kBlockRows; }
 
-size_t FileSize(size_t count, size_t dim) {
-  return sizeof(FileHeader) + Blocks(count) * dim * kBlockRows + count * (sizeof(int64_t) + sizeof(float));
+size_t Align8(size_t n) { return (n + 7) & ~size_t{7}; }
+
+size_t DenseBlockBytes(size_t dim) { return dim * kBlockRows; }
+
+size_t SparseBlockBytes(size_t dim, size_t values) {
+  return Align8((dim + 1) * sizeof(uint32_t) + values * (sizeof(uint16_t) + 1));
+}
+
+size_t FileSize(size_t count, size_t blocks_bytes) {
+  return sizeof(FileHeader) + blocks_bytes + Blocks(count) * sizeof(FlatBlockEntry) +
+         count * (sizeof(int64_t) + sizeof(float));
 }
 
 // acc[i] += w * col[i] over one block; a fixed trip count so the compiler vectorises it.
@@ -41,6 +60,14 @@ __attribute__((target_clones("avx2", "default")))
 #endif
 void Accumulate(float* __restrict acc, const int8_t* __restrict col, float w) {
   for (size_t i = 0; i < kBlockRows; ++i) acc[i] += w * static_cast<float>(col[i]);
+}
+
+// The same over a sparse column: the zeros it leaves out would add exactly nothing, so
+// a row's sum is the dense form's, bit for bit. Rows are masked into the block: a
+// damaged file may score garbage but never writes outside `acc`.
+void AccumulateSparse(float* __restrict acc, const uint16_t* __restrict rows, const int8_t* __restrict values,
+                      size_t n, float w) {
+  for (size_t p = 0; p < n; ++p) acc[rows[p] & (kBlockRows - 1)] += w * static_cast<float>(values[p]);
 }
 
 Status WriteAll(int fd, const void* data, size_t n, const std::string& path) {
@@ -249,7 +276,41 @@ Result<std::unique_ptr<FlatIndexWriter>> FlatIndexWriter::Create(const std::stri
 }
 
 Status FlatIndexWriter::FlushBlock() {
-  TRAWL_RETURN_IF_ERROR(WriteAll(fd_, block_.data(), block_.size(), path_));
+  const auto dim = static_cast<size_t>(dim_);
+  size_t values = 0;
+  for (int8_t v : block_) values += v != 0 ? 1 : 0;
+  FlatBlockEntry entry{blocks_bytes_, 0, 0};
+  if (SparseBlockBytes(dim, values) < DenseBlockBytes(dim)) {
+    entry.sparse = 1;
+    entry.values = static_cast<uint32_t>(values);
+    std::vector<uint32_t> start(dim + 1, 0);
+    std::vector<uint16_t> rows;
+    std::vector<int8_t> vals;
+    rows.reserve(values);
+    vals.reserve(values);
+    for (size_t j = 0; j < dim; ++j) {
+      const int8_t* col = block_.data() + j * kBlockRows;
+      for (size_t r = 0; r < in_block_; ++r) {
+        if (col[r] == 0) continue;
+        rows.push_back(static_cast<uint16_t>(r));
+        vals.push_back(col[r]);
+      }
+      start[j + 1] = static_cast<uint32_t>(rows.size());
+    }
+    std::string out(SparseBlockBytes(dim, values), '\0');
+    char* p = out.data();
+    std::memcpy(p, start.data(), start.size() * sizeof(uint32_t));
+    p += start.size() * sizeof(uint32_t);
+    std::memcpy(p, rows.data(), rows.size() * sizeof(uint16_t));
+    p += rows.size() * sizeof(uint16_t);
+    std::memcpy(p, vals.data(), vals.size());
+    TRAWL_RETURN_IF_ERROR(WriteAll(fd_, out.data(), out.size(), path_));
+    blocks_bytes_ += out.size();
+  } else {
+    TRAWL_RETURN_IF_ERROR(WriteAll(fd_, block_.data(), block_.size(), path_));
+    blocks_bytes_ += block_.size();
+  }
+  directory_.push_back(entry);
   std::fill(block_.begin(), block_.end(), int8_t{0});
   in_block_ = 0;
   return Status::Ok();
@@ -271,6 +332,7 @@ Status FlatIndexWriter::Append(int64_t id, std::string_view blob) {
 
 Status FlatIndexWriter::Finish() {
   if (in_block_ > 0) TRAWL_RETURN_IF_ERROR(FlushBlock());
+  TRAWL_RETURN_IF_ERROR(WriteAll(fd_, directory_.data(), directory_.size() * sizeof(FlatBlockEntry), path_));
   TRAWL_RETURN_IF_ERROR(WriteAll(fd_, ids_.data(), ids_.size() * sizeof(int64_t), path_));
   TRAWL_RETURN_IF_ERROR(WriteAll(fd_, scales_.data(), scales_.size() * sizeof(float), path_));
   FileHeader h{};
@@ -278,6 +340,7 @@ Status FlatIndexWriter::Finish() {
   h.dim = static_cast<uint32_t>(dim_);
   h.block_rows = kBlockRows;
   h.count = ids_.size();
+  h.blocks_bytes = blocks_bytes_;
   if (::pwrite(fd_, &h, sizeof(h), 0) != static_cast<ssize_t>(sizeof(h))) {
     return Status::IoError("writing " + path_ + ": " + std::strerror(errno));
   }
@@ -319,7 +382,8 @@ Result<std::unique_ptr<FlatIndex>> FlatIndex::Load(const std::string& path, int 
     ::close(fd);
     return bad("dimension or layout mismatch");
   }
-  if (h.count == 0 || h.count > (uint64_t{1} << 40) || FileSize(h.count, h.dim) != size) {
+  if (h.count == 0 || h.count > (uint64_t{1} << 40) || h.blocks_bytes > size ||
+      FileSize(h.count, h.blocks_bytes) != size) {
     ::close(fd);
     return bad("size does not match its header");
   }
@@ -332,13 +396,33 @@ Result<std::unique_ptr<FlatIndex>> FlatIndex::Load(const std::string& path, int 
   index->dim_ = dim;
   index->count_ = h.count;
   const auto* base = static_cast<const char*>(map);
-  index->blocks_ = reinterpret_cast<const int8_t*>(base + sizeof(FileHeader));
-  size_t ids_at = sizeof(FileHeader) + Blocks(h.count) * h.dim * kBlockRows;
+  index->blocks_ = base + sizeof(FileHeader);
+  size_t directory_at = sizeof(FileHeader) + h.blocks_bytes;
+  index->directory_ = reinterpret_cast<const FlatBlockEntry*>(base + directory_at);
+  size_t ids_at = directory_at + Blocks(h.count) * sizeof(FlatBlockEntry);
   index->ids_ = reinterpret_cast<const int64_t*>(base + ids_at);
   index->scales_ = reinterpret_cast<const float*>(base + ids_at + h.count * sizeof(int64_t));
   for (size_t i = 1; i < index->count_; ++i) {
     if (index->ids_[i] <= index->ids_[i - 1]) return bad("ids out of order");
   }
+  // Each block lies inside the region, one after the other, and a sparse block's column
+  // starts ascend to its count of values: a search never reads outside the map.
+  uint64_t expect = 0;
+  for (size_t b = 0; b < Blocks(h.count); ++b) {
+    const FlatBlockEntry& e = index->directory_[b];
+    if (e.offset != expect || e.sparse > 1) return bad("bad block directory");
+    size_t bytes = e.sparse != 0 ? SparseBlockBytes(h.dim, e.values) : DenseBlockBytes(h.dim);
+    if (bytes > h.blocks_bytes - e.offset) return bad("block past its region");
+    if (e.sparse != 0) {
+      const auto* start = reinterpret_cast<const uint32_t*>(index->blocks_ + e.offset);
+      if (start[0] != 0 || start[h.dim] != e.values) return bad("bad sparse block");
+      for (size_t j = 0; j < h.dim; ++j) {
+        if (start[j + 1] < start[j]) return bad("bad sparse block");
+      }
+    }
+    expect = e.offset + bytes;
+  }
+  if (expect != h.blocks_bytes) return bad("blocks do not fill their region");
   return index;
 }
 
@@ -361,12 +445,22 @@ void FlatIndex::Search(const float* query, TopK* top) const {
   }
   if (dims.empty() || top->k() == 0) return;
   std::vector<float> acc(kBlockRows);
-  size_t column_bytes = kBlockRows;
-  size_t block_bytes = static_cast<size_t>(dim_) * column_bytes;
+  const auto dim = static_cast<size_t>(dim_);
   for (size_t b = 0; b < Blocks(count_); ++b) {
     std::fill(acc.begin(), acc.end(), 0.0f);
-    const int8_t* block = blocks_ + b * block_bytes;
-    for (const auto& [j, w] : dims) Accumulate(acc.data(), block + j * column_bytes, w);
+    const FlatBlockEntry& e = directory_[b];
+    const char* block = blocks_ + e.offset;
+    if (e.sparse != 0) {
+      const auto* start = reinterpret_cast<const uint32_t*>(block);
+      const auto* rows = reinterpret_cast<const uint16_t*>(block + (dim + 1) * sizeof(uint32_t));
+      const auto* values = reinterpret_cast<const int8_t*>(rows + e.values);
+      for (const auto& [j, w] : dims) {
+        AccumulateSparse(acc.data(), rows + start[j], values + start[j], start[j + 1] - start[j], w);
+      }
+    } else {
+      const auto* columns = reinterpret_cast<const int8_t*>(block);
+      for (const auto& [j, w] : dims) Accumulate(acc.data(), columns + j * kBlockRows, w);
+    }
     size_t first = b * kBlockRows;
     size_t rows = std::min(kBlockRows, count_ - first);
     for (size_t r = 0; r < rows; ++r) {

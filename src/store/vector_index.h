@@ -78,6 +78,13 @@ class TopK {
 
 void ExactSearch(const VectorBlock& block, const float* query, TopK* top);
 
+// A block's entry in a FlatIndex file's directory (the format is in vector_index.cc).
+struct FlatBlockEntry {
+  uint64_t offset;  // from the start of the blocks region
+  uint32_t sparse;  // 1: the sparse form
+  uint32_t values;  // non-zero values (sparse form)
+};
+
 // Writes a FlatIndex file from vectors appended in ascending id order; memory is one
 // block of rows whatever the number of vectors.
 class FlatIndexWriter {
@@ -103,6 +110,8 @@ class FlatIndexWriter {
   std::vector<float> scales_;
   std::vector<int8_t> block_;  // dim columns of kBlockRows values
   size_t in_block_ = 0;
+  uint64_t blocks_bytes_ = 0;       // written so far
+  std::vector<FlatBlockEntry> directory_;
 };
 
 // A memory-mapped FlatIndex file, labelled by chunk id.
@@ -130,7 +139,8 @@ class FlatIndex {
   size_t count_ = 0;
   void* map_ = nullptr;
   size_t map_size_ = 0;
-  const int8_t* blocks_ = nullptr;
+  const char* blocks_ = nullptr;
+  const FlatBlockEntry* directory_ = nullptr;
   const int64_t* ids_ = nullptr;
   const float* scales_ = nullptr;
   std::vector<uint8_t> deleted_;  // by position
