@@ -41,3 +41,4 @@ else
 fi
 
 scripts/fetch_grammars.sh
+scripts/fetch_test_clients.sh

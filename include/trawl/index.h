@@ -129,6 +129,18 @@ struct IndexStatusReport {
 // What the index at options.index_dir holds. NotFound when there is none.
 Result<IndexStatusReport> GetIndexStatus(const Options& options);
 
+// A file the index holds, as recorded by the last run that saw it.
+struct IndexedFile {
+  std::string path;      // relative to the root, '/' separators
+  std::string language;
+  std::string status;    // "indexed", "failed" or "skipped" (binary / too large when read)
+  uint64_t size = 0;
+};
+
+// Every file of the index at options.index_dir, sorted by path. NotFound when there is
+// none.
+Result<std::vector<IndexedFile>> ListIndexedFiles(const Options& options);
+
 // What `trawl check` found: every structure of the store checked (pages, b-trees,
 // vector files against their checksums) and every chunk's text against its hash.
 struct IndexCheckReport {

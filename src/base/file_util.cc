@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 namespace trawl {
 
@@ -66,6 +67,28 @@ Status WriteFileAtomic(const std::string& path, std::string_view data) {
     return Status::IoError("cannot rename to " + path + ": " + std::strerror(e));
   }
   return Status::Ok();
+}
+
+Result<std::string> PathInRoot(const std::string& root, const std::string& path) {
+  namespace fs = std::filesystem;
+  if (path.empty()) return Status::InvalidArgument("empty path");
+  if (path.find('\0') != std::string::npos) return Status::InvalidArgument("path holds a NUL byte");
+  fs::path p(path);
+  fs::path rel;
+  if (p.is_absolute()) {
+    fs::path r = fs::path(root).lexically_normal();
+    rel = p.lexically_normal().lexically_relative(r);
+    if (rel.empty()) return Status::PermissionDenied("path is outside the indexed root: " + path);
+  } else {
+    rel = p.lexically_normal();
+  }
+  std::string s = rel.generic_string();
+  if (s == ".." || s.rfind("../", 0) == 0) {
+    return Status::PermissionDenied("path is outside the indexed root: " + path);
+  }
+  while (!s.empty() && s.back() == '/') s.pop_back();
+  if (s == "." || s.empty()) return std::string(".");
+  return s;
 }
 
 }  // namespace trawl

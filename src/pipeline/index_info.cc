@@ -54,6 +54,16 @@ Result<IndexStatusReport> GetIndexStatus(const Options& options) {
   return r;
 }
 
+Result<std::vector<IndexedFile>> ListIndexedFiles(const Options& options) {
+  TRAWL_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenForReading(options));
+  TRAWL_ASSIGN_OR_RETURN(std::vector<FileRecord> records, store->ListFiles());
+  std::vector<IndexedFile> out;
+  out.reserve(records.size());
+  for (auto& f : records) out.push_back(IndexedFile{std::move(f.path), std::move(f.language), std::move(f.status), f.size});
+  std::sort(out.begin(), out.end(), [](const IndexedFile& a, const IndexedFile& b) { return a.path < b.path; });
+  return out;
+}
+
 std::string IndexStatusReport::ToJson() const {
   nlohmann::ordered_json j;
   j["index_dir"] = index_dir;

@@ -7,7 +7,9 @@
 #include <charconv>
 #include <chrono>
 #include <filesystem>
+#include <deque>
 #include <list>
+#include <random>
 #include <optional>
 #include <regex>
 #include <thread>
@@ -15,7 +17,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "base/file_util.h"
 #include "base/mutex.h"
+#include "mcp/mcp_server.h"
 #include "server/event_hub.h"
 #include "server/metrics.h"
 #include "trawl/index.h"
@@ -80,30 +84,6 @@ std::vector<std::string> ParamList(const httplib::Request& req, const char* key)
     }
   }
   return out;
-}
-
-// A path from a client, made relative to the root. InvalidArgument for a malformed
-// one, PermissionDenied for one outside the root ("../x", "/etc/passwd").
-Result<std::string> PathInRoot(const std::string& root, const std::string& path) {
-  namespace fs = std::filesystem;
-  if (path.empty()) return Status::InvalidArgument("empty path");
-  if (path.find('\0') != std::string::npos) return Status::InvalidArgument("path holds a NUL byte");
-  fs::path p(path);
-  fs::path rel;
-  if (p.is_absolute()) {
-    fs::path r = fs::path(root).lexically_normal();
-    rel = p.lexically_normal().lexically_relative(r);
-    if (rel.empty()) return Status::PermissionDenied("path is outside the indexed root: " + path);
-  } else {
-    rel = p.lexically_normal();
-  }
-  std::string s = rel.generic_string();
-  if (s == ".." || s.rfind("../", 0) == 0) {
-    return Status::PermissionDenied("path is outside the indexed root: " + path);
-  }
-  while (!s.empty() && s.back() == '/') s.pop_back();
-  if (s == "." || s.empty()) return std::string(".");
-  return s;
 }
 
 // httplib's pool, bounded: at most `max_queued` accepted connections wait for a
@@ -179,8 +159,44 @@ const std::vector<std::pair<std::regex, std::string>>& RouteMethods() {
       {std::regex("/v1/search"), "GET"},     {std::regex("/v1/index"), "POST"},
       {std::regex("/v1/runs(/[A-Za-z0-9_.-]+)?"), "GET"}, {std::regex("/v1/changes"), "POST"},
       {std::regex("/v1/status"), "GET"},     {std::regex("/v1/events"), "GET"},
-      {std::regex("/metrics"), "GET"}};
+      {std::regex("/metrics"), "GET"},      {std::regex("/mcp"), "POST, DELETE"}};
   return routes;
+}
+
+// The messages of one POST /mcp request, from the session's threads to the response.
+class McpStream {
+ public:
+  void Push(const std::string& message, bool last) {
+    {
+      MutexLock lock(&mu_);
+      if (!message.empty()) messages_.push_back(message);
+      if (last) ended_ = true;
+    }
+    cv_.NotifyAll();
+  }
+  // Waits up to `wait` for messages; false once every message was taken and the request
+  // has ended.
+  bool Take(std::chrono::milliseconds wait, std::vector<std::string>* out) {
+    MutexLock lock(&mu_);
+    if (messages_.empty() && !ended_) cv_.WaitFor(&mu_, wait);
+    out->assign(messages_.begin(), messages_.end());
+    messages_.clear();
+    return !(ended_ && out->empty());
+  }
+
+ private:
+  Mutex mu_;
+  CondVar cv_;
+  std::deque<std::string> messages_ GUARDED_BY(mu_);
+  bool ended_ GUARDED_BY(mu_) = false;
+};
+
+// A session id no one can guess: 128 bits from the kernel's generator.
+std::string NewSessionId() {
+  std::random_device rd;
+  std::string id;
+  for (int i = 0; i < 4; ++i) id += fmt::format("{:08x}", rd());
+  return id;
 }
 
 }  // namespace
@@ -203,8 +219,11 @@ class ApiServer::Impl {
         run_latency_.Observe(run.finished_at - run.started_at);
       }
       ReopenSearcher();
+      if (McpHost* h = mcp_host_.load()) h->Invalidate();
     };
     TRAWL_ASSIGN_OR_RETURN(service_, ReindexService::Start(std::move(sc)));
+    mcp_host_owner_ = std::make_unique<McpHost>(config_.options, config_.version, config_.watch, service_.get());
+    mcp_host_.store(mcp_host_owner_.get());
     ReopenSearcher();  // an index may exist already
     Routes();
     return Status::Ok();
@@ -231,6 +250,14 @@ class ApiServer::Impl {
   void Shutdown() {
     if (stopping_.exchange(true)) return;
     http_.stop();                     // no new connections
+    {
+      std::map<std::string, std::shared_ptr<McpSession>> sessions;
+      {
+        MutexLock lock(&mcp_mu_);
+        sessions.swap(mcp_sessions_);
+      }
+      for (auto& [id, session] : sessions) session->CancelAll();
+    }
     if (service_) service_->Stop();   // cancel a running run, wait for its commit
     hub_.Close();                     // event streams end; their threads return
   }
@@ -400,6 +427,107 @@ class ApiServer::Impl {
     http_.Get("/v1/status", [this](const httplib::Request&, httplib::Response& res) { StatusPage(res); });
     http_.Get("/v1/events", [this](const httplib::Request&, httplib::Response& res) { Events(res); });
     http_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) { Metrics(res); });
+    http_.Post("/mcp", [this](const httplib::Request& req, httplib::Response& res) { McpPost(req, res); });
+    http_.Delete("/mcp", [this](const httplib::Request& req, httplib::Response& res) { McpDelete(req, res); });
+  }
+
+  // MCP's Streamable HTTP transport (docs/mcp.md): a POST carries one JSON-RPC message;
+  // a request is answered as JSON, or, when the client accepts it, a tool call as an
+  // event stream (its progress notifications, then its response). The initialize
+  // request opens a session (Mcp-Session-Id); every later request names it.
+  void McpPost(const httplib::Request& req, httplib::Response& res) {
+    std::string version = req.get_header_value("MCP-Protocol-Version");
+    if (!version.empty()) {
+      const auto& known = McpProtocolVersions();
+      if (std::find(known.begin(), known.end(), version) == known.end()) {
+        return SendError(res, 400, "unsupported MCP-Protocol-Version " + version);
+      }
+    }
+    Json msg = Json::parse(req.body, nullptr, false);
+    bool initialize = msg.is_object() && msg.value("method", "") == "initialize";
+    std::string sid = req.get_header_value("Mcp-Session-Id");
+    std::shared_ptr<McpSession> session;
+    if (sid.empty() && initialize) {
+      sid = NewSessionId();
+      session = std::make_shared<McpSession>(mcp_host_.load());
+      std::shared_ptr<McpSession> evicted;
+      {
+        MutexLock lock(&mcp_mu_);
+        if (mcp_sessions_.size() >= kMaxMcpSessions) {
+          // The oldest session goes (ids are random: the map's order is arbitrary, so
+          // the one least recently opened is tracked separately).
+          std::string oldest = mcp_order_.front();
+          mcp_order_.pop_front();
+          evicted = mcp_sessions_[oldest];
+          mcp_sessions_.erase(oldest);
+        }
+        mcp_sessions_[sid] = session;
+        mcp_order_.push_back(sid);
+      }
+      if (evicted) evicted->CancelAll();
+    } else if (sid.empty()) {
+      return SendError(res, 400, "missing Mcp-Session-Id header: send initialize first");
+    } else {
+      MutexLock lock(&mcp_mu_);
+      auto it = mcp_sessions_.find(sid);
+      if (it == mcp_sessions_.end()) {
+        return SendError(res, 404, "no MCP session " + sid + " (ended or expired): initialize again");
+      }
+      session = it->second;
+    }
+    res.set_header("Mcp-Session-Id", sid);
+    auto stream = std::make_shared<McpStream>();
+    McpSession::Reply reply =
+        session->Receive(req.body, [stream](const std::string& m, bool last) { stream->Push(m, last); });
+    if (reply == McpSession::Reply::kNone) {
+      res.status = 202;
+      return;
+    }
+    bool sse = req.get_header_value("Accept").find("text/event-stream") != std::string::npos;
+    if (reply == McpSession::Reply::kLater && sse) {
+      res.set_header("Cache-Control", "no-cache");
+      res.set_header("X-Accel-Buffering", "no");
+      res.set_chunked_content_provider(
+          "text/event-stream", [stream, session](size_t, httplib::DataSink& sink) {
+            std::vector<std::string> messages;
+            if (!stream->Take(std::chrono::seconds(2), &messages)) {
+              sink.done();
+              return true;
+            }
+            std::string out;
+            for (const auto& m : messages) out += "event: message\ndata: " + m + "\n\n";
+            if (out.empty()) out = ": waiting\n\n";  // keeps the connection's write timeout at bay
+            return sink.write(out.data(), out.size());
+          });
+      return;
+    }
+    // One JSON answer: the request's last message (notifications cannot be sent so).
+    std::string answer;
+    std::vector<std::string> messages;
+    while (stream->Take(std::chrono::seconds(1), &messages)) {
+      if (!messages.empty()) answer = messages.back();
+    }
+    if (answer.empty()) {
+      res.status = 202;  // cancelled meanwhile: no answer
+      return;
+    }
+    res.status = 200;
+    res.set_content(answer, "application/json");
+  }
+
+  void McpDelete(const httplib::Request& req, httplib::Response& res) {
+    std::string sid = req.get_header_value("Mcp-Session-Id");
+    std::shared_ptr<McpSession> session;
+    {
+      MutexLock lock(&mcp_mu_);
+      auto it = mcp_sessions_.find(sid);
+      if (it == mcp_sessions_.end()) return SendError(res, 404, "no MCP session " + sid);
+      session = it->second;
+      mcp_sessions_.erase(it);
+      mcp_order_.erase(std::remove(mcp_order_.begin(), mcp_order_.end(), sid), mcp_order_.end());
+    }
+    session->CancelAll();
+    res.status = 204;
   }
 
   void Search(const httplib::Request& req, httplib::Response& res) {
@@ -623,6 +751,13 @@ class ApiServer::Impl {
   Mutex searcher_mu_;
   std::shared_ptr<Searcher> searcher_ GUARDED_BY(searcher_mu_);
   std::string searcher_error_ GUARDED_BY(searcher_mu_);
+
+  static constexpr size_t kMaxMcpSessions = 64;
+  Mutex mcp_mu_;
+  std::map<std::string, std::shared_ptr<McpSession>> mcp_sessions_ GUARDED_BY(mcp_mu_);
+  std::deque<std::string> mcp_order_ GUARDED_BY(mcp_mu_);  // session ids, oldest first
+  std::unique_ptr<McpHost> mcp_host_owner_;
+  std::atomic<McpHost*> mcp_host_{nullptr};  // read by the run thread's callback
 
   // Last: its threads call into the members above, so it is stopped (Shutdown) and
   // destroyed first.

@@ -154,6 +154,59 @@ std::pair<bool, std::string> ReindexService::RequestRun(const std::string& trigg
   return {true, id};
 }
 
+std::string ReindexService::RequestRunNext(const std::string& trigger) {
+  MutexLock lock(&mu_);
+  std::string id = QueueLocked({}, trigger);
+  run_now_ = true;
+  return id;
+}
+
+bool ReindexService::CancelRun(const std::string& id) {
+  MutexLock lock(&mu_);
+  ReindexRun* r = FindLocked(id);
+  if (r == nullptr) return false;
+  if (r->id == running_id_) {
+    cancel_.store(true);
+    return true;
+  }
+  if (r->id == queued_id_) {
+    queued_id_.clear();
+    run_now_ = false;
+    r->state = "cancelled";
+    r->finished_at = UnixNow();
+    ++stats_.runs_cancelled;
+    idle_cv_.NotifyAll();
+    return true;
+  }
+  return false;
+}
+
+std::optional<ReindexRun> ReindexService::WaitRun(const std::string& id, std::chrono::milliseconds timeout) const {
+  auto deadline = Clock::now() + timeout;
+  bool first = true;
+  std::string progress_at_entry;
+  MutexLock lock(&mu_);
+  for (;;) {
+    const ReindexRun* found = nullptr;
+    for (auto it = runs_.rbegin(); it != runs_.rend(); ++it) {
+      if (it->id == id || (!it->index_run_id.empty() && it->index_run_id == id)) {
+        found = &*it;
+        break;
+      }
+    }
+    if (found == nullptr) return std::nullopt;
+    auto now = Clock::now();
+    if ((found->state != "queued" && found->state != "running") || stopping_ || now >= deadline) return *found;
+    if (first) {
+      first = false;
+      progress_at_entry = found->progress_json;
+    } else if (found->progress_json != progress_at_entry) {
+      return *found;
+    }
+    idle_cv_.WaitFor(&mu_, deadline - now);
+  }
+}
+
 ReindexRun* ReindexService::FindLocked(const std::string& id) {
   for (auto it = runs_.rbegin(); it != runs_.rend(); ++it) {
     if (it->id == id || (!it->index_run_id.empty() && it->index_run_id == id)) return &*it;
@@ -221,6 +274,7 @@ void ReindexService::RunLoop() {
       paths.assign(pending_.begin(), pending_.end());
       pending_.clear();
       running_id_ = id;
+      cancel_.store(false);  // not stopping (checked above): a cancel is for an earlier run
       if (ReindexRun* r = FindLocked(id)) {
         r->state = "running";
         r->started_at = UnixNow();
@@ -256,6 +310,7 @@ void ReindexService::ExecuteRun(const std::string& id, std::vector<std::string> 
         if (r->index_run_id.empty()) r->index_run_id = p.run_id;
       }
     }
+    idle_cv_.NotifyAll();  // WaitRun returns on progress
     Emit("progress", j);
   };
   auto t0 = Clock::now();
@@ -300,7 +355,7 @@ void ReindexService::ExecuteRun(const std::string& id, std::vector<std::string> 
     }
     running_id_.clear();
     done = *r;
-    if (queued_id_.empty()) idle_cv_.NotifyAll();
+    idle_cv_.NotifyAll();  // WaitRun; WaitIdle checks for a queued run itself
   }
   if (!summary.ok()) {
     std::fprintf(stderr, "trawl: run %s failed: %s\n", id.c_str(), done.error.c_str());

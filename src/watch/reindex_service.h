@@ -95,6 +95,19 @@ class ReindexService {
   // {false, id of the running run} when one is running.
   std::pair<bool, std::string> RequestRun(const std::string& trigger);
 
+  // Queues a run now (no debounce), after the running one if there is one (then every
+  // change made before this call is in it). Returns its id.
+  std::string RequestRunNext(const std::string& trigger);
+
+  // Cancels run `id`: a running run stops (what is complete is committed: state
+  // "cancelled"), a queued one is dropped (its changes go to the next run). False when
+  // the run is neither running nor queued.
+  bool CancelRun(const std::string& id);
+
+  // Waits until run `id` has ended, its progress has changed, or `timeout` passes; the
+  // run as it is then (nullopt: no such run).
+  std::optional<ReindexRun> WaitRun(const std::string& id, std::chrono::milliseconds timeout) const;
+
   std::optional<ReindexRun> GetRun(const std::string& id) const;  // by service or pipeline id
   std::vector<ReindexRun> RecentRuns() const;                    // newest first
   ReindexStats Stats() const;
@@ -118,6 +131,8 @@ class ReindexService {
   void ExecuteRun(const std::string& id, std::vector<std::string> paths);
 
   const Config config_;
+  // The running run's cancel flag: set by Stop() and CancelRun(), cleared (under mu_)
+  // as each run starts unless stopping.
   std::atomic<bool> cancel_{false};
   std::unique_ptr<TreeWatcher> watcher_;  // used by the watch thread only (after Start)
   // Ignored directories (relative): not watched. Read by the watcher's callback on the
@@ -126,7 +141,7 @@ class ReindexService {
 
   mutable Mutex mu_;
   CondVar cv_;      // the run thread: new work, stop
-  CondVar idle_cv_; // WaitIdle
+  mutable CondVar idle_cv_; // WaitIdle, WaitRun: a run ended
   bool stopping_ GUARDED_BY(mu_) = false;
   std::unordered_set<std::string> pending_ GUARDED_BY(mu_);
   std::string queued_id_ GUARDED_BY(mu_);     // the next run's id, "" when nothing is queued

@@ -62,5 +62,6 @@ Runner RegisterServe(CLI::App& app);
 Runner RegisterHooks(CLI::App& app);
 Runner RegisterTrust(CLI::App& app);
 Runner RegisterCheck(CLI::App& app);
+Runner RegisterMcp(CLI::App& app);
 
 }  // namespace trawl::cli

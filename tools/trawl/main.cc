@@ -44,7 +44,8 @@ int main(int argc, char** argv) {
   std::vector<Runner> runners = {RegisterFiles(app),  RegisterChunk(app),  RegisterIndex(app),
                                  RegisterSearch(app), RegisterStatus(app), RegisterExport(app),
                                  RegisterConfig(app), RegisterWatch(app),  RegisterServe(app),
-                                 RegisterHooks(app),  RegisterTrust(app),  RegisterCheck(app)};
+                                 RegisterHooks(app),  RegisterTrust(app),  RegisterCheck(app),
+                                 RegisterMcp(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
