@@ -109,12 +109,22 @@ class HybridSearcher final : public Searcher {
     const bool rerank = options_.search.rerank_depth > 0 && mode != "semantic";
     // Query-time idf of the query's terms (the index keeps no corpus statistics in its
     // documents, so this is where they come in).
+    // The query's terms, analysed once: the lexical query, the idf weights of the dense
+    // query and the reranker's all come from them.
+    std::vector<IndexedTerm> query_terms = IndexedQueryTerms(req.query);
+    LexicalQuery lexical_query;
+    {
+      std::unordered_set<std::string> seen;
+      for (const IndexedTerm& t : query_terms) {
+        if (seen.insert(t.indexed).second) lexical_query.terms.push_back(t.indexed);
+      }
+    }
     std::unordered_map<std::string, float> idf;
     if (rerank || (mode != "lexical" && embedder_->WeighsQueryTerms())) {
       // Keyed by the term; counted as the lexical index matches it (a whole identifier
       // as the phrase of its parts).
       std::vector<std::string> terms, indexed;
-      for (IndexedTerm& t : IndexedQueryTerms(req.query)) {
+      for (IndexedTerm& t : query_terms) {
         if (!idf.emplace(t.term, 1.0f).second) continue;
         terms.push_back(std::move(t.term));
         indexed.push_back(std::move(t.indexed));
@@ -137,7 +147,7 @@ class HybridSearcher final : public Searcher {
     }
     Status lexical_status = Status::Ok();
     if (mode != "semantic") {
-      Result<std::vector<ChunkHit>> got = store_->SearchLexical(req.query, depth, filter);
+      Result<std::vector<ChunkHit>> got = store_->SearchLexical(lexical_query, depth, filter);
       if (got.ok()) {
         lexical = std::move(got).value();
       } else {

@@ -349,7 +349,7 @@ class EmbeddedStore final : public store_internal::EmbeddedShard {
   Status Checkpoint() override;
   Status SetFilesKnown(int64_t n) override;
   Status SaveRun(const RunRecord& run) override;
-  Result<std::vector<ChunkHit>> SearchLexical(const std::string& query, int k,
+  Result<std::vector<ChunkHit>> SearchLexical(const LexicalQuery& query, int k,
                                               const SearchFilter& filter) override;
   Result<std::vector<ChunkHit>> SearchDense(const std::vector<float>& query, int k,
                                             const SearchFilter& filter) override;
@@ -1329,7 +1329,7 @@ Result<std::vector<ChunkHit>> EmbeddedStore::SearchDense(const std::vector<float
   }
 }
 
-Result<std::vector<ChunkHit>> EmbeddedStore::SearchLexical(const std::string& query, int k,
+Result<std::vector<ChunkHit>> EmbeddedStore::SearchLexical(const LexicalQuery& query, int k,
                                                            const SearchFilter& filter) {
   return store_internal::SearchLexicalShards({this}, query, k, filter, opts_, 1);
 }

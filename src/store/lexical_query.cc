@@ -12,7 +12,8 @@
 #include "base/tokenize.h"
 #include "store/embedded_store.h"
 
-namespace trawl::store_internal {
+namespace trawl {
+namespace store_internal {
 namespace {
 
 constexpr double kK1 = 1.2;
@@ -126,18 +127,27 @@ Status ForEachShard(size_t n, const std::function<Status(size_t)>& fn) {
   return Status::Ok();
 }
 
+}  // namespace store_internal
+
+LexicalQuery LexicalQuery::FromText(std::string_view text) {
+  // Whole identifiers are matched as the phrase of their parts (the index holds parts).
+  LexicalQuery q;
+  std::unordered_set<std::string> seen;
+  for (IndexedTerm& t : IndexedQueryTerms(text)) {
+    if (seen.insert(t.indexed).second) q.terms.push_back(std::move(t.indexed));
+  }
+  return q;
+}
+
+namespace store_internal {
+
 Result<std::vector<ChunkHit>> SearchLexicalShards(const std::vector<LexicalShard*>& shards,
-                                                  const std::string& query, int k,
+                                                  const LexicalQuery& query, int k,
                                                   const SearchFilter& filter,
                                                   const EmbeddedStoreOptions& options, int64_t id_stride) {
   std::vector<ChunkHit> out;
   if (k <= 0 || shards.empty()) return out;
-  // Whole identifiers are matched as the phrase of their parts (the index holds parts).
-  std::vector<std::string> terms;
-  std::unordered_set<std::string> seen;
-  for (IndexedTerm& t : IndexedQueryTerms(query)) {
-    if (seen.insert(t.indexed).second) terms.push_back(std::move(t.indexed));
-  }
+  std::vector<std::string> terms = query.terms;
   if (terms.empty()) return out;
 
   std::vector<LexicalTotals> totals(shards.size());
@@ -245,4 +255,5 @@ Result<TermStats> ShardDocFrequencies(const std::vector<LexicalShard*>& shards,
   return out;
 }
 
-}  // namespace trawl::store_internal
+}  // namespace store_internal
+}  // namespace trawl

@@ -64,7 +64,7 @@ int RegisterRankFunction(sqlite3* db);
 // The k best chunks of `query` over `shards` (each hit's id: local id * id_stride +
 // shard index), then any more of the k-th's score (at most k more).
 Result<std::vector<ChunkHit>> SearchLexicalShards(const std::vector<LexicalShard*>& shards,
-                                                  const std::string& query, int k,
+                                                  const LexicalQuery& query, int k,
                                                   const SearchFilter& filter,
                                                   const EmbeddedStoreOptions& options, int64_t id_stride);
 

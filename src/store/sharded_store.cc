@@ -173,7 +173,7 @@ class ShardedStore final : public Store {
   Status SaveRun(const RunRecord& run) override { return shards_[0]->SaveRun(run); }
   Result<std::vector<RunRecord>> Runs(int limit) override { return shards_[0]->Runs(limit); }
 
-  Result<std::vector<ChunkHit>> SearchLexical(const std::string& query, int k, const SearchFilter& filter) override {
+  Result<std::vector<ChunkHit>> SearchLexical(const LexicalQuery& query, int k, const SearchFilter& filter) override {
     return store_internal::SearchLexicalShards(lexical_, query, k, filter, EmbeddedStoreOptions(), kMaxShards);
   }
   Result<TermStats> DocFrequencies(const std::vector<std::string>& terms) override {

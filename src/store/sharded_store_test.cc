@@ -191,8 +191,8 @@ TEST(ShardedStoreTest, AnyShardCountAnswersAsOneDatabase) {
   for (const auto& q : queries) {
     for (const SearchFilter* f : {&none, &python, &under_src}) {
       for (int k : {1, 5, 20}) {
-        auto ha = ra->SearchLexical(q, k, *f);
-        auto hb = rb->SearchLexical(q, k, *f);
+        auto ha = ra->SearchLexical(LexicalQuery::FromText(q), k, *f);
+        auto hb = rb->SearchLexical(LexicalQuery::FromText(q), k, *f);
         ASSERT_TRUE(ha.ok() && hb.ok());
         ExpectSameRanking(Resolve(ra.get(), *ha), Resolve(rb.get(), *hb), "lexical '" + q + "' k=" + std::to_string(k));
       }

@@ -126,6 +126,15 @@ struct ScannedFile {
   std::vector<ChunkRecord> chunks;  // `vector` decoded; `prepared` empty
 };
 
+// A lexical query as the searcher analysed it, handed to the backend as is: its terms in
+// the form the lexical index matches (IndexedQueryTerms: a whole identifier as the
+// space-separated phrase of its parts, "parse file"), distinct, in the query's order.
+struct LexicalQuery {
+  std::vector<std::string> terms;
+  // The searcher's analysis of raw text (for tools and tests that start from text).
+  static LexicalQuery FromText(std::string_view text);
+};
+
 // A scan in progress: holds its snapshot until destroyed. One thread at a time.
 class StoreScan {
  public:
@@ -196,10 +205,10 @@ class Store {
   virtual Status SaveRun(const RunRecord& run) = 0;
 
   // --- readers --------------------------------------------------------------------
-  // `query` is raw user text; the store applies the code-aware tokenisation. The k best,
-  // best first, then any more of the k-th's score (at most k more), so that the list
-  // does not end inside a group of equal scores (whose order is not content's).
-  virtual Result<std::vector<ChunkHit>> SearchLexical(const std::string& query, int k,
+  // The k best chunks for the analysed query, best first, then any more of the k-th's
+  // score (at most k more), so that the list does not end inside a group of equal
+  // scores (whose order is not content's).
+  virtual Result<std::vector<ChunkHit>> SearchLexical(const LexicalQuery& query, int k,
                                                       const SearchFilter& filter) = 0;
   virtual Result<std::vector<ChunkHit>> SearchDense(const std::vector<float>& query, int k,
                                                     const SearchFilter& filter) = 0;

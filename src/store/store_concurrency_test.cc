@@ -36,7 +36,7 @@ TEST(StoreConcurrencyTest, ReadersSearchWhileWriterCommits) {
     threads.emplace_back([&, t] {
       std::mt19937 local(static_cast<unsigned>(100 + t));
       while (!done.load()) {
-        auto lex = (*reader)->SearchLexical("common chunk", 50, t == 2 ? SearchFilter{{"python"}, {}} : SearchFilter{});
+        auto lex = (*reader)->SearchLexical(LexicalQuery::FromText("common chunk"), 50, t == 2 ? SearchFilter{{"python"}, {}} : SearchFilter{});
         auto dense = (*reader)->SearchDense(RandomVector(&local, kDim), 10, {});
         if (!lex.ok() || !dense.ok()) {
           failures++;
@@ -128,7 +128,7 @@ TEST(StoreConcurrencyTest, ManyThreadsShareOneReader) {
     threads.emplace_back([&, t] {
       std::mt19937 rng(static_cast<unsigned>(t));
       for (int i = 0; i < 50; ++i) {
-        auto lex = (*reader)->SearchLexical("handler", 10, {{}, {"d1/**"}});
+        auto lex = (*reader)->SearchLexical(LexicalQuery::FromText("handler"), 10, {{}, {"d1/**"}});
         auto dense = (*reader)->SearchDense(RandomVector(&rng, kDim), 5, {{"go"}, {"d2"}});
         auto stats = (*reader)->Stats();
         // 10 hits, and those of the 10th's score (all 100 files of d1 score alike).

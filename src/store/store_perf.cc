@@ -176,7 +176,7 @@ int Run(int n_chunks, int dim, const std::string& dir, bool quick) {
         query += (common ? words[zipf(qrng)] : words[qrng() % words.size()]) + " ";
       }
       auto s = Clock::now();
-      auto r = reader->SearchLexical(query, 20, filter);
+      auto r = reader->SearchLexical(LexicalQuery::FromText(query), 20, filter);
       lat.ms.push_back(Ms(Clock::now() - s));
       if (r.ok()) hits += r->size();
     }

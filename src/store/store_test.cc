@@ -94,7 +94,7 @@ TEST(StoreTest, CommitReplacesAndDeletesFiles) {
   EXPECT_EQ((*files)[0].git_author, "Ada");
   EXPECT_EQ((*files)[1].chunk_count, 1);
 
-  auto beta = store->SearchLexical("beta", 10, {});
+  auto beta = store->SearchLexical(LexicalQuery::FromText("beta"), 10, {});
   ASSERT_TRUE(beta.ok());
   ASSERT_EQ(beta->size(), 1u);
   int64_t old_beta_id = (*beta)[0].chunk_id;
@@ -102,8 +102,8 @@ TEST(StoreTest, CommitReplacesAndDeletesFiles) {
   // Replace a.py: beta goes, delta arrives; ids are never reused.
   ASSERT_TRUE(store->Commit({MakeFile("a.py", "python", {MakeChunk("def delta(): pass", Vec(4), 1, "delta")})}, {})
                   .ok());
-  EXPECT_TRUE(store->SearchLexical("beta", 10, {})->empty());
-  auto delta = store->SearchLexical("delta", 10, {});
+  EXPECT_TRUE(store->SearchLexical(LexicalQuery::FromText("beta"), 10, {})->empty());
+  auto delta = store->SearchLexical(LexicalQuery::FromText("delta"), 10, {});
   ASSERT_EQ(delta->size(), 1u);
   EXPECT_GT((*delta)[0].chunk_id, old_beta_id);
   EXPECT_TRUE(store->GetChunks({old_beta_id})->empty());
@@ -118,7 +118,7 @@ TEST(StoreTest, CommitReplacesAndDeletesFiles) {
   ASSERT_TRUE(store->Commit({}, {"b.py", "never-indexed.py"}).ok());
   files = store->ListFiles();
   ASSERT_EQ(files->size(), 1u);
-  EXPECT_TRUE(store->SearchLexical("gamma", 10, {})->empty());
+  EXPECT_TRUE(store->SearchLexical(LexicalQuery::FromText("gamma"), 10, {})->empty());
   EXPECT_EQ(store->SearchDense(Vec(3), 10, {})->size(), 1u);
 
   auto stats = store->Stats();
@@ -137,8 +137,8 @@ TEST(StoreTest, CommitIsAllOrNothing) {
   auto bad = MakeFile("b.py", "python", {MakeChunk("beta", std::vector<float>(3, 1.0f))});
   Status st = store->Commit({MakeFile("a.py", "python", {MakeChunk("gamma", Vec(2))}), bad}, {});
   EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(store->SearchLexical("alpha", 10, {})->size(), 1u);
-  EXPECT_TRUE(store->SearchLexical("gamma", 10, {})->empty());
+  EXPECT_EQ(store->SearchLexical(LexicalQuery::FromText("alpha"), 10, {})->size(), 1u);
+  EXPECT_TRUE(store->SearchLexical(LexicalQuery::FromText("gamma"), 10, {})->empty());
 }
 
 // Files are staged into the open transaction as they come: readers see none of them
@@ -151,14 +151,14 @@ TEST(StoreTest, StagedWritesAreInvisibleUntilCommitAndAllOrNothing) {
   ASSERT_TRUE(reader.ok()) << reader.status().ToString();
   ASSERT_TRUE(store->Stage(MakeFile("a.py", "python", {MakeChunk("alpha", Vec(1))})).ok());
   ASSERT_TRUE(store->Stage(MakeFile("b.py", "python", {MakeChunk("beta", Vec(2))})).ok());
-  EXPECT_TRUE((*reader)->SearchLexical("alpha beta", 10, {})->empty());
+  EXPECT_TRUE((*reader)->SearchLexical(LexicalQuery::FromText("alpha beta"), 10, {})->empty());
   ASSERT_TRUE(store->Commit({}, {}).ok());
-  EXPECT_EQ((*reader)->SearchLexical("alpha beta", 10, {})->size(), 2u);
+  EXPECT_EQ((*reader)->SearchLexical(LexicalQuery::FromText("alpha beta"), 10, {})->size(), 2u);
   ASSERT_TRUE(store->Stage(MakeFile("c.py", "python", {MakeChunk("gamma", Vec(3))})).ok());
   auto bad = MakeFile("d.py", "python", {MakeChunk("delta", std::vector<float>(3, 1.0f))});
   EXPECT_EQ(store->Stage(bad).code(), StatusCode::kInvalidArgument);
   ASSERT_TRUE(store->Commit({}, {}).ok());
-  EXPECT_TRUE((*reader)->SearchLexical("gamma delta", 10, {})->empty());
+  EXPECT_TRUE((*reader)->SearchLexical(LexicalQuery::FromText("gamma delta"), 10, {})->empty());
   EXPECT_EQ((*reader)->Stats()->chunks, 2);
 }
 
@@ -183,13 +183,13 @@ TEST(StoreTest, FailedFilesAreRecordedAndKeepTheirLastChunks) {
   EXPECT_EQ((*ff)[0].error, "embedding failed: server down");
   EXPECT_EQ((*ff)[0].chunk_count, 1);
   EXPECT_EQ((*ff)[1].chunk_count, 0);
-  EXPECT_EQ(store->SearchLexical("alpha", 10, {})->size(), 1u);
-  EXPECT_TRUE(store->SearchLexical("ignored gamma", 10, {})->empty());
+  EXPECT_EQ(store->SearchLexical(LexicalQuery::FromText("alpha"), 10, {})->size(), 1u);
+  EXPECT_TRUE(store->SearchLexical(LexicalQuery::FromText("ignored gamma"), 10, {})->empty());
   EXPECT_EQ(store->Stats()->files_failed, 2);
   EXPECT_EQ(store->Stats()->chunks, 1);
   ASSERT_TRUE(store->Commit({MakeFile("a.py", "python", {MakeChunk("delta", Vec(4))})}, {}).ok());
-  EXPECT_TRUE(store->SearchLexical("alpha", 10, {})->empty());
-  EXPECT_EQ(store->SearchLexical("delta", 10, {})->size(), 1u);
+  EXPECT_TRUE(store->SearchLexical(LexicalQuery::FromText("alpha"), 10, {})->empty());
+  EXPECT_EQ(store->SearchLexical(LexicalQuery::FromText("delta"), 10, {})->size(), 1u);
   EXPECT_EQ(store->Stats()->files_failed, 1);
 }
 
@@ -209,7 +209,7 @@ TEST(StoreTest, LexicalListEndsAfterAGroupOfEqualScores) {
     }
     writes.push_back(MakeFile("z.py", "python", {MakeChunk("walrus walrus walrus", Vec(1))}));
     ASSERT_TRUE(store->Commit(writes, {}).ok());
-    auto hits = store->SearchLexical("walrus", 100, {});
+    auto hits = store->SearchLexical(LexicalQuery::FromText("walrus"), 100, {});
     ASSERT_TRUE(hits.ok());
     EXPECT_EQ(hits->size(), 151u);  // the best, then all 150 equal ones, not 99 of them
     std::vector<int64_t> ids;
@@ -252,7 +252,7 @@ TEST(StoreTest, LexicalFindsIdentifierParts) {
        MakeFile("docs/notes.md", "markdown", {MakeChunk("Notes about the HTTPServer and a file.", Vec(3))})},
       {}).ok());
   auto paths = [&](const std::string& q) {
-    auto hits = store->SearchLexical(q, 10, {});
+    auto hits = store->SearchLexical(LexicalQuery::FromText(q), 10, {});
     EXPECT_TRUE(hits.ok()) << hits.status().ToString();
     return HitPaths(store.get(), *hits);
   };
@@ -268,7 +268,7 @@ TEST(StoreTest, LexicalFindsIdentifierParts) {
   EXPECT_EQ(paths("file")[2], "docs/notes.md");
   EXPECT_TRUE(paths("\"(*&^").empty());
   EXPECT_TRUE(paths("nonexistentterm").empty());
-  auto hits = store->SearchLexical("parse", 10, {});
+  auto hits = store->SearchLexical(LexicalQuery::FromText("parse"), 10, {});
   ASSERT_EQ(hits->size(), 2u);
   EXPECT_GT((*hits)[0].score, 0);
   EXPECT_GE((*hits)[0].score, (*hits)[1].score);
@@ -280,7 +280,7 @@ TEST(StoreTest, PorterOptionStemsTerms) {
   opts.fts_porter = true;
   auto store = OpenWriter(tmp.index(), opts);
   ASSERT_TRUE(store->Commit({MakeFile("a.py", "python", {MakeChunk("def parsing_files(): pass", Vec(1))})}, {}).ok());
-  EXPECT_EQ(store->SearchLexical("parse file", 10, {})->size(), 1u);
+  EXPECT_EQ(store->SearchLexical(LexicalQuery::FromText("parse file"), 10, {})->size(), 1u);
 }
 
 class FilterTest : public ::testing::Test {
@@ -297,7 +297,7 @@ class FilterTest : public ::testing::Test {
     ASSERT_TRUE(store_->Commit(writes, {}).ok());
   }
   std::vector<std::string> Lexical(SearchFilter filter) {
-    auto hits = store_->SearchLexical("shared token", 10, filter);
+    auto hits = store_->SearchLexical(LexicalQuery::FromText("shared token"), 10, filter);
     EXPECT_TRUE(hits.ok()) << hits.status().ToString();
     auto p = HitPaths(store_.get(), *hits);
     std::sort(p.begin(), p.end());
@@ -332,7 +332,7 @@ TEST_F(FilterTest, PathGlobs) {
 TEST_F(FilterTest, SelectiveFilterKeepsRecall) {
   // k=1 with a filter that rejects the nearest chunks still finds one.
   EXPECT_THAT(Dense({{"markdown"}, {}}, 1), ElementsAre("docs/x.md"));
-  auto hits = store_->SearchLexical("shared", 1, {{"markdown"}, {}});
+  auto hits = store_->SearchLexical(LexicalQuery::FromText("shared"), 1, {{"markdown"}, {}});
   EXPECT_EQ(HitPaths(store_.get(), *hits), std::vector<std::string>{"docs/x.md"});
 }
 
@@ -373,7 +373,7 @@ TEST(StoreTest, EmbedderMismatchFailsUnlessReset) {
   EXPECT_EQ(stats->vectors, 0);
   EXPECT_EQ(stats->embedder, "other");
   EXPECT_EQ(stats->dimensions, 32);
-  EXPECT_TRUE(store->SearchLexical("alpha", 10, {})->empty());
+  EXPECT_TRUE(store->SearchLexical(LexicalQuery::FromText("alpha"), 10, {})->empty());
 }
 
 TEST(StoreTest, WriterLockRefusesSecondWriter) {
@@ -879,7 +879,7 @@ TEST(StoreTest, OldFormatAsksForRebuildWhichReplacesIt) {
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(store->Stats()->chunks, 0);
   ASSERT_TRUE(store->Commit({MakeFile("a.py", "python", {MakeChunk("def parse_file(): pass", Vec(1), 1, "parse_file")})}, {}).ok());
-  auto hits = store->SearchLexical("parseFile", 10, {});
+  auto hits = store->SearchLexical(LexicalQuery::FromText("parseFile"), 10, {});
   ASSERT_TRUE(hits.ok());
   EXPECT_EQ(hits->size(), 1u);
   EXPECT_TRUE(OpenEmbeddedStore(tmp.index(), OpenMode::kRead, false, {}).ok());
