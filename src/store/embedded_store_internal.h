@@ -1,0 +1,250 @@
+// The embedded store's class and the helpers its parts share; private to src/store (the
+// rest of trawl opens an index through OpenStore, store.h). Its parts:
+//   embedded_store.cc    schema, meta, opening and recovery, identity, the factories
+//   embedded_writer.cc   the writer: staging and committing files, runs
+//   embedded_vectors.cc  the vector file (Checkpoint) and dense search
+//   embedded_lexical.cc  the lexical index's part of a query over shards
+//   embedded_readers.cc  files, chunks, stats, runs, scans, Verify
+// The design: SQLite (WAL + FTS5) is the source of truth; the vector index file
+// is derived from it and only ever trusted after checking it against the rows.
+//
+// On disk, in the index folder:
+//   .gitignore            "*", so the folder never shows in git status
+//   index.db (+ -wal/-shm) the database
+//   lock                  the writer lock (flock), holding the writer's pid
+//   vectors-<gen>.flat    the quantised vectors of checkpoint generation <gen>, column-major
+//                         in dense or sparse blocks (vector_index.h; only at
+//                         exact_search_limit vectors or more)
+//
+// The lexical index is a contentless FTS5 table over pre-tokenised text (Code/PartTermsText,
+// computed on the pipeline's workers by Prepare): it stores postings only, and a delete
+// passes the same terms again, recomputed from the chunk row.
+//
+// Derived vector file, crash safety. Commit never touches the file. Checkpoint (writer
+// only) keeps the current file while the chunks committed since (ids above
+// meta.vindex_hwm; ids are AUTOINCREMENT, never reused) and the deleted ones (the
+// tombstones) stay small; otherwise it streams every vector into
+// vectors-<gen+1>.flat via tmp + fsync + rename, and then, in one transaction, points
+// meta at it (generation, file, xxhash of the file, high-water mark) and clears the
+// tombstones. A crash before that transaction leaves meta pointing at the old file
+// (the orphan is removed by the next writer); a crash after it leaves only an old
+// orphan. A file that is missing, fails its hash, or does not parse is rebuilt from
+// the vectors table by the next Checkpoint, and meanwhile searched around: readers
+// map the file named by meta, apply tombstones, and search every chunk above the
+// high-water mark exactly from the rows, merging both. Candidates are then checked
+// against the chunks table, so a deleted chunk is never returned even before its
+// tombstone is applied.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/mutex.h"
+#include "store/embedded_store.h"
+#include "store/lexical_query.h"
+#include "store/sqlite_db.h"
+#include "store/store.h"
+#include "store/vector_index.h"
+#include "store/writer_lock.h"
+
+namespace trawl::store_internal {
+
+// Schema and meta (embedded_store.cc).
+inline constexpr int kSchemaVersion = 4;  // 4: chunk text in one zstd frame (chunk_text.h)
+inline constexpr char kDbName[] = "index.db";
+std::string SchemaSql();
+// The FTS5 table; `porter`: stemmed.
+std::string FtsSql(bool porter);
+// The text of a chunk's FTS5 body column: its terms, then its header's.
+std::string BodyTerms(const std::string& content, const std::string& context);
+std::string JsonIds(const std::vector<int64_t>& ids);
+std::string JsonStrings(const std::vector<std::string>& v);
+// A connection with trawl's SQL functions (trawl_path_match, trawl_bm25) registered.
+Result<std::unique_ptr<Db>> OpenDb(const std::string& path, bool read_only, int busy_timeout_ms,
+                                   int writer_cache_mb = 256);
+// The filter as SQL over `f` (files): language any-of (?lang: JSON array) and path
+// globs any-of (?glob: '\n'-joined). Empty when the filter is empty.
+std::string FilterClause(const SearchFilter& filter, int lang_param, int glob_param);
+void BindFilter(Stmt* stmt, const SearchFilter& filter, int lang_param, int glob_param);
+Result<std::string> GetMeta(Db* db, const std::string& key);
+Result<int64_t> GetMetaInt(Db* db, const std::string& key);
+// The stored vectors, kept in meta (key vector_count) by every change to the table.
+Status AddVectorCount(Db* db, int64_t delta);
+Status SetMeta(Db* db, const std::string& key, const std::string& value);
+Status SetMetaInt(Db* db, const std::string& key, int64_t value);
+// A file's size, modification time and inode: what says it is the file a writer made.
+std::string StatStamp(const std::string& path);
+std::string FileError(const std::string& what, const std::string& path);
+Status SyncPath(const std::string& path, bool directory);
+// Files (embedded_readers.cc): the columns of a files row, and a record from them.
+extern const char kFileColumns[];
+FileRecord ReadFileRecord(const Stmt& st, int at = 0);
+
+// What dense search works from: an immutable view, replaced (never modified) when the
+// database moves on. Shared by concurrent searches.
+struct DenseState {
+  int64_t commit_seq = -1;
+  int64_t generation = -1;
+  std::string embedder;
+  int dim = 0;
+  std::shared_ptr<const FlatIndex> file;                    // null: rows only
+  std::vector<std::shared_ptr<const VectorBlock>> blocks;   // chunks above the file's hwm
+  int64_t max_id = 0;                                       // highest chunk id covered
+  // Loaded whole at commit_seq: every element not marked deleted is a live chunk of
+  // that commit. False after an incremental catch-up, which keeps the elements
+  // loaded before (some may have been deleted since).
+  bool all_live = false;
+  size_t elements() const {
+    size_t n = file ? file->size() : 0;
+    for (const auto& b : blocks) n += b->size();
+    return n;
+  }
+};
+
+class EmbeddedStore final : public store_internal::EmbeddedShard {
+ public:
+  EmbeddedStore(std::string dir, OpenMode mode, const EmbeddedStoreOptions& options)
+      : dir_(std::move(dir)), db_path_(dir_ + "/" + kDbName), mode_(mode), opts_(options) {}
+  ~EmbeddedStore() override { DropStream(); }
+
+  Status Open(bool wait);
+  Status OpenDatabase(bool wait);  // Open without the recovery of a damaged database
+
+  Status BindEmbedder(const std::string& name, int dimensions, bool reset) override;
+  Result<std::vector<FileRecord>> ListFiles() override;
+  // Files matching `where` (SQL over alias f), ordered by path.
+  Result<std::vector<FileRecord>> QueryFiles(const char* where);
+  Result<std::unordered_map<std::string, std::vector<float>>> LookupVectors(
+      const std::vector<std::string>& content_hashes) override;
+  void Prepare(FileWrite* write) const override;
+  Status Stage(const FileWrite& write) override;
+  Status Commit(const std::vector<FileWrite>& writes, const std::vector<std::string>& deletes) override;
+  Status Checkpoint() override;
+  Status SetFilesKnown(int64_t n) override;
+  Status SaveRun(const RunRecord& run) override;
+  Result<std::vector<ChunkHit>> SearchLexical(const LexicalQuery& query, int k,
+                                              const SearchFilter& filter) override;
+  Result<std::vector<ChunkHit>> SearchDense(const std::vector<float>& query, int k,
+                                            const SearchFilter& filter) override;
+  Result<std::vector<ChunkView>> GetChunks(const std::vector<int64_t>& ids) override;
+  Result<StoreStats> Stats() override;
+  Result<std::vector<FileRecord>> FailedFiles() override;
+  Result<std::vector<RunRecord>> Runs(int limit) override;
+  Result<std::unique_ptr<StoreScan>> Scan() override;
+  Status Verify() override;
+
+  Result<LexicalTotals> LexicalCounts() override;
+  Result<std::vector<int64_t>> MatchCounts(const std::vector<std::string>& exprs) override;
+  Result<std::vector<ChunkHit>> RankLexical(const LexicalPlan& plan, const SearchFilter& filter) override;
+  bool Stems() const override { return porter_; }
+
+ public:
+  // A pooled read-only connection, returned to the pool when it goes out of scope.
+  class Reader {
+   public:
+    Reader(EmbeddedStore* store, std::unique_ptr<Db> db) : store_(store), db_(std::move(db)) {}
+    ~Reader() { store_->Release(std::move(db_)); }
+    Reader(const Reader&) = delete;
+    Reader& operator=(const Reader&) = delete;
+    Db* operator->() { return db_.get(); }
+    Db* get() { return db_.get(); }
+
+   private:
+    EmbeddedStore* store_;
+    std::unique_ptr<Db> db_;
+  };
+
+  Result<std::unique_ptr<Reader>> AcquireReader();
+
+ private:
+  void Release(std::unique_ptr<Db> db);
+  Status RequireWriter() const;
+  Status RemoveStaleVectorFiles(const std::string& keep);
+  // Removes a file's chunks (tombstoning those the vector file may hold) and, if
+  // asked, its row; adds the number of chunks removed to *removed.
+  Status RemoveFileRows(int64_t file_id, const std::string& path, bool delete_file_row, int64_t* removed);
+  Result<TermStats> DocFrequencies(const std::vector<std::string>& terms) override;
+
+  // Dense search state, refreshed when the database has moved on.
+  // `*up_to_date`: false when the state returned lags the database (another thread is
+  // loading the new one), so its candidates may include chunks deleted since.
+  Result<std::shared_ptr<const DenseState>> CurrentDense(Db* db, bool* up_to_date);
+  Result<std::shared_ptr<const DenseState>> RefreshDense(Db* db, int64_t seq, int64_t gen)
+      REQUIRES(refresh_mu_);
+  Result<std::shared_ptr<const DenseState>> LoadDense(Db* db, const DenseState* previous);
+  // The vector file named by meta, checked against its recorded hash unless its
+  // StatStamp is the one recorded with it, with the tombstoned chunks marked deleted.
+  Result<std::unique_ptr<FlatIndex>> LoadVectorFile(Db* db, int dim, const std::string& file,
+                                                    const std::string& hash, const std::string& stamp);
+  Result<VectorBlock> LoadVectors(Db* db, const std::string& embedder, int dim, int64_t above_id);
+  // Keeps the candidates (best first) that still exist and pass the filter.
+  Result<std::vector<Scored>> VerifyCandidates(Db* db, const std::vector<Scored>& cands,
+                                               const SearchFilter& filter);
+
+  const std::string dir_;
+  const std::string db_path_;
+  const OpenMode mode_;
+  const EmbeddedStoreOptions opts_;
+
+  // Writer state: used by the one writer thread only.
+  std::unique_ptr<store_internal::WriterLock> lock_;
+  std::unique_ptr<Db> writer_;
+  std::string embedder_;
+  int dims_ = 0;
+  // The vector file of an index filled from empty, written as its commits land so that
+  // Checkpoint need not read every vector back (a join of chunks and vectors: 7 of the
+  // 8.4 s it took over linux's 853k chunks). Given up (and Checkpoint reads the rows)
+  // as soon as a commit removes a chunk or stores one without a vector.
+  struct VectorStream {
+    std::unique_ptr<FlatIndexWriter> out;
+    std::string tmp;         // vectors-<generation>.flat.tmp
+    int64_t generation = 0;  // the generation the file will have
+  };
+  std::unique_ptr<VectorStream> stream_;
+  bool stream_tried_ = false;  // streams only from this store's first commit
+  void DropStream();
+  // Starts stream_ if the index is empty and has no vector file.
+  Status StartStream(Db* db);
+  Status CommitTransaction(const std::vector<FileWrite>& writes, const std::vector<std::string>& deletes);
+  // The transaction Stage fills and Commit closes (the writer's thread only).
+  struct OpenTransaction {
+    explicit OpenTransaction(Db* db) : txn(db) {}
+    Transaction txn;  // declared first: the statements below are reset before it ends
+    std::unique_ptr<Stmt> find_file, upsert_file, mark_failed, insert_chunk, insert_fts, insert_vector;
+    std::unique_ptr<Stmt> find_vector;  // only while a vector file is being written
+    int64_t removed = 0, added = 0, vectors_added = 0;
+  };
+  Status ValidateWrite(const FileWrite& w) const;
+  Status BeginTransaction();  // unless one is open
+  void AbortTransaction();    // rolls back what was staged
+  Result<int64_t> LookupFile(const std::string& path);
+  Status WriteFileRows(const FileWrite& w);
+  std::unique_ptr<OpenTransaction> open_txn_;
+  // Checkpoint's work: keeps, rewrites or drops the vector file.
+  Status WriteVectorFile();
+
+  Mutex pool_mu_;
+  std::vector<std::unique_ptr<Db>> pool_ GUARDED_BY(pool_mu_);
+
+  Mutex dense_mu_;
+  std::shared_ptr<const DenseState> dense_ GUARDED_BY(dense_mu_);
+  // Held while one thread loads a new DenseState, so others do not load it too.
+  Mutex refresh_mu_;
+
+  // The database has another format (OpenDatabase), which --rebuild replaces.
+  bool old_format_ = false;
+  // The lexical index stems (document frequencies of raw terms are then unknown).
+  std::atomic<bool> porter_{false};
+  Mutex df_mu_;
+  // Rows matching an FTS5 expression, as of commit df_cache_seq_.
+  std::unordered_map<std::string, int64_t> df_cache_ GUARDED_BY(df_mu_);
+  int64_t df_cache_seq_ GUARDED_BY(df_mu_) = -1;
+};
+
+}  // namespace trawl::store_internal
