@@ -45,10 +45,15 @@ inline std::string Quote(const std::string& s) {
 
 // The user config directory of every trawl the tests start (trust records, config.yaml):
 // one per test process, never the user's own.
+// Removed when the test process exits.
 inline const std::string& TestConfigDir() {
   static const std::string dir = [] {
     std::string d = (fs::temp_directory_path() / ("trawl_e2e_config_" + std::to_string(::getpid()))).string();
     ::setenv("TRAWL_CONFIG_DIR", d.c_str(), 1);
+    std::atexit([] {
+      std::error_code ec;
+      fs::remove_all(std::getenv("TRAWL_CONFIG_DIR"), ec);
+    });
     return d;
   }();
   return dir;
