@@ -46,7 +46,8 @@ std::vector<QueryTerm> RerankQueryTerms(std::string_view query) {
 }
 
 std::vector<double> RerankScores(const std::vector<QueryTerm>& query, const std::vector<ChunkView>& chunks,
-                                 const std::vector<double>& scores, const RerankWeights& weights) {
+                                 const std::vector<double>& scores, const RerankWeights& weights,
+                                 const std::unordered_map<std::string, double>& mentioned) {
   std::vector<double> out(chunks.size(), 0.0);
   if (chunks.empty()) return out;
   double top = 0;
@@ -88,6 +89,10 @@ std::vector<double> RerankScores(const std::vector<QueryTerm>& query, const std:
     out[i] = scores[i] / top + weights.name * CoverageOf(names, query, total, &stem) + weights.path * pit->second +
              weights.header * header_cover + weights.file * file_best[c.path] +
              weights.signature * signature_cover;
+    if (!mentioned.empty()) {
+      auto m = mentioned.find(c.path);
+      if (m != mentioned.end()) out[i] += weights.mention * m->second;
+    }
   }
   return out;
 }

@@ -9,6 +9,7 @@
 
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "store/store.h"
@@ -32,12 +33,15 @@ struct RerankWeights {
   double path = 0.75;       // ... by the file path
   double header = 0.5;      // ... by the enclosing definitions' headers (context)
   double file = 1.5;        // the best first-stage score in the candidate's file
+  double mention = 1.5;     // the query names the candidate's file (query_analysis.h)
 };
 
 // New scores for `chunks` (first-stage order, best first) whose first-stage scores
 // are `scores` (higher is better, same length): each chunk's score divided by the
 // best, plus the weighted features.
+// `mentioned`: files the query names, each with a strength in (0, 1].
 std::vector<double> RerankScores(const std::vector<QueryTerm>& query, const std::vector<ChunkView>& chunks,
-                                 const std::vector<double>& scores, const RerankWeights& weights = {});
+                                 const std::vector<double>& scores, const RerankWeights& weights = {},
+                                 const std::unordered_map<std::string, double>& mentioned = {});
 
 }  // namespace trawl

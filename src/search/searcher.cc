@@ -14,6 +14,7 @@
 #include "base/mutex.h"
 #include "base/tokenize.h"
 #include "discover/discover.h"
+#include "search/query_analysis.h"
 #include "search/rerank.h"
 #include "embed/embedder.h"
 #include "store/store.h"
@@ -105,6 +106,22 @@ class HybridSearcher final : public Searcher {
     filter.path_globs = req.path_globs;
     // Candidates per list: enough that fusion and collapsing still leave k.
     const int depth = std::max(100, req.k * 10);
+    // Files the query names (traceback frames, paths): the reranker favours them, the
+    // later named the more (a Python traceback ends at the innermost frame).
+    std::unordered_map<std::string, double> mentioned;
+    if (mode != "semantic" && options_.search.rerank_depth > 0) {
+      std::vector<std::string> mentions = MentionedPaths(request.query);
+      if (!mentions.empty()) {
+        TRAWL_ASSIGN_OR_RETURN(auto paths, IndexedPaths());
+        for (size_t i = 0; i < mentions.size(); ++i) {
+          double strength = 0.5 + 0.5 * static_cast<double>(i + 1) / static_cast<double>(mentions.size());
+          for (std::string& p : ResolveMention(*paths, mentions[i])) {
+            double& s = mentioned[std::move(p)];
+            s = std::max(s, strength);
+          }
+        }
+      }
+    }
     std::vector<ChunkHit> lexical, dense;
     const bool rerank = options_.search.rerank_depth > 0 && mode != "semantic";
     // Query-time idf of the query's terms (the index keeps no corpus statistics in its
@@ -218,12 +235,37 @@ class HybridSearcher final : public Searcher {
         first.push_back(fused[i].score);
         ids.push_back(fused[i].chunk_id);
       }
+      // The named files' best chunks for the query join the pool, found or not.
+      if (!mentioned.empty() && filter.path_globs.empty()) {
+        SearchFilter named = filter;
+        for (const auto& [path, strength] : mentioned) {
+          if (path.find_first_of("*?[\\") == std::string::npos) named.path_globs.push_back(path);
+        }
+        if (!named.path_globs.empty()) {
+          TRAWL_ASSIGN_OR_RETURN(std::vector<ChunkHit> extra,
+                                 store_->SearchLexical(lexical_query, static_cast<int>(3 * named.path_globs.size()), named));
+          std::unordered_set<int64_t> in_pool(ids.begin(), ids.end());
+          std::vector<int64_t> want;
+          for (const auto& h : extra) {
+            if (in_pool.insert(h.chunk_id).second) want.push_back(h.chunk_id);
+          }
+          if (!want.empty()) {
+            TRAWL_ASSIGN_OR_RETURN(std::vector<ChunkView> rows, store_->GetChunks(want));
+            for (auto& v : rows) {
+              ids.push_back(v.chunk_id);
+              first.push_back(0.0);
+              views.emplace(v.chunk_id, v);
+              cands.push_back(std::move(v));
+            }
+          }
+        }
+      }
       std::vector<QueryTerm> qterms = RerankQueryTerms(req.query);
       for (auto& t : qterms) {
         auto it = idf.find(t.term);
         if (it != idf.end()) t.weight = it->second;
       }
-      std::vector<double> rescored = RerankScores(qterms, cands, first);
+      std::vector<double> rescored = RerankScores(qterms, cands, first, RerankWeights(), mentioned);
       std::vector<size_t> order(ids.size());
       for (size_t i = 0; i < order.size(); ++i) order[i] = i;
       // Equal scores rank by where the chunks are, so that the ranking depends on the
@@ -234,11 +276,17 @@ class HybridSearcher final : public Searcher {
                std::tie(cands[b].path, cands[b].start_line, cands[b].end_line);
       });
       std::vector<ChunkHit> top;
-      top.reserve(n);
+      top.reserve(order.size());
       for (size_t i : order) top.push_back({ids[i], rescored[i]});
-      // The reranked head, then the rest in first-stage order.
-      std::copy(top.begin(), top.end(), fused.begin());
-      fused.erase(fused.begin() + static_cast<std::ptrdiff_t>(top.size()), fused.begin() + static_cast<std::ptrdiff_t>(n));
+      // The reranked head, then the rest in first-stage order (without the named files'
+      // chunks that joined the head).
+      std::unordered_set<int64_t> head(ids.begin(), ids.end());
+      std::vector<ChunkHit> rest;
+      for (size_t i = n; i < fused.size(); ++i) {
+        if (head.count(fused[i].chunk_id) == 0) rest.push_back(fused[i]);
+      }
+      fused = std::move(top);
+      fused.insert(fused.end(), rest.begin(), rest.end());
     }
     if (!rerank && !fused.empty()) {
       // Equal scores (the same text in several files has the same vector) rank by where
@@ -317,6 +365,23 @@ class HybridSearcher final : public Searcher {
     return dense;
   }
 
+  // The indexed files' paths, sorted: read once per Searcher, when a query first names
+  // a file (a Searcher is reopened after each run).
+  Result<std::shared_ptr<const std::vector<std::string>>> IndexedPaths() EXCLUDES(paths_mu_) {
+    MutexLock lock(&paths_mu_);
+    if (!paths_) {
+      TRAWL_ASSIGN_OR_RETURN(std::vector<FileRecord> files, store_->ListFiles());
+      auto paths = std::make_shared<std::vector<std::string>>();
+      paths->reserve(files.size());
+      for (auto& f : files) {
+        if (f.status == "indexed") paths->push_back(std::move(f.path));
+      }
+      std::sort(paths->begin(), paths->end());
+      paths_ = std::move(paths);
+    }
+    return paths_;
+  }
+
   // Coverage only changes while an index run writes: counted at most once a second,
   // not per query (the counts scan the tables).
   Result<StoreStats> CachedStats() EXCLUDES(stats_mu_) {
@@ -333,6 +398,8 @@ class HybridSearcher final : public Searcher {
   const Options options_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<Embedder> embedder_;
+  Mutex paths_mu_;
+  std::shared_ptr<const std::vector<std::string>> paths_ GUARDED_BY(paths_mu_);
   Mutex stats_mu_;
   std::optional<StoreStats> stats_ GUARDED_BY(stats_mu_);
   Clock::time_point stats_at_ GUARDED_BY(stats_mu_);
