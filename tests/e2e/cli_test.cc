@@ -472,5 +472,42 @@ TEST(CliTest, ProgressJsonLines) {
   }
 }
 
+// A traceback names the files to look at: one the words of the message never find
+// (shop/rates.py) joins the results, above files the traceback does not name; paths
+// from elsewhere (site-packages) resolve by their suffix.
+TEST(CliTest, FilesATracebackNamesJoinAndLeadTheResults) {
+  TempDir dir("traceback");
+  WriteFile(dir.path() / "shop/cart.py",
+            "def total_price(items):\n    return sum(i.price * i.quantity for i in items)\n");
+  WriteFile(dir.path() / "shop/discount.py",
+            "def apply_discount(amount, code):\n    rate = RATES[code]\n    return amount - amount * rate\n");
+  WriteFile(dir.path() / "shop/rates.py", "RATES = {\n    \"WINTER\": 0.1,\n}\n");
+  WriteFile(dir.path() / "shop/README.py",
+            "# total price of the items in the cart: the price times the quantity, summed\n"
+            "TOTAL_PRICE_HELP = 'total price of items, price times quantity'\n");
+  ASSERT_EQ(Trawl("index --progress none " + Quote(dir.path().string())).exit_code, 0);
+  std::string words = "checkout fails with a KeyError for the summer code\n";
+  std::string traceback =
+      "Traceback (most recent call last):\n"
+      "  File \"/usr/lib/python3/site-packages/shop/cart.py\", line 2, in total_price\n"
+      "  File \"/usr/lib/python3/site-packages/shop/rates.py\", line 2, in <module>\n"
+      "KeyError: 'SUMMER'";
+  auto paths = [&](const std::string& mode, const std::string& query) {
+    auto s = Trawl("search --json -k 3 --mode " + mode + " " + Quote(query), dir.path());
+    EXPECT_EQ(s.exit_code, 0) << s.err;
+    std::vector<std::string> out;
+    for (const auto& r : nlohmann::json::parse(s.out)) out.push_back(r["path"]);
+    return out;
+  };
+  for (const char* mode : {"hybrid", "lexical"}) {
+    std::vector<std::string> got = paths(mode, words + traceback);
+    ASSERT_EQ(got.size(), 3u);
+    EXPECT_EQ(got[0], "shop/cart.py") << mode;   // named, and found by its words
+    EXPECT_EQ(got[1], "shop/rates.py") << mode;  // named only
+    std::vector<std::string> plain = paths(mode, words);
+    EXPECT_EQ(std::count(plain.begin(), plain.end(), "shop/rates.py"), 0) << mode;
+  }
+}
+
 }  // namespace
 }  // namespace trawl::e2e
