@@ -33,7 +33,7 @@ struct RerankWeights {
   double path = 0.75;       // ... by the file path
   double header = 0.5;      // ... by the enclosing definitions' headers (context)
   double file = 1.5;        // the best first-stage score in the candidate's file
-  double mention = 1.5;     // the query names the candidate's file (query_analysis.h)
+  double mention = 2.5;     // the query names the candidate's file (query_analysis.h)
 };
 
 // New scores for `chunks` (first-stage order, best first) whose first-stage scores
