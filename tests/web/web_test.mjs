@@ -143,6 +143,17 @@ test("a search URL renders linked, highlighted results; typing updates them and 
   links = await resultLinks(page);
   assert.ok(links.length >= 1 && links.every((l) => l.text.startsWith("web/")), JSON.stringify(links));
   assert.equal(new URL(page.url()).searchParams.get("path"), "web/*");
+  // The language filter (its choices come from /v1/status) pushes a history entry.
+  await page.$eval("#path", (i) => { i.value = ""; });
+  await page.waitForSelector('#lang option[value="javascript"]');
+  await page.select("#lang", "javascript");
+  await page.waitForFunction(() => new URL(location.href).searchParams.get("lang") === "javascript" &&
+    !new URL(location.href).searchParams.has("path"));
+  await page.waitForFunction(() => [...document.querySelectorAll("#results .lang")].every((l) => l.textContent === "javascript") &&
+    document.querySelectorAll("#results .lang").length > 0);
+  await page.goBack();
+  await page.waitForFunction(() => document.getElementById("lang").value === "" &&
+    document.getElementById("path").value === "web/*");
   // A template literal holding markup is shown as text, highlighted as a string.
   const str = await page.$eval("#results .tok-string", (s) => ({ text: s.textContent, children: s.querySelectorAll("b").length }));
   assert.match(str.text, /<b>/);
