@@ -162,7 +162,7 @@ const std::vector<std::pair<std::regex, std::string>>& RouteMethods() {
       {std::regex("/v1/runs(/[A-Za-z0-9_.-]+)?"), "GET"}, {std::regex("/v1/changes"), "POST"},
       {std::regex("/v1/status"), "GET"},     {std::regex("/v1/events"), "GET"},
       {std::regex("/v1/file"), "GET"},       {std::regex("/metrics"), "GET"},
-      {std::regex("/mcp"), "POST, DELETE"},  {std::regex("/|/[A-Za-z0-9_]+\\.(html|js|css)"), "GET"}};
+      {std::regex("/mcp"), "POST, DELETE"}};
   return routes;
 }
 
@@ -392,9 +392,12 @@ class ApiServer::Impl {
       SendError(res, refusal->first, refusal->second);
       return httplib::Server::HandlerResponse::Handled;
     });
-    http_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    http_.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
       if (!res.body.empty()) return;
-      if (res.status == 404) {
+      if (res.status == 404 && page_paths_.count(req.path) > 0) {
+        res.set_header("Allow", "GET");
+        SendError(res, 405, req.method + " is not allowed on " + req.path + " (the page: GET only)");
+      } else if (res.status == 404) {
         for (const auto& [pattern, methods] : RouteMethods()) {
           if (std::regex_match(req.path, pattern)) {
             res.set_header("Allow", methods);

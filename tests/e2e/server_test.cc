@@ -610,6 +610,10 @@ TEST(ServerTest, WebPageIsServedWithStrictHeaders) {
   post = s.Client().Post("/", "x", "text/plain");
   ASSERT_TRUE(post);
   EXPECT_EQ(post->status, 405);
+  EXPECT_EQ(post->get_header_value("Allow"), "GET");
+  auto missing = s.Client().Get("/nothing.js");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404) << "only the page's own files are served";
   EXPECT_EQ(s.Stop(SIGTERM), 0) << s.log();
 }
 
