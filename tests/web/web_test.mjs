@@ -228,6 +228,12 @@ test("keyboard: down and enter open a result's file at its line; back returns to
   assert.equal(view.lines, 34);
   assert.deepEqual(view.hits, ["L32", "L33", "L34"]);
 
+  await page.keyboard.press("Escape");
+  await page.waitForFunction(() => !document.getElementById("search-view").hidden);
+  await waitForQuery(page, "backoff_delay");
+  assert.equal(new URL(page.url()).searchParams.has("file"), false);
+  await page.goBack();
+  await page.waitForFunction(() => document.getElementById("file-code").dataset.path === "src/retry.py");
   await page.goBack();
   await waitForQuery(page, "backoff_delay");
   assert.equal(await page.$eval("#search-view", (s) => s.hidden), false);

@@ -60,6 +60,10 @@ export class SearchView {
       }
     });
     $("results").addEventListener("keydown", (e) => this.moveFocus(e));
+    // Escape in a file goes back to its results.
+    document.addEventListener("keydown", (e) => {
+      if (e.key === "Escape" && !$("file-view").hidden && !e.defaultPrevented) $("file-back").click();
+    });
   }
 
   // Typing: the URL follows after a pause (replacing the entry: the history keeps
@@ -93,10 +97,10 @@ export class SearchView {
     try {
       const status = await apiJson("/v1/status");
       const select = $("lang");
-      const chosen = new URLSearchParams(location.search).get("lang") || "";
-      const names = Object.keys(status.languages || {}).sort();
-      if (chosen && !names.includes(chosen)) names.push(chosen);
-      for (const name of names) select.append(new Option(name, name, false, name === chosen));
+      const present = new Set([...select.options].map((o) => o.value));  // show() may have added the URL's
+      for (const name of Object.keys(status.languages || {}).sort()) {
+        if (!present.has(name)) select.append(new Option(name, name));
+      }
     } catch {
       this.languagesLoaded = false;  // try again next time
     }
