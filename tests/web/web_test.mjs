@@ -315,6 +315,31 @@ test("a run started from the page shows its progress live to the end", async () 
   await context.close();
 });
 
+test("the index view lists failures with their reasons, as text", async () => {
+  // A run as root cannot be made to fail on a file: the status is the server's, with
+  // failures added on the way to the page.
+  const { page, problems, context } = await newPage();
+  await page.setRequestInterception(true);
+  page.on("request", async (req) => {
+    if (!req.url().endsWith("/v1/status")) return req.continue();
+    const real = await (await fetch(req.url())).json();
+    real.files_failed = 2;
+    real.failures = [{ path: "src/<img src=x onerror=alert(1)>.c", reason: "read: Permission denied" },
+      { path: "lib/big.py", reason: "parse: <script>alert(1)</script> timed out" }];
+    req.respond({ status: 200, contentType: "application/json", body: JSON.stringify(real) });
+  });
+  await page.goto(`${url}/?view=index`);
+  await page.waitForFunction(() => !document.getElementById("failures").hidden);
+  const rows = await page.$$eval("#failures tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  assert.deepEqual(rows, [["src/<img src=x onerror=alert(1)>.c", "read: Permission denied"],
+    ["lib/big.py", "parse: <script>alert(1)</script> timed out"]]);
+  assert.equal(await page.$$eval("#index-view img, #index-view script", (e) => e.length), 0);
+  assert.equal(await page.$eval("#failures-none", (p) => p.hidden), true);
+  assert.match(await page.$eval("#index-summary", (d) => d.textContent), /Failed2/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("with --token-file the page asks for the token once, then works", async () => {
   const troot = makeTree("tokenrepo");
   index(troot);
