@@ -58,6 +58,14 @@ before(async () => {
   fs.mkdirSync(path.join(base, "config"));
   fs.writeFileSync(path.join(base, "secret.txt"), "TOP SECRET outside the root\n");
   root = makeTree("repo");
+  // Committed, so that results carry their last commit.
+  const git = (...args) => spawnSync("git", ["-C", root, ...args], { encoding: "utf8" });
+  git("init", "-q", ".");
+  git("-c", "user.name=Ada Lovelace", "-c", "user.email=ada@example.com", "-c", "commit.gpgsign=false",
+    "add", "-A");
+  const c = git("-c", "user.name=Ada Lovelace", "-c", "user.email=ada@example.com", "-c", "commit.gpgsign=false",
+    "commit", "-q", "-m", "tree");
+  assert.equal(c.status, 0, c.stderr);
   index(root);
   url = await serve([root]);
   browser = await puppeteer.launch({
@@ -107,7 +115,9 @@ test("a search URL renders linked, highlighted results; typing updates them and 
     symbol: li.querySelector(".symbol")?.textContent, kind: li.querySelector(".kind")?.textContent,
     marks: [...li.querySelectorAll("mark")].map((m) => m.textContent.toLowerCase()),
     keywords: [...li.querySelectorAll(".tok-keyword")].map((k) => k.textContent),
+    git: li.querySelector(".git")?.textContent,
   }));
+  assert.match(first.git || "", /^[0-9a-f]{10} Ada Lovelace <ada@example.com> \d{4}-\d{2}-\d{2}$/);
   assert.equal(first.symbol, "backoff_delay");
   assert.equal(first.kind, "function");
   assert.ok(first.marks.includes("retrying") && first.marks.includes("request"), JSON.stringify(first.marks));
