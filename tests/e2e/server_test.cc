@@ -510,8 +510,8 @@ TEST(ServerTest, BearerTokenIsRequiredWhenConfigured) {
 }
 
 // GET /v1/file serves a file the index holds, and nothing else: not a path outside the
-// root (relative or absolute), not an ignored file, a directory, or a file that became
-// a symbolic link out of the root since the run.
+// root (relative or absolute), not an ignored file, a directory, a binary file the index
+// skipped, or a file that became a symbolic link out of the root since the run.
 TEST(ServerTest, FileEndpointServesOnlyIndexedFilesInsideTheRoot) {
   TempDir dir("srv_file");
   fs::path root = dir.path() / "repo";
@@ -519,6 +519,7 @@ TEST(ServerTest, FileEndpointServesOnlyIndexedFilesInsideTheRoot) {
   WriteFile(root / ".trawlignore", "*.log\n");
   WriteFile(root / "build.log", "ignored log\n");
   WriteFile(dir.path() / "secret.txt", "TOP SECRET beside the root\n");
+  WriteFile(root / "src/blob.py", std::string("abc\0\1\2def", 9));  // binary: the index skips it
   ASSERT_EQ(Trawl("index --progress none " + Quote(root.string())).exit_code, 0);
   Server s("--port 0 " + Quote(root.string()), dir.path() / "serve.log");
   ASSERT_GT(s.port(), 0) << s.log();
@@ -541,7 +542,8 @@ TEST(ServerTest, FileEndpointServesOnlyIndexedFilesInsideTheRoot) {
   const std::string secret = (dir.path() / "secret.txt").string();
   for (const Refusal& r : {Refusal{"../secret.txt", 403}, Refusal{"pkg/../../secret.txt", 403}, Refusal{secret, 403},
                            Refusal{"/etc/passwd", 403}, Refusal{"build.log", 404}, Refusal{"node_modules/dep/index.js", 404},
-                           Refusal{"src", 404}, Refusal{".", 400}, Refusal{"pkg/missing.py", 404}}) {
+                           Refusal{"src", 404}, Refusal{".", 400}, Refusal{"pkg/missing.py", 404},
+                           Refusal{"src/blob.py", 409}}) {
     std::string body = s.Client().Get(("/v1/file?path=" + UrlEncode(r.path)).c_str())->body;
     s.GetJson("/v1/file?path=" + UrlEncode(r.path), &code);
     EXPECT_EQ(code, r.status) << r.path << ": " << body;
