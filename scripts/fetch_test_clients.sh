@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Fetches the MCP test clients pinned in tests/mcp/package-lock.json (the TypeScript SDK,
-# the MCP Inspector; npm ci, no install scripts; skipped when they are already there).
-# Test-only: trawl itself never runs them.
+# Fetches the test-only npm packages pinned in lock files (npm ci, no install scripts;
+# a folder whose packages already match its lock is skipped):
+#   tests/mcp  the MCP clients (the TypeScript SDK, the MCP Inspector)
+#   tests/web  puppeteer-core, which drives Debian's chromium (no browser download)
+# trawl itself never runs them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/npm_ci.sh tests/mcp "MCP test clients"
+scripts/npm_ci.sh tests/web "browser test driver"

@@ -15,6 +15,7 @@ APT_PACKAGES=(
   libcpp-httplib-dev libxxhash-dev libmimalloc-dev libzstd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   universal-ctags                     # benchmark baseline only
+  chromium                            # the web page's browser tests (tests/web)
 )
 
 SUDO=""

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -140,6 +141,26 @@ struct IndexedFile {
 // Every file of the index at options.index_dir, sorted by path. NotFound when there is
 // none.
 Result<std::vector<IndexedFile>> ListIndexedFiles(const Options& options);
+
+// A file the index holds and its text, read for a client (ReadIndexedFile).
+struct IndexedFileText {
+  IndexedFile file;
+  std::string text;        // at most max_bytes
+  bool truncated = false;  // the file is longer than max_bytes
+};
+
+// Reads a file a client names (MCP's read_code, the HTTP API's GET /v1/file) without
+// reaching outside the tree: `path` (relative to `root`, or absolute inside it) must be
+// a file of `files` (the index's, by path, from ListIndexedFiles) that the index did not
+// skip, it must still resolve (symbolic links followed) to a place inside the root, and
+// it is read as a regular file only (a FIFO in its place is refused without blocking).
+// Codes: InvalidArgument (a malformed path, the root itself), PermissionDenied (outside
+// the root, or resolves outside it now), NotFound (not a file the index holds, or gone
+// since the last run), FailedPrecondition (skipped by the index: binary or too large),
+// IoError.
+Result<IndexedFileText> ReadIndexedFile(const std::string& root,
+                                        const std::unordered_map<std::string, IndexedFile>& files,
+                                        const std::string& path, uint64_t max_bytes);
 
 // What `trawl check` found: every structure of the store checked (pages, b-trees,
 // vector files against their checksums) and every chunk's text against its hash.

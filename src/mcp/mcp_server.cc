@@ -577,7 +577,6 @@ McpSession::Json McpSession::SearchCode(const Json& args) {
 }
 
 McpSession::Json McpSession::ReadCode(const Json& args) {
-  namespace fs = std::filesystem;
   for (const auto& [key, value] : args.items()) {
     if (key != "path" && key != "start_line" && key != "end_line") {
       return ToolError("unknown argument '" + key + "': read_code takes path, start_line, end_line");
@@ -595,50 +594,46 @@ McpSession::Json McpSession::ReadCode(const Json& args) {
   if (end < start) return ToolError(fmt::format("end_line ({}) is before start_line ({})", end, start));
 
   const std::string& root = host_->options().root;
-  Result<std::string> rel = PathInRoot(root, asked);
-  if (!rel.ok()) {
-    return ToolError(rel.status().message() + ": read_code reads files under " + root + " only, by their relative path");
-  }
-  if (*rel == ".") return ToolError(asked + " is the root directory: give a file's path (search_code finds them)");
   auto files = host_->files(&error);
-  if (!files) return ToolError(NoIndexMessage(*host_, error));
-  auto it = files->find(*rel);
-  if (it == files->end()) {
-    return ToolError(*rel + " is not a file the index holds: it may be ignored, a directory, or new since the last "
-                            "run (then call reindex and read it again)");
+  if (!files) {
+    // Without an index a path outside the root is still refused as such.
+    Result<std::string> rel = PathInRoot(root, asked);
+    if (!rel.ok()) return ToolError(rel.status().message() + ": read_code reads files under " + root + " only");
+    return ToolError(NoIndexMessage(*host_, error));
   }
-  const IndexedFile& f = it->second;
-  if (f.status == "skipped") return ToolError(*rel + " is not readable as text (binary or too large; the index skipped it)");
-  // The indexed path may have become a symbolic link since: what it resolves to must
-  // still be inside the root.
-  std::error_code ec;
-  fs::path real_root = fs::canonical(root, ec);
-  if (ec) return ToolError("cannot resolve the root " + root + ": " + ec.message());
-  fs::path real = fs::canonical(fs::path(root) / *rel, ec);
-  if (ec) return ToolError("cannot read " + *rel + ": " + ec.message() + " (changed since the last run? call reindex)");
-  std::string rr = real_root.string(), rp = real.string();
-  if (rp.size() <= rr.size() || rp.compare(0, rr.size(), rr) != 0 || rp[rr.size()] != '/') {
-    return ToolError(*rel + " now resolves outside the root (a symbolic link): refused");
+  Result<IndexedFileText> read = ReadIndexedFile(root, *files, asked, kMaxFileBytes);
+  if (!read.ok()) {
+    switch (read.status().code()) {
+      case StatusCode::kInvalidArgument:
+      case StatusCode::kPermissionDenied:
+        return ToolError(read.status().message() + ": read_code reads files under " + root +
+                         " only, by their relative path as search_code returns it");
+      case StatusCode::kNotFound:
+        return ToolError(read.status().message() + ": if it is new, call reindex and read it again");
+      default:
+        return ToolError(read.status().message());
+    }
   }
-  Result<std::string> content = ReadFile(rp, kMaxFileBytes);
-  if (!content.ok()) return ToolError("cannot read " + *rel + ": " + content.status().message());
+  const IndexedFile& f = read->file;
+  const std::string& rel = f.path;
+  const std::string& content = read->text;
 
   // Lines of the file (a last line without '\n' counts).
   std::vector<std::pair<size_t, size_t>> lines;  // [begin, end) without the newline
   size_t at = 0;
-  while (at < content->size()) {
-    size_t nl = content->find('\n', at);
-    size_t e = nl == std::string::npos ? content->size() : nl;
+  while (at < content.size()) {
+    size_t nl = content.find('\n', at);
+    size_t e = nl == std::string::npos ? content.size() : nl;
     lines.emplace_back(at, e);
-    at = nl == std::string::npos ? content->size() : nl + 1;
+    at = nl == std::string::npos ? content.size() : nl + 1;
   }
   int total = static_cast<int>(lines.size());
   if (total == 0) {
-    Json s{{"path", *rel}, {"language", f.language}, {"start_line", 0}, {"end_line", 0}, {"total_lines", 0},
+    Json s{{"path", rel}, {"language", f.language}, {"start_line", 0}, {"end_line", 0}, {"total_lines", 0},
            {"truncated", false}, {"text", ""}};
-    return ToolResult(*rel + " is empty.", std::move(s));
+    return ToolResult(rel + " is empty.", std::move(s));
   }
-  if (start > total) return ToolError(fmt::format("{} has {} lines; start_line {} is past its end", *rel, total, start));
+  if (start > total) return ToolError(fmt::format("{} has {} lines; start_line {} is past its end", rel, total, start));
   bool truncated = false;
   int last = std::min(end, total);
   if (last - start + 1 > kMaxReadLines) {
@@ -648,7 +643,7 @@ McpSession::Json McpSession::ReadCode(const Json& args) {
   std::string raw, numbered;
   for (int n = start; n <= last; ++n) {
     auto [b, e] = lines[static_cast<size_t>(n - 1)];
-    std::string_view line(content->data() + b, e - b);
+    std::string_view line(content.data() + b, e - b);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (raw.size() + line.size() > kMaxReadBytes) {
       last = n - 1;
@@ -658,10 +653,10 @@ McpSession::Json McpSession::ReadCode(const Json& args) {
     raw.append(line).push_back('\n');
     numbered += fmt::format("{:>6}\t{}\n", n, line);
   }
-  if (last < start) return ToolError(fmt::format("line {} of {} is longer than {} bytes", start, *rel, kMaxReadBytes));
-  std::string header = fmt::format("{} lines {}-{} of {}", *rel, start, last, total);
+  if (last < start) return ToolError(fmt::format("line {} of {} is longer than {} bytes", start, rel, kMaxReadBytes));
+  std::string header = fmt::format("{} lines {}-{} of {}", rel, start, last, total);
   if (truncated) header += fmt::format(" (cut at the per-call limit: read on from start_line {})", last + 1);
-  Json s{{"path", *rel}, {"language", f.language}, {"start_line", start}, {"end_line", last}, {"total_lines", total},
+  Json s{{"path", rel}, {"language", f.language}, {"start_line", start}, {"end_line", last}, {"total_lines", total},
          {"truncated", truncated}, {"text", raw}};
   return ToolResult(header + "\n" + numbered, std::move(s));
 }

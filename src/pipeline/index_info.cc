@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "base/file_util.h"
 #include "base/hash.h"
 #include "pipeline/embed_text.h"
 #include "pipeline/index_export.h"
@@ -61,6 +62,41 @@ Result<std::vector<IndexedFile>> ListIndexedFiles(const Options& options) {
   out.reserve(records.size());
   for (auto& f : records) out.push_back(IndexedFile{std::move(f.path), std::move(f.language), std::move(f.status), f.size});
   std::sort(out.begin(), out.end(), [](const IndexedFile& a, const IndexedFile& b) { return a.path < b.path; });
+  return out;
+}
+
+Result<IndexedFileText> ReadIndexedFile(const std::string& root,
+                                        const std::unordered_map<std::string, IndexedFile>& files,
+                                        const std::string& path, uint64_t max_bytes) {
+  namespace fs = std::filesystem;
+  TRAWL_ASSIGN_OR_RETURN(std::string rel, PathInRoot(root, path));
+  if (rel == ".") return Status::InvalidArgument(path + " is the root directory, not a file");
+  auto it = files.find(rel);
+  if (it == files.end()) {
+    return Status::NotFound(rel + " is not a file the index holds (ignored, a directory, or new since the last run)");
+  }
+  if (it->second.status == "skipped") {
+    return Status::FailedPrecondition(rel + " is not readable as text (binary or too large: the index skipped it)");
+  }
+  // The indexed path may have become a symbolic link since the run: what it resolves to
+  // must still be inside the root.
+  std::error_code ec;
+  fs::path real_root = fs::canonical(root, ec);
+  if (ec) return Status::IoError("cannot resolve the root " + root + ": " + ec.message());
+  fs::path real = fs::canonical(fs::path(root) / rel, ec);
+  if (ec) return Status::NotFound("cannot read " + rel + ": " + ec.message() + " (changed since the last run?)");
+  std::string rr = real_root.string(), rp = real.string();
+  if (rp.size() <= rr.size() || rp.compare(0, rr.size(), rr) != 0 || rp[rr.size()] != '/') {
+    return Status::PermissionDenied(rel + " now resolves outside the root (a symbolic link): refused");
+  }
+  uint64_t limit = max_bytes == UINT64_MAX ? max_bytes : max_bytes + 1;  // one more byte tells a cut
+  Result<std::string> text = ReadFile(rp, limit);
+  if (!text.ok()) return Status::IoError("cannot read " + rel + ": " + text.status().message());
+  IndexedFileText out{it->second, std::move(text).value(), false};
+  if (out.text.size() > max_bytes) {
+    out.text.resize(max_bytes);
+    out.truncated = true;
+  }
   return out;
 }
 

@@ -13,6 +13,7 @@
 #include <optional>
 #include <regex>
 #include <thread>
+#include <unordered_set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -22,6 +23,7 @@
 #include "mcp/mcp_server.h"
 #include "server/event_hub.h"
 #include "server/metrics.h"
+#include "server/web_assets.h"
 #include "trawl/index.h"
 #include "trawl/search.h"
 #include "trawl/search_json.h"
@@ -159,7 +161,8 @@ const std::vector<std::pair<std::regex, std::string>>& RouteMethods() {
       {std::regex("/v1/search"), "GET"},     {std::regex("/v1/index"), "POST"},
       {std::regex("/v1/runs(/[A-Za-z0-9_.-]+)?"), "GET"}, {std::regex("/v1/changes"), "POST"},
       {std::regex("/v1/status"), "GET"},     {std::regex("/v1/events"), "GET"},
-      {std::regex("/metrics"), "GET"},      {std::regex("/mcp"), "POST, DELETE"}};
+      {std::regex("/v1/file"), "GET"},       {std::regex("/metrics"), "GET"},
+      {std::regex("/mcp"), "POST, DELETE"}};
   return routes;
 }
 
@@ -199,12 +202,32 @@ std::string NewSessionId() {
   return id;
 }
 
+// The page runs only its own files: no inline script or style, no other origin, no
+// framing. Content from the repository (paths, code) is inserted as text, never markup.
+constexpr char kPageSecurityPolicy[] =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+// Largest file GET /v1/file returns whole; a longer one is cut ("truncated": true).
+constexpr uint64_t kMaxPageFileBytes = 8ull << 20;
+
+std::string_view ContentTypeOf(std::string_view path) {
+  auto ends = [&](std::string_view ext) { return path.size() >= ext.size() && path.substr(path.size() - ext.size()) == ext; };
+  if (ends(".html")) return "text/html; charset=utf-8";
+  if (ends(".js")) return "text/javascript; charset=utf-8";
+  if (ends(".css")) return "text/css; charset=utf-8";
+  return "application/octet-stream";
+}
+
 }  // namespace
 
 class ApiServer::Impl {
  public:
   explicit Impl(ApiServerConfig config)
-      : config_(std::move(config)), hub_(config_.subscriber_queue), started_(Clock::now()) {}
+      : config_(std::move(config)), hub_(config_.subscriber_queue), started_(Clock::now()) {
+    page_paths_.insert("/");
+    for (const WebAsset& asset : WebAssets()) page_paths_.emplace(asset.path);
+  }
 
   ~Impl() { Shutdown(); }
 
@@ -300,7 +323,10 @@ class ApiServer::Impl {
     if (IsLoopbackName(config_.options.server.host) && !host.empty() && !IsLoopbackName(HostName(host))) {
       return std::make_pair(421, "Host " + host + " is not this server's (it serves loopback names only)");
     }
-    if (!config_.token.empty()) {
+    // The page's own files are public (they are in the binary, and hold no data of the
+    // index): a browser loads them without a token, then the page asks for it.
+    bool page_file = (req.method == "GET" || req.method == "HEAD") && page_paths_.count(req.path) > 0;
+    if (!config_.token.empty() && !page_file) {
       std::string auth = req.get_header_value("Authorization");
       const std::string prefix = "Bearer ";
       bool ok = auth.size() > prefix.size() && auth.compare(0, prefix.size(), prefix) == 0 &&
@@ -354,6 +380,7 @@ class ApiServer::Impl {
     // request's head, which httplib 0.11 would read whole looking for a line end.
     http_.set_keep_alive_max_count(1);
     http_.set_tcp_nodelay(true);
+    http_.set_default_headers({{"X-Content-Type-Options", "nosniff"}, {"Referrer-Policy", "no-referrer"}});
 
     // Runs once the head is read and before any of the body (httplib reads the body
     // after routing): every check that bounds work or exposure is here.
@@ -365,9 +392,12 @@ class ApiServer::Impl {
       SendError(res, refusal->first, refusal->second);
       return httplib::Server::HandlerResponse::Handled;
     });
-    http_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    http_.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
       if (!res.body.empty()) return;
-      if (res.status == 404) {
+      if (res.status == 404 && page_paths_.count(req.path) > 0) {
+        res.set_header("Allow", "GET");
+        SendError(res, 405, req.method + " is not allowed on " + req.path + " (the page: GET only)");
+      } else if (res.status == 404) {
         for (const auto& [pattern, methods] : RouteMethods()) {
           if (std::regex_match(req.path, pattern)) {
             res.set_header("Allow", methods);
@@ -427,6 +457,19 @@ class ApiServer::Impl {
     http_.Get("/v1/status", [this](const httplib::Request&, httplib::Response& res) { StatusPage(res); });
     http_.Get("/v1/events", [this](const httplib::Request&, httplib::Response& res) { Events(res); });
     http_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) { Metrics(res); });
+    http_.Get("/v1/file", [this](const httplib::Request& req, httplib::Response& res) { File(req, res); });
+    for (const WebAsset& asset : WebAssets()) {
+      std::string path(asset.path);
+      std::string pattern = std::regex_replace(path, std::regex(R"(\.)"), R"(\.)");
+      if (path == "/index.html") pattern = "/|" + pattern;
+      http_.Get(pattern, [asset](const httplib::Request&, httplib::Response& res) {
+        res.status = 200;
+        res.set_header("Content-Security-Policy", kPageSecurityPolicy);
+        res.set_header("X-Frame-Options", "DENY");
+        res.set_header("Cache-Control", "no-cache");
+        res.set_content(asset.content.data(), asset.content.size(), std::string(ContentTypeOf(asset.path)).c_str());
+      });
+    }
     http_.Post("/mcp", [this](const httplib::Request& req, httplib::Response& res) { McpPost(req, res); });
     http_.Delete("/mcp", [this](const httplib::Request& req, httplib::Response& res) { McpDelete(req, res); });
   }
@@ -571,6 +614,30 @@ class ApiServer::Impl {
     out["took_ms"] = resp->took_ms;
     SendJson(res, 200, out);
     search_latency_.Observe(std::chrono::duration<double>(Clock::now() - t0).count());
+  }
+
+  // A whole file for the page: only a file the index holds, read where it resolves
+  // inside the root (ReadIndexedFile, shared with MCP's read_code).
+  void File(const httplib::Request& req, httplib::Response& res) {
+    if (!req.has_param("path")) return SendError(res, 400, "missing query parameter path");
+    std::string error;
+    McpHost* host = mcp_host_.load();
+    auto files = host->files(&error);
+    if (!files) {
+      Result<std::string> rel = PathInRoot(config_.options.root, req.get_param_value("path"));
+      if (!rel.ok()) return SendError(res, HttpStatusFor(rel.status()), rel.status().message());
+      return SendError(res, 503, "no index yet: " + error);
+    }
+    Result<IndexedFileText> read = ReadIndexedFile(config_.options.root, *files, req.get_param_value("path"),
+                                                   kMaxPageFileBytes);
+    if (!read.ok()) return SendError(res, HttpStatusFor(read.status()), read.status().message());
+    Json out;
+    out["path"] = read->file.path;
+    out["language"] = read->file.language;
+    out["size"] = read->file.size;
+    out["truncated"] = read->truncated;
+    out["content"] = std::move(read->text);
+    SendJson(res, 200, out);
   }
 
   void Changes(const httplib::Request& req, httplib::Response& res) {
@@ -741,6 +808,7 @@ class ApiServer::Impl {
   EventHub hub_;
   const Clock::time_point started_;
   httplib::Server http_;
+  std::unordered_set<std::string> page_paths_;  // set before the server starts; read-only after
   int port_ = 0;
   std::atomic<bool> stopping_{false};
   LatencyHistogram search_latency_;

@@ -509,6 +509,116 @@ TEST(ServerTest, BearerTokenIsRequiredWhenConfigured) {
   EXPECT_EQ(s.Stop(SIGTERM), 0) << s.log();
 }
 
+// GET /v1/file serves a file the index holds, and nothing else: not a path outside the
+// root (relative or absolute), not an ignored file, a directory, a binary file the index
+// skipped, or a file that became a symbolic link out of the root since the run.
+TEST(ServerTest, FileEndpointServesOnlyIndexedFilesInsideTheRoot) {
+  TempDir dir("srv_file");
+  fs::path root = dir.path() / "repo";
+  MakeProject(root);
+  WriteFile(root / ".trawlignore", "*.log\n");
+  WriteFile(root / "build.log", "ignored log\n");
+  WriteFile(dir.path() / "secret.txt", "TOP SECRET beside the root\n");
+  WriteFile(root / "src/blob.py", std::string("abc\0\1\2def", 9));  // binary: the index skips it
+  ASSERT_EQ(Trawl("index --progress none " + Quote(root.string())).exit_code, 0);
+  Server s("--port 0 " + Quote(root.string()), dir.path() / "serve.log");
+  ASSERT_GT(s.port(), 0) << s.log();
+
+  int code = 0;
+  Json f = s.GetJson("/v1/file?path=pkg/parser.py", &code);
+  EXPECT_EQ(code, 200) << f.dump();
+  EXPECT_EQ(f.value("path", ""), "pkg/parser.py");
+  EXPECT_EQ(f.value("language", ""), "python");
+  EXPECT_EQ(f.value("truncated", true), false);
+  EXPECT_EQ(f.value("content", ""), Slurp(root / "pkg/parser.py"));
+  f = s.GetJson("/v1/file?path=" + UrlEncode((root / "src/net.c").string()), &code);
+  EXPECT_EQ(code, 200) << "an absolute path inside the root";
+  EXPECT_EQ(f.value("path", ""), "src/net.c");
+
+  struct Refusal {
+    std::string path;
+    int status;
+  };
+  const std::string secret = (dir.path() / "secret.txt").string();
+  for (const Refusal& r : {Refusal{"../secret.txt", 403}, Refusal{"pkg/../../secret.txt", 403}, Refusal{secret, 403},
+                           Refusal{"/etc/passwd", 403}, Refusal{"build.log", 404}, Refusal{"node_modules/dep/index.js", 404},
+                           Refusal{"src", 404}, Refusal{".", 400}, Refusal{"pkg/missing.py", 404},
+                           Refusal{"src/blob.py", 409}}) {
+    std::string body = s.Client().Get(("/v1/file?path=" + UrlEncode(r.path)).c_str())->body;
+    s.GetJson("/v1/file?path=" + UrlEncode(r.path), &code);
+    EXPECT_EQ(code, r.status) << r.path << ": " << body;
+    EXPECT_THAT(body, HasSubstr("\"error\"")) << r.path;
+    EXPECT_THAT(body, ::testing::Not(HasSubstr("TOP SECRET"))) << r.path;
+  }
+  s.GetJson("/v1/file", &code);
+  EXPECT_EQ(code, 400);
+
+  // An indexed file swapped for a symbolic link out of the root after the run.
+  fs::remove(root / "src/net.c");
+  fs::create_symlink(dir.path() / "secret.txt", root / "src/net.c");
+  auto r = s.Client().Get("/v1/file?path=src/net.c");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403) << r->body;
+  EXPECT_THAT(r->body, ::testing::Not(HasSubstr("TOP SECRET")));
+  // A symbolic link to a directory outside, with the indexed path below it.
+  fs::rename(root / "pkg", dir.path() / "pkg_moved");
+  fs::create_directory_symlink(dir.path() / "pkg_moved", root / "pkg");
+  r = s.Client().Get("/v1/file?path=pkg/parser.py");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403) << r->body;
+  EXPECT_EQ(s.Stop(SIGTERM), 0) << s.log();
+}
+
+// The web page: its files are served with a strict Content-Security-Policy, public
+// (no token: they hold nothing of the index), while the API still needs the token.
+TEST(ServerTest, WebPageIsServedWithStrictHeaders) {
+  TempDir dir("srv_page");
+  MakeProject(dir.path());
+  WriteFile(dir.path() / "token.txt", "s3cret-token\n");
+  Server s("--port 0 --token-file " + Quote((dir.path() / "token.txt").string()) + " " + Quote(dir.path().string()),
+           dir.path().parent_path() / "trawl_srv_page.log");
+  ASSERT_GT(s.port(), 0) << s.log();
+  auto c = s.Client();
+  auto page = c.Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_THAT(page->get_header_value("Content-Type"), HasSubstr("text/html"));
+  EXPECT_THAT(page->body, HasSubstr("<script type=\"module\" src=\"/app.js\">"));
+  std::string csp = page->get_header_value("Content-Security-Policy");
+  EXPECT_THAT(csp, HasSubstr("default-src 'self'"));
+  EXPECT_THAT(csp, HasSubstr("script-src 'self'"));
+  EXPECT_THAT(csp, ::testing::Not(HasSubstr("unsafe")));
+  EXPECT_EQ(page->get_header_value("X-Content-Type-Options"), "nosniff");
+  for (const char* asset : {"/app.js", "/api.js", "/dom.js", "/search_view.js", "/index_view.js", "/highlight.js"}) {
+    auto js = c.Get(asset);
+    ASSERT_TRUE(js) << asset;
+    EXPECT_EQ(js->status, 200) << asset;
+    EXPECT_THAT(js->get_header_value("Content-Type"), HasSubstr("text/javascript")) << asset;
+    EXPECT_EQ(js->get_header_value("X-Content-Type-Options"), "nosniff") << asset;
+  }
+  auto css = c.Get("/style.css");
+  ASSERT_TRUE(css);
+  EXPECT_THAT(css->get_header_value("Content-Type"), HasSubstr("text/css"));
+  // The API behind the page still needs the token; the page's files do not open it.
+  int code = 0;
+  s.GetJson("/v1/file?path=pkg/parser.py", &code);
+  EXPECT_EQ(code, 401);
+  s.GetJson("/v1/status", &code);
+  EXPECT_EQ(code, 401);
+  auto post = c.Post("/", "x", "text/plain");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 401) << "a write to a page path is not exempt from the token";
+  s.set_token("s3cret-token");
+  post = s.Client().Post("/", "x", "text/plain");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 405);
+  EXPECT_EQ(post->get_header_value("Allow"), "GET");
+  auto missing = s.Client().Get("/nothing.js");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404) << "only the page's own files are served";
+  EXPECT_EQ(s.Stop(SIGTERM), 0) << s.log();
+}
+
 // Hostile clients on loopback: bodies are capped before authentication and before they
 // are read (Content-Length and chunked), Host is checked (DNS rebinding), browsers'
 // cross-origin writes are refused, a wrong method is 405.

@@ -13,18 +13,13 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import Ajv2020 from "ajv/dist/2020.js";
+import { startServe as startServeAt, withTimeout, write } from "../e2e/e2e_util.mjs";
 
 const trawl = process.env.TRAWL_BINARY;
 assert.ok(trawl && fs.existsSync(trawl), "TRAWL_BINARY must name the trawl binary");
 
 let base;
 const env = () => ({ ...process.env, TRAWL_CONFIG_DIR: path.join(base, "config") });
-
-function write(root, rel, text) {
-  const p = path.join(root, rel);
-  fs.mkdirSync(path.dirname(p), { recursive: true });
-  fs.writeFileSync(p, text);
-}
 
 // A small tree: two Python files, one ignored log, a secret beside the root.
 function makeTree(name) {
@@ -46,25 +41,8 @@ before(() => {
 });
 after(() => fs.rmSync(base, { recursive: true, force: true }));
 
-async function withTimeout(promise, ms, what) {
-  let timer;
-  const t = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms); });
-  try { return await Promise.race([promise, t]); } finally { clearTimeout(timer); }
-}
-
 // Starts `trawl serve --port 0` and resolves to { url, child } once it listens.
-function startServe(root) {
-  const child = spawn(trawl, ["serve", root, "--port", "0"], { env: env(), stdio: ["ignore", "pipe", "pipe"] });
-  return withTimeout(new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = out.match(/listening on (http:\/\/\S+)/);
-      if (m) resolve({ url: m[1], child });
-    });
-    child.on("exit", (code) => reject(new Error(`trawl serve exited ${code}`)));
-  }), 20000, "trawl serve to listen");
-}
+const startServe = (root) => startServeAt(trawl, [root], env());
 
 function exited(child) {
   return new Promise((resolve) => {
