@@ -314,8 +314,11 @@ test("a run started from the page shows its progress live to the end", async () 
   // The summary and the runs table are reloaded after the run (src/victim.py, a link out
   // of the root since the test before, has left the index).
   await page.waitForFunction((n) => Number(document.getElementById("index-summary").dataset.files) >= 4000 + n - 1, {}, before);
+  const finished = await page.waitForFunction(
+    () => [...document.querySelectorAll("#runs tbody tr")].some((r) => /api\s*finished/.test(r.textContent)),
+    { timeout: 20000 }).then(() => true).catch(() => false);
   const runs = await page.$$eval("#runs tbody tr", (rows) => rows.map((r) => r.textContent));
-  assert.ok(runs.some((r) => /api\s*finished/.test(r)), JSON.stringify(runs));
+  assert.ok(finished, JSON.stringify(runs));
   assert.equal(await page.$$eval("#languages tbody tr", (r) => r.length) >= 2, true);
   if (screenshots) {
     await page.setViewport({ width: 1100, height: 900 });

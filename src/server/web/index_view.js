@@ -59,9 +59,13 @@ export class IndexView {
   }
 
   async loadStatus() {
+    // Answers can come back out of order (one connection per request): only the
+    // latest request's answer is shown.
+    const seq = (this.statusSeq = (this.statusSeq || 0) + 1);
     let s;
     try {
       s = await apiJson("/v1/status");
+      if (seq !== this.statusSeq) return;
     } catch (e) {
       $("index-error").hidden = false;
       $("index-error").textContent = e.message;
@@ -98,12 +102,14 @@ export class IndexView {
   }
 
   async loadRuns() {
+    const seq = (this.runsSeq = (this.runsSeq || 0) + 1);
     let body;
     try {
       body = await apiJson("/v1/runs");
     } catch {
       return;
     }
+    if (seq !== this.runsSeq) return;  // a later request's answer is (or will be) shown
     $("runs").tBodies[0].replaceChildren(...body.runs.slice(0, 10).map((r) => {
       const tr = el("tr");
       const took = r.finished_at && r.started_at ? seconds(r.finished_at - r.started_at) : "";
