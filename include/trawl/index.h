@@ -34,6 +34,8 @@ struct IndexProgress {
   double mb_per_s = 0;
   std::string stage;          // "discover", "plan", "index", "vectors", "done"
   std::string throttled;      // "throttled, retrying in 4 s" while a remote embedder backs off
+  std::string bottleneck;     // the streaming stage whose threads are busiest so far (once indexing)
+  std::vector<int64_t> worker_files;  // files each CPU worker has done (once indexing)
   std::string path;           // file_failed: the file
   std::string error;          // file_failed: why
   std::string ToJson() const; // one line, no newline

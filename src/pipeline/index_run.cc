@@ -146,6 +146,9 @@ class IndexRun {
   Status CommitPending(int partition, std::vector<std::unique_ptr<FileWork>>* pending,
                        std::vector<std::string>* deletes);
   void Reporter();
+  int StageThreads(int stage) const;
+  // The streaming stage whose threads have been busiest so far.
+  std::string BusiestStage() const;
   void Emit(const IndexProgress& p) EXCLUDES(emit_mu_);
   IndexProgress Snapshot(const char* event);
   IndexSummary Summarize(const std::string& state);
@@ -753,8 +756,35 @@ IndexProgress IndexRun::Snapshot(const char* event) {
     if (rate > 0 && p.files_done > 0) p.eta_s = static_cast<double>(std::max<int64_t>(left, 0)) / rate;
   }
   p.stage = cpu_started_ == Clock::time_point{} ? "discover" : "index";
+  if (cpu_started_ != Clock::time_point{}) {
+    p.bottleneck = BusiestStage();
+    for (const auto& w : worker_counters_) p.worker_files.push_back(w->files.load(std::memory_order_relaxed));
+  }
   if (embedder_) p.throttled = embedder_->ThrottleState();
   return p;
+}
+
+int IndexRun::StageThreads(int stage) const {
+  const int threads[kNumStages] = {workers_, 1, workers_, workers_, workers_, embed_threads_, partitions_, partitions_};
+  return threads[stage];
+}
+
+std::string IndexRun::BusiestStage() const {
+  // The streaming stage whose threads were busiest; the CPU workers' three stages count
+  // as one (they run on the same threads).
+  double worst = -1;
+  std::string name;
+  for (int i = kRead; i <= kWrite; ++i) {
+    double util = static_cast<double>(stages_[i].busy_ns.load()) / 1e9 / StageThreads(i);
+    if (i <= kEnrich) {
+      util = static_cast<double>(stages_[kRead].busy_ns + stages_[kChunk].busy_ns + stages_[kEnrich].busy_ns) / 1e9 / workers_;
+    }
+    if (util > worst) {
+      worst = util;
+      name = i <= kEnrich ? "read+chunk (CPU workers)" : kStageNames[i];
+    }
+  }
+  return name;
 }
 
 void IndexRun::Reporter() {
@@ -798,8 +828,6 @@ IndexSummary IndexRun::Summarize(const std::string& state) {
   s.peak_inflight_bytes = budget_.peak();
   s.inflight_budget_bytes = budget_.capacity();
   s.elapsed_s = Seconds(Clock::now() - started_);
-  const int threads[kNumStages] = {workers_, 1, workers_, workers_, workers_, embed_threads_, partitions_, partitions_};
-  double worst = -1;
   double cpu_span = embed_finished_ > cpu_started_ ? Seconds(embed_finished_ - cpu_started_) : 0;
   for (int i = 0; i < kNumStages; ++i) {
     StageSummary st;
@@ -807,20 +835,10 @@ IndexSummary IndexRun::Summarize(const std::string& state) {
     st.busy_s = static_cast<double>(stages_[i].busy_ns.load()) / 1e9;
     st.cpu_s = static_cast<double>(stages_[i].cpu_ns.load()) / 1e9;
     st.items = stages_[i].items.load();
-    st.threads = threads[i];
+    st.threads = StageThreads(i);
     s.stages.push_back(st);
-    // The bottleneck is the streaming stage whose threads were busiest.
-    if (i >= kRead && i <= kWrite && cpu_span > 0) {
-      double util = st.busy_s / st.threads;
-      if (i == kRead || i == kChunk || i == kEnrich) {
-        util = static_cast<double>(stages_[kRead].busy_ns + stages_[kChunk].busy_ns + stages_[kEnrich].busy_ns) / 1e9 / workers_;
-      }
-      if (util > worst) {
-        worst = util;
-        s.bottleneck = (i <= kEnrich) ? "read+chunk (CPU workers)" : st.name;
-      }
-    }
   }
+  if (cpu_span > 0) s.bottleneck = BusiestStage();
   if (embed_finished_ > started_) s.workers_done_s = Seconds(embed_finished_ - started_);
   if (writer_finished_ > embed_finished_) s.writer_tail_s = Seconds(writer_finished_ - embed_finished_);
   if (cpu_span > 0) {

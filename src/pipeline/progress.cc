@@ -34,6 +34,8 @@ std::string IndexProgress::ToJson() const {
   j["eta_s"] = eta_s < 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(Round(eta_s, 1));
   j["files_per_s"] = Round(files_per_s, 1);
   j["mb_per_s"] = Round(mb_per_s, 2);
+  if (!bottleneck.empty()) j["bottleneck"] = bottleneck;
+  if (!worker_files.empty()) j["worker_files"] = worker_files;
   if (!throttled.empty()) j["throttled"] = throttled;
   if (!path.empty()) j["path"] = path;
   if (!error.empty()) j["error"] = error;

@@ -309,6 +309,8 @@ test("a run started from the page shows its progress live to the end", async () 
   assert.ok(end.max >= 4000, JSON.stringify(end));
   assert.match(end.figures, /files\/s/);
   assert.match(end.figures, /ETA/);
+  assert.match(end.figures, /Bottleneck\s*(read\+chunk|embed|write)/, end.figures);  // the stage bounding the run, live
+  assert.match(end.figures, /Workers\s*#0 \d+/, end.figures);                        // files per CPU worker, live
   assert.match(end.state, /finished/);
   console.log(`web: run followed live: ${end.events} progress events; mid-run bar ${mid ? `${mid.value}/${mid.max}` : "not caught"}`);
   // The summary and the runs table are reloaded after the run (src/victim.py, a link out

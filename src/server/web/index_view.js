@@ -150,6 +150,8 @@ export class IndexView {
         ["Rate", `${(data.files_per_s || 0).toFixed(0)} files/s, ${(data.mb_per_s || 0).toFixed(2)} MB/s`],
         ["Elapsed", seconds(data.elapsed_s)],
         ["ETA", seconds(data.eta_s)],
+        ["Bottleneck", data.bottleneck || ""],
+        ["Workers", (data.worker_files || []).map((n, i) => `#${i} ${n}`).join(", ")],
       ]);
       if (data.throttled) $("run-state").textContent += ` ${data.throttled}`;
     } else if (type === "run_finished") {
