@@ -913,7 +913,9 @@ Result<IndexSummary> IndexRun::Run() {
                              : Plan(std::move(found).value(), std::move(stored).value());
   if (!st.ok()) return st;
 
-  // The reporter starts once the plan is fixed: it reads what Plan wrote.
+  // The reporter starts once the plan is fixed: it reads what Plan wrote, and the
+  // stages' thread counts.
+  embed_threads_ = std::max(1, opts_.embeddings.max_parallel_batches);
   cpu_started_ = Clock::now();  // before the reporter thread exists: no race
   std::thread reporter([this] {
     Reporter();
@@ -929,7 +931,6 @@ Result<IndexSummary> IndexRun::Run() {
   };
 
   // The streaming stages.
-  embed_threads_ = std::max(1, opts_.embeddings.max_parallel_batches);
   std::vector<std::thread> writers;
   for (int p = 0; p < partitions_; ++p) writers.emplace_back([this, p] { Writer(p); });
   std::thread batcher([this] {
