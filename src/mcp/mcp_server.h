@@ -34,8 +34,8 @@ class ReindexService;
 const std::vector<std::string>& McpProtocolVersions();
 
 // The index the tools read and the service that writes it; shared by every session,
-// outliving them. The Searcher and the list of indexed files are opened on first use
-// and again after each run (Invalidate).
+// outliving them (`trawl serve` searches through it too). The Searcher and the list of
+// indexed files are opened on first use and again after each run (Invalidate).
 class McpHost {
  public:
   McpHost(Options options, std::string version, bool watching, ReindexService* service);

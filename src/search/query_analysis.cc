@@ -36,8 +36,6 @@ std::string AsSourcePath(std::string_view token) {
   size_t name = path.rfind('/');
   std::string_view base = name == std::string::npos ? std::string_view(path) : std::string_view(path).substr(name + 1);
   if (base.size() <= ext.size() + 1) return "";  // ".py" alone
-  // "module.submodule.py" written as a dotted name is not a path; keep names whose stem
-  // has no other dot (setup.cfg.py is rare; a.b.py is not a file name people paste).
   while (path.rfind("./", 0) == 0) path.erase(0, 2);
   return path;
 }
@@ -77,10 +75,20 @@ std::vector<std::string> MentionedPaths(std::string_view query, size_t max) {
   return order;
 }
 
-std::vector<std::string> ResolveMention(const std::vector<std::string>& sorted_paths, std::string_view mention,
-                                        size_t max_matches) {
+PathIndex::PathIndex(std::vector<std::string> paths) {
+  std::sort(paths.begin(), paths.end());
+  for (auto& p : paths) {
+    size_t slash = p.rfind('/');
+    std::string name = slash == std::string::npos ? p : p.substr(slash + 1);
+    by_name_[std::move(name)].push_back(std::move(p));
+  }
+}
+
+std::vector<std::string> PathIndex::Resolve(std::string_view mention, size_t max_matches) const {
   std::vector<std::string_view> parts = Components(mention);
   if (parts.empty()) return {};
+  auto named = by_name_.find(std::string(parts.back()));
+  if (named == by_name_.end()) return {};
   // Longest suffix first: the more folders agree, the surer the match.
   for (size_t take = std::min<size_t>(parts.size(), 6); take >= 1; --take) {
     if (take == 1 && parts.size() > 1) break;  // "x/add.py" must not name every add.py
@@ -90,7 +98,7 @@ std::vector<std::string> ResolveMention(const std::vector<std::string>& sorted_p
       suffix.append(parts[p]);
     }
     std::vector<std::string> found;
-    for (const auto& path : sorted_paths) {
+    for (const auto& path : named->second) {
       if (path.size() < suffix.size()) continue;
       if (path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
       if (path.size() > suffix.size() && path[path.size() - suffix.size() - 1] != '/') continue;

@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace trawl {
@@ -16,12 +17,18 @@ namespace trawl {
 // file extension count; at most `max` (the last mentioned).
 std::vector<std::string> MentionedPaths(std::string_view query, size_t max = 16);
 
-// The indexed files (sorted) that `mention` names: the one whose path ends with the
-// mention's longest component-aligned suffix ("/usr/lib/python3/site-packages/sympy/
-// core/add.py" names "sympy/core/add.py"), at least its file name and one folder when
-// it has one. Empty when nothing matches or the name is ambiguous (more than
-// `max_matches` files).
-std::vector<std::string> ResolveMention(const std::vector<std::string>& sorted_paths, std::string_view mention,
-                                        size_t max_matches = 2);
+// The indexed files, by file name, to find the ones a mention names.
+class PathIndex {
+ public:
+  explicit PathIndex(std::vector<std::string> paths);
+  // The files (sorted) that `mention` names: those whose path ends with the mention's
+  // longest component-aligned suffix ("/usr/lib/python3/site-packages/sympy/core/add.py"
+  // names "sympy/core/add.py"), at least its file name and one folder when it has one.
+  // Empty when nothing matches or the name is ambiguous (more than `max_matches` files).
+  std::vector<std::string> Resolve(std::string_view mention, size_t max_matches = 2) const;
+
+ private:
+  std::unordered_map<std::string, std::vector<std::string>> by_name_;  // paths sorted
+};
 
 }  // namespace trawl

@@ -20,15 +20,15 @@ TEST(MentionedPathsTest, TracebackFramesInOrderOfLastMention) {
   EXPECT_EQ(MentionedPaths("a.py b.py c.py", 2), (std::vector<std::string>{"b.py", "c.py"}));
 }
 
-TEST(ResolveMentionTest, LongestComponentSuffixAndNoGuessing) {
-  std::vector<std::string> paths = {"doc/conf.py", "sympy/core/add.py", "sympy/core/tests/test_add.py",
-                                    "sympy/polys/add.py", "sympy/simplify/simplify.py", "x/core/add.py"};
-  EXPECT_EQ(ResolveMention(paths, "/home/u/sympy/sympy/core/add.py"), (std::vector<std::string>{"sympy/core/add.py"}));
-  EXPECT_EQ(ResolveMention(paths, "simplify.py"), (std::vector<std::string>{"sympy/simplify/simplify.py"}));
-  EXPECT_EQ(ResolveMention(paths, "core/add.py"), (std::vector<std::string>{"sympy/core/add.py", "x/core/add.py"}));
-  EXPECT_TRUE(ResolveMention(paths, "add.py", 2).empty());             // three add.py: which?
-  EXPECT_TRUE(ResolveMention(paths, "other/add.py").empty());          // a folder that does not match
-  EXPECT_TRUE(ResolveMention(paths, "dd.py").empty());                 // not a component
+TEST(PathIndexTest, LongestComponentSuffixAndNoGuessing) {
+  PathIndex paths({"doc/conf.py", "sympy/core/add.py", "sympy/core/tests/test_add.py",
+                                    "sympy/polys/add.py", "sympy/simplify/simplify.py", "x/core/add.py"});
+  EXPECT_EQ(paths.Resolve("/home/u/sympy/sympy/core/add.py"), (std::vector<std::string>{"sympy/core/add.py"}));
+  EXPECT_EQ(paths.Resolve("simplify.py"), (std::vector<std::string>{"sympy/simplify/simplify.py"}));
+  EXPECT_EQ(paths.Resolve("core/add.py"), (std::vector<std::string>{"sympy/core/add.py", "x/core/add.py"}));
+  EXPECT_TRUE(paths.Resolve("add.py", 2).empty());             // three add.py: which?
+  EXPECT_TRUE(paths.Resolve("other/add.py").empty());          // a folder that does not match
+  EXPECT_TRUE(paths.Resolve("dd.py").empty());                 // not a component
 }
 
 }  // namespace

@@ -115,7 +115,7 @@ class HybridSearcher final : public Searcher {
         TRAWL_ASSIGN_OR_RETURN(auto paths, IndexedPaths());
         for (size_t i = 0; i < mentions.size(); ++i) {
           double strength = 0.5 + 0.5 * static_cast<double>(i + 1) / static_cast<double>(mentions.size());
-          for (std::string& p : ResolveMention(*paths, mentions[i])) {
+          for (std::string& p : paths->Resolve(mentions[i])) {
             double& s = mentioned[std::move(p)];
             s = std::max(s, strength);
           }
@@ -365,19 +365,18 @@ class HybridSearcher final : public Searcher {
     return dense;
   }
 
-  // The indexed files' paths, sorted: read once per Searcher, when a query first names
-  // a file (a Searcher is reopened after each run).
-  Result<std::shared_ptr<const std::vector<std::string>>> IndexedPaths() EXCLUDES(paths_mu_) {
+  // The indexed files' paths by file name: read once per Searcher, when a query first
+  // names a file (a Searcher is reopened after each run).
+  Result<std::shared_ptr<const PathIndex>> IndexedPaths() EXCLUDES(paths_mu_) {
     MutexLock lock(&paths_mu_);
     if (!paths_) {
       TRAWL_ASSIGN_OR_RETURN(std::vector<FileRecord> files, store_->ListFiles());
-      auto paths = std::make_shared<std::vector<std::string>>();
-      paths->reserve(files.size());
+      std::vector<std::string> paths;
+      paths.reserve(files.size());
       for (auto& f : files) {
-        if (f.status == "indexed") paths->push_back(std::move(f.path));
+        if (f.status == "indexed") paths.push_back(std::move(f.path));
       }
-      std::sort(paths->begin(), paths->end());
-      paths_ = std::move(paths);
+      paths_ = std::make_shared<const PathIndex>(std::move(paths));
     }
     return paths_;
   }
@@ -399,7 +398,7 @@ class HybridSearcher final : public Searcher {
   std::unique_ptr<Store> store_;
   std::unique_ptr<Embedder> embedder_;
   Mutex paths_mu_;
-  std::shared_ptr<const std::vector<std::string>> paths_ GUARDED_BY(paths_mu_);
+  std::shared_ptr<const PathIndex> paths_ GUARDED_BY(paths_mu_);
   Mutex stats_mu_;
   std::optional<StoreStats> stats_ GUARDED_BY(stats_mu_);
   Clock::time_point stats_at_ GUARDED_BY(stats_mu_);

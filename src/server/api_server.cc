@@ -241,13 +241,12 @@ class ApiServer::Impl {
       if (run.finished_at > run.started_at && run.started_at > 0) {
         run_latency_.Observe(run.finished_at - run.started_at);
       }
-      ReopenSearcher();
-      if (McpHost* h = mcp_host_.load()) h->Invalidate();
+      if (McpHost* h = mcp_host_.load()) Reopen(h);
     };
     TRAWL_ASSIGN_OR_RETURN(service_, ReindexService::Start(std::move(sc)));
     mcp_host_owner_ = std::make_unique<McpHost>(config_.options, config_.version, config_.watch, service_.get());
     mcp_host_.store(mcp_host_owner_.get());
-    ReopenSearcher();  // an index may exist already
+    Reopen(mcp_host_owner_.get());  // an index may exist already
     Routes();
     return Status::Ok();
   }
@@ -286,32 +285,13 @@ class ApiServer::Impl {
   }
 
  private:
-  std::shared_ptr<Searcher> CurrentSearcher() {
-    {
-      MutexLock lock(&searcher_mu_);
-      if (searcher_) return searcher_;
-    }
-    ReopenSearcher();
-    MutexLock lock(&searcher_mu_);
-    return searcher_;
-  }
-
-  // Cheap (opens read connections and loads the vector index); searches in flight
-  // keep the Searcher they started with.
-  void ReopenSearcher() {
-    Result<std::unique_ptr<Searcher>> s = Searcher::Open(config_.options);
-    MutexLock lock(&searcher_mu_);
-    if (s.ok()) {
-      searcher_ = std::shared_ptr<Searcher>(std::move(s).value());
-      searcher_error_.clear();
-    } else {
-      searcher_error_ = s.status().message();
-    }
-  }
-
-  std::string SearcherError() {
-    MutexLock lock(&searcher_mu_);
-    return searcher_error_;
+  // The API, the page and MCP search through the one Searcher of the host, opened
+  // again as a run ends (searches in flight keep the Searcher they started with), so
+  // the first search after a run does not pay for opening it.
+  static void Reopen(McpHost* host) {
+    host->Invalidate();
+    std::string error;
+    host->searcher(&error);
   }
 
   // The checks made before a request's body is read: Host (DNS rebinding), the token,
@@ -594,10 +574,11 @@ class ApiServer::Impl {
     std::string content = req.get_param_value("content");
     bool with_content = content == "1" || content == "true";
 
-    std::shared_ptr<Searcher> searcher = CurrentSearcher();
+    std::string searcher_error;
+    std::shared_ptr<Searcher> searcher = mcp_host_.load()->searcher(&searcher_error);
     if (!searcher) {
       search_errors_.fetch_add(1, std::memory_order_relaxed);
-      return SendError(res, 503, "no index to search yet: " + SearcherError());
+      return SendError(res, 503, "no index to search yet: " + searcher_error);
     }
     Result<SearchResponse> resp = searcher->Search(sr);
     if (!resp.ok()) {
@@ -708,8 +689,8 @@ class ApiServer::Impl {
       server["last_run"] = Json::parse(r.ToJson(), nullptr, false);
       break;
     }
-    std::string err = SearcherError();
-    if (!err.empty()) server["searcher_error"] = err;
+    std::string err;
+    if (!mcp_host_.load()->searcher(&err)) server["searcher_error"] = err;
     out["server"] = std::move(server);
     SendJson(res, 200, out);
   }
@@ -816,9 +797,6 @@ class ApiServer::Impl {
   std::atomic<int64_t> search_errors_{0};
   std::array<std::atomic<int64_t>, 6> responses_{};
 
-  Mutex searcher_mu_;
-  std::shared_ptr<Searcher> searcher_ GUARDED_BY(searcher_mu_);
-  std::string searcher_error_ GUARDED_BY(searcher_mu_);
 
   static constexpr size_t kMaxMcpSessions = 64;
   Mutex mcp_mu_;
