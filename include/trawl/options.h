@@ -74,6 +74,17 @@ struct ServerOptions {
   std::string token_file;
 };
 
+// Where the index lives: the embedded store in the index folder (url ""), or a
+// PostgreSQL database shared by many repositories and machines.
+struct StoreOptions {
+  std::string url;          // "" or postgres://... / postgresql://... (libpq's URI or key=value form)
+  std::string repo;         // the repository's name in a shared store; "" = the root's folder name
+                            // (reading: every repository)
+  int pool_size = 4;        // connections per process (1 for a server that takes one, e.g. PGlite)
+  int hnsw_ef_search = 100; // pgvector's hnsw.ef_search for semantic search
+  int lease_seconds = 60;   // a machine's claim on a unit of work lapses this long after it stops renewing
+};
+
 struct WatchOptions {
   int debounce_ms = 150;
 };
@@ -91,6 +102,7 @@ struct Options {
   IgnoreOptions ignore;
   SearchOptions search;
   ServerOptions server;
+  StoreOptions store;
   WatchOptions watch;
 
   int EffectiveWorkers() const;
@@ -110,7 +122,7 @@ struct LoadOptionsRequest {
 
 // Settings a repository's own config may set only when trusted: the embedder's
 // provider, url and api_key_env, following symlinks, the server's host, port and token
-// file.
+// file, the store's url.
 bool IsSensitiveKey(const std::string& key);
 
 // The user config directory LoadOptionsRequest::user_config_dir names.

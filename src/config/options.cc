@@ -124,6 +124,11 @@ const std::vector<KeySpec>& Keys() {
         STR_KEY("server.host", server.host),
         INT_KEY("server.port", server.port, 0, 65535),
         STR_KEY("server.token_file", server.token_file),
+        STR_KEY("store.url", store.url),
+        STR_KEY("store.repo", store.repo),
+        INT_KEY("store.pool_size", store.pool_size, 1, 256),
+        INT_KEY("store.hnsw_ef_search", store.hnsw_ef_search, 1, 1000),
+        INT_KEY("store.lease_seconds", store.lease_seconds, 2, 86400),
         INT_KEY("watch.debounce_ms", watch.debounce_ms, 0, 600000),
     };
     KeySpec patterns{"ignore.patterns",
@@ -296,7 +301,7 @@ bool IsTrustedConfig(const std::string& path, const std::string& user_dir) {
 bool IsSensitiveKey(const std::string& key) {
   static const std::set<std::string> kSensitive = {
       "embeddings.provider", "embeddings.url",  "embeddings.api_key_env", "indexing.follow_symlinks",
-      "server.host",         "server.port",     "server.token_file"};
+      "server.host",         "server.port",     "server.token_file",      "store.url"};
   return kSensitive.count(key) > 0;
 }
 

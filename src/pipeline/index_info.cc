@@ -16,23 +16,20 @@
 namespace trawl {
 namespace {
 
-Result<std::unique_ptr<Store>> OpenForReading(const Options& options) {
-  std::error_code ec;
-  if (!std::filesystem::exists(options.index_dir, ec)) {
-    return Status::NotFound("no index at " + options.index_dir + " (run `trawl index` first)");
-  }
-  StoreConfig config;
-  config.index_dir = options.index_dir;
-  return OpenStore(config, OpenMode::kRead);
+// Where the index is, for people: its folder, or the shared store and repository.
+std::string IndexLocation(const Options& options) {
+  if (options.store.url.empty()) return options.index_dir;
+  return RedactStoreUrl(options.store.url) +
+         (options.store.repo.empty() ? " (every repository)" : " (repository " + options.store.repo + ")");
 }
 
 }  // namespace
 
 Result<IndexStatusReport> GetIndexStatus(const Options& options) {
-  TRAWL_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenForReading(options));
+  TRAWL_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenIndexForReading(options));
   TRAWL_ASSIGN_OR_RETURN(StoreStats stats, store->Stats());
   IndexStatusReport r;
-  r.index_dir = options.index_dir;
+  r.index_dir = IndexLocation(options);
   r.files = stats.files;
   r.files_failed = stats.files_failed;
   r.files_skipped = stats.files_skipped;
@@ -56,7 +53,7 @@ Result<IndexStatusReport> GetIndexStatus(const Options& options) {
 }
 
 Result<std::vector<IndexedFile>> ListIndexedFiles(const Options& options) {
-  TRAWL_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenForReading(options));
+  TRAWL_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenIndexForReading(options));
   TRAWL_ASSIGN_OR_RETURN(std::vector<FileRecord> records, store->ListFiles());
   std::vector<IndexedFile> out;
   out.reserve(records.size());
@@ -144,9 +141,9 @@ std::string IndexStatusReport::ToText() const {
 }
 
 Result<IndexCheckReport> CheckIndex(const Options& options) {
-  TRAWL_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenForReading(options));
+  TRAWL_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenIndexForReading(options));
   IndexCheckReport r;
-  r.index_dir = options.index_dir;
+  r.index_dir = IndexLocation(options);
   auto problem = [&](std::string what) {
     if (r.problems.size() < 50) r.problems.push_back(std::move(what));
     ++r.problems_total;
@@ -203,7 +200,7 @@ std::string IndexCheckReport::ToJson() const {
 }
 
 Result<std::string> ExportIndex(const Options& options, bool with_vectors) {
-  TRAWL_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenForReading(options));
+  TRAWL_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenIndexForReading(options));
   std::string out;
   TRAWL_RETURN_IF_ERROR(WriteExport(store.get(), &out, with_vectors));
   return out;

@@ -15,6 +15,7 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -218,8 +219,10 @@ Status IndexRun::Prepare() {
   auto now = std::chrono::system_clock::now().time_since_epoch();
   run_id_ = "run-" + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
   TRAWL_ASSIGN_OR_RETURN(embedder_, MakeEmbedder(opts_.embeddings));
-  StoreConfig config;
-  config.index_dir = opts_.index_dir;
+  StoreConfig config = StoreConfigFor(opts_);
+  if (!config.url.empty() && config.repo.empty()) {
+    config.repo = std::filesystem::path(opts_.root).filename().string();
+  }
   config.shards = opts_.indexing.shards;
   config.wait = req_.wait;
   config.rebuild = req_.rebuild;  // --rebuild also makes a damaged index again, or reshards it
@@ -239,8 +242,8 @@ Status IndexRun::Prepare() {
   if (embedder_->IsRemote() && !req_.rebuild) {
     // Vectors are looked up by content hash before asking the network: a second
     // connection, so the lookups never wait on the writer.
-    StoreConfig read;
-    read.index_dir = opts_.index_dir;
+    StoreConfig read = config;
+    read.wait = read.rebuild = false;
     TRAWL_ASSIGN_OR_RETURN(cache_, OpenStore(read, OpenMode::kRead));
   }
   RunRecord rec;

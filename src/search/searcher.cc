@@ -407,13 +407,7 @@ class HybridSearcher final : public Searcher {
 }  // namespace
 
 Result<std::unique_ptr<Searcher>> Searcher::Open(const Options& options) {
-  std::error_code ec;
-  if (!std::filesystem::exists(options.index_dir, ec)) {
-    return Status::NotFound("no index at " + options.index_dir + " (run `trawl index` first)");
-  }
-  StoreConfig config;
-  config.index_dir = options.index_dir;
-  TRAWL_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(config, OpenMode::kRead));
+  TRAWL_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenIndexForReading(options));
   TRAWL_ASSIGN_OR_RETURN(StoreStats stats, store->Stats());
   EmbeddingOptions eopts = options.embeddings;
   if (eopts.dimensions == 0) eopts.dimensions = stats.dimensions;

@@ -60,7 +60,10 @@ Result<LexicalTotals> EmbeddedStore::LexicalCounts() {
   return out;
 }
 
-Result<std::vector<int64_t>> EmbeddedStore::MatchCounts(const std::vector<std::string>& exprs) {
+Result<std::vector<int64_t>> EmbeddedStore::MatchCounts(const std::vector<LexicalExpr>& terms) {
+  std::vector<std::string> exprs;
+  exprs.reserve(terms.size());
+  for (const auto& t : terms) exprs.push_back(FtsExpr(t));
   std::vector<int64_t> out(exprs.size(), -1);
   TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
   Db* db = reader->get();
@@ -116,9 +119,11 @@ Result<std::vector<ChunkHit>> EmbeddedStore::RankLexical(const LexicalPlan& plan
           " AS s FROM chunk_fts JOIN chunks c ON c.id = chunk_fts.rowid JOIN files f ON f.id = c.file_id "
           "WHERE chunk_fts MATCH ?1" + FilterClause(filter, 3, 4) + (plan.rank ? " ORDER BY s" : "") + " LIMIT ?2";
   }
+  std::string match;
+  for (const auto& t : plan.terms) match += (match.empty() ? "" : " OR ") + FtsExpr(t);
   TRAWL_ASSIGN_OR_RETURN(auto st, db->Prepare(sql));
-  st->Bind(1, plan.match).Bind(2, plan.limit).Bind(5, plan.avgdl);
-  st->BindBlob(6, plan.idf_blob.data(), plan.idf_blob.size());
+  st->Bind(1, match).Bind(2, plan.limit).Bind(5, plan.avgdl);
+  st->BindBlob(6, plan.idf.data(), plan.idf.size() * sizeof(double));
   BindFilter(st.get(), filter, 3, 4);
   const size_t k = static_cast<size_t>(plan.rank ? plan.limit / 2 : plan.limit);
   for (;;) {

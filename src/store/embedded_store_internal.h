@@ -140,7 +140,7 @@ class EmbeddedStore final : public store_internal::EmbeddedShard {
   Status Verify() override;
 
   Result<LexicalTotals> LexicalCounts() override;
-  Result<std::vector<int64_t>> MatchCounts(const std::vector<std::string>& exprs) override;
+  Result<std::vector<int64_t>> MatchCounts(const std::vector<LexicalExpr>& exprs) override;
   Result<std::vector<ChunkHit>> RankLexical(const LexicalPlan& plan, const SearchFilter& filter) override;
   bool Stems() const override { return porter_; }
 

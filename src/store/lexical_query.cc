@@ -54,14 +54,10 @@ void Bm25Function(const Fts5ExtensionApi* api, Fts5Context* fts, sqlite3_context
   }
   int tokens = 0;
   api->xColumnSize(fts, -1, &tokens);
-  double norm = kK1 * (1 - kB + kB * static_cast<double>(tokens) / avgdl);
-  double score = 0;
-  for (size_t i = 0; i < freq.size(); ++i) {
-    double w = 1e-6;
-    if (i < n_idf) std::memcpy(&w, idf + i * sizeof(double), sizeof(double));
-    score += w * (freq[i] * (kK1 + 1.0)) / (freq[i] + norm);
-  }
-  sqlite3_result_double(ctx, -score);
+  thread_local std::vector<double> idfs;
+  idfs.resize(n_idf);
+  if (n_idf > 0) std::memcpy(idfs.data(), idf, n_idf * sizeof(double));
+  sqlite3_result_double(ctx, -Bm25Score(freq, idfs, tokens, avgdl));
 }
 
 // trawl_fts_totals(fts): "rows tokens" of the whole table (any row of a scan).
@@ -75,7 +71,7 @@ void TotalsFunction(const Fts5ExtensionApi* api, Fts5Context* fts, sqlite3_conte
 
 // Sums each expression's match count over the shards.
 Result<std::vector<int64_t>> SumCounts(const std::vector<LexicalShard*>& shards,
-                                       const std::vector<std::string>& exprs) {
+                                       const std::vector<LexicalExpr>& exprs) {
   std::vector<std::vector<int64_t>> per(shards.size());
   TRAWL_RETURN_IF_ERROR(ForEachShard(shards.size(), [&](size_t i) -> Status {
     TRAWL_ASSIGN_OR_RETURN(per[i], shards[i]->MatchCounts(exprs));
@@ -90,9 +86,22 @@ Result<std::vector<int64_t>> SumCounts(const std::vector<LexicalShard*>& shards,
 
 }  // namespace
 
-std::string FtsPhrase(std::string_view term) {
+LexicalExpr LexicalExpr::OfTerm(std::string_view term) {
+  LexicalExpr e;
+  e.phrases.emplace_back(term);
+  if (term.find(' ') != std::string_view::npos) {
+    std::string joined;
+    for (char c : term) {
+      if (c != ' ') joined += c;
+    }
+    e.phrases.push_back(std::move(joined));
+  }
+  return e;
+}
+
+std::string FtsPhrase(std::string_view phrase) {
   std::string out = "\"";
-  for (char c : term) {
+  for (char c : phrase) {
     if (c == '"') out += '"';
     out += c;
   }
@@ -100,13 +109,25 @@ std::string FtsPhrase(std::string_view term) {
   return out;
 }
 
-std::string FtsTerm(std::string_view term) {
-  if (term.find(' ') == std::string_view::npos) return FtsPhrase(term);
-  std::string joined;
-  for (char c : term) {
-    if (c != ' ') joined += c;
+std::string FtsExpr(const LexicalExpr& expr) {
+  if (expr.phrases.size() == 1) return FtsPhrase(expr.phrases[0]);
+  std::string out = "(";
+  for (size_t i = 0; i < expr.phrases.size(); ++i) {
+    if (i) out += " OR ";
+    out += FtsPhrase(expr.phrases[i]);
   }
-  return "(" + FtsPhrase(term) + " OR " + FtsPhrase(joined) + ")";
+  return out + ")";
+}
+
+double Bm25Score(const std::vector<double>& freq, const std::vector<double>& idf, int64_t tokens, double avgdl) {
+  if (!(avgdl > 0)) avgdl = 1;
+  double norm = kK1 * (1 - kB + kB * static_cast<double>(tokens) / avgdl);
+  double score = 0;
+  for (size_t i = 0; i < freq.size(); ++i) {
+    double w = i < idf.size() ? idf[i] : 1e-6;
+    score += w * (freq[i] * (kK1 + 1.0)) / (freq[i] + norm);
+  }
+  return score;
 }
 
 int RegisterRankFunction(sqlite3* db) {
@@ -165,9 +186,9 @@ Result<std::vector<ChunkHit>> SearchLexicalShards(const std::vector<LexicalShard
   if (options.lexical_max_postings > 0 && all.chunks > options.lexical_max_postings && !shards[0]->Stems()) {
     // Rarest first, within the postings budget: FTS5 scores every matching row (~1 us
     // each), so the common terms of a long query would dominate the cost.
-    std::vector<std::string> exprs;
+    std::vector<LexicalExpr> exprs;
     exprs.reserve(terms.size());
-    for (const auto& t : terms) exprs.push_back(FtsTerm(t));
+    for (const auto& t : terms) exprs.push_back(LexicalExpr::OfTerm(t));
     TRAWL_ASSIGN_OR_RETURN(std::vector<int64_t> dfs, SumCounts(shards, exprs));
     std::vector<std::pair<int64_t, std::string>> by_df;
     for (size_t i = 0; i < terms.size(); ++i) by_df.emplace_back(dfs[i], std::move(terms[i]));
@@ -189,28 +210,18 @@ Result<std::vector<ChunkHit>> SearchLexicalShards(const std::vector<LexicalShard
 
   // The phrases of the expression, in FTS5's numbering, and their index-wide idf.
   LexicalPlan plan;
-  std::vector<std::string> phrases;
+  std::vector<LexicalExpr> phrases;
   for (const auto& t : terms) {
-    if (!plan.match.empty()) plan.match += " OR ";
-    plan.match += FtsTerm(t);
-    phrases.push_back(FtsPhrase(t));
-    if (t.find(' ') != std::string::npos) {
-      std::string joined;
-      for (char c : t) {
-        if (c != ' ') joined += c;
-      }
-      phrases.push_back(FtsPhrase(joined));
-    }
+    plan.terms.push_back(LexicalExpr::OfTerm(t));
+    for (const auto& p : plan.terms.back().phrases) phrases.push_back(LexicalExpr{{p}});
   }
   if (rank) {
     TRAWL_ASSIGN_OR_RETURN(std::vector<int64_t> hits, SumCounts(shards, phrases));
     const double rows = static_cast<double>(all.rows);
-    plan.idf_blob.resize(hits.size() * sizeof(double));
-    for (size_t i = 0; i < hits.size(); ++i) {
-      double n = static_cast<double>(hits[i]);
+    for (int64_t hit : hits) {
+      double n = static_cast<double>(hit);
       double idf = std::log((rows - n + 0.5) / (n + 0.5));
-      if (idf <= 0.0) idf = 1e-6;
-      std::memcpy(plan.idf_blob.data() + i * sizeof(double), &idf, sizeof(double));
+      plan.idf.push_back(idf <= 0.0 ? 1e-6 : idf);
     }
   }
   plan.avgdl = all.rows > 0 ? static_cast<double>(all.tokens) / static_cast<double>(all.rows) : 1.0;
@@ -248,9 +259,9 @@ Result<TermStats> ShardDocFrequencies(const std::vector<LexicalShard*>& shards,
     return Status::Ok();
   }));
   for (const auto& t : totals) out.chunks += t.chunks;
-  std::vector<std::string> exprs;
+  std::vector<LexicalExpr> exprs;
   exprs.reserve(terms.size());
-  for (const auto& t : terms) exprs.push_back(FtsTerm(t));
+  for (const auto& t : terms) exprs.push_back(LexicalExpr::OfTerm(t));
   TRAWL_ASSIGN_OR_RETURN(out.doc_freq, SumCounts(shards, exprs));
   return out;
 }

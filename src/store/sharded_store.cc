@@ -27,6 +27,7 @@
 #include "base/file_util.h"
 #include "base/hash.h"
 #include "store/embedded_store.h"
+#include "store/pg_store.h"
 #include "store/lexical_query.h"
 #include "store/store.h"
 #include "store/writer_lock.h"
@@ -423,7 +424,61 @@ int DefaultShards() {
   return std::clamp((cores + 1) / 2, 1, 16);
 }
 
+StoreConfig StoreConfigFor(const Options& options) {
+  StoreConfig c;
+  c.index_dir = options.index_dir;
+  c.url = options.store.url;
+  c.repo = options.store.repo;
+  c.pool_size = options.store.pool_size;
+  c.ef_search = options.store.hnsw_ef_search;
+  c.lease_seconds = options.store.lease_seconds;
+  return c;
+}
+
+bool IsPostgresUrl(const std::string& url) {
+  return url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0 ||
+         url.find("dbname=") != std::string::npos || url.find("host=") != std::string::npos;
+}
+
+std::string RedactStoreUrl(const std::string& url) {
+  std::string out = url;
+  // URI form: scheme://user:password@host...
+  size_t scheme = out.find("://");
+  if (scheme != std::string::npos) {
+    size_t at = out.find('@', scheme + 3);
+    size_t colon = out.find(':', scheme + 3);
+    if (at != std::string::npos && colon != std::string::npos && colon < at) {
+      out.replace(colon + 1, at - colon - 1, "***");
+    }
+  }
+  // password=... as a query parameter or a key=value pair.
+  for (size_t p = out.find("password="); p != std::string::npos; p = out.find("password=", p + 1)) {
+    size_t start = p + 9;
+    size_t end = out.find_first_of(" &", start);
+    out.replace(start, (end == std::string::npos ? out.size() : end) - start, "***");
+  }
+  return out;
+}
+
+Result<std::unique_ptr<Store>> OpenIndexForReading(const Options& options) {
+  StoreConfig config = StoreConfigFor(options);
+  if (config.url.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::exists(options.index_dir, ec)) {
+      return Status::NotFound("no index at " + options.index_dir + " (run `trawl index` first)");
+    }
+  }
+  return OpenStore(config, OpenMode::kRead);
+}
+
 Result<std::unique_ptr<Store>> OpenStore(const StoreConfig& config, OpenMode mode) {
+  if (!config.url.empty()) {
+    if (!IsPostgresUrl(config.url)) {
+      return Status::InvalidArgument("store url " + RedactStoreUrl(config.url) +
+                                     ": expected postgres://... or postgresql://... (or libpq's key=value form)");
+    }
+    return store_internal::OpenPgStore(config, mode);
+  }
   auto store = std::make_unique<ShardedStore>(config.index_dir, mode);
   TRAWL_RETURN_IF_ERROR(store->Open(config));
   return std::unique_ptr<Store>(std::move(store));

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "trawl/options.h"
 #include "trawl/status.h"
 
 namespace trawl {
@@ -77,6 +78,7 @@ struct ChunkHit {
 
 struct ChunkView {
   int64_t chunk_id = 0;
+  std::string repo;  // the repository, when a shared store is read across several ("" otherwise)
   std::string path;
   std::string language;
   int start_line = 0;
@@ -232,6 +234,14 @@ enum class OpenMode { kRead, kWrite };
 // Where an index lives and how it is laid out: what OpenStore needs, whatever the backend.
 struct StoreConfig {
   std::string index_dir;  // the embedded index's folder
+  // A PostgreSQL store (postgres:// or postgresql:// URI, or libpq key=value text): the
+  // index is `repo` within it; index_dir and shards do not apply. kRead with repo "":
+  // every repository the store holds.
+  std::string url;
+  std::string repo;
+  int pool_size = 4;       // connections (writers: write partitions share them)
+  int ef_search = 100;     // hnsw.ef_search
+  int lease_seconds = 60;
   // Shards of the embedded index (each its own database and vector file, written by its
   // own thread). 0: the existing index's count, or DefaultShards() for a new one. A
   // count other than an existing index's fails FailedPrecondition unless `rebuild`.
@@ -245,6 +255,13 @@ struct StoreConfig {
 
 constexpr int kMaxShards = 64;
 
+// The StoreConfig `options` name (index folder or store url, repository, pool).
+StoreConfig StoreConfigFor(const Options& options);
+// `url` with any password replaced by "***" (for messages and logs).
+std::string RedactStoreUrl(const std::string& url);
+// The url names a PostgreSQL store.
+bool IsPostgresUrl(const std::string& url);
+
 // Shards of a new index: half the cores (at least 1, at most 16). The writers' share of
 // a run's CPU is about a third (linux-source), so half as many writer threads as CPU
 // workers keeps either from bounding the other; on 2 cores a second writer thread only
@@ -257,5 +274,9 @@ int DefaultShards();
 // fails NotFound. A damaged index fails kCorruption with a message that says how to
 // recover.
 Result<std::unique_ptr<Store>> OpenStore(const StoreConfig& config, OpenMode mode);
+
+// The index `options` name, for reading; NotFound ("run `trawl index` first") when there
+// is none.
+Result<std::unique_ptr<Store>> OpenIndexForReading(const Options& options);
 
 }  // namespace trawl

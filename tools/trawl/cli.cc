@@ -18,18 +18,28 @@ void AddCommonFlags(CLI::App* cmd, CommonFlags* flags, bool with_index) {
       ->check(kNonEmptyPath);
   if (with_index) {
     cmd->add_option("--index", flags->index_dir, "index folder (default: <root>/.trawl)")->check(kNonEmptyPath);
+    cmd->add_option("--store", flags->store_url,
+                    "a shared PostgreSQL store, postgres://USER@HOST/DB (password from PGPASSWORD or ~/.pgpass)");
+    cmd->add_option("--repo", flags->repo, "the repository's name in the shared store (default: the root's folder name)");
   }
 }
 
-Result<Options> Load(const std::string& root, const CommonFlags& flags,
-                     std::map<std::string, std::string> overrides) {
+namespace {
+
+Result<Options> LoadWith(const std::string& root, const CommonFlags& flags,
+                         std::map<std::string, std::string> overrides, bool default_repo, bool quiet = false) {
   LoadOptionsRequest req;
   req.root = root;
   req.config_file = flags.config_file;
   req.index_dir = flags.index_dir;
+  if (!flags.store_url.empty()) overrides["store.url"] = flags.store_url;
+  if (!flags.repo.empty()) overrides["store.repo"] = flags.repo;
   req.overrides = std::move(overrides);
   Result<Options> opts = LoadOptions(req);
-  if (opts.ok() && !opts->ignored_settings.empty()) {
+  if (opts.ok() && default_repo && !opts->store.url.empty() && opts->store.repo.empty()) {
+    opts->store.repo = std::filesystem::path(opts->root).filename().string();
+  }
+  if (opts.ok() && !quiet && !opts->ignored_settings.empty()) {
     std::string list;
     for (const auto& s : opts->ignored_settings) list += (list.empty() ? "" : ", ") + s;
     std::fprintf(stderr,
@@ -41,9 +51,23 @@ Result<Options> Load(const std::string& root, const CommonFlags& flags,
   return opts;
 }
 
+}  // namespace
+
+Result<Options> Load(const std::string& root, const CommonFlags& flags,
+                     std::map<std::string, std::string> overrides) {
+  return LoadWith(root, flags, std::move(overrides), /*default_repo=*/true);
+}
+
 Result<Options> LoadForIndex(const std::string& start, const CommonFlags& flags,
                              std::map<std::string, std::string> overrides) {
   namespace fs = std::filesystem;
+  if (flags.index_dir.empty()) {
+    // A shared store named by the flag, the environment or the user's config.
+    Result<Options> shared = LoadWith(start.empty() ? "." : start, flags, overrides, /*default_repo=*/false, /*quiet=*/true);
+    if (shared.ok() && !shared->store.url.empty()) {
+      return LoadWith(start.empty() ? "." : start, flags, overrides, /*default_repo=*/false);
+    }
+  }
   std::string index_dir = flags.index_dir;
   if (index_dir.empty()) {
     TRAWL_ASSIGN_OR_RETURN(index_dir, FindIndexDir(start));
@@ -53,7 +77,7 @@ Result<Options> LoadForIndex(const std::string& start, const CommonFlags& flags,
   std::string root = abs.filename() == ".trawl" ? abs.parent_path().string() : (start.empty() ? "." : start);
   CommonFlags f = flags;
   f.index_dir = abs.string();
-  return Load(root, f, std::move(overrides));
+  return LoadWith(root, f, std::move(overrides), /*default_repo=*/false);
 }
 
 int Fail(const Status& status) {

@@ -22,6 +22,8 @@ constexpr int kExitInterrupted = 130;
 struct CommonFlags {
   std::string config_file;
   std::string index_dir;
+  std::string store_url;  // --store: a shared PostgreSQL store instead of the index folder
+  std::string repo;       // --repo: the repository's name in it
 };
 
 void AddCommonFlags(CLI::App* cmd, CommonFlags* flags, bool with_index = true);
@@ -29,12 +31,15 @@ void AddCommonFlags(CLI::App* cmd, CommonFlags* flags, bool with_index = true);
 // Rejects an empty path ("" from an unset shell variable would otherwise mean ".").
 extern const CLI::Validator kNonEmptyPath;
 
-// Loads options for the tree at `root` (config file, environment, `overrides`).
+// Loads options for the tree at `root` (config file, environment, `overrides`). With a
+// shared store and no repository named, the repository is the root's folder name.
 Result<Options> Load(const std::string& root, const CommonFlags& flags,
                      std::map<std::string, std::string> overrides = {});
 
 // For commands that read an existing index (search, status, export): --index DIR, or
 // the index found by walking up from `start`; the root is the folder holding `.trawl`.
+// With a shared store (--store, or store.url set), that store: the repository --repo
+// names, or every repository.
 Result<Options> LoadForIndex(const std::string& start, const CommonFlags& flags,
                              std::map<std::string, std::string> overrides = {});
 
