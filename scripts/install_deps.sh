@@ -12,7 +12,8 @@ APT_PACKAGES=(
   nodejs npm                          # fetches the pinned grammar packages
   libtree-sitter-dev libtbb-dev libsqlite3-dev libgit2-dev
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
-  libcpp-httplib-dev libxxhash-dev libmimalloc-dev libzstd-dev
+  libcpp-httplib-dev libxxhash-dev libmimalloc-dev libzstd-dev libpq-dev
+  postgresql-15                       # the PostgreSQL store's tests start a throwaway server (no service)
   libgtest-dev libgmock-dev libbenchmark-dev
   universal-ctags                     # benchmark baseline only
   chromium                            # the web page's browser tests (tests/web)

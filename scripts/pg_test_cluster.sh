@@ -25,7 +25,7 @@ case "$cmd" in
         { cat "$dir/initdb.log" >&2; exit 1; }
     fi
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-k $dir -c listen_addresses= -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60" \
+      -o "-k $dir -c listen_addresses= -c fsync=off -c full_page_writes=off -c max_connections=60" \
       start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
     echo "host=$dir user=trawl dbname=postgres"
     ;;
@@ -34,13 +34,19 @@ case "$cmd" in
     ;;
   kill)
     pid=$(head -1 "$dir/data/postmaster.pid" 2>/dev/null || true)
-    [[ -n "$pid" ]] && kill -9 "$pid" 2>/dev/null || true
-    # The postmaster's children go with it once it is gone; wait for the socket lock.
-    for _ in $(seq 1 100); do
-      pgrep -P "$pid" >/dev/null 2>&1 || break
-      sleep 0.1
-    done
-    rm -f "$dir/data/postmaster.pid"
+    if [[ -n "$pid" ]]; then
+      kill -9 "$pid" 2>/dev/null || true
+      # Its children notice and exit; wait for them and for the postmaster itself.
+      for _ in $(seq 1 100); do
+        kill -0 "$pid" 2>/dev/null || pgrep -P "$pid" >/dev/null 2>&1 || break
+        sleep 0.1
+      done
+      for _ in $(seq 1 100); do
+        pgrep -f -- "-D $dir/data" >/dev/null 2>&1 || break
+        sleep 0.1
+      done
+    fi
+    rm -f "$dir/data/postmaster.pid" "$dir/.s.PGSQL.5432.lock" "$dir/.s.PGSQL.5432"
     ;;
   *) echo "pg_test_cluster.sh: unknown command $cmd" >&2; exit 2 ;;
 esac
