@@ -24,6 +24,7 @@ struct IndexProgress {
   int64_t files_total = 0;    // files to process this run (changed or new)
   int64_t files_done = 0;     // of those, committed (indexed, failed or skipped)
   int64_t files_unchanged = 0;
+  int64_t files_elsewhere = 0;  // of files_done: found indexed by another process sharing the work
   int64_t files_deleted = 0;
   int64_t chunks = 0;
   int64_t bytes = 0;
@@ -84,6 +85,7 @@ struct IndexSummary {
   int64_t files_total = 0;  // processed this run
   int64_t files_indexed = 0;
   int64_t files_unchanged = 0;
+  int64_t files_elsewhere = 0;  // indexed meanwhile by another process sharing the work (shared store)
   int64_t files_deleted = 0;
   int64_t files_failed = 0;
   int64_t files_skipped = 0;  // binary / too large found while reading
@@ -125,6 +127,9 @@ struct IndexStatusReport {
   std::vector<std::pair<std::string, std::string>> failures;  // (path, reason)
   std::string last_run_state;
   std::string last_run_summary_json;
+  // A shared store: the files each process ("host:pid") indexed in the latest work on
+  // each unit, most first.
+  std::vector<std::pair<std::string, int64_t>> shares;
   std::string ToJson() const;
   std::string ToText() const;
 };

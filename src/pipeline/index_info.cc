@@ -38,6 +38,7 @@ Result<IndexStatusReport> GetIndexStatus(const Options& options) {
   r.vectors = stats.vectors;
   r.embedder = stats.embedder;
   r.dimensions = stats.dimensions;
+  r.shares = stats.shares;
   r.languages.assign(stats.languages.begin(), stats.languages.end());
   std::sort(r.languages.begin(), r.languages.end(), [](const auto& a, const auto& b) {
     return a.second != b.second ? a.second > b.second : a.first < b.first;
@@ -122,6 +123,11 @@ std::string IndexStatusReport::ToJson() const {
     last = {{"state", last_run_state}};
   }
   j["last_run"] = last;
+  if (!shares.empty()) {
+    nlohmann::ordered_json sh = nlohmann::ordered_json::object();
+    for (const auto& [who, n] : shares) sh[who] = n;
+    j["shares"] = sh;
+  }
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -136,6 +142,11 @@ std::string IndexStatusReport::ToText() const {
   for (const auto& [l, n] : languages) o << " " << l << " " << n;
   o << "\n";
   if (!last_run_state.empty()) o << "last run:  " << last_run_state << "\n";
+  if (!shares.empty()) {
+    o << "indexed by:";
+    for (const auto& [who, n] : shares) o << " " << who << " " << n << " files";
+    o << "\n";
+  }
   for (const auto& [p, why] : failures) o << "failed:    " << p << ": " << why << "\n";
   return o.str();
 }

@@ -85,6 +85,8 @@ struct FileWork {
   int64_t budget_bytes = 0;
   int64_t backlog_bytes = 0;             // its share of the writer's backlog bound
   size_t staged_chunks = 0;              // chunks written into the open transaction
+  int unit = -1;                         // its unit of shared work (-1: not shared)
+  bool elsewhere = false;                // another process indexed this content meanwhile: nothing to write
   std::atomic<int> pending{0};           // batches not yet back
   Mutex mu;
   std::string embed_error GUARDED_BY(mu);
@@ -135,6 +137,19 @@ class IndexRun {
 
   Status Prepare();
   Status Plan(std::vector<FileEntry> found, std::vector<FileRecord> stored);
+  // Shared work (Store::WorkUnits): tasks_ regrouped in runs of one unit each.
+  void GroupByUnit();
+  // The next file to process: in order, or, when the work is shared, from the units
+  // this process claims in turn (waiting for units other processes hold). Called by the
+  // pipeline's serial input stage only.
+  FileEntry* NextTask();
+  // The content and git commit the store held for `path` when its unit was claimed,
+  // when another process wrote it ("" otherwise).
+  std::string StoredElsewhere(const std::string& path) EXCLUDES(units_mu_);
+  // A file of a shared unit is committed (or found done elsewhere); the unit is
+  // finished once every file of it is and it has been handed out whole.
+  void UnitFileDone(int unit, bool own_work) EXCLUDES(units_mu_);
+  void UnitFed(int unit) EXCLUDES(units_mu_);
   void RunCpuStage();
   std::unique_ptr<FileWork> ProcessFile(const FileEntry& entry, Chunker& chunker, int worker);
   void EmbedBatcher();
@@ -168,6 +183,24 @@ class IndexRun {
   const GitFileInfo* GitInfo(std::string_view path) const { return history_ ? history_->Find(path) : nullptr; }
 
   std::vector<FileEntry> tasks_;
+  size_t next_task_ = 0;  // NextTask's position in tasks_
+  struct UnitRange {
+    int unit;
+    size_t begin, end;  // its files in tasks_
+  };
+  std::vector<UnitRange> units_;      // empty: work not shared
+  std::vector<size_t> unit_queue_;    // units_ not claimed yet, in the order to try them
+  int current_unit_ = -1;             // index in units_ of the unit being handed out
+  bool units_waiting_ = false;        // NextTask stopped with units other processes hold
+  struct UnitProgress {
+    int64_t outstanding = 0;  // handed out, not yet committed
+    int64_t own = 0;          // files this process wrote
+    bool fed = false;         // every file handed out
+  };
+  Mutex units_mu_;
+  std::unordered_map<int, UnitProgress> unit_progress_ GUARDED_BY(units_mu_);
+  std::unordered_map<std::string, std::string> elsewhere_ GUARDED_BY(units_mu_);
+  std::atomic<int64_t> files_elsewhere_{0};
   std::vector<std::string> deletes_;
   int64_t files_seen_ = 0;
   int64_t files_unchanged_ = 0;
@@ -328,6 +361,7 @@ Status IndexRun::Plan(std::vector<FileEntry> found, std::vector<FileRecord> stor
     for (size_t i : BalancedOrder(sizes)) ordered.push_back(std::move(tasks_[i]));
     tasks_ = std::move(ordered);
   }
+  GroupByUnit();
   stages_[kPlan].Add(Clock::now() - t0, files_seen_);
   return store_->SetFilesKnown(files_seen_);
 }
@@ -362,6 +396,17 @@ std::unique_ptr<FileWork> IndexRun::ProcessFile(const FileEntry& entry, Chunker&
   const std::string& text = *data;
   rec.size = text.size();
   rec.content_hash = HashHex(text);
+  if (!units_.empty()) {
+    work->unit = WorkUnitOf(entry.path, store_->WorkUnits());
+    // Another process sharing the work has indexed this very content since the plan.
+    const GitFileInfo* g = GitInfo(entry.path);
+    std::string stored = StoredElsewhere(entry.path);
+    if (!stored.empty() && stored == rec.content_hash + "\n" + (g ? g->commit : std::string())) {
+      work->elsewhere = true;
+      files_elsewhere_.fetch_add(1, std::memory_order_relaxed);
+      return finish("indexed", "");
+    }
+  }
   if (text.size() > max_bytes) return finish("skipped", "too_large");
   if (LooksBinary(std::string_view(text).substr(0, 8192))) return finish("skipped", "binary");
   // Discovery named the language from the file name alone; a C++ header is known by its
@@ -432,12 +477,104 @@ std::unique_ptr<FileWork> IndexRun::ProcessFile(const FileEntry& entry, Chunker&
   return work;
 }
 
+void IndexRun::GroupByUnit() {
+  const int units = store_->WorkUnits();
+  if (units <= 0 || tasks_.empty()) return;
+  // Each process starts at its own unit, so that processes starting together begin on
+  // different work; within a unit the balanced order stays.
+  std::vector<std::vector<FileEntry>> by_unit(static_cast<size_t>(units));
+  for (auto& t : tasks_) by_unit[static_cast<size_t>(WorkUnitOf(t.path, units))].push_back(std::move(t));
+  tasks_.clear();
+  const int first = static_cast<int>(Hash64(run_id_ + std::to_string(getpid())) % static_cast<uint64_t>(units));
+  for (int i = 0; i < units; ++i) {
+    int u = (first + i) % units;
+    auto& files = by_unit[static_cast<size_t>(u)];
+    if (files.empty()) continue;
+    units_.push_back({u, tasks_.size(), tasks_.size() + files.size()});
+    unit_queue_.push_back(units_.size() - 1);
+    for (auto& f : files) tasks_.push_back(std::move(f));
+  }
+}
+
+FileEntry* IndexRun::NextTask() {
+  if (units_.empty()) return next_task_ < tasks_.size() ? &tasks_[next_task_++] : nullptr;
+  for (;;) {
+    if (current_unit_ >= 0) {
+      const UnitRange& u = units_[static_cast<size_t>(current_unit_)];
+      if (next_task_ < u.end) {
+        MutexLock lock(&units_mu_);
+        ++unit_progress_[u.unit].outstanding;
+        return &tasks_[next_task_++];
+      }
+      current_unit_ = -1;
+      UnitFed(u.unit);
+    }
+    if (unit_queue_.empty()) return nullptr;
+    for (size_t i = 0; i < unit_queue_.size() && current_unit_ < 0; ++i) {
+      const UnitRange& u = units_[unit_queue_[i]];
+      std::vector<std::string> paths;
+      for (size_t t = u.begin; t < u.end; ++t) paths.push_back(tasks_[t].path);
+      Result<Store::UnitClaim> claim = store_->ClaimUnit(u.unit, paths);
+      if (!claim.ok()) {
+        Fail(claim.status().WithContext("claiming work"));
+        return nullptr;
+      }
+      if (!claim->claimed) continue;
+      {
+        MutexLock lock(&units_mu_);
+        for (const auto& f : claim->stored) {
+          if (f.status == "indexed") elsewhere_[f.path] = f.content_hash + "\n" + f.git_commit;
+        }
+      }
+      current_unit_ = static_cast<int>(unit_queue_[i]);
+      next_task_ = u.begin;
+      unit_queue_.erase(unit_queue_.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+    if (current_unit_ >= 0) continue;
+    // Every unit left is another process's for now: the pipeline ends here, so that
+    // what this process has in flight gets written (and its units finished, which
+    // another process may be waiting for), and RunCpuStage starts it again.
+    units_waiting_ = true;
+    return nullptr;
+  }
+}
+
+std::string IndexRun::StoredElsewhere(const std::string& path) {
+  MutexLock lock(&units_mu_);
+  auto it = elsewhere_.find(path);
+  return it == elsewhere_.end() ? std::string() : it->second;
+}
+
+void IndexRun::UnitFed(int unit) {
+  int64_t own = 0;
+  {
+    MutexLock lock(&units_mu_);
+    UnitProgress& p = unit_progress_[unit];
+    p.fed = true;
+    if (p.outstanding > 0) return;
+    own = p.own;
+  }
+  (void)store_->FinishUnit(unit, own);  // not finishing only delays others: the claim lapses
+}
+
+void IndexRun::UnitFileDone(int unit, bool own_work) {
+  int64_t own = 0;
+  {
+    MutexLock lock(&units_mu_);
+    UnitProgress& p = unit_progress_[unit];
+    --p.outstanding;
+    if (own_work) ++p.own;
+    if (!p.fed || p.outstanding > 0) return;
+    own = p.own;
+  }
+  (void)store_->FinishUnit(unit, own);
+}
+
 void IndexRun::RunCpuStage() {
   std::vector<std::unique_ptr<Chunker>> chunkers;
   ChunkOptions copts = ChunkOptionsFor(opts_);
   for (int i = 0; i < workers_; ++i) chunkers.push_back(std::make_unique<Chunker>(copts));
 
-  size_t next = 0;
   // The pipeline runs on oneTBB worker threads only (this thread waits), at a lower
   // priority than the writer: when both want a core, the writer, the stage that bounds
   // the run, gets it, and the workers take what is left instead of time-slicing with it
@@ -456,16 +593,20 @@ void IndexRun::RunCpuStage() {
   };
   arena.enqueue([&] {
     try {
+    // Shared work: the pipeline runs again, after a pause, while units other processes
+    // hold remain (a crashed process's claims lapse).
+    for (bool again = true; again;) {
+    units_waiting_ = false;
     tbb::parallel_pipeline(
         static_cast<size_t>(workers_) * 4,
         tbb::make_filter<void, FileEntry*>(
             tbb::filter_mode::serial_in_order,
             [&](tbb::flow_control& fc) -> FileEntry* {
-              if (next >= tasks_.size() || Stopping()) {
+              FileEntry* e = Stopping() ? nullptr : NextTask();
+              if (e == nullptr) {
                 fc.stop();
                 return nullptr;
               }
-              FileEntry* e = &tasks_[next++];
               // Text, chunks and vectors: about three times the file.
               if (!budget_.Acquire(static_cast<int64_t>(e->size) * 3 + 4096)) {
                 fc.stop();
@@ -494,6 +635,9 @@ void IndexRun::RunCpuStage() {
                                                 if (writer_backlog_.Acquire(w->budget_bytes)) w->backlog_bytes = w->budget_bytes;
                                                 embed_in_.Push(std::unique_ptr<FileWork>(w));
                                               }));
+    again = units_waiting_ && !Stopping();
+    for (int i = 0; again && i < 5 && !Stopping(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
     } catch (const std::exception& e) {
       Fail(Status::Internal(std::string("indexing worker: ") + e.what()));
     }
@@ -639,8 +783,11 @@ Status IndexRun::StageFile(FileWork* w) {
     w->write.file.error = embed_error;
     w->write.chunks.clear();
   }
-  store_->Prepare(&w->write);  // encodes vectors that arrived from the embed service
-  Status st = store_->Stage(w->write);
+  Status st;
+  if (!w->elsewhere) {
+    store_->Prepare(&w->write);  // encodes vectors that arrived from the embed service
+    st = store_->Stage(w->write);
+  }
   // The rows are in the store's transaction now: the file's memory goes back at once.
   w->staged_chunks = w->write.chunks.size();
   std::vector<ChunkRecord>().swap(w->write.chunks);
@@ -663,6 +810,8 @@ Status IndexRun::CommitPending(int partition, std::vector<std::unique_ptr<FileWo
     const FileRecord& f = w->write.file;
     files_done_.fetch_add(1, std::memory_order_relaxed);
     bytes_done_.fetch_add(static_cast<int64_t>(f.size), std::memory_order_relaxed);
+    if (w->unit >= 0) UnitFileDone(w->unit, !w->elsewhere);
+    if (w->elsewhere) continue;
     if (f.status == "indexed") {
       files_indexed_.fetch_add(1, std::memory_order_relaxed);
       chunks_.fetch_add(static_cast<int64_t>(w->staged_chunks), std::memory_order_relaxed);
@@ -745,6 +894,7 @@ IndexProgress IndexRun::Snapshot(const char* event) {
   p.files_total = static_cast<int64_t>(tasks_.size());
   p.files_done = files_done_.load();
   p.files_unchanged = files_unchanged_;
+  p.files_elsewhere = files_elsewhere_.load();
   p.files_deleted = static_cast<int64_t>(deletes_.size());
   p.chunks = chunks_.load();
   p.bytes = bytes_.load();
@@ -812,6 +962,7 @@ IndexSummary IndexRun::Summarize(const std::string& state) {
   s.files_total = static_cast<int64_t>(tasks_.size());
   s.files_indexed = files_indexed_.load();
   s.files_unchanged = files_unchanged_;
+  s.files_elsewhere = files_elsewhere_.load();
   s.files_deleted = static_cast<int64_t>(deletes_.size());
   s.files_failed = files_failed_.load();
   s.files_skipped = files_skipped_.load();

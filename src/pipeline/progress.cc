@@ -26,6 +26,7 @@ std::string IndexProgress::ToJson() const {
   j["files_done"] = files_done;
   j["files_total"] = files_total;
   j["files_unchanged"] = files_unchanged;
+  if (files_elsewhere > 0) j["files_elsewhere"] = files_elsewhere;
   j["files_deleted"] = files_deleted;
   j["chunks"] = chunks;
   j["bytes"] = bytes;
@@ -52,6 +53,7 @@ std::string IndexSummary::ToJson() const {
   j["files_processed"] = files_total;
   j["files_indexed"] = files_indexed;
   j["files_unchanged"] = files_unchanged;
+  if (files_elsewhere > 0) j["files_elsewhere"] = files_elsewhere;
   j["files_deleted"] = files_deleted;
   j["files_failed"] = files_failed;
   j["files_skipped"] = files_skipped;
@@ -107,6 +109,10 @@ std::string IndexSummary::ToText() const {
                    elapsed_s > 0 ? static_cast<double>(files_total) / elapsed_s : 0.0,
                    elapsed_s > 0 ? static_cast<double>(bytes) / elapsed_s / 1e6 : 0.0);
   if (!error.empty()) o << "error: " << error << "\n";
+  if (files_elsewhere > 0) {
+    o << fmt::format("shared work: {} of the files to index were indexed meanwhile by other processes\n",
+                     files_elsewhere);
+  }
   o << fmt::format("embedding: {} embedded, {} cached, {} requests, {} retries, busy {:.0f}%", vectors_embedded,
                    vectors_cached, embed_requests, embed_retries, embedder_busy_fraction * 100);
   if (embed_throttled > 0) {

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <map>
 #include <optional>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -112,11 +113,13 @@ int CountPhrase(const std::vector<std::string>& tokens, const std::vector<std::s
   return n;
 }
 
+// This process, as other processes see it in claims and runs: host:pid.
 std::string MachineName() {
   char host[256] = {};
   if (gethostname(host, sizeof(host) - 1) != 0) std::snprintf(host, sizeof(host), "unknown");
   return std::string(host) + ":" + std::to_string(getpid());
 }
+
 
 std::string SchemaSql() {
   return R"sql(
@@ -187,8 +190,11 @@ CREATE TABLE IF NOT EXISTS trawl_leases(
   repo_id bigint NOT NULL REFERENCES trawl_repos(id) ON DELETE CASCADE,
   unit integer NOT NULL,
   owner text NOT NULL,
+  state text NOT NULL,
   expires_at timestamptz NOT NULL,
-  done_files bigint NOT NULL DEFAULT 0,
+  files bigint NOT NULL DEFAULT 0,
+  last_owner text NOT NULL DEFAULT '',  -- who last did work in the unit, and how many files
+  last_files bigint NOT NULL DEFAULT 0,
   PRIMARY KEY (repo_id, unit));
 )sql";
 }
@@ -253,6 +259,11 @@ class PgStore final : public Store, public LexicalShard {
   Status SetFilesKnown(int64_t n) override;
   Status Verify() override;
   Status SaveRun(const RunRecord& run) override;
+  int WorkUnits() const override { return mode_ == OpenMode::kWrite ? kWorkUnits : 0; }
+  Result<UnitClaim> ClaimUnit(int unit, const std::vector<std::string>& paths) override;
+  Status FinishUnit(int unit, int64_t files) override;
+  Status ReleaseUnits() override;
+  ~PgStore() override;
 
   Result<std::vector<ChunkHit>> SearchLexical(const LexicalQuery& query, int k, const SearchFilter& filter) override {
     return SearchLexicalShards({this}, query, k, filter, lexical_opts_, 1);
@@ -294,9 +305,18 @@ class PgStore final : public Store, public LexicalShard {
   Status DeleteFile(Part* p, const std::string& path);
   Status FinishCommit(Part* p);
 
+  // Keeps this process's claims alive (every lease_seconds / 3) until stopped.
+  void RenewClaims();
+  static constexpr int kWorkUnits = 256;
+
   const StoreConfig config_;
   const OpenMode mode_;
   PgPool pool_;
+  const std::string owner_ = MachineName();
+  Mutex renew_mu_;
+  CondVar renew_cv_;
+  bool renew_stop_ GUARDED_BY(renew_mu_) = false;
+  std::thread renewer_;  // started by the first claim
   EmbeddedStoreOptions lexical_opts_;
   std::vector<int64_t> repo_ids_;  // what readers see (one repository when writing)
   std::unordered_map<int64_t, std::string> repo_names_;
@@ -729,6 +749,87 @@ Status PgStore::Verify() {
   return Status::Ok();
 }
 
+PgStore::~PgStore() {
+  {
+    MutexLock lock(&renew_mu_);
+    renew_stop_ = true;
+  }
+  renew_cv_.NotifyAll();
+  if (renewer_.joinable()) renewer_.join();
+  for (auto& p : parts_) Abort(&p);
+  if (mode_ == OpenMode::kWrite) (void)ReleaseUnits();
+}
+
+Result<Store::UnitClaim> PgStore::ClaimUnit(int unit, const std::vector<std::string>& paths) {
+  TRAWL_RETURN_IF_ERROR(RequireWriter());
+  UnitClaim out;
+  TRAWL_ASSIGN_OR_RETURN(PgPool::Lease c, pool_.Acquire());
+  // Taken when free, finished, lapsed, or already this process's.
+  TRAWL_ASSIGN_OR_RETURN(
+      PgResult r,
+      c->Exec("INSERT INTO trawl_leases(repo_id, unit, owner, state, expires_at, files) VALUES ($1, $2, $3, 'working', "
+              "now() + $4 * interval '1 second', 0) ON CONFLICT (repo_id, unit) DO UPDATE SET owner = excluded.owner, "
+              "state = 'working', expires_at = excluded.expires_at, files = 0 WHERE trawl_leases.state <> 'working' OR "
+              "trawl_leases.expires_at < now() OR trawl_leases.owner = excluded.owner RETURNING unit",
+              {PgParam::Int(repo_id_), PgParam::Int(unit), PgParam::Text(owner_), PgParam::Int(config_.lease_seconds)}));
+  out.claimed = r.rows() > 0;
+  if (!out.claimed) return out;
+  {
+    MutexLock lock(&renew_mu_);
+    if (!renewer_.joinable()) renewer_ = std::thread([this] { RenewClaims(); });
+  }
+  // What the store holds for these paths now (another process may have written them).
+  constexpr size_t kBatch = 1000;
+  for (size_t at = 0; at < paths.size(); at += kBatch) {
+    std::string list = "{";
+    for (size_t i = at; i < std::min(paths.size(), at + kBatch); ++i) {
+      list += (i > at ? ",\"\\\\x" : "\"\\\\x") + HexBytes(paths[i]) + "\"";
+    }
+    list += "}";
+    TRAWL_ASSIGN_OR_RETURN(PgResult f, c->Exec(std::string("SELECT ") + kFileColumns +
+                                                   " FROM trawl_files WHERE repo_id = $1 AND path = ANY($2::bytea[])",
+                                               {PgParam::Int(repo_id_), PgParam::Text(list)}));
+    for (int i = 0; i < f.rows(); ++i) out.stored.push_back(ReadFile(f, i));
+  }
+  return out;
+}
+
+Status PgStore::FinishUnit(int unit, int64_t files) {
+  TRAWL_ASSIGN_OR_RETURN(PgPool::Lease c, pool_.Acquire());
+  // A process that found the unit's files done by another leaves the credit with it.
+  return c->Exec("UPDATE trawl_leases SET state = 'done', files = $4::bigint, expires_at = now(), last_owner = CASE WHEN "
+                 "$4::bigint > 0 THEN owner ELSE last_owner END, last_files = CASE WHEN $4::bigint > 0 THEN $4::bigint "
+                 "ELSE last_files END WHERE "
+                 "repo_id = $1 AND unit = $2 AND owner = $3",
+                 {PgParam::Int(repo_id_), PgParam::Int(unit), PgParam::Text(owner_), PgParam::Int(files)})
+      .status();
+}
+
+Status PgStore::ReleaseUnits() {
+  TRAWL_ASSIGN_OR_RETURN(PgPool::Lease c, pool_.Acquire(std::chrono::seconds(2)));
+  return c->Exec("DELETE FROM trawl_leases WHERE repo_id = $1 AND owner = $2 AND state = 'working'",
+                 {PgParam::Int(repo_id_), PgParam::Text(owner_)})
+      .status();
+}
+
+void PgStore::RenewClaims() {
+  const auto every = std::chrono::milliseconds(std::max(500, config_.lease_seconds * 1000 / 3));
+  for (;;) {
+    {
+      MutexLock lock(&renew_mu_);
+      if (!renew_stop_) renew_cv_.WaitFor(&renew_mu_, every);
+      if (renew_stop_) return;
+    }
+    // A failure here (the server restarting) is retried next time; claims that lapse
+    // meanwhile may be taken over, which costs work, never correctness.
+    auto c = pool_.Acquire(std::chrono::seconds(1));
+    if (!c.ok()) continue;
+    (void)(*c)->Exec("UPDATE trawl_leases SET expires_at = now() + $3 * interval '1 second' WHERE repo_id = $1 AND "
+                     "owner = $2 AND state = 'working'",
+                     {PgParam::Int(repo_id_), PgParam::Text(owner_), PgParam::Int(config_.lease_seconds)});
+  }
+}
+
 Result<LexicalTotals> PgStore::LexicalCounts() {
   TRAWL_ASSIGN_OR_RETURN(PgPool::Lease c, pool_.Acquire());
   TRAWL_ASSIGN_OR_RETURN(PgResult r, c->Exec("SELECT coalesce(sum(chunks), 0)::bigint, coalesce(sum(tokens), 0)::bigint "
@@ -984,6 +1085,11 @@ Result<StoreStats> PgStore::Stats() {
                                              "trawl_vectors v ON v.embedder = $2 AND v.content_hash = c.content_hash "
                                              "WHERE c.repo_id = ANY($1::bigint[])", {repos, PgParam::Text(s.embedder)}));
   s.vectors = v.Int(0, 0);
+  TRAWL_ASSIGN_OR_RETURN(PgResult sh, c->Exec("SELECT last_owner, sum(last_files)::bigint FROM trawl_leases WHERE "
+                                              "repo_id = ANY($1::bigint[]) AND last_files > 0 GROUP BY last_owner ORDER BY 2 "
+                                              "DESC, 1",
+                                              {repos}));
+  for (int i = 0; i < sh.rows(); ++i) s.shares.emplace_back(sh.Str(i, 0), sh.Int(i, 1));
   return s;
 }
 

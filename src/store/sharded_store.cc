@@ -424,6 +424,10 @@ int DefaultShards() {
   return std::clamp((cores + 1) / 2, 1, 16);
 }
 
+int WorkUnitOf(std::string_view path, int units) {
+  return units <= 1 ? 0 : static_cast<int>(Hash64(path, 0x756e6974) % static_cast<uint64_t>(units));
+}
+
 StoreConfig StoreConfigFor(const Options& options) {
   StoreConfig c;
   c.index_dir = options.index_dir;

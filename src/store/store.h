@@ -103,6 +103,9 @@ struct TermStats {
 };
 
 struct StoreStats {
+  // Files of the last work shared among processes, by the process that did them
+  // ("host:pid" -> files), most first; empty for a store one process writes.
+  std::vector<std::pair<std::string, int64_t>> shares;
   int64_t files = 0;
   int64_t files_failed = 0;
   int64_t files_skipped = 0;  // binary or too large when read
@@ -206,6 +209,33 @@ class Store {
   virtual Status Verify() = 0;
   virtual Status SaveRun(const RunRecord& run) = 0;
 
+  // --- shared work ------------------------------------------------------------------
+  // A backend that several processes (machines) write at once shares a run's files out
+  // among them: files fall into WorkUnits() units (WorkUnitOf), and a process works on
+  // a unit's files only while it holds the unit's claim, renewed while the process
+  // lives and lapsing `lease_seconds` after it stops (a crash). Claiming returns the
+  // records the store holds for the unit's paths, so that files another process has
+  // indexed since this one planned (same content) are not indexed again.
+  // WorkUnits() 0: no sharing (one writer per index, the embedded store).
+  struct UnitClaim {
+    bool claimed = false;  // false: another process holds it; ask again later
+    std::vector<FileRecord> stored;
+  };
+  virtual int WorkUnits() const { return 0; }
+  virtual Result<UnitClaim> ClaimUnit(int unit, const std::vector<std::string>& paths) {
+    (void)unit;
+    (void)paths;
+    return UnitClaim{true, {}};
+  }
+  // The unit's files are committed (`files` of them were this process's work).
+  virtual Status FinishUnit(int unit, int64_t files) {
+    (void)unit;
+    (void)files;
+    return Status::Ok();
+  }
+  // Gives up the claims this process has not finished (a run that stops early).
+  virtual Status ReleaseUnits() { return Status::Ok(); }
+
   // --- readers --------------------------------------------------------------------
   // The k best chunks for the analysed query, best first, then any more of the k-th's
   // score (at most k more), so that the list does not end inside a group of equal
@@ -254,6 +284,9 @@ struct StoreConfig {
 };
 
 constexpr int kMaxShards = 64;
+
+// The unit of shared work a path belongs to (Store::WorkUnits).
+int WorkUnitOf(std::string_view path, int units);
 
 // The StoreConfig `options` name (index folder or store url, repository, pool).
 StoreConfig StoreConfigFor(const Options& options);
