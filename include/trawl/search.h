@@ -23,6 +23,7 @@ struct SearchRequest {
 };
 
 struct SearchResult {
+  std::string repo;  // the repository, when a shared store is searched across several ("" otherwise)
   std::string path;  // relative to the indexed root
   std::string path_hex;  // the path's bytes in hex when they are not UTF-8 (JSON shows `path` with U+FFFD)
   int start_line = 0;

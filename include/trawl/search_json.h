@@ -10,6 +10,7 @@ namespace trawl {
 
 inline nlohmann::ordered_json SearchResultJson(const SearchResult& r, bool with_content) {
   nlohmann::ordered_json j;
+  if (!r.repo.empty()) j["repo"] = r.repo;
   j["path"] = r.path;
   if (!r.path_hex.empty()) j["path_hex"] = r.path_hex;
   j["start_line"] = r.start_line;

@@ -318,12 +318,13 @@ class HybridSearcher final : public Searcher {
         auto it = views.find(fused[i].chunk_id);
         if (it == views.end()) continue;  // deleted since the candidate lists were made
         ChunkView& v = it->second;
-        auto& spans = taken[v.path];
+        auto& spans = taken[v.repo.empty() ? v.path : v.repo + '\n' + v.path];
         bool overlaps = false;
         for (const auto& [s, e] : spans) overlaps |= v.start_line <= e && s <= v.end_line;
         if (overlaps) continue;
         spans.emplace_back(v.start_line, v.end_line);
         SearchResult r;
+        r.repo = std::move(v.repo);
         r.path = std::move(v.path);
         if (!IsValidUtf8(r.path)) r.path_hex = HexBytes(r.path);
         r.start_line = v.start_line;

@@ -66,7 +66,8 @@ void PrintHuman(const SearchResponse& resp, const std::string& query) {
   auto words = QueryWords(query);
   if (resp.results.empty()) std::printf("no results\n");
   for (const auto& r : resp.results) {
-    std::string head = fmt::format("{}:{}-{}", Printable(r.path), r.start_line, r.end_line);
+    std::string head = fmt::format("{}{}:{}-{}", r.repo.empty() ? "" : Printable(r.repo) + ":", Printable(r.path),
+                                   r.start_line, r.end_line);
     if (colour) head = "\x1b[1;36m" + head + "\x1b[0m";
     std::printf("%s  %s %s  (%.4f)\n", head.c_str(), r.kind.c_str(), r.symbol.empty() ? "-" : Printable(r.symbol).c_str(),
                 r.score);
