@@ -650,20 +650,27 @@ Status PgStore::FinishCommit(Part* p) {
   PgConn* c = p->conn->get();
   // Vectors last and in content-hash order: two writers inserting the same content
   // take its key in the same order, so they wait for each other but never deadlock.
-  for (const auto& [hash, blob] : p->vectors) {
-    if (has_vector_) {
-      std::string text = VectorText(blob, dims_);
-      TRAWL_RETURN_IF_ERROR(c->Exec("INSERT INTO trawl_vectors(embedder, content_hash, dim, vec, embedding) VALUES "
-                                    "($1, $2, $3, $4, $5::vector) ON CONFLICT DO NOTHING",
-                                    {PgParam::Text(embedder_), PgParam::Text(hash), PgParam::Int(dims_),
-                                     PgParam::Bytes(blob), PgParam::Text(text)})
-                                .status());
-    } else {
-      TRAWL_RETURN_IF_ERROR(c->Exec("INSERT INTO trawl_vectors(embedder, content_hash, dim, vec) VALUES ($1, $2, $3, $4) "
-                                    "ON CONFLICT DO NOTHING",
-                                    {PgParam::Text(embedder_), PgParam::Text(hash), PgParam::Int(dims_), PgParam::Bytes(blob)})
-                                .status());
+  // In statements of many rows (one round trip per row cost more than the rows).
+  constexpr size_t kBatch = 500;
+  const int cols = has_vector_ ? 5 : 4;
+  auto it = p->vectors.begin();
+  while (it != p->vectors.end()) {
+    std::string sql = std::string("INSERT INTO trawl_vectors(embedder, content_hash, dim, vec") +
+                      (has_vector_ ? ", embedding" : "") + ") VALUES ";
+    std::vector<PgParam> params;
+    for (size_t n = 0; n < kBatch && it != p->vectors.end(); ++n, ++it) {
+      int base = static_cast<int>(params.size());
+      sql += n ? ",(" : "(";
+      for (int k = 1; k <= cols; ++k) {
+        sql += "$" + std::to_string(base + k) + (k == 5 ? "::vector" : "") + (k == cols ? ")" : ",");
+      }
+      params.push_back(PgParam::Text(embedder_));
+      params.push_back(PgParam::Text(it->first));
+      params.push_back(PgParam::Int(dims_));
+      params.push_back(PgParam::Bytes(it->second));
+      if (has_vector_) params.push_back(PgParam::Text(VectorText(it->second, dims_)));
     }
+    TRAWL_RETURN_IF_ERROR(c->Exec(sql + " ON CONFLICT DO NOTHING", params).status());
   }
   TRAWL_RETURN_IF_ERROR(c->Exec("INSERT INTO trawl_counters(repo_id, slot, commits, chunks, tokens) VALUES ($1, $2, 1, $3, "
                                 "$4) ON CONFLICT (repo_id, slot) DO UPDATE SET commits = trawl_counters.commits + 1, "
