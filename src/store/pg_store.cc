@@ -30,6 +30,8 @@ namespace {
 // PostgreSQL limits of a tsvector: positions 1..16383, at most 256 per lexeme.
 constexpr int kMaxPosition = 16383;
 constexpr size_t kMaxPositionsPerLexeme = 256;
+// The weight label of each lexical column's positions (symbol, path, body).
+constexpr char kColumnLabels[3] = {'A', 'B', 'D'};
 constexpr int64_t kSchemaLock = 0x7472617721;  // pg_advisory_xact_lock key: "trawl!"
 
 // FTS5's ascii tokenizer: runs of ASCII alphanumerics and non-ASCII bytes, ASCII
@@ -872,17 +874,27 @@ Result<std::vector<int64_t>> PgStore::MatchCounts(const std::vector<LexicalExpr>
     }
   }
   std::vector<std::pair<std::string, int64_t>> counted;
+  std::vector<std::string> ask;
+  std::vector<size_t> where;
   for (size_t i = 0; i < queries.size(); ++i) {
     if (out[i] >= 0) continue;
     if (queries[i].empty()) {
       out[i] = 0;
       continue;
     }
-    TRAWL_ASSIGN_OR_RETURN(PgResult r, c->Exec("SELECT count(*) FROM trawl_chunks WHERE repo_id = ANY($1::bigint[]) AND "
-                                               "tsv @@ $2::tsquery",
-                                               {PgParam::Text(RepoParam()), PgParam::Text(queries[i])}));
-    out[i] = r.Int(0, 0);
-    counted.emplace_back(queries[i], out[i]);
+    ask.push_back(queries[i]);
+    where.push_back(i);
+  }
+  if (!ask.empty()) {
+    // Every count in one round trip.
+    TRAWL_ASSIGN_OR_RETURN(PgResult r, c->Exec("SELECT (SELECT count(*) FROM trawl_chunks WHERE repo_id = "
+                                               "ANY($1::bigint[]) AND tsv @@ q::tsquery) FROM unnest($2::text[]) WITH "
+                                               "ORDINALITY AS t(q, n) ORDER BY n",
+                                               {PgParam::Text(RepoParam()), PgParam::Text(TextArray(ask))}));
+    for (int i = 0; i < r.rows() && static_cast<size_t>(i) < where.size(); ++i) {
+      out[where[static_cast<size_t>(i)]] = r.Int(i, 0);
+      counted.emplace_back(ask[static_cast<size_t>(i)], r.Int(i, 0));
+    }
   }
   MutexLock lock(&df_mu_);
   if (df_cache_seq_ == commits) {
@@ -1088,9 +1100,9 @@ Result<StoreStats> PgStore::Stats() {
     s.embedder = k.Str(0, 1);
     s.dimensions = static_cast<int>(k.Int(0, 2));
   }
-  TRAWL_ASSIGN_OR_RETURN(PgResult v, c->Exec("SELECT count(DISTINCT c.content_hash) FROM trawl_chunks c JOIN "
-                                             "trawl_vectors v ON v.embedder = $2 AND v.content_hash = c.content_hash "
-                                             "WHERE c.repo_id = ANY($1::bigint[])", {repos, PgParam::Text(s.embedder)}));
+  // Vectors are shared by every repository of the store: those of this embedder.
+  TRAWL_ASSIGN_OR_RETURN(PgResult v, c->Exec("SELECT count(*) FROM trawl_vectors WHERE embedder = $1",
+                                             {PgParam::Text(s.embedder)}));
   s.vectors = v.Int(0, 0);
   TRAWL_ASSIGN_OR_RETURN(PgResult sh, c->Exec("SELECT last_owner, sum(last_files)::bigint FROM trawl_leases WHERE "
                                               "repo_id = ANY($1::bigint[]) AND last_files > 0 GROUP BY last_owner ORDER BY 2 "
@@ -1199,24 +1211,31 @@ Result<std::unique_ptr<StoreScan>> PgStore::Scan() {
 
 PgTerms MakePgTerms(std::string_view symbol_terms, std::string_view path_terms, std::string_view body_terms) {
   // Positions run on across the columns with a gap between them, so that a phrase never
-  // matches across two columns (FTS5 phrases stay within one).
-  std::map<std::string, std::vector<int>> positions;
+  // matches across two columns (FTS5 phrases stay within one); each position's weight
+  // label names its column (symbol A, path B, body unlabelled: D).
+  std::map<std::string, std::vector<std::pair<int, char>>> positions;
   PgTerms out;
   int pos = 0;
-  for (std::string_view column : {symbol_terms, path_terms, body_terms}) {
-    ForEachFtsToken(column, [&](const std::string& token) {
+  const std::string_view columns[3] = {symbol_terms, path_terms, body_terms};
+  for (int col = 0; col < 3; ++col) {
+    ForEachFtsToken(columns[col], [&](const std::string& token) {
       ++pos;
       ++out.tokens;
       auto& list = positions[Lexeme(token)];
       int p = std::min(pos, kMaxPosition);
-      if (list.size() < kMaxPositionsPerLexeme && (list.empty() || list.back() != p)) list.push_back(p);
+      if (list.size() < kMaxPositionsPerLexeme && (list.empty() || list.back().first != p)) {
+        list.emplace_back(p, kColumnLabels[col]);
+      }
     });
     ++pos;
   }
   for (const auto& [lexeme, list] : positions) {
     if (!out.tsvector.empty()) out.tsvector += ' ';
     out.tsvector += QuoteLexeme(lexeme);
-    for (size_t i = 0; i < list.size(); ++i) out.tsvector += (i ? "," : ":") + std::to_string(list[i]);
+    for (size_t i = 0; i < list.size(); ++i) {
+      out.tsvector += (i ? "," : ":") + std::to_string(list[i].first);
+      if (list[i].second != 'D') out.tsvector += list[i].second;
+    }
   }
   return out;
 }
