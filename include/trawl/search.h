@@ -20,6 +20,7 @@ struct SearchRequest {
   std::string mode = "hybrid";          // hybrid | semantic | lexical
   std::vector<std::string> languages;   // any of; an entry may be a comma list, any case ("C,cpp")
   std::vector<std::string> path_globs;  // any of (gitignore-style wildmatch)
+  std::vector<std::string> repos;       // any of these repositories (a shared store read across several)
 };
 
 struct SearchResult {

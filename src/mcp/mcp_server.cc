@@ -51,7 +51,8 @@ const Json& ToolDefinitions() {
       "k": {"type": "integer", "minimum": 1, "maximum": 50, "default": 10, "description": "How many results (1-50)."},
       "mode": {"type": "string", "enum": ["hybrid", "lexical", "semantic"], "default": "hybrid", "description": "hybrid (default) ranks by both; lexical by identifiers and words only; semantic by embeddings only."},
       "languages": {"type": "array", "items": {"type": "string"}, "description": "Only chunks in these languages (python, c, cpp, java, go, rust, javascript, typescript, ...)."},
-      "paths": {"type": "array", "items": {"type": "string"}, "description": "Only files matching any of these gitignore-style globs, relative to the root."}
+      "paths": {"type": "array", "items": {"type": "string"}, "description": "Only files matching any of these gitignore-style globs, relative to the root."},
+      "repos": {"type": "array", "items": {"type": "string"}, "description": "Only these repositories, when the index is a shared store of several (results then name their repo)."}
     },
     "required": ["query"],
     "additionalProperties": false
@@ -62,6 +63,7 @@ const Json& ToolDefinitions() {
       "results": {"type": "array", "items": {
         "type": "object",
         "properties": {
+          "repo": {"type": "string"},
           "path": {"type": "string"}, "start_line": {"type": "integer"}, "end_line": {"type": "integer"},
           "language": {"type": "string"}, "kind": {"type": "string"}, "symbol": {"type": "string"},
           "score": {"type": "number"}, "snippet": {"type": "string"},
@@ -514,7 +516,7 @@ McpSession::Json McpSession::RunTool(const std::string& name, const Json& args, 
 McpSession::Json McpSession::SearchCode(const Json& args) {
   std::string error;
   for (const auto& [key, value] : args.items()) {
-    if (key != "query" && key != "k" && key != "mode" && key != "languages" && key != "paths") {
+    if (key != "query" && key != "k" && key != "mode" && key != "languages" && key != "paths" && key != "repos") {
       return ToolError("unknown argument '" + key + "': search_code takes query, k, mode, languages, paths");
     }
   }
@@ -536,6 +538,7 @@ McpSession::Json McpSession::SearchCode(const Json& args) {
   }
   if (!StringList(args, "languages", &req.languages, &error)) return ToolError(error);
   if (!StringList(args, "paths", &req.path_globs, &error)) return ToolError(error);
+  if (!StringList(args, "repos", &req.repos, &error)) return ToolError(error);
 
   std::shared_ptr<Searcher> searcher = host_->searcher(&error);
   if (!searcher) return ToolError(NoIndexMessage(*host_, error));
@@ -558,7 +561,8 @@ McpSession::Json McpSession::SearchCode(const Json& args) {
     j["snippet"] = snippet;
     results.push_back(std::move(j));
     std::string what = r.symbol.empty() ? r.kind : r.kind + " " + r.symbol;
-    text += fmt::format("\n{}. {}:{}-{}  {}  (score {:.4f})\n", ++rank, r.path, r.start_line, r.end_line, what, r.score);
+    text += fmt::format("\n{}. {}{}:{}-{}  {}  (score {:.4f})\n", ++rank, r.repo.empty() ? "" : r.repo + ":", r.path,
+                        r.start_line, r.end_line, what, r.score);
     size_t at = 0;
     while (at < snippet.size()) {
       size_t nl = snippet.find('\n', at);

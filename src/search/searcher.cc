@@ -104,6 +104,7 @@ class HybridSearcher final : public Searcher {
       }
     }
     filter.path_globs = req.path_globs;
+    filter.repos = req.repos;
     // Candidates per list: enough that fusion and collapsing still leave k.
     const int depth = std::max(100, req.k * 10);
     // Files the query names (traceback frames, paths): the reranker favours them, the
@@ -408,7 +409,11 @@ class HybridSearcher final : public Searcher {
 }  // namespace
 
 Result<std::unique_ptr<Searcher>> Searcher::Open(const Options& options) {
-  TRAWL_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenIndexForReading(options));
+  // A shared store is searched across every repository it holds; a request narrows it
+  // (SearchRequest::repos).
+  Options every = options;
+  every.store.repo.clear();
+  TRAWL_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenIndexForReading(every));
   TRAWL_ASSIGN_OR_RETURN(StoreStats stats, store->Stats());
   EmbeddingOptions eopts = options.embeddings;
   if (eopts.dimensions == 0) eopts.dimensions = stats.dimensions;

@@ -571,6 +571,7 @@ class ApiServer::Impl {
     sr.mode = req.has_param("mode") ? req.get_param_value("mode") : config_.options.search.mode;
     sr.languages = ParamList(req, "lang");
     sr.path_globs = ParamList(req, "path");
+    sr.repos = ParamList(req, "repo");
     std::string content = req.get_param_value("content");
     bool with_content = content == "1" || content == "true";
 

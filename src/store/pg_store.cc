@@ -301,6 +301,17 @@ class PgStore final : public Store, public LexicalShard {
   Status EnsureSchema(PgConn* c);
   Result<std::vector<FileRecord>> QueryFiles(const std::string& where);
   std::string RepoParam() const { return IdArray(repo_ids_); }
+  // The repositories a search reads: those of the filter, or every one opened.
+  Result<std::string> SearchRepos(const SearchFilter& filter) const {
+    if (filter.repos.empty()) return RepoParam();
+    std::vector<int64_t> ids;
+    for (const auto& name : filter.repos) {
+      auto it = std::find_if(repo_names_.begin(), repo_names_.end(), [&](const auto& r) { return r.second == name; });
+      if (it == repo_names_.end()) return Status::NotFound("the store holds no repository named '" + name + "'");
+      ids.push_back(it->first);
+    }
+    return IdArray(ids);
+  }
   Status Begin(Part* p);
   void Abort(Part* p);
   Status WriteFile(Part* p, const FileWrite& w);
@@ -918,7 +929,8 @@ Result<std::vector<ChunkHit>> PgStore::RankLexical(const LexicalPlan& plan, cons
   std::string sql =
       "SELECT c.id, c.symbol, c.text, c.path, c.tokens FROM trawl_chunks c JOIN trawl_files f ON f.repo_id = c.repo_id "
       "AND f.path = c.path WHERE c.repo_id = ANY($1::bigint[]) AND c.tsv @@ $2::tsquery";
-  std::vector<PgParam> params = {PgParam::Text(RepoParam()), PgParam::Text(query)};
+  TRAWL_ASSIGN_OR_RETURN(std::string repos, SearchRepos(filter));
+  std::vector<PgParam> params = {PgParam::Text(repos), PgParam::Text(query)};
   if (!filter.languages.empty()) {
     sql += " AND f.language = ANY($3::text[])";
     params.push_back(PgParam::Text(TextArray(filter.languages)));
@@ -992,6 +1004,8 @@ Result<std::vector<ChunkHit>> PgStore::SearchDense(const std::vector<float>& que
     qtext += buf;
   }
   qtext += "]";
+  TRAWL_ASSIGN_OR_RETURN(std::string repos_text, SearchRepos(filter));
+  const std::string* repos = &repos_text;
   // Nearest content first (HNSW), then the chunks of the repositories read that hold it.
   int fetch = std::max(config_.ef_search, 4 * k);
   if (!filter.empty()) fetch = std::max(fetch, 40 * k);
@@ -1009,7 +1023,7 @@ Result<std::vector<ChunkHit>> PgStore::SearchDense(const std::vector<float>& que
         type + " LIMIT $3) SELECT c.id, -nn.d, c.path, f.language FROM nn JOIN trawl_chunks c ON c.content_hash = "
         "nn.content_hash JOIN trawl_files f ON f.repo_id = c.repo_id AND f.path = c.path WHERE c.repo_id = "
         "ANY($4::bigint[]) ORDER BY nn.d, c.id";
-    r = c->Exec(sql, {PgParam::Text(embedder_), PgParam::Text(qtext), PgParam::Int(fetch), PgParam::Text(RepoParam())});
+    r = c->Exec(sql, {PgParam::Text(embedder_), PgParam::Text(qtext), PgParam::Int(fetch), PgParam::Text(*repos)});
   }
   (void)c->ExecScript("COMMIT");
   TRAWL_RETURN_IF_ERROR(st);

@@ -213,6 +213,16 @@ TEST(PgStore, RepositoriesAreKeptApartAndReadTogether) {
   for (const auto& v : *views) repos.insert(v.repo);
   EXPECT_EQ(repos, (std::set<std::string>{"alpha", "beta"}));
   EXPECT_EQ((*all)->Stats()->chunks, 2);
+  // A filter narrows a search over several repositories; an unknown name says so.
+  SearchFilter only_alpha;
+  only_alpha.repos = {"alpha"};
+  auto narrowed = (*all)->SearchLexical(LexicalQuery::FromText("alpha only shared name"), 5, only_alpha);
+  ASSERT_TRUE(narrowed.ok()) << narrowed.status().ToString();
+  ASSERT_EQ(narrowed->size(), 1u);
+  EXPECT_EQ((*(*all)->GetChunks({(*narrowed)[0].chunk_id}))[0].repo, "alpha");
+  SearchFilter unknown;
+  unknown.repos = {"gamma"};
+  EXPECT_EQ((*all)->SearchLexical(LexicalQuery::FromText("alpha"), 5, unknown).status().code(), StatusCode::kNotFound);
   // An export names one repository.
   EXPECT_EQ((*all)->Scan().status().code(), StatusCode::kFailedPrecondition);
   auto missing = OpenPg(url, "gamma", OpenMode::kRead);

@@ -109,6 +109,12 @@ EmbeddedStoreOptions ShardOptions(int shards) {
   return opts;
 }
 
+// The embedded index holds one tree: a filter by repository belongs to a shared store.
+Status NoRepos(const SearchFilter& filter) {
+  if (filter.repos.empty()) return Status::Ok();
+  return Status::InvalidArgument("a repository filter needs a shared store (--store URL): this index holds one tree");
+}
+
 class ShardedStore final : public Store {
  public:
   ShardedStore(std::string dir, OpenMode mode) : dir_(std::move(dir)), mode_(mode) {}
@@ -175,6 +181,7 @@ class ShardedStore final : public Store {
   Result<std::vector<RunRecord>> Runs(int limit) override { return shards_[0]->Runs(limit); }
 
   Result<std::vector<ChunkHit>> SearchLexical(const LexicalQuery& query, int k, const SearchFilter& filter) override {
+    TRAWL_RETURN_IF_ERROR(NoRepos(filter));
     return store_internal::SearchLexicalShards(lexical_, query, k, filter, EmbeddedStoreOptions(), kMaxShards);
   }
   Result<TermStats> DocFrequencies(const std::vector<std::string>& terms) override {
@@ -313,6 +320,7 @@ Result<std::vector<FileRecord>> ShardedStore::MergeFiles(Result<std::vector<File
 
 Result<std::vector<ChunkHit>> ShardedStore::SearchDense(const std::vector<float>& query, int k,
                                                         const SearchFilter& filter) {
+  TRAWL_RETURN_IF_ERROR(NoRepos(filter));
   std::vector<std::vector<ChunkHit>> per(shards_.size());
   TRAWL_RETURN_IF_ERROR(ForEachShard(shards_.size(), [&](size_t i) -> Status {
     TRAWL_ASSIGN_OR_RETURN(per[i], shards_[i]->SearchDense(query, k, filter));

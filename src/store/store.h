@@ -68,7 +68,10 @@ struct FileWrite {
 struct SearchFilter {
   std::vector<std::string> languages;   // any of (empty: all)
   std::vector<std::string> path_globs;  // any of, gitignore-style wildmatch on the path (empty: all)
-  bool empty() const { return languages.empty() && path_globs.empty(); }
+  // Any of these repositories of a shared store (empty: every one it was opened for); a
+  // store of one tree refuses it (InvalidArgument).
+  std::vector<std::string> repos;
+  bool empty() const { return languages.empty() && path_globs.empty() && repos.empty(); }
 };
 
 struct ChunkHit {

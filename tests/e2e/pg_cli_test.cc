@@ -76,6 +76,16 @@ TEST(PgCli, IndexSearchExportAndStatusMatchTheEmbeddedIndex) {
     EXPECT_EQ(p.exit_code, 0) << p.err;
     EXPECT_EQ(p.out, e.out) << q;
   }
+  // A second repository in the same store: searched together, or one at a time.
+  fs::path other = tmp.path() / "other";
+  WriteFile(other / "lib/retry.py", "def retry_with_backoff(fn, attempts=5):\n    return fn()\n");
+  ASSERT_EQ(Trawl("index " + store + " .", other).exit_code, 0);
+  RunResult both = Trawl("search --mode lexical " + store + " 'parse file retry backoff'", tmp.path());
+  EXPECT_NE(both.out.find("demo:pkg/parser.py"), std::string::npos) << both.out;
+  EXPECT_NE(both.out.find("other:lib/retry.py"), std::string::npos) << both.out;
+  RunResult one = Trawl("search --mode lexical " + store + " --repo other 'parse file retry backoff'", tmp.path());
+  EXPECT_EQ(one.out.find("parser.py"), std::string::npos) << one.out;
+  EXPECT_NE(one.out.find("retry.py"), std::string::npos) << one.out;
   RunResult status = Trawl("status " + store + " --repo demo", tmp.path());
   EXPECT_EQ(status.exit_code, 0) << status.err;
   EXPECT_NE(status.out.find("44 indexed"), std::string::npos) << status.out;

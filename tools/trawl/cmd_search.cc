@@ -142,6 +142,7 @@ Runner RegisterSearch(CLI::App& app) {
     base.mode = args->mode.empty() ? opts->search.mode : args->mode;
     base.languages = args->langs;  // comma lists, any case: the searcher reads them
     base.path_globs = args->globs;
+    if (!args->common.repo.empty()) base.repos = {args->common.repo};
     if (!args->queries_file.empty()) {
       std::error_code ec;
       if (std::filesystem::is_directory(args->queries_file, ec)) {
