@@ -103,8 +103,9 @@ class McpTest : public ::testing::Test {
     client_ = std::make_unique<Client>(session_.get());
   }
   void TearDown() override {
-    client_.reset();
+    // The session first: its tool-call threads may still be sending through the client.
     session_.reset();
+    client_.reset();
     service_->Stop();
     host_.reset();
     service_.reset();
