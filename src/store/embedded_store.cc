@@ -170,7 +170,10 @@ Result<std::unique_ptr<Db>> OpenDb(const std::string& path, bool read_only, int 
         // 16 KiB pages for a new database (an existing one keeps its own): the writer
         // spends 11% less CPU (fewer, fuller pages of FTS5 segments and chunk rows), the
         // database is 10% smaller, searches as fast (drivers/net/ethernet, bench/).
-        "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+        // Pages freed (the vector log emptied by a checkpoint, removed files) can be
+        // given back to the file system (Checkpoint's incremental_vacuum); like the page
+        // size, set before the database's first page is written (by the WAL switch).
+        "PRAGMA page_size=16384; PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
         "PRAGMA temp_store=MEMORY;"
         // A bounded page cache (used as a large index grows), no mapping: the writer's
         // memory stays bounded.
@@ -256,6 +259,12 @@ std::string StatStamp(const std::string& path) {
 
 std::string FileError(const std::string& what, const std::string& path) {
   return what + " " + path + ": " + std::strerror(errno);
+}
+
+Status LostVectors(const std::string& path, const Status& why) {
+  return Status::Corruption("the vector file " + path + " is missing or damaged (" + why.message() +
+                            "), and it holds the only copy of its vectors: `trawl index --rebuild` makes the "
+                            "index again");
 }
 
 Status SyncPath(const std::string& path, bool directory) {
@@ -431,6 +440,7 @@ Status EmbeddedStore::BindEmbedder(const std::string& name, int dimensions, bool
     TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "chunk_count", 0));
     TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vectors_unswept", 0));
     TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vector_count", 0));
+    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vindex_count", 0));
     TRAWL_ASSIGN_OR_RETURN(int64_t seq, GetMetaInt(db, "commit_seq"));
     TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "commit_seq", seq + 1));
   }

@@ -46,6 +46,9 @@ Result<std::unordered_map<std::string, std::vector<float>>> EmbeddedStore::Looku
     dim = static_cast<int>(d);
   }
   if (embedder.empty()) return out;
+  // The log and the vector file from one snapshot.
+  Transaction txn(db);
+  TRAWL_RETURN_IF_ERROR(txn.Begin(false));
   TRAWL_ASSIGN_OR_RETURN(auto st, db->Prepare(
       "SELECT content_hash, vec FROM vectors WHERE embedder = ?1 AND content_hash IN "
       "(SELECT value FROM json_each(?2))"));
@@ -57,6 +60,22 @@ Result<std::unordered_map<std::string, std::vector<float>>> EmbeddedStore::Looku
     if (!store_internal::DecodeVector(st->Blob(1), dim, v.data())) continue;
     out.emplace(st->Text(0), std::move(v));
   }
+  st.reset();
+  if (out.size() < content_hashes.size()) {
+    // The vector file holds the others, found by content hash (of live chunks and of
+    // those deleted since it was written).
+    TRAWL_ASSIGN_OR_RETURN(std::shared_ptr<const FlatIndex> file, KeyedFile(db));
+    if (file != nullptr && file->dim() == dim) {
+      for (const auto& h : content_hashes) {
+        if (out.count(h) != 0) continue;
+        size_t pos = file->FindKey(VectorKey(h));
+        if (pos == FlatIndex::npos) continue;
+        std::vector<float> v(static_cast<size_t>(dim));
+        if (store_internal::DecodeVector(file->Encoded(pos), dim, v.data())) out.emplace(h, std::move(v));
+      }
+    }
+  }
+  TRAWL_RETURN_IF_ERROR(txn.Commit());
   return out;
 }
 
@@ -195,6 +214,11 @@ Status EmbeddedStore::BeginTransaction() {
   if (stream_ != nullptr) {
     TRAWL_ASSIGN_OR_RETURN(t->find_vector, db->Prepare(
         "SELECT vec FROM vectors WHERE embedder = ?1 AND content_hash = ?2"));
+  } else {
+    // A file that cannot be read only costs the exact bytes of reused vectors here;
+    // Checkpoint reports it.
+    Result<std::shared_ptr<const FlatIndex>> file = KeyedFile(db);
+    if (file.ok() && *file != nullptr && (*file)->dim() == dims_) t->file = std::move(file).value();
   }
   open_txn_ = std::move(t);
   return Status::Ok();
@@ -286,9 +310,15 @@ Status EmbeddedStore::WriteFileRows(const FileWrite& original) {
     t.insert_fts->Bind(1, chunk_id).BindStatic(2, c.prepared.symbol_terms).BindStatic(3, w->path_terms)
         .BindStatic(4, c.prepared.body_terms);
     TRAWL_RETURN_IF_ERROR(t.insert_fts->Run());
-    const std::string& blob = c.prepared.vector_blob;
+    const std::string& given = c.prepared.vector_blob;
     bool stored = false;  // this content's vector was already there (and is what is searched)
-    if (!blob.empty()) {
+    if (!given.empty()) {
+      // Content the vector file holds is logged with the file's bytes (a reused vector
+      // comes back decoded and quantised again, and may differ in its last bits).
+      std::string from_file;
+      size_t pos = t.file != nullptr ? t.file->FindKey(VectorKey(c.content_hash)) : FlatIndex::npos;
+      if (pos != FlatIndex::npos) from_file = t.file->Encoded(pos);
+      const std::string& blob = pos != FlatIndex::npos ? from_file : given;
       t.insert_vector->BindStatic(1, embedder_).BindStatic(2, c.content_hash).Bind(3, dims_)
           .BindBlobStatic(4, blob);
       TRAWL_RETURN_IF_ERROR(t.insert_vector->Run());
@@ -302,10 +332,10 @@ Status EmbeddedStore::WriteFileRows(const FileWrite& original) {
         // bytes may differ from the stored ones, which the rows would give.
         t.find_vector->Bind(1, embedder_).Bind(2, c.content_hash);
         TRAWL_ASSIGN_OR_RETURN(bool found, t.find_vector->Step());
-        if (found) appended = stream_->out->Append(chunk_id, t.find_vector->Blob(0));
+        if (found) appended = stream_->out->Append(chunk_id, t.find_vector->Blob(0), VectorKey(c.content_hash));
         t.find_vector->Reset();
-      } else if (!blob.empty()) {
-        appended = stream_->out->Append(chunk_id, blob);
+      } else if (!given.empty()) {
+        appended = stream_->out->Append(chunk_id, given, VectorKey(c.content_hash));
       }
       if (!appended.ok()) DropStream();
     }
