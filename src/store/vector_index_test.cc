@@ -125,6 +125,7 @@ TEST(FlatIndexTest, VectorsComeBackByIdAndKeyByteForByte) {
         if ((j + i) % 9 != 0) v[static_cast<size_t>(j)] = 0;
       }
     }
+    if (i >= 2048 && i < 4096) v[5] = i == 2050 || i == 3900 ? 0.5f : 0.0f;  // a gap of 1850 rows
     blobs.push_back(EncodeVector(v));
     // Keys repeat (two chunks of one content): either position serves.
     ASSERT_TRUE((*w)->Append(10 + 2 * i, blobs.back(), VectorKey(HashHex("content " + std::to_string(i / 2)))).ok());
@@ -294,6 +295,8 @@ TEST(FlatIndexTest, SparseAndDenseBlocksScoreBitIdenticallyToTheRows) {
     if (!dense) {
       for (int j = 0; j < 20; ++j) v[rng() % kDim] = static_cast<float>(static_cast<int>(rng() % 15) - 7);
       v[static_cast<size_t>(i % kDim)] = 3.0f;
+      // A column with gaps of more than 255 rows between its values: filler entries.
+      v[kDim - 1] = i % 700 == 0 ? 5.0f : 0.0f;
     }
     std::string blob = EncodeVector(v);
     ASSERT_TRUE((*w)->Append(i + 1, blob).ok());
