@@ -90,7 +90,7 @@ Result<std::vector<ChunkView>> EmbeddedStore::GetChunks(const std::vector<int64_
     v.end_byte = static_cast<uint32_t>(st->Int(6));
     v.kind = st->Text(7);
     v.symbol = st->Text(8);
-    TRAWL_RETURN_IF_ERROR(store_internal::UnpackChunkText(st->Blob(9), &v.context, &v.content)
+    TRAWL_RETURN_IF_ERROR(UnpackText(reader->get(), st->Blob(9), &v.context, &v.content)
                               .WithContext("chunk " + std::to_string(v.chunk_id) + " of " + v.path));
     v.content_hash = st->Text(10);
     v.git_commit = st->Text(11);
@@ -182,6 +182,7 @@ class EmbeddedScan final : public StoreScan {
   }
 
   Status Start(EmbeddedStore* store) {
+    store_ = store;
     Db* db = reader_->get();
     TRAWL_RETURN_IF_ERROR(txn_.Begin(false));
     // Vectors of chunks up to the high-water mark are in the vector file, the others
@@ -218,7 +219,7 @@ class EmbeddedScan final : public StoreScan {
       c.end_byte = static_cast<uint32_t>(chunks_->Int(3));
       c.kind = chunks_->Text(4);
       c.symbol = chunks_->Text(5);
-      TRAWL_RETURN_IF_ERROR(store_internal::UnpackChunkText(chunks_->Blob(6), &c.context, &c.content)
+      TRAWL_RETURN_IF_ERROR(store_->UnpackText(reader_->get(), chunks_->Blob(6), &c.context, &c.content)
                                 .WithContext(out->file.path));
       c.content_hash = chunks_->Text(7);
       c.vector.resize(static_cast<size_t>(dims_));
@@ -238,6 +239,7 @@ class EmbeddedScan final : public StoreScan {
   Transaction txn_;
   std::string embedder_;
   int dims_ = 0;
+  EmbeddedStore* store_ = nullptr;
   std::shared_ptr<const FlatIndex> file_;
   std::unique_ptr<FlatIndexRows> rows_;
   int64_t hwm_ = 0;

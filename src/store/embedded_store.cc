@@ -366,10 +366,47 @@ Status EmbeddedStore::OpenDatabase(bool wait) {
   TRAWL_ASSIGN_OR_RETURN(std::string tokenizer, GetMeta(writer_.get(), "fts_tokenizer"));
   porter_ = tokenizer == "porter";
   TRAWL_ASSIGN_OR_RETURN(embedder_, GetMeta(writer_.get(), "embedder"));
+  {
+    TRAWL_ASSIGN_OR_RETURN(auto dict, writer_->Prepare("SELECT value FROM meta WHERE key = 'text_dict'"));
+    TRAWL_ASSIGN_OR_RETURN(bool row, dict->Step());
+    dict_wanted_ = !row;
+    if (row) {
+      TRAWL_ASSIGN_OR_RETURN(auto loaded, TextDictionary::Load(std::string(dict->Blob(0))));
+      MutexLock lock(&dict_mu_);
+      text_dict_ = std::move(loaded);
+    }
+  }
   TRAWL_ASSIGN_OR_RETURN(int64_t dims, GetMetaInt(writer_.get(), "dimensions"));
   dims_ = static_cast<int>(dims);
   TRAWL_ASSIGN_OR_RETURN(std::string file, GetMeta(writer_.get(), "vindex_file"));
   return RemoveStaleVectorFiles(file);
+}
+
+Result<std::shared_ptr<const TextDictionary>> EmbeddedStore::TextDict(Db* db, uint32_t id) {
+  {
+    MutexLock lock(&dict_mu_);
+    if (text_dict_ != nullptr && text_dict_->id() == id) return text_dict_;
+  }
+  TRAWL_ASSIGN_OR_RETURN(auto st, db->Prepare("SELECT value FROM meta WHERE key = 'text_dict'"));
+  TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return Status::Corruption("a chunk's text needs a text dictionary, and the index has none");
+  TRAWL_ASSIGN_OR_RETURN(auto dict, TextDictionary::Load(std::string(st->Blob(0))));
+  if (dict->id() != id) {
+    return Status::Corruption("a chunk's text needs text dictionary " + std::to_string(id) + ", the index has " +
+                              std::to_string(dict->id()));
+  }
+  MutexLock lock(&dict_mu_);
+  if (text_dict_ == nullptr) text_dict_ = dict;
+  return dict;
+}
+
+Status EmbeddedStore::UnpackText(Db* db, std::string_view blob, std::string* context, std::string* content) {
+  uint32_t id = ChunkTextDictionary(blob);
+  std::shared_ptr<const TextDictionary> dict;
+  if (id != 0) {
+    TRAWL_ASSIGN_OR_RETURN(dict, TextDict(db, id));
+  }
+  return UnpackChunkText(blob, context, content, dict.get());
 }
 
 Status EmbeddedStore::RemoveStaleVectorFiles(const std::string& keep) {

@@ -35,6 +35,9 @@ struct EmbeddedStoreOptions {
   // when more than `max_deleted_fraction` of it is deleted.
   double max_tail_fraction = 0.1;
   double max_deleted_fraction = 0.3;
+  // The chunk text a writer samples (from what it commits into an index without a text
+  // dictionary) before training one, which compresses the text committed after.
+  size_t text_dict_samples = size_t{8} << 20;
   int busy_timeout_ms = 10000;
   // The writer's SQLite page cache. The shards of an index share 256 MB.
   int writer_cache_mb = 256;

@@ -55,6 +55,7 @@
 #include <vector>
 
 #include "base/mutex.h"
+#include "store/chunk_text.h"
 #include "store/embedded_store.h"
 #include "store/lexical_query.h"
 #include "store/sqlite_db.h"
@@ -69,6 +70,9 @@ namespace trawl::store_internal {
 // vector file, keyed by content hash too, and the table as its log).
 inline constexpr int kSchemaVersion = 5;
 inline constexpr char kDbName[] = "index.db";
+// The text dictionary's capacity, zstd's default; trained from the first
+// options.text_dict_samples (8 MB: ~70 times that, zstd's advice) of chunk text.
+inline constexpr size_t kDictCapacity = 112640;
 std::string SchemaSql();
 // The FTS5 table; `porter`: stemmed.
 std::string FtsSql(bool porter);
@@ -189,6 +193,9 @@ class EmbeddedStore final : public store_internal::EmbeddedShard {
   // tombstones marked), shared and kept while meta names it; null when there is none;
   // LostVectors when it cannot be read.
   Result<std::shared_ptr<const FlatIndex>> KeyedFile(Db* db);
+  // A chunk's text from its stored frame, with the index's text dictionary (read from
+  // meta through `db` the first time a frame needs it).
+  Status UnpackText(Db* db, std::string_view blob, std::string* context, std::string* content);
 
  private:
   // Dense search state, refreshed when the database has moved on.
@@ -260,6 +267,21 @@ class EmbeddedStore final : public store_internal::EmbeddedShard {
 
   Mutex pool_mu_;
   std::vector<std::unique_ptr<Db>> pool_ GUARDED_BY(pool_mu_);
+
+  // The text dictionary: the one Prepare compresses with (the writer's), or the one
+  // frames have needed so far (a reader's).
+  mutable Mutex dict_mu_;
+  std::shared_ptr<const TextDictionary> text_dict_ GUARDED_BY(dict_mu_);
+  Result<std::shared_ptr<const TextDictionary>> TextDict(Db* db, uint32_t id);
+  // Writer: chunk text sampled (PackChunkText's input form) until there is a dictionary,
+  // trained from them as a commit ends once there are enough.
+  std::string dict_samples_;
+  std::vector<size_t> dict_sizes_;
+  bool dict_wanted_ = false;  // no dictionary yet, none given up on
+  void SampleText(const FileWrite& w);
+  // Trains the dictionary inside the commit's transaction; *trained is published once
+  // it commits.
+  Status TrainTextDict(std::shared_ptr<const TextDictionary>* trained);
 
   Mutex keyed_mu_;
   std::string keyed_name_ GUARDED_BY(keyed_mu_);  // file name + hash of keyed_file_

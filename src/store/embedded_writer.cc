@@ -81,11 +81,16 @@ Result<std::unordered_map<std::string, std::vector<float>>> EmbeddedStore::Looku
 
 void EmbeddedStore::Prepare(FileWrite* w) const {
   if (!w->prepared) {
+    std::shared_ptr<const TextDictionary> dict;
+    {
+      MutexLock lock(&dict_mu_);
+      dict = text_dict_;
+    }
     w->path_terms = PartTermsText(w->file.path);
     for (auto& c : w->chunks) {
       c.prepared.symbol_terms = CodeTermsText(c.symbol);
       c.prepared.body_terms = BodyTerms(c.content, c.context);
-      c.prepared.text_blob = store_internal::PackChunkText(c.context, c.content);
+      c.prepared.text_blob = store_internal::PackChunkText(c.context, c.content, dict.get());
     }
     w->prepared = true;
   }
@@ -116,7 +121,7 @@ Status EmbeddedStore::RemoveFileRows(int64_t file_id, const std::string& path, b
     TRAWL_ASSIGN_OR_RETURN(bool row, rows->Step());
     if (!row) break;
     std::string context, content;
-    TRAWL_RETURN_IF_ERROR(store_internal::UnpackChunkText(rows->Blob(2), &context, &content)
+    TRAWL_RETURN_IF_ERROR(UnpackText(db, rows->Blob(2), &context, &content)
                               .WithContext("chunk " + std::to_string(rows->Int(0)) + " of " + path));
     fts->Bind(1, rows->Int(0)).Bind(2, CodeTermsText(rows->Text(1))).Bind(3, path_terms)
         .Bind(4, BodyTerms(content, context));
@@ -251,6 +256,8 @@ Status EmbeddedStore::CommitTransaction(const std::vector<FileWrite>& writes,
   TRAWL_ASSIGN_OR_RETURN(int64_t chunk_count, GetMetaInt(db, "chunk_count"));
   TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "chunk_count", chunk_count + t.added - t.removed));
   if (t.vectors_added > 0) TRAWL_RETURN_IF_ERROR(AddVectorCount(db, t.vectors_added));
+  std::shared_ptr<const TextDictionary> trained;
+  if (dict_wanted_ && dict_samples_.size() >= opts_.text_dict_samples) TRAWL_RETURN_IF_ERROR(TrainTextDict(&trained));
   if (t.removed > 0) {
     DropStream();  // the file would hold chunks that are gone
     TRAWL_ASSIGN_OR_RETURN(int64_t unswept, GetMetaInt(db, "vectors_unswept"));
@@ -258,7 +265,36 @@ Status EmbeddedStore::CommitTransaction(const std::vector<FileWrite>& writes,
   }
   Status committed = t.txn.Commit();
   open_txn_.reset();
+  if (committed.ok() && trained != nullptr) {
+    MutexLock lock(&dict_mu_);
+    text_dict_ = std::move(trained);  // the next Prepare compresses with it
+  }
   return committed;
+}
+
+void EmbeddedStore::SampleText(const FileWrite& w) {
+  for (const auto& c : w.chunks) {
+    if (dict_samples_.size() >= opts_.text_dict_samples) return;
+    size_t before = dict_samples_.size();
+    AppendChunkTextInput(c.context, c.content, &dict_samples_);
+    dict_sizes_.push_back(dict_samples_.size() - before);
+  }
+}
+
+Status EmbeddedStore::TrainTextDict(std::shared_ptr<const TextDictionary>* trained) {
+  // A sixteenth of the samples at most (zstd wants ~100 times the dictionary's size).
+  size_t capacity = std::min(kDictCapacity, dict_samples_.size() / 16);
+  std::string bytes = TextDictionary::Train(dict_samples_, dict_sizes_, capacity);
+  dict_samples_ = std::string();
+  dict_sizes_ = std::vector<size_t>();
+  dict_wanted_ = false;  // one try per writer: a failure (too few distinct samples) costs no more
+  if (bytes.empty()) return Status::Ok();
+  TRAWL_ASSIGN_OR_RETURN(auto dict, TextDictionary::Load(bytes));
+  TRAWL_ASSIGN_OR_RETURN(auto st, writer_->Prepare(
+      "INSERT INTO meta(key, value) VALUES('text_dict', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+  TRAWL_RETURN_IF_ERROR(st->BindBlob(1, bytes.data(), bytes.size()).Run());
+  *trained = std::move(dict);
+  return Status::Ok();
 }
 
 Status EmbeddedStore::WriteFileRows(const FileWrite& original) {
@@ -296,6 +332,7 @@ Status EmbeddedStore::WriteFileRows(const FileWrite& original) {
   int64_t file_id = upsert_file->Int(0);
   upsert_file->Reset();
   if (failed) return Status::Ok();
+  if (dict_wanted_) SampleText(*w);
 
   // The chunk's text and terms are bound without a copy (they outlive each Run(),
   // which resets the statement): the text of every chunk passes here twice.

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "base/file_util.h"
+#include "store/chunk_text.h"
 #include "store/sqlite_db.h"
 #include "store/store_test_util.h"
 #include "store/vector_index.h"
@@ -930,6 +931,115 @@ TEST(DenseTest, WriterRemovesOrphanVectorFiles) {
   std::filesystem::copy_file(tmp.index() + "/" + current, tmp.index() + "/vectors-99.flat.tmp");
   auto store = OpenBigWriter(tmp.index());
   EXPECT_EQ(VectorFiles(tmp.index()), std::vector<std::string>{current});
+}
+
+// --- text dictionary ---------------------------------------------------------------------
+
+// A function of C-like code: the shapes, keywords and names repeat across chunks, as in a
+// source tree; each has its own name and token.
+std::string CodeLike(int i) {
+  std::string n = std::to_string(i);
+  return "static int net_dev_handler_" + n + "(struct net_device *dev, unsigned int flags)\n{\n"
+         "\tstruct net_private *priv = netdev_priv(dev);\n\tunsigned long irq_flags;\n\n"
+         "\tif (!netif_running(dev))\n\t\treturn -ENODEV;\n"
+         "\tspin_lock_irqsave(&priv->lock, irq_flags);\n"
+         "\tpriv->stats.tx_packets += " + n + ";\n"
+         "\tnetdev_info(dev, \"handler " + n + " token" + n + "x\\n\");\n"
+         "\tspin_unlock_irqrestore(&priv->lock, irq_flags);\n\treturn 0;\n}\n";
+}
+
+// How many of the stored chunks' text frames name a dictionary, of all.
+std::pair<int, int> FramesWithDictionary(const std::string& dir) {
+  auto db = store_internal::Db::Open(dir + "/index.db", /*read_only=*/true, 1000);
+  EXPECT_TRUE(db.ok());
+  auto st = (*db)->Prepare("SELECT text FROM chunks");
+  EXPECT_TRUE(st.ok());
+  int with = 0, all = 0;
+  while (*(*st)->Step()) {
+    ++all;
+    with += store_internal::ChunkTextDictionary((*st)->Blob(0)) != 0 ? 1 : 0;
+  }
+  return {with, all};
+}
+
+TEST(TextDictionaryTest, TrainedFromCommittedTextAndReadEverywhere) {
+  TempDir tmp;
+  EmbeddedStoreOptions o;
+  o.text_dict_samples = 96 << 10;
+  auto store = OpenWriter(tmp.index(), o);
+  auto early = OpenReader(tmp.index());  // opened before there is a dictionary
+  for (int b = 0; b < 10; ++b) {
+    std::vector<FileWrite> batch;
+    for (int i = b * 40; i < b * 40 + 40; ++i) {
+      batch.push_back(MakeFile("src/f" + std::to_string(i) + ".c", "c",
+                               {MakeChunk(CodeLike(i), Vec(i), 1, "net_dev_handler_" + std::to_string(i))}));
+    }
+    for (auto& w : batch) store->Prepare(&w);  // as the pipeline's workers do
+    ASSERT_TRUE(store->Commit(batch, {}).ok());
+  }
+  // The first ~96 KB went without a dictionary; the commit that passed it trained one,
+  // and what was prepared after uses it.
+  auto [with, all] = FramesWithDictionary(tmp.index());
+  EXPECT_EQ(all, 400);
+  EXPECT_GE(with, 120);
+  EXPECT_LT(with, 400);
+  std::vector<int64_t> ids;
+  for (int64_t id = 1; id <= 400; ++id) ids.push_back(id);
+  auto reopened = OpenReader(tmp.index());
+  for (Store* s : {store.get(), early.get(), reopened.get()}) {
+    auto chunks = s->GetChunks(ids);
+    ASSERT_TRUE(chunks.ok()) << chunks.status().ToString();
+    ASSERT_EQ(chunks->size(), 400u);
+    for (const auto& c : *chunks) {
+      EXPECT_EQ(c.content, CodeLike(static_cast<int>(c.chunk_id - 1)));
+    }
+  }
+  EXPECT_EQ(store_test::ScanText(early.get()), store_test::ScanText(store.get()));
+  // A file stored with the dictionary is replaced: its old terms leave the lexical index
+  // (the delete reads its text back).
+  ASSERT_TRUE(store->Commit({MakeFile("src/f399.c", "c", {MakeChunk("int replaced_body;", Vec(1))})}, {}).ok());
+  auto old_hits = store->SearchLexical(LexicalQuery::FromText("net_dev_handler_399"), 50, {});
+  ASSERT_TRUE(old_hits.ok());
+  for (const auto& h : *old_hits) EXPECT_NE(h.chunk_id, 400);
+  EXPECT_EQ(store->SearchLexical(LexicalQuery::FromText("replaced_body"), 10, {})->size(), 1u);
+  // A writer reopened compresses with the dictionary in meta.
+  store.reset();
+  store = OpenWriter(tmp.index(), o);
+  FileWrite w = MakeFile("src/new.c", "c", {MakeChunk(CodeLike(1000), Vec(2))});
+  store->Prepare(&w);
+  EXPECT_NE(store_internal::ChunkTextDictionary(w.chunks[0].prepared.text_blob), 0u);
+  ASSERT_TRUE(store->Commit({w}, {}).ok());
+  auto got = OpenReader(tmp.index())->GetChunks({402});
+  ASSERT_TRUE(got.ok() && got->size() == 1u);
+  EXPECT_EQ((*got)[0].content, CodeLike(1000));
+}
+
+TEST(TextDictionaryTest, FrameNeedsItsDictionary) {
+  std::string samples;
+  std::vector<size_t> sizes;
+  for (int i = 0; i < 400; ++i) {
+    size_t before = samples.size();
+    store_internal::AppendChunkTextInput("", CodeLike(i), &samples);
+    sizes.push_back(samples.size() - before);
+  }
+  std::string bytes = store_internal::TextDictionary::Train(samples, sizes, 8192);
+  ASSERT_FALSE(bytes.empty());
+  auto dict = store_internal::TextDictionary::Load(bytes);
+  ASSERT_TRUE(dict.ok());
+  std::string plain = store_internal::PackChunkText("ctx", CodeLike(7));
+  std::string packed = store_internal::PackChunkText("ctx", CodeLike(7), dict->get());
+  EXPECT_LT(packed.size(), plain.size() * 2 / 3);
+  EXPECT_EQ(store_internal::ChunkTextDictionary(plain), 0u);
+  EXPECT_EQ(store_internal::ChunkTextDictionary(packed), (*dict)->id());
+  std::string context, content;
+  ASSERT_TRUE(store_internal::UnpackChunkText(packed, &context, &content, dict->get()).ok());
+  EXPECT_EQ(context, "ctx");
+  EXPECT_EQ(content, CodeLike(7));
+  ASSERT_TRUE(store_internal::UnpackChunkText(plain, &context, &content, dict->get()).ok());
+  EXPECT_EQ(content, CodeLike(7));
+  Status without = store_internal::UnpackChunkText(packed, &context, &content);
+  EXPECT_EQ(without.code(), StatusCode::kCorruption);
+  EXPECT_FALSE(store_internal::TextDictionary::Load("not a dictionary").ok());
 }
 
 // --- export ----------------------------------------------------------------------------
