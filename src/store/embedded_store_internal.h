@@ -70,7 +70,7 @@ namespace trawl::store_internal {
 // vector file, keyed by content hash too, and the table as its log).
 inline constexpr int kSchemaVersion = 5;
 inline constexpr char kDbName[] = "index.db";
-// The text dictionary's capacity, zstd's default; trained from the first
+// The text dictionary's capacity, zstd's default; trained from
 // options.text_dict_samples (8 MB: ~70 times that, zstd's advice) of chunk text.
 inline constexpr size_t kDictCapacity = 112640;
 std::string SchemaSql();
@@ -277,6 +277,7 @@ class EmbeddedStore final : public store_internal::EmbeddedShard {
   // trained from them as a commit ends once there are enough.
   std::string dict_samples_;
   std::vector<size_t> dict_sizes_;
+  int64_t dict_seen_ = 0;  // chunks committed while sampling
   bool dict_wanted_ = false;  // no dictionary yet, none given up on
   void SampleText(const FileWrite& w);
   // Trains the dictionary inside the commit's transaction; *trained is published once

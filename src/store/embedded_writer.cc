@@ -275,6 +275,7 @@ Status EmbeddedStore::CommitTransaction(const std::vector<FileWrite>& writes,
 void EmbeddedStore::SampleText(const FileWrite& w) {
   for (const auto& c : w.chunks) {
     if (dict_samples_.size() >= opts_.text_dict_samples) return;
+    if (dict_seen_++ % std::max(opts_.text_dict_stride, 1) != 0) continue;
     size_t before = dict_samples_.size();
     AppendChunkTextInput(c.context, c.content, &dict_samples_);
     dict_sizes_.push_back(dict_samples_.size() - before);

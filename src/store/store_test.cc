@@ -966,6 +966,7 @@ TEST(TextDictionaryTest, TrainedFromCommittedTextAndReadEverywhere) {
   TempDir tmp;
   EmbeddedStoreOptions o;
   o.text_dict_samples = 96 << 10;
+  o.text_dict_stride = 1;
   auto store = OpenWriter(tmp.index(), o);
   auto early = OpenReader(tmp.index());  // opened before there is a dictionary
   for (int b = 0; b < 10; ++b) {
