@@ -17,6 +17,9 @@
 //                         in dense or sparse blocks, by chunk id and by content hash
 //                         (vector_index.h; only at exact_search_limit vectors or more)
 //
+// Chunk text is a zstd frame per chunk (chunk_text.h), compressed with the database's
+// text dictionary (meta key text_dict) once the writer has trained one.
+//
 // The lexical index is a contentless FTS5 table over pre-tokenised text (Code/PartTermsText,
 // computed on the pipeline's workers by Prepare): it stores postings only, and a delete
 // passes the same terms again, recomputed from the chunk row.
