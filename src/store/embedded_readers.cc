@@ -90,7 +90,7 @@ Result<std::vector<ChunkView>> EmbeddedStore::GetChunks(const std::vector<int64_
     v.end_byte = static_cast<uint32_t>(st->Int(6));
     v.kind = st->Text(7);
     v.symbol = st->Text(8);
-    TRAWL_RETURN_IF_ERROR(store_internal::UnpackChunkText(st->Blob(9), &v.context, &v.content)
+    TRAWL_RETURN_IF_ERROR(UnpackText(reader->get(), st->Blob(9), &v.context, &v.content)
                               .WithContext("chunk " + std::to_string(v.chunk_id) + " of " + v.path));
     v.content_hash = st->Text(10);
     v.git_commit = st->Text(11);
@@ -114,11 +114,13 @@ Result<StoreStats> EmbeddedStore::Stats() {
   StoreStats s;
   // Chunks and vectors are counted by the writer as it commits: counting the tables
   // reads every page of them (0.1 s per call over the linux index, twice per one-off
-  // search). An index from before the vector count was kept counts its table.
+  // search). The vectors: those of the vector file's live chunks and the log's.
   TRAWL_ASSIGN_OR_RETURN(auto counts, db->Prepare(
       "SELECT (SELECT count(*) FROM files WHERE status = 'indexed'), (SELECT count(*) FROM files WHERE status = 'failed'), "
       "(SELECT count(*) FROM files WHERE status = 'skipped'), "
-      "coalesce((SELECT value FROM meta WHERE key = 'vector_count'), (SELECT count(*) FROM vectors))"));
+      "coalesce((SELECT value FROM meta WHERE key = 'vector_count'), 0) + "
+      "coalesce((SELECT value FROM meta WHERE key = 'vindex_count'), 0) - "
+      "(SELECT count(*) FROM tombstones)"));
   TRAWL_ASSIGN_OR_RETURN(bool row, counts->Step());
   if (row) {
     s.files = counts->Int(0);
@@ -179,9 +181,15 @@ class EmbeddedScan final : public StoreScan {
     chunks_.reset();
   }
 
-  Status Start() {
+  Status Start(EmbeddedStore* store) {
+    store_ = store;
     Db* db = reader_->get();
     TRAWL_RETURN_IF_ERROR(txn_.Begin(false));
+    // Vectors of chunks up to the high-water mark are in the vector file, the others
+    // in the log.
+    TRAWL_ASSIGN_OR_RETURN(file_, store->KeyedFile(db));
+    TRAWL_ASSIGN_OR_RETURN(hwm_, GetMetaInt(db, "vindex_hwm"));
+    if (file_ != nullptr) rows_ = std::make_unique<FlatIndexRows>(file_.get());
     TRAWL_ASSIGN_OR_RETURN(embedder_, GetMeta(db, "embedder"));
     TRAWL_ASSIGN_OR_RETURN(int64_t dims, GetMetaInt(db, "dimensions"));
     dims_ = static_cast<int>(std::max<int64_t>(dims, 0));
@@ -189,7 +197,7 @@ class EmbeddedScan final : public StoreScan {
                                                " FROM files f ORDER BY f.path"));
     TRAWL_ASSIGN_OR_RETURN(chunks_, db->Prepare(
         "SELECT c.start_line, c.end_line, c.start_byte, c.end_byte, c.kind, c.symbol, c.text, "
-        "c.content_hash, v.vec FROM chunks c LEFT JOIN vectors v ON v.embedder = ?2 AND "
+        "c.content_hash, v.vec, c.id FROM chunks c LEFT JOIN vectors v ON v.embedder = ?2 AND "
         "v.content_hash = c.content_hash WHERE c.file_id = ?1 "
         "ORDER BY c.start_byte, c.end_byte, c.start_line, c.end_line, c.kind, c.symbol, c.content_hash, c.text"));
     return Status::Ok();
@@ -211,11 +219,15 @@ class EmbeddedScan final : public StoreScan {
       c.end_byte = static_cast<uint32_t>(chunks_->Int(3));
       c.kind = chunks_->Text(4);
       c.symbol = chunks_->Text(5);
-      TRAWL_RETURN_IF_ERROR(store_internal::UnpackChunkText(chunks_->Blob(6), &c.context, &c.content)
+      TRAWL_RETURN_IF_ERROR(store_->UnpackText(reader_->get(), chunks_->Blob(6), &c.context, &c.content)
                                 .WithContext(out->file.path));
       c.content_hash = chunks_->Text(7);
       c.vector.resize(static_cast<size_t>(dims_));
-      if (!store_internal::DecodeVector(chunks_->Blob(8), dims_, c.vector.data())) c.vector.clear();
+      int64_t id = chunks_->Int(9);
+      size_t pos = file_ != nullptr && id <= hwm_ ? file_->Find(id) : FlatIndex::npos;
+      std::string from_file = pos != FlatIndex::npos ? rows_->Encoded(pos) : std::string();
+      std::string_view blob = pos != FlatIndex::npos ? std::string_view(from_file) : chunks_->Blob(8);
+      if (!store_internal::DecodeVector(blob, dims_, c.vector.data())) c.vector.clear();
       out->chunks.push_back(std::move(c));
     }
     chunks_->Reset();
@@ -227,6 +239,10 @@ class EmbeddedScan final : public StoreScan {
   Transaction txn_;
   std::string embedder_;
   int dims_ = 0;
+  EmbeddedStore* store_ = nullptr;
+  std::shared_ptr<const FlatIndex> file_;
+  std::unique_ptr<FlatIndexRows> rows_;
+  int64_t hwm_ = 0;
   std::unique_ptr<Stmt> files_, chunks_;
 };
 
@@ -252,16 +268,17 @@ Status EmbeddedStore::Verify() {
   TRAWL_ASSIGN_OR_RETURN(int64_t dims, GetMetaInt(db, "dimensions"));
   std::string path = dir_ + "/" + file;
   Status loaded = FlatIndex::Load(path, static_cast<int>(dims)).status();
-  if (!loaded.ok()) return Status::Corruption(path + ": " + loaded.message());
-  TRAWL_ASSIGN_OR_RETURN(std::string actual, HashFileHex(path));
-  if (actual != hash) return Status::Corruption(path + ": checksum mismatch");
+  if (!loaded.ok()) return LostVectors(path, loaded);
+  Result<std::string> actual = HashFileHex(path);
+  if (!actual.ok()) return LostVectors(path, actual.status());
+  if (*actual != hash) return LostVectors(path, Status::Corruption("checksum mismatch"));
   return Status::Ok();
 }
 
 Result<std::unique_ptr<StoreScan>> EmbeddedStore::Scan() {
   TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
   auto scan = std::make_unique<EmbeddedScan>(std::move(reader));
-  TRAWL_RETURN_IF_ERROR(scan->Start());
+  TRAWL_RETURN_IF_ERROR(scan->Start(this));
   return std::unique_ptr<StoreScan>(std::move(scan));
 }
 

@@ -170,7 +170,10 @@ Result<std::unique_ptr<Db>> OpenDb(const std::string& path, bool read_only, int 
         // 16 KiB pages for a new database (an existing one keeps its own): the writer
         // spends 11% less CPU (fewer, fuller pages of FTS5 segments and chunk rows), the
         // database is 10% smaller, searches as fast (drivers/net/ethernet, bench/).
-        "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+        // Pages freed (the vector log emptied by a checkpoint, removed files) can be
+        // given back to the file system (Checkpoint's incremental_vacuum); like the page
+        // size, set before the database's first page is written (by the WAL switch).
+        "PRAGMA page_size=16384; PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
         "PRAGMA temp_store=MEMORY;"
         // A bounded page cache (used as a large index grows), no mapping: the writer's
         // memory stays bounded.
@@ -256,6 +259,12 @@ std::string StatStamp(const std::string& path) {
 
 std::string FileError(const std::string& what, const std::string& path) {
   return what + " " + path + ": " + std::strerror(errno);
+}
+
+Status LostVectors(const std::string& path, const Status& why) {
+  return Status::Corruption("the vector file " + path + " is missing or damaged (" + why.message() +
+                            "), and it holds the only copy of its vectors: `trawl index --rebuild` makes the "
+                            "index again");
 }
 
 Status SyncPath(const std::string& path, bool directory) {
@@ -357,10 +366,47 @@ Status EmbeddedStore::OpenDatabase(bool wait) {
   TRAWL_ASSIGN_OR_RETURN(std::string tokenizer, GetMeta(writer_.get(), "fts_tokenizer"));
   porter_ = tokenizer == "porter";
   TRAWL_ASSIGN_OR_RETURN(embedder_, GetMeta(writer_.get(), "embedder"));
+  {
+    TRAWL_ASSIGN_OR_RETURN(auto dict, writer_->Prepare("SELECT value FROM meta WHERE key = 'text_dict'"));
+    TRAWL_ASSIGN_OR_RETURN(bool row, dict->Step());
+    dict_wanted_ = !row;
+    if (row) {
+      TRAWL_ASSIGN_OR_RETURN(auto loaded, TextDictionary::Load(std::string(dict->Blob(0))));
+      MutexLock lock(&dict_mu_);
+      text_dict_ = std::move(loaded);
+    }
+  }
   TRAWL_ASSIGN_OR_RETURN(int64_t dims, GetMetaInt(writer_.get(), "dimensions"));
   dims_ = static_cast<int>(dims);
   TRAWL_ASSIGN_OR_RETURN(std::string file, GetMeta(writer_.get(), "vindex_file"));
   return RemoveStaleVectorFiles(file);
+}
+
+Result<std::shared_ptr<const TextDictionary>> EmbeddedStore::TextDict(Db* db, uint32_t id) {
+  {
+    MutexLock lock(&dict_mu_);
+    if (text_dict_ != nullptr && text_dict_->id() == id) return text_dict_;
+  }
+  TRAWL_ASSIGN_OR_RETURN(auto st, db->Prepare("SELECT value FROM meta WHERE key = 'text_dict'"));
+  TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return Status::Corruption("a chunk's text needs a text dictionary, and the index has none");
+  TRAWL_ASSIGN_OR_RETURN(auto dict, TextDictionary::Load(std::string(st->Blob(0))));
+  if (dict->id() != id) {
+    return Status::Corruption("a chunk's text needs text dictionary " + std::to_string(id) + ", the index has " +
+                              std::to_string(dict->id()));
+  }
+  MutexLock lock(&dict_mu_);
+  if (text_dict_ == nullptr) text_dict_ = dict;
+  return dict;
+}
+
+Status EmbeddedStore::UnpackText(Db* db, std::string_view blob, std::string* context, std::string* content) {
+  uint32_t id = ChunkTextDictionary(blob);
+  std::shared_ptr<const TextDictionary> dict;
+  if (id != 0) {
+    TRAWL_ASSIGN_OR_RETURN(dict, TextDict(db, id));
+  }
+  return UnpackChunkText(blob, context, content, dict.get());
 }
 
 Status EmbeddedStore::RemoveStaleVectorFiles(const std::string& keep) {
@@ -431,6 +477,7 @@ Status EmbeddedStore::BindEmbedder(const std::string& name, int dimensions, bool
     TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "chunk_count", 0));
     TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vectors_unswept", 0));
     TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vector_count", 0));
+    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vindex_count", 0));
     TRAWL_ASSIGN_OR_RETURN(int64_t seq, GetMetaInt(db, "commit_seq"));
     TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "commit_seq", seq + 1));
   }

@@ -1,4 +1,4 @@
-// The embedded store: one SQLite database (WAL, FTS5) and its derived vector file per
+// The embedded store: one SQLite database (WAL, FTS5) and its vector file per
 // shard; OpenStore (sharded_store.cc) puts shards together. Only src/store includes
 // this header: everything above the store opens an index through OpenStore.
 // Thread-safety: as Store.
@@ -35,6 +35,13 @@ struct EmbeddedStoreOptions {
   // when more than `max_deleted_fraction` of it is deleted.
   double max_tail_fraction = 0.1;
   double max_deleted_fraction = 0.3;
+  // The chunk text a writer samples, one chunk in `text_dict_stride` of what it commits
+  // into an index without a text dictionary, before training one, which compresses the
+  // text committed after. A dictionary from linux's first 8 MB (its first 8000 chunks,
+  // mostly small files) made its text 2% larger at level 3 than level 1 without one; from
+  // one chunk in 6 of its first 50000, 16.5% smaller; from a random sample, 21%.
+  size_t text_dict_samples = size_t{8} << 20;
+  int text_dict_stride = 8;
   int busy_timeout_ms = 10000;
   // The writer's SQLite page cache. The shards of an index share 256 MB.
   int writer_cache_mb = 256;

@@ -5,35 +5,47 @@
 //   embedded_vectors.cc  the vector file (Checkpoint) and dense search
 //   embedded_lexical.cc  the lexical index's part of a query over shards
 //   embedded_readers.cc  files, chunks, stats, runs, scans, Verify
-// The design: SQLite (WAL + FTS5) is the source of truth; the vector index file
-// is derived from it and only ever trusted after checking it against the rows.
+// The design: SQLite (WAL + FTS5) is the source of truth for everything but the vectors
+// a checkpoint has written to the vector file, which holds the only copy of them; the
+// database's `vectors` table is the log of the vectors added since (by content hash).
 //
 // On disk, in the index folder:
 //   .gitignore            "*", so the folder never shows in git status
 //   index.db (+ -wal/-shm) the database
 //   lock                  the writer lock (flock), holding the writer's pid
 //   vectors-<gen>.flat    the quantised vectors of checkpoint generation <gen>, column-major
-//                         in dense or sparse blocks (vector_index.h; only at
-//                         exact_search_limit vectors or more)
+//                         in dense or sparse blocks, by chunk id and by content hash
+//                         (vector_index.h; only at exact_search_limit vectors or more)
+//
+// Chunk text is a zstd frame per chunk (chunk_text.h), compressed with the database's
+// text dictionary (meta key text_dict) once the writer has trained one.
 //
 // The lexical index is a contentless FTS5 table over pre-tokenised text (Code/PartTermsText,
 // computed on the pipeline's workers by Prepare): it stores postings only, and a delete
 // passes the same terms again, recomputed from the chunk row.
 //
-// Derived vector file, crash safety. Commit never touches the file. Checkpoint (writer
-// only) keeps the current file while the chunks committed since (ids above
-// meta.vindex_hwm; ids are AUTOINCREMENT, never reused) and the deleted ones (the
-// tombstones) stay small; otherwise it streams every vector into
-// vectors-<gen+1>.flat via tmp + fsync + rename, and then, in one transaction, points
-// meta at it (generation, file, xxhash of the file, high-water mark) and clears the
-// tombstones. A crash before that transaction leaves meta pointing at the old file
-// (the orphan is removed by the next writer); a crash after it leaves only an old
-// orphan. A file that is missing, fails its hash, or does not parse is rebuilt from
-// the vectors table by the next Checkpoint, and meanwhile searched around: readers
-// map the file named by meta, apply tombstones, and search every chunk above the
-// high-water mark exactly from the rows, merging both. Candidates are then checked
-// against the chunks table, so a deleted chunk is never returned even before its
-// tombstone is applied.
+// Each vector is stored once. The vector file holds the vector of every chunk up to
+// meta.vindex_hwm (ids are AUTOINCREMENT, never reused), also after the chunk is deleted
+// (tombstoned) until the file is next written; the `vectors` table (embedder, content
+// hash) holds the vectors committed since, a log. Commit never touches the file; a
+// vector committed for content the file holds is logged as the file's bytes, so every
+// chunk of a content has the same vector wherever it is read from. Checkpoint (writer
+// only) keeps the current file while the chunks committed since (ids above the hwm) and
+// the deleted ones (the tombstones) stay small; otherwise it writes every live chunk's
+// vector (from the current file up to the hwm, from the log above it) into
+// vectors-<gen+1>.flat via tmp + fsync + rename, and then, in one transaction
+// (synchronous=FULL: it is durable before the old file goes), points meta at it
+// (generation, file, xxhash of the file, high-water mark), clears the tombstones and
+// empties the log. A crash before that transaction leaves meta pointing at the old
+// file and the log whole (the orphan is removed by the next writer); a crash after it
+// leaves only an old orphan. Below exact_search_limit chunks the file goes, its live
+// vectors moved back into the table in the same transaction. A vector file that is
+// missing, fails its hash, or does not parse has lost vectors that exist nowhere else:
+// dense search, scans, Checkpoint and Verify fail with a Corruption that says to run
+// `trawl index --rebuild`. Readers map the file named by meta, apply tombstones, and
+// search every chunk above the high-water mark exactly from the log, merging both.
+// Candidates are then checked against the chunks table, so a deleted chunk is never
+// returned even before its tombstone is applied.
 #pragma once
 
 #include <sqlite3.h>
@@ -46,6 +58,7 @@
 #include <vector>
 
 #include "base/mutex.h"
+#include "store/chunk_text.h"
 #include "store/embedded_store.h"
 #include "store/lexical_query.h"
 #include "store/sqlite_db.h"
@@ -56,8 +69,13 @@
 namespace trawl::store_internal {
 
 // Schema and meta (embedded_store.cc).
-inline constexpr int kSchemaVersion = 4;  // 4: chunk text in one zstd frame (chunk_text.h)
+// 4: chunk text in one zstd frame (chunk_text.h); 5: each vector stored once (the
+// vector file, keyed by content hash too, and the table as its log).
+inline constexpr int kSchemaVersion = 5;
 inline constexpr char kDbName[] = "index.db";
+// The text dictionary's capacity, zstd's default; trained from
+// options.text_dict_samples (8 MB: ~70 times that, zstd's advice) of chunk text.
+inline constexpr size_t kDictCapacity = 112640;
 std::string SchemaSql();
 // The FTS5 table; `porter`: stemmed.
 std::string FtsSql(bool porter);
@@ -81,6 +99,8 @@ Status SetMetaInt(Db* db, const std::string& key, int64_t value);
 // A file's size, modification time and inode: what says it is the file a writer made.
 std::string StatStamp(const std::string& path);
 std::string FileError(const std::string& what, const std::string& path);
+// The vector file at `path` cannot be read (`why`): its vectors are lost, and the way out.
+Status LostVectors(const std::string& path, const Status& why);
 Status SyncPath(const std::string& path, bool directory);
 // Files (embedded_readers.cc): the columns of a files row, and a record from them.
 extern const char kFileColumns[];
@@ -171,6 +191,16 @@ class EmbeddedStore final : public store_internal::EmbeddedShard {
   Status RemoveFileRows(int64_t file_id, const std::string& path, bool delete_file_row, int64_t* removed);
   Result<TermStats> DocFrequencies(const std::vector<std::string>& terms) override;
 
+ public:
+  // The vector file named by meta as `db` sees it (its stamp or hash checked, no
+  // tombstones marked), shared and kept while meta names it; null when there is none;
+  // LostVectors when it cannot be read.
+  Result<std::shared_ptr<const FlatIndex>> KeyedFile(Db* db);
+  // A chunk's text from its stored frame, with the index's text dictionary (read from
+  // meta through `db` the first time a frame needs it).
+  Status UnpackText(Db* db, std::string_view blob, std::string* context, std::string* content);
+
+ private:
   // Dense search state, refreshed when the database has moved on.
   // `*up_to_date`: false when the state returned lags the database (another thread is
   // loading the new one), so its candidates may include chunks deleted since.
@@ -181,7 +211,8 @@ class EmbeddedStore final : public store_internal::EmbeddedShard {
   // The vector file named by meta, checked against its recorded hash unless its
   // StatStamp is the one recorded with it, with the tombstoned chunks marked deleted.
   Result<std::unique_ptr<FlatIndex>> LoadVectorFile(Db* db, int dim, const std::string& file,
-                                                    const std::string& hash, const std::string& stamp);
+                                                    const std::string& hash, const std::string& stamp,
+                                                    bool mark_tombstones = true);
   Result<VectorBlock> LoadVectors(Db* db, const std::string& embedder, int dim, int64_t above_id);
   // Keeps the candidates (best first) that still exist and pass the filter.
   Result<std::vector<Scored>> VerifyCandidates(Db* db, const std::vector<Scored>& cands,
@@ -218,6 +249,7 @@ class EmbeddedStore final : public store_internal::EmbeddedShard {
     Transaction txn;  // declared first: the statements below are reset before it ends
     std::unique_ptr<Stmt> find_file, upsert_file, mark_failed, insert_chunk, insert_fts, insert_vector;
     std::unique_ptr<Stmt> find_vector;  // only while a vector file is being written
+    std::shared_ptr<const FlatIndex> file;  // the vector file, for content it holds
     int64_t removed = 0, added = 0, vectors_added = 0;
   };
   Status ValidateWrite(const FileWrite& w) const;
@@ -228,9 +260,36 @@ class EmbeddedStore final : public store_internal::EmbeddedShard {
   std::unique_ptr<OpenTransaction> open_txn_;
   // Checkpoint's work: keeps, rewrites or drops the vector file.
   Status WriteVectorFile();
+  // Gives the database's free pages back to the file system when there are many.
+  Status ReleaseFreePages();
+  // WriteVectorFile's transaction: meta names the new file (or none), and the table
+  // keeps what the file does not hold (`current`: the file before, up to `hwm`).
+  Status CommitVectorFile(const FlatIndex* current, int64_t hwm, bool dropped, bool replaced, int64_t new_gen,
+                          const std::string& new_file, const std::string& new_hash, const std::string& new_stamp,
+                          int64_t new_hwm, int64_t new_count, int64_t seq, int64_t live);
 
   Mutex pool_mu_;
   std::vector<std::unique_ptr<Db>> pool_ GUARDED_BY(pool_mu_);
+
+  // The text dictionary: the one Prepare compresses with (the writer's), or the one
+  // frames have needed so far (a reader's).
+  mutable Mutex dict_mu_;
+  std::shared_ptr<const TextDictionary> text_dict_ GUARDED_BY(dict_mu_);
+  Result<std::shared_ptr<const TextDictionary>> TextDict(Db* db, uint32_t id);
+  // Writer: chunk text sampled (PackChunkText's input form) until there is a dictionary,
+  // trained from them as a commit ends once there are enough.
+  std::string dict_samples_;
+  std::vector<size_t> dict_sizes_;
+  int64_t dict_seen_ = 0;  // chunks committed while sampling
+  bool dict_wanted_ = false;  // no dictionary yet, none given up on
+  void SampleText(const FileWrite& w);
+  // Trains the dictionary inside the commit's transaction; *trained is published once
+  // it commits.
+  Status TrainTextDict(std::shared_ptr<const TextDictionary>* trained);
+
+  Mutex keyed_mu_;
+  std::string keyed_name_ GUARDED_BY(keyed_mu_);  // file name + hash of keyed_file_
+  std::shared_ptr<const FlatIndex> keyed_file_ GUARDED_BY(keyed_mu_);
 
   Mutex dense_mu_;
   std::shared_ptr<const DenseState> dense_ GUARDED_BY(dense_mu_);

@@ -70,11 +70,14 @@ Status EmbeddedStore::WriteVectorFile() {
   TRAWL_ASSIGN_OR_RETURN(std::string hash, GetMeta(db, "vindex_hash"));
   TRAWL_ASSIGN_OR_RETURN(std::string stamp, GetMeta(db, "vindex_stat"));
   TRAWL_ASSIGN_OR_RETURN(int64_t hwm, GetMetaInt(db, "vindex_hwm"));
+  TRAWL_ASSIGN_OR_RETURN(int64_t file_count, GetMetaInt(db, "vindex_count"));
   if (seq == done_seq) {
     // Nothing committed since: done, unless the file was lost or damaged meanwhile
     // (its layout is checked here; its hash when a change next reuses it).
     if (file.empty()) return Status::Ok();
-    if (FlatIndex::Load(dir_ + "/" + file, dims_).ok()) return Status::Ok();
+    Status loaded = FlatIndex::Load(dir_ + "/" + file, dims_).status();
+    if (loaded.ok()) return Status::Ok();
+    return LostVectors(dir_ + "/" + file, loaded);
   }
   if (dims_ == 0) return Status::Ok();  // no embedder, no vectors
 
@@ -89,28 +92,28 @@ Status EmbeddedStore::WriteVectorFile() {
   int64_t max_id = row ? top->Int(0) : 0;
   top->Reset();
 
+  // The current file holds the only copy of the vectors up to the hwm: hashed whatever
+  // its stamp (every run checks the file readers take on trust), and never written
+  // around when it cannot be read.
+  std::unique_ptr<FlatIndex> current;
   std::string new_file = file, new_hash = hash, new_stamp = stamp;
-  int64_t new_hwm = hwm, new_gen = gen;
+  if (!file.empty()) {
+    TRAWL_ASSIGN_OR_RETURN(current, LoadVectorFile(db, dims_, file, hash, /*stamp=*/""));
+    new_stamp = StatStamp(dir_ + "/" + file);  // as verified just now
+  }
+  int64_t new_hwm = hwm, new_gen = gen, new_count = file_count;
   bool replaced = false;  // the file changed (or went): tombstones start afresh
-  if (live < opts_.exact_search_limit) {
+  bool dropped = live < opts_.exact_search_limit;  // no file: every vector in the table
+  if (dropped) {
     replaced = true;
     new_file.clear();
     new_hash.clear();
     new_stamp.clear();
     new_hwm = 0;
     new_gen = gen + 1;
+    new_count = 0;
   } else {
-    std::unique_ptr<FlatIndex> current;
-    if (!file.empty()) {
-      // Hashed whatever its stamp: every run checks the file readers take on trust, and
-      // writes it again if it was damaged in place.
-      auto loaded = LoadVectorFile(db, dims_, file, hash, /*stamp=*/"");
-      if (loaded.ok()) {
-        current = std::move(loaded).value();
-        new_stamp = StatStamp(dir_ + "/" + file);  // as verified just now
-      }
-    }
-    // Keep the file while what it lacks (the tail, scored from the rows) and what it
+    // Keep the file while what it lacks (the tail, scored from the log) and what it
     // holds in vain (deleted chunks) stay small: watch-mode edits cost no rewrite.
     int64_t tail = 0;  // chunks the file lacks: a range of the rowid b-tree
     if (current != nullptr) {
@@ -140,17 +143,25 @@ Status EmbeddedStore::WriteVectorFile() {
         DropStream();
         TRAWL_ASSIGN_OR_RETURN(out, FlatIndexWriter::Create(tmp, dims_));
         TRAWL_ASSIGN_OR_RETURN(auto rows, db->Prepare(
-            "SELECT c.id, v.vec FROM chunks c JOIN vectors v ON v.embedder = ?1 AND "
+            "SELECT c.id, c.content_hash, v.vec FROM chunks c LEFT JOIN vectors v ON v.embedder = ?1 AND "
             "v.content_hash = c.content_hash ORDER BY c.id"));
         rows->Bind(1, embedder_);
+        std::unique_ptr<FlatIndexRows> old;
+        if (current != nullptr) old = std::make_unique<FlatIndexRows>(current.get());
         for (;;) {
           TRAWL_ASSIGN_OR_RETURN(bool more, rows->Step());
           if (!more) break;
-          Status st = out->Append(rows->Int(0), rows->Blob(1));
+          int64_t id = rows->Int(0);
+          size_t pos = current != nullptr && id <= hwm ? current->Find(id) : FlatIndex::npos;
+          std::string from_file = pos != FlatIndex::npos ? old->Encoded(pos) : std::string();
+          std::string_view blob = pos != FlatIndex::npos ? std::string_view(from_file) : rows->Blob(2);
+          if (blob.empty()) continue;  // a chunk without a vector
+          Status st = out->Append(id, blob, VectorKey(rows->Text(1)));
           // A vector of another shape is never searched (nor was it ever).
           if (!st.ok() && st.code() != StatusCode::kInvalidArgument) return st;
         }
       }
+      new_count = static_cast<int64_t>(out->size());
       TRAWL_RETURN_IF_ERROR(out->Finish());
       TRAWL_RETURN_IF_ERROR(FlatIndex::Load(tmp, dims_).status());
       TRAWL_ASSIGN_OR_RETURN(new_hash, HashFileHex(tmp));
@@ -163,6 +174,41 @@ Status EmbeddedStore::WriteVectorFile() {
     }
   }
 
+  // A replaced file is removed once this transaction commits, and with it may go the
+  // only copy of its vectors: the commit is made durable first.
+  if (replaced) TRAWL_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));
+  Status committed = CommitVectorFile(current.get(), hwm, dropped, replaced, new_gen, new_file, new_hash,
+                                      new_stamp, new_hwm, new_count, seq, live);
+  if (replaced) {
+    Status normal = db->Exec("PRAGMA synchronous=NORMAL");
+    if (committed.ok()) committed = normal;
+  }
+  TRAWL_RETURN_IF_ERROR(committed);
+  TRAWL_RETURN_IF_ERROR(RemoveStaleVectorFiles(new_file));
+  TRAWL_RETURN_IF_ERROR(ReleaseFreePages());
+  MutexLock lock(&dense_mu_);
+  dense_.reset();  // the next search maps the current file and catches up from the rows
+  return Status::Ok();
+}
+
+Status EmbeddedStore::ReleaseFreePages() {
+  // The log a checkpoint empties was a fifth of linux's database: its pages go back to
+  // the file system once the free ones are an eighth of the file (moving pages costs
+  // writes, so not for the few a watch-mode edit frees).
+  Db* db = writer_.get();
+  TRAWL_ASSIGN_OR_RETURN(auto counts, db->Prepare(
+      "SELECT (SELECT freelist_count FROM pragma_freelist_count), (SELECT page_count FROM pragma_page_count)"));
+  TRAWL_ASSIGN_OR_RETURN(bool row, counts->Step());
+  if (!row || counts->Int(0) * 8 < counts->Int(1)) return Status::Ok();
+  counts.reset();
+  return db->Exec("PRAGMA incremental_vacuum");
+}
+
+Status EmbeddedStore::CommitVectorFile(const FlatIndex* current, int64_t hwm, bool dropped, bool replaced,
+                                       int64_t new_gen, const std::string& new_file, const std::string& new_hash,
+                                       const std::string& new_stamp, int64_t new_hwm, int64_t new_count,
+                                       int64_t seq, int64_t live) {
+  Db* db = writer_.get();
   Transaction txn(db);
   TRAWL_RETURN_IF_ERROR(txn.Begin(true));
   TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vindex_generation", new_gen));
@@ -170,42 +216,89 @@ Status EmbeddedStore::WriteVectorFile() {
   TRAWL_RETURN_IF_ERROR(SetMeta(db, "vindex_hash", new_hash));
   TRAWL_RETURN_IF_ERROR(SetMeta(db, "vindex_stat", new_stamp));
   TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vindex_hwm", new_hwm));
+  TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vindex_count", new_count));
   TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vindex_commit_seq", seq));
   if (replaced) TRAWL_RETURN_IF_ERROR(db->Exec("DELETE FROM tombstones"));
-  // Vectors no chunk uses any more are dropped once the chunks removed since the last
-  // sweep reach a tenth of the index: the sweep reads every chunk (3.9 s over linux's
-  // 853k), so each removed chunk pays a constant share of it, and a watch-mode edit
-  // pays nothing. Until then they serve as a cache (an undone edit re-embeds nothing).
   TRAWL_ASSIGN_OR_RETURN(int64_t unswept, GetMetaInt(db, "vectors_unswept"));
-  if (unswept > 0 && (live < opts_.exact_search_limit || unswept * 10 >= live)) {
-    TRAWL_RETURN_IF_ERROR(db->Exec(
-        "DELETE FROM vectors WHERE content_hash NOT IN (SELECT content_hash FROM chunks)"));
+  if (dropped && current != nullptr) {
+    // The file goes: the vectors of its live chunks move back into the table.
+    TRAWL_ASSIGN_OR_RETURN(auto rows, db->Prepare(
+        "SELECT id, content_hash FROM chunks WHERE id <= ?1 ORDER BY id"));
+    TRAWL_ASSIGN_OR_RETURN(auto insert, db->Prepare(
+        "INSERT OR IGNORE INTO vectors(embedder, content_hash, dim, vec) VALUES(?1, ?2, ?3, ?4)"));
+    rows->Bind(1, hwm);
+    FlatIndexRows from(current);
+    int64_t moved = 0;
+    for (;;) {
+      TRAWL_ASSIGN_OR_RETURN(bool more, rows->Step());
+      if (!more) break;
+      size_t pos = current->Find(rows->Int(0));
+      if (pos == FlatIndex::npos) continue;
+      std::string blob = from.Encoded(pos);
+      insert->Bind(1, embedder_).Bind(2, rows->Text(1)).Bind(3, dims_).BindBlobStatic(4, blob);
+      TRAWL_RETURN_IF_ERROR(insert->Run());
+      moved += db->Changes();
+    }
+    TRAWL_RETURN_IF_ERROR(AddVectorCount(db, moved));
+  }
+  if (replaced && !new_file.empty()) {
+    // Every live chunk's vector is in the new file: the log is empty again.
+    TRAWL_RETURN_IF_ERROR(db->Exec("DELETE FROM vectors"));
+    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vector_count", 0));
+    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vectors_unswept", 0));
+  } else if (unswept > 0 && (dropped || unswept * 10 >= live)) {
+    // Logged vectors no chunk above the hwm uses (those below it are in the file) are
+    // dropped once the chunks removed since the last sweep reach a tenth of the index;
+    // until then they serve as a cache (an undone edit re-embeds nothing).
+    TRAWL_ASSIGN_OR_RETURN(auto sweep, db->Prepare(
+        "DELETE FROM vectors WHERE content_hash NOT IN (SELECT content_hash FROM chunks WHERE id > ?1)"));
+    TRAWL_RETURN_IF_ERROR(sweep->Bind(1, new_hwm).Run());
     TRAWL_RETURN_IF_ERROR(AddVectorCount(db, -db->Changes()));
     TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vectors_unswept", 0));
   }
-  TRAWL_RETURN_IF_ERROR(txn.Commit());
-  TRAWL_RETURN_IF_ERROR(RemoveStaleVectorFiles(new_file));
-  MutexLock lock(&dense_mu_);
-  dense_.reset();  // the next search maps the current file and catches up from the rows
-  return Status::Ok();
+  return txn.Commit();
 }
 
 // --- dense search ------------------------------------------------------------------
 
+Result<std::shared_ptr<const FlatIndex>> EmbeddedStore::KeyedFile(Db* db) {
+  TRAWL_ASSIGN_OR_RETURN(std::string file, GetMeta(db, "vindex_file"));
+  if (file.empty()) return std::shared_ptr<const FlatIndex>();
+  TRAWL_ASSIGN_OR_RETURN(std::string hash, GetMeta(db, "vindex_hash"));
+  TRAWL_ASSIGN_OR_RETURN(std::string stamp, GetMeta(db, "vindex_stat"));
+  TRAWL_ASSIGN_OR_RETURN(int64_t dim, GetMetaInt(db, "dimensions"));
+  std::string name = file + ":" + hash;
+  {
+    MutexLock lock(&keyed_mu_);
+    if (keyed_file_ != nullptr && keyed_name_ == name) return keyed_file_;
+  }
+  TRAWL_ASSIGN_OR_RETURN(std::unique_ptr<FlatIndex> loaded,
+                         LoadVectorFile(db, static_cast<int>(dim), file, hash, stamp, /*mark_tombstones=*/false));
+  std::shared_ptr<const FlatIndex> shared = std::move(loaded);
+  MutexLock lock(&keyed_mu_);
+  keyed_name_ = name;
+  keyed_file_ = shared;
+  return shared;
+}
+
 Result<std::unique_ptr<FlatIndex>> EmbeddedStore::LoadVectorFile(Db* db, int dim, const std::string& file,
                                                                  const std::string& hash,
-                                                                 const std::string& stamp) {
+                                                                 const std::string& stamp, bool mark_tombstones) {
   std::string path = dir_ + "/" + file;
-  TRAWL_ASSIGN_OR_RETURN(auto index, FlatIndex::Load(path, dim));
+  auto loaded = FlatIndex::Load(path, dim);
+  if (!loaded.ok()) return LostVectors(path, loaded.status());
+  std::unique_ptr<FlatIndex> index = std::move(loaded).value();
   // Hashing the file is half of a one-off semantic search over linux's 885 MB file
   // (0.17 of 0.34 s): like a source file, a file whose size, time and inode are those
   // recorded when it was written is taken as written; any other is hashed (read, not
   // mapped, so that the columns a search never needs stay out of memory). Damage that
   // keeps all three (bit rot) is found by the next index run, which always hashes.
   if (stamp.empty() || StatStamp(path) != stamp) {
-    TRAWL_ASSIGN_OR_RETURN(std::string actual, HashFileHex(path));
-    if (actual != hash) return Status::Corruption(path + ": checksum mismatch");
+    Result<std::string> actual = HashFileHex(path);
+    if (!actual.ok()) return LostVectors(path, actual.status());
+    if (*actual != hash) return LostVectors(path, Status::Corruption("checksum mismatch"));
   }
+  if (!mark_tombstones) return index;
   TRAWL_ASSIGN_OR_RETURN(auto tombs, db->Prepare("SELECT chunk_id FROM tombstones"));
   for (;;) {
     TRAWL_ASSIGN_OR_RETURN(bool more, tombs->Step());
@@ -243,12 +336,10 @@ Result<std::shared_ptr<const DenseState>> EmbeddedStore::LoadDense(Db* db, const
     TRAWL_ASSIGN_OR_RETURN(std::string stamp, GetMeta(db, "vindex_stat"));
     TRAWL_ASSIGN_OR_RETURN(int64_t hwm, GetMetaInt(db, "vindex_hwm"));
     if (!file.empty()) {
-      // A missing or damaged file is derived data: search the rows exactly instead.
-      auto loaded = LoadVectorFile(db, state->dim, file, hash, stamp);
-      if (loaded.ok()) {
-        state->file = std::move(loaded).value();
-        above = hwm;
-      }
+      // The only copy of the vectors up to the hwm: a file that cannot be read fails
+      // the search (LostVectors says what to do).
+      TRAWL_ASSIGN_OR_RETURN(state->file, LoadVectorFile(db, state->dim, file, hash, stamp));
+      above = hwm;
     }
   }
   TRAWL_ASSIGN_OR_RETURN(VectorBlock rows, LoadVectors(db, state->embedder, state->dim, above));

@@ -46,6 +46,9 @@ Result<std::unordered_map<std::string, std::vector<float>>> EmbeddedStore::Looku
     dim = static_cast<int>(d);
   }
   if (embedder.empty()) return out;
+  // The log and the vector file from one snapshot.
+  Transaction txn(db);
+  TRAWL_RETURN_IF_ERROR(txn.Begin(false));
   TRAWL_ASSIGN_OR_RETURN(auto st, db->Prepare(
       "SELECT content_hash, vec FROM vectors WHERE embedder = ?1 AND content_hash IN "
       "(SELECT value FROM json_each(?2))"));
@@ -57,16 +60,37 @@ Result<std::unordered_map<std::string, std::vector<float>>> EmbeddedStore::Looku
     if (!store_internal::DecodeVector(st->Blob(1), dim, v.data())) continue;
     out.emplace(st->Text(0), std::move(v));
   }
+  st.reset();
+  if (out.size() < content_hashes.size()) {
+    // The vector file holds the others, found by content hash (of live chunks and of
+    // those deleted since it was written).
+    TRAWL_ASSIGN_OR_RETURN(std::shared_ptr<const FlatIndex> file, KeyedFile(db));
+    if (file != nullptr && file->dim() == dim) {
+      for (const auto& h : content_hashes) {
+        if (out.count(h) != 0) continue;
+        size_t pos = file->FindKey(VectorKey(h));
+        if (pos == FlatIndex::npos) continue;
+        std::vector<float> v(static_cast<size_t>(dim));
+        if (store_internal::DecodeVector(file->Encoded(pos), dim, v.data())) out.emplace(h, std::move(v));
+      }
+    }
+  }
+  TRAWL_RETURN_IF_ERROR(txn.Commit());
   return out;
 }
 
 void EmbeddedStore::Prepare(FileWrite* w) const {
   if (!w->prepared) {
+    std::shared_ptr<const TextDictionary> dict;
+    {
+      MutexLock lock(&dict_mu_);
+      dict = text_dict_;
+    }
     w->path_terms = PartTermsText(w->file.path);
     for (auto& c : w->chunks) {
       c.prepared.symbol_terms = CodeTermsText(c.symbol);
       c.prepared.body_terms = BodyTerms(c.content, c.context);
-      c.prepared.text_blob = store_internal::PackChunkText(c.context, c.content);
+      c.prepared.text_blob = store_internal::PackChunkText(c.context, c.content, dict.get());
     }
     w->prepared = true;
   }
@@ -97,7 +121,7 @@ Status EmbeddedStore::RemoveFileRows(int64_t file_id, const std::string& path, b
     TRAWL_ASSIGN_OR_RETURN(bool row, rows->Step());
     if (!row) break;
     std::string context, content;
-    TRAWL_RETURN_IF_ERROR(store_internal::UnpackChunkText(rows->Blob(2), &context, &content)
+    TRAWL_RETURN_IF_ERROR(UnpackText(db, rows->Blob(2), &context, &content)
                               .WithContext("chunk " + std::to_string(rows->Int(0)) + " of " + path));
     fts->Bind(1, rows->Int(0)).Bind(2, CodeTermsText(rows->Text(1))).Bind(3, path_terms)
         .Bind(4, BodyTerms(content, context));
@@ -195,6 +219,11 @@ Status EmbeddedStore::BeginTransaction() {
   if (stream_ != nullptr) {
     TRAWL_ASSIGN_OR_RETURN(t->find_vector, db->Prepare(
         "SELECT vec FROM vectors WHERE embedder = ?1 AND content_hash = ?2"));
+  } else {
+    // A file that cannot be read only costs the exact bytes of reused vectors here;
+    // Checkpoint reports it.
+    Result<std::shared_ptr<const FlatIndex>> file = KeyedFile(db);
+    if (file.ok() && *file != nullptr && (*file)->dim() == dims_) t->file = std::move(file).value();
   }
   open_txn_ = std::move(t);
   return Status::Ok();
@@ -227,6 +256,8 @@ Status EmbeddedStore::CommitTransaction(const std::vector<FileWrite>& writes,
   TRAWL_ASSIGN_OR_RETURN(int64_t chunk_count, GetMetaInt(db, "chunk_count"));
   TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "chunk_count", chunk_count + t.added - t.removed));
   if (t.vectors_added > 0) TRAWL_RETURN_IF_ERROR(AddVectorCount(db, t.vectors_added));
+  std::shared_ptr<const TextDictionary> trained;
+  if (dict_wanted_ && dict_samples_.size() >= opts_.text_dict_samples) TRAWL_RETURN_IF_ERROR(TrainTextDict(&trained));
   if (t.removed > 0) {
     DropStream();  // the file would hold chunks that are gone
     TRAWL_ASSIGN_OR_RETURN(int64_t unswept, GetMetaInt(db, "vectors_unswept"));
@@ -234,7 +265,37 @@ Status EmbeddedStore::CommitTransaction(const std::vector<FileWrite>& writes,
   }
   Status committed = t.txn.Commit();
   open_txn_.reset();
+  if (committed.ok() && trained != nullptr) {
+    MutexLock lock(&dict_mu_);
+    text_dict_ = std::move(trained);  // the next Prepare compresses with it
+  }
   return committed;
+}
+
+void EmbeddedStore::SampleText(const FileWrite& w) {
+  for (const auto& c : w.chunks) {
+    if (dict_samples_.size() >= opts_.text_dict_samples) return;
+    if (dict_seen_++ % std::max(opts_.text_dict_stride, 1) != 0) continue;
+    size_t before = dict_samples_.size();
+    AppendChunkTextInput(c.context, c.content, &dict_samples_);
+    dict_sizes_.push_back(dict_samples_.size() - before);
+  }
+}
+
+Status EmbeddedStore::TrainTextDict(std::shared_ptr<const TextDictionary>* trained) {
+  // A sixteenth of the samples at most (zstd wants ~100 times the dictionary's size).
+  size_t capacity = std::min(kDictCapacity, dict_samples_.size() / 16);
+  std::string bytes = TextDictionary::Train(dict_samples_, dict_sizes_, capacity);
+  dict_samples_ = std::string();
+  dict_sizes_ = std::vector<size_t>();
+  dict_wanted_ = false;  // one try per writer: a failure (too few distinct samples) costs no more
+  if (bytes.empty()) return Status::Ok();
+  TRAWL_ASSIGN_OR_RETURN(auto dict, TextDictionary::Load(bytes));
+  TRAWL_ASSIGN_OR_RETURN(auto st, writer_->Prepare(
+      "INSERT INTO meta(key, value) VALUES('text_dict', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+  TRAWL_RETURN_IF_ERROR(st->BindBlob(1, bytes.data(), bytes.size()).Run());
+  *trained = std::move(dict);
+  return Status::Ok();
 }
 
 Status EmbeddedStore::WriteFileRows(const FileWrite& original) {
@@ -272,6 +333,7 @@ Status EmbeddedStore::WriteFileRows(const FileWrite& original) {
   int64_t file_id = upsert_file->Int(0);
   upsert_file->Reset();
   if (failed) return Status::Ok();
+  if (dict_wanted_) SampleText(*w);
 
   // The chunk's text and terms are bound without a copy (they outlive each Run(),
   // which resets the statement): the text of every chunk passes here twice.
@@ -286,9 +348,15 @@ Status EmbeddedStore::WriteFileRows(const FileWrite& original) {
     t.insert_fts->Bind(1, chunk_id).BindStatic(2, c.prepared.symbol_terms).BindStatic(3, w->path_terms)
         .BindStatic(4, c.prepared.body_terms);
     TRAWL_RETURN_IF_ERROR(t.insert_fts->Run());
-    const std::string& blob = c.prepared.vector_blob;
+    const std::string& given = c.prepared.vector_blob;
     bool stored = false;  // this content's vector was already there (and is what is searched)
-    if (!blob.empty()) {
+    if (!given.empty()) {
+      // Content the vector file holds is logged with the file's bytes (a reused vector
+      // comes back decoded and quantised again, and may differ in its last bits).
+      std::string from_file;
+      size_t pos = t.file != nullptr ? t.file->FindKey(VectorKey(c.content_hash)) : FlatIndex::npos;
+      if (pos != FlatIndex::npos) from_file = t.file->Encoded(pos);
+      const std::string& blob = pos != FlatIndex::npos ? from_file : given;
       t.insert_vector->BindStatic(1, embedder_).BindStatic(2, c.content_hash).Bind(3, dims_)
           .BindBlobStatic(4, blob);
       TRAWL_RETURN_IF_ERROR(t.insert_vector->Run());
@@ -302,10 +370,10 @@ Status EmbeddedStore::WriteFileRows(const FileWrite& original) {
         // bytes may differ from the stored ones, which the rows would give.
         t.find_vector->Bind(1, embedder_).Bind(2, c.content_hash);
         TRAWL_ASSIGN_OR_RETURN(bool found, t.find_vector->Step());
-        if (found) appended = stream_->out->Append(chunk_id, t.find_vector->Blob(0));
+        if (found) appended = stream_->out->Append(chunk_id, t.find_vector->Blob(0), VectorKey(c.content_hash));
         t.find_vector->Reset();
-      } else if (!blob.empty()) {
-        appended = stream_->out->Append(chunk_id, blob);
+      } else if (!given.empty()) {
+        appended = stream_->out->Append(chunk_id, given, VectorKey(c.content_hash));
       }
       if (!appended.ok()) DropStream();
     }

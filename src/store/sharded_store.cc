@@ -125,7 +125,10 @@ class ShardedStore final : public Store {
     for (auto& s : shards_) TRAWL_RETURN_IF_ERROR(s->BindEmbedder(name, dimensions, reset));
     return Status::Ok();
   }
-  void Prepare(FileWrite* write) const override { shards_[0]->Prepare(write); }
+  // By the shard that will store it: each compresses text with its own dictionary.
+  void Prepare(FileWrite* write) const override {
+    shards_[static_cast<size_t>(PartitionOf(write->file.path))]->Prepare(write);
+  }
 
   Result<std::vector<FileRecord>> ListFiles() override { return MergeFiles(&Store::ListFiles); }
   Result<std::vector<FileRecord>> FailedFiles() override { return MergeFiles(&Store::FailedFiles); }

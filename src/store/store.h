@@ -206,7 +206,7 @@ class Store {
   // beside the current index (the embedded store does): called once a run has finished
   // (not when it failed or was cancelled, which leaves the current index as it was).
   virtual Status Publish() { return Status::Ok(); }
-  // Checks the backend's own structures (pages, b-trees, derived files against their
+  // Checks the backend's own structures (pages, b-trees, its files against their
   // checksums): kCorruption naming what is damaged. Content is checked above the
   // store, from a Scan (chunk texts against their hashes).
   virtual Status Verify() = 0;

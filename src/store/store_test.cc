@@ -10,6 +10,7 @@
 #include <set>
 
 #include "base/file_util.h"
+#include "store/chunk_text.h"
 #include "store/sqlite_db.h"
 #include "store/store_test_util.h"
 #include "store/vector_index.h"
@@ -547,35 +548,37 @@ std::string ReadBytes(const std::string& path) {
 
 // The vector file a fill from empty writes as it commits must equal the one Checkpoint
 // reads back from the rows, byte for byte, including when a chunk reuses a stored vector
-// (given again, re-quantised, by the pipeline) and when a commit removes chunks.
-void ExpectStreamedFileEqualsRowsFile(bool replace_midway) {
-  TempDir tmp;
-  {
-    auto store = OpenBigWriter(tmp.index());
-    CommitRandom(store.get(), 1500, kBigDim, 21);
-    std::mt19937 rng(5);
-    // Same content as f5.txt, another vector: the stored one is what the rows give.
-    ASSERT_TRUE(store->Commit({MakeFile("dup.txt", "text", {MakeChunk("chunk number 5", RandomVector(&rng, kBigDim))})},
+// (given again, re-quantised, by the pipeline) and when a commit removes chunks. The rows
+// are read when the store did not see the index empty (here: reopened after its first
+// commit).
+std::string FillForStream(const std::string& dir, bool replace_midway, bool reopen) {
+  auto store = OpenBigWriter(dir);
+  CommitRandom(store.get(), 1500, kBigDim, 21);
+  if (reopen) {
+    store.reset();
+    store = OpenBigWriter(dir);
+  }
+  std::mt19937 rng(5);
+  // Same content as f5.txt, another vector: the stored one is what the rows give.
+  EXPECT_TRUE(store->Commit({MakeFile("dup.txt", "text", {MakeChunk("chunk number 5", RandomVector(&rng, kBigDim))})},
+                            {}).ok());
+  if (replace_midway) {
+    EXPECT_TRUE(store->Commit({MakeFile("f3.txt", "text", {MakeChunk("new text", RandomVector(&rng, kBigDim))})},
                               {}).ok());
-    if (replace_midway) {
-      ASSERT_TRUE(store->Commit({MakeFile("f3.txt", "text", {MakeChunk("new text", RandomVector(&rng, kBigDim))})},
-                                {}).ok());
-    }
-    CommitRandom(store.get(), 1500, kBigDim, 22, 1500);
-    ASSERT_TRUE(store->Checkpoint().ok());
   }
-  auto files = VectorFiles(tmp.index());
-  ASSERT_EQ(files.size(), 1u);
-  std::string streamed = ReadBytes(tmp.index() + "/" + files[0]);
-  ASSERT_GT(streamed.size(), 3000u * kBigDim);
-  std::filesystem::remove(tmp.index() + "/" + files[0]);
-  {
-    auto store = OpenBigWriter(tmp.index());
-    ASSERT_TRUE(store->Checkpoint().ok());  // the file is gone: written again from the rows
-  }
-  files = VectorFiles(tmp.index());
-  ASSERT_EQ(files.size(), 1u);
-  EXPECT_TRUE(ReadBytes(tmp.index() + "/" + files[0]) == streamed);
+  CommitRandom(store.get(), 1500, kBigDim, 22, 1500);
+  EXPECT_TRUE(store->Checkpoint().ok());
+  auto files = VectorFiles(dir);
+  EXPECT_EQ(files.size(), 1u);
+  return files.empty() ? "" : ReadBytes(dir + "/" + files[0]);
+}
+
+void ExpectStreamedFileEqualsRowsFile(bool replace_midway) {
+  TempDir streamed, rows;
+  std::string a = FillForStream(streamed.index(), replace_midway, false);
+  std::string b = FillForStream(rows.index(), replace_midway, true);
+  ASSERT_GT(a.size(), 3000u * kBigDim);
+  EXPECT_TRUE(a == b);
 }
 
 TEST(DenseTest, VectorFileWrittenWhileFillingEqualsTheOneReadFromTheRows) {
@@ -584,34 +587,163 @@ TEST(DenseTest, VectorFileWrittenWhileFillingEqualsTheOneReadFromTheRows) {
 
 TEST(DenseTest, VectorFileAfterARemovalEqualsTheOneReadFromTheRows) { ExpectStreamedFileEqualsRowsFile(true); }
 
-TEST(DenseTest, UnusedVectorsAreSweptOnceRemovalsReachATenth) {
+// Rows of the `vectors` table (the log of vectors the vector file does not hold).
+int64_t LoggedVectors(const std::string& dir) {
+  auto db = store_internal::Db::Open(dir + "/index.db", /*read_only=*/true, 1000);
+  EXPECT_TRUE(db.ok());
+  if (!db.ok()) return -1;
+  auto st = (*db)->Prepare("SELECT count(*) FROM vectors");
+  EXPECT_TRUE(st.ok());
+  auto row = (*st)->Step();
+  EXPECT_TRUE(row.ok() && *row);
+  return (*st)->Int(0);
+}
+
+// Every file's chunks with their vectors' exact bits.
+std::string ExactScan(Store* store) {
+  std::string out;
+  auto scan = store->Scan();
+  EXPECT_TRUE(scan.ok()) << scan.status().ToString();
+  if (!scan.ok()) return out;
+  ScannedFile sf;
+  while (true) {
+    auto more = (*scan)->Next(&sf);
+    EXPECT_TRUE(more.ok()) << more.status().ToString();
+    if (!more.ok() || !*more) break;
+    for (const auto& c : sf.chunks) {
+      out += sf.file.path + " " + c.content_hash + " " + std::to_string(c.vector.size()) + ":";
+      out.append(reinterpret_cast<const char*>(c.vector.data()), c.vector.size() * sizeof(float));
+      out += "\n";
+    }
+  }
+  return out;
+}
+
+// Each vector is stored once: a checkpoint that writes the vector file empties the log,
+// and everything that reads vectors reads them from the file alike, to the bit.
+TEST(DenseTest, CheckpointedVectorsLiveOnlyInTheFileAndReadTheSame) {
+  TempDir tmp;
+  auto store = OpenBigWriter(tmp.index());
+  auto vecs = CommitRandom(store.get(), 3000, kBigDim, 61);
+  EXPECT_EQ(LoggedVectors(tmp.index()), 3000);
+  std::string before = ExactScan(store.get());
+  auto looked_before = store->LookupVectors({HashHex("chunk number 7"), HashHex("chunk number 2999")});
+  ASSERT_TRUE(looked_before.ok());
+  ASSERT_EQ(looked_before->size(), 2u);
+  ASSERT_TRUE(store->Checkpoint().ok());
+  EXPECT_EQ(LoggedVectors(tmp.index()), 0);
+  EXPECT_EQ(store->Stats()->vectors, 3000);
+  EXPECT_TRUE(ExactScan(store.get()) == before);
+  auto reader = OpenReader(tmp.index(), SmallFileOptions());
+  EXPECT_TRUE(ExactScan(reader.get()) == before);
+  // Reuse by content hash finds vectors that live only in the file, bit for bit.
+  for (Store* s : {store.get(), reader.get()}) {
+    auto looked = s->LookupVectors({HashHex("chunk number 7"), HashHex("chunk number 2999"), HashHex("nothing")});
+    ASSERT_TRUE(looked.ok());
+    EXPECT_EQ(*looked, *looked_before);
+  }
+  // A reused vector comes back (decoded, quantised again) with a new chunk of that
+  // content: it is logged with the file's bytes, so both chunks read the same.
+  auto reused = (*looked_before)[HashHex("chunk number 7")];
+  ASSERT_TRUE(store->Commit({MakeFile("copy.txt", "text", {MakeChunk("chunk number 7", reused)})}, {}).ok());
+  EXPECT_EQ(LoggedVectors(tmp.index()), 1);
+  std::string after = ExactScan(store.get());
+  size_t copy = after.find("copy.txt ");
+  size_t orig = after.find("f7.txt ");
+  ASSERT_NE(copy, std::string::npos);
+  ASSERT_NE(orig, std::string::npos);
+  EXPECT_EQ(after.substr(copy + 9, after.find('\n', copy) - copy - 9), after.substr(orig + 7, after.find('\n', orig) - orig - 7));
+  // Deleted, its vector stays in the file (tombstoned) and is still found by content.
+  ASSERT_TRUE(store->Commit({}, {"f7.txt", "copy.txt"}).ok());
+  ASSERT_TRUE(store->Checkpoint().ok());
+  auto cached = store->LookupVectors({HashHex("chunk number 7")});
+  ASSERT_TRUE(cached.ok());
+  EXPECT_EQ(cached->size(), 1u);
+  vecs.erase("f7.txt");
+  EXPECT_DOUBLE_EQ(RecallAt10(reader.get(), vecs, kBigDim, 20, 62), 1.0);
+}
+
+// A crash after the new vector file is in place but before the transaction that names
+// it (and empties the log) commits: the database still names the old file and holds
+// the whole log, and the next writer carries on from there.
+TEST(DenseTest, CrashBetweenFileWriteAndLogTruncationLosesNothing) {
+  TempDir tmp;
+  namespace fs = std::filesystem;
+  fs::path saved = fs::path(tmp.path()) / "saved";
+  std::map<std::string, std::vector<float>> vecs;
+  {
+    auto store = OpenBigWriter(tmp.index());
+    vecs = CommitRandom(store.get(), 2000, kBigDim, 71);
+    ASSERT_TRUE(store->Checkpoint().ok());
+    auto more = CommitRandom(store.get(), 1000, kBigDim, 72, 2000);  // a tail past a tenth
+    vecs.insert(more.begin(), more.end());
+  }
+  EXPECT_EQ(LoggedVectors(tmp.index()), 1000);
+  std::string want = ExactScan(OpenReader(tmp.index(), SmallFileOptions()).get());
+  // The state the crash leaves: the database and the old file as they were before the
+  // checkpoint's transaction (the old file is removed only after it commits).
+  fs::create_directories(saved);
+  auto old_files = VectorFiles(tmp.index());
+  ASSERT_EQ(old_files.size(), 1u);
+  for (const auto& e : fs::directory_iterator(tmp.index())) {
+    std::string name = e.path().filename().string();
+    if (name.rfind("index.db", 0) == 0 || name == old_files[0]) fs::copy_file(e.path(), saved / name);
+  }
+  {
+    auto store = OpenBigWriter(tmp.index());
+    ASSERT_TRUE(store->Checkpoint().ok());  // writes the next generation, empties the log
+  }
+  EXPECT_EQ(LoggedVectors(tmp.index()), 0);
+  auto new_files = VectorFiles(tmp.index());
+  ASSERT_EQ(new_files.size(), 1u);
+  ASSERT_NE(new_files, old_files);
+  for (const auto& e : fs::directory_iterator(tmp.index())) {
+    if (e.path().filename().string().rfind("index.db", 0) == 0) fs::remove(e.path());
+  }
+  for (const auto& e : fs::directory_iterator(saved)) fs::copy_file(e.path(), tmp.index() + "/" + e.path().filename().string());
+  ASSERT_EQ(VectorFiles(tmp.index()).size(), 2u);
+
+  auto store = OpenBigWriter(tmp.index());
+  EXPECT_EQ(VectorFiles(tmp.index()), old_files);  // the orphan went
+  EXPECT_EQ(LoggedVectors(tmp.index()), 1000);
+  EXPECT_TRUE(ExactScan(store.get()) == want);
+  EXPECT_DOUBLE_EQ(RecallAt10(store.get(), vecs, kBigDim, 20, 73), 1.0);
+  ASSERT_TRUE(store->Checkpoint().ok());
+  EXPECT_EQ(LoggedVectors(tmp.index()), 0);
+  EXPECT_TRUE(ExactScan(store.get()) == want);
+  auto reader = OpenReader(tmp.index(), SmallFileOptions());
+  EXPECT_TRUE(ExactScan(reader.get()) == want);
+  EXPECT_DOUBLE_EQ(RecallAt10(reader.get(), vecs, kBigDim, 20, 73), 1.0);
+}
+
+TEST(DenseTest, UnusedLoggedVectorsAreSweptOnceRemovalsReachATenth) {
   TempDir tmp;
   auto store = OpenBigWriter(tmp.index());
   auto vecs = CommitRandom(store.get(), 2000, kBigDim, 14);
   ASSERT_TRUE(store->Checkpoint().ok());
   EXPECT_EQ(store->Stats()->vectors, 2000);
-  // 150 files gone (7.5% of the index): their vectors stay, still found by content.
+  // 150 files gone (7.5% of the index): the file keeps their vectors, still found by content.
   std::vector<std::string> gone;
   for (int i = 0; i < 150; ++i) gone.push_back("f" + std::to_string(i) + ".txt");
   ASSERT_TRUE(store->Commit({}, gone).ok());
   ASSERT_TRUE(store->Checkpoint().ok());
   EXPECT_EQ(store->Stats()->chunks, 1850);
-  EXPECT_EQ(store->Stats()->vectors, 2000);
-  auto cached = store->LookupVectors({HashHex("chunk number 3")});
-  ASSERT_TRUE(cached.ok());
-  EXPECT_EQ(cached->size(), 1u);
-  // 50 more (200 removed since the last sweep, over a tenth of the 1800 left): swept.
+  EXPECT_EQ(store->Stats()->vectors, 1850);
+  EXPECT_EQ(store->LookupVectors({HashHex("chunk number 3")})->size(), 1u);
+  // 100 new files (the log), 60 of them gone again: 210 removed since the last sweep,
+  // over a tenth of the 1890 left, so the log keeps only the vectors of live chunks.
+  auto added = CommitRandom(store.get(), 100, kBigDim, 15, 2000);
   gone.clear();
-  for (int i = 150; i < 200; ++i) gone.push_back("f" + std::to_string(i) + ".txt");
+  for (int i = 2000; i < 2060; ++i) gone.push_back("f" + std::to_string(i) + ".txt");
+  EXPECT_EQ(store->LookupVectors({HashHex("chunk number 2001")})->size(), 1u);
   ASSERT_TRUE(store->Commit({}, gone).ok());
   ASSERT_TRUE(store->Checkpoint().ok());
-  EXPECT_EQ(store->Stats()->vectors, 1800);
-  EXPECT_TRUE(store->LookupVectors({HashHex("chunk number 3")})->empty());
-  // The count starts again: the next few removals keep their vectors.
-  ASSERT_TRUE(store->Commit({}, {"f200.txt"}).ok());
-  ASSERT_TRUE(store->Checkpoint().ok());
-  EXPECT_EQ(store->Stats()->vectors, 1800);
-  for (int i = 0; i < 201; ++i) vecs.erase("f" + std::to_string(i) + ".txt");
+  EXPECT_EQ(LoggedVectors(tmp.index()), 40);
+  EXPECT_EQ(store->Stats()->vectors, 1890);
+  EXPECT_TRUE(store->LookupVectors({HashHex("chunk number 2001")})->empty());
+  EXPECT_EQ(store->LookupVectors({HashHex("chunk number 3"), HashHex("chunk number 2070")})->size(), 2u);
+  for (int i = 0; i < 150; ++i) vecs.erase("f" + std::to_string(i) + ".txt");
+  for (int i = 2060; i < 2100; ++i) vecs["f" + std::to_string(i) + ".txt"] = added["f" + std::to_string(i) + ".txt"];
   EXPECT_DOUBLE_EQ(RecallAt10(store.get(), vecs, kBigDim, 20, 8), 1.0);
 }
 
@@ -638,70 +770,66 @@ std::string FillAndCheckpoint(Store* store, const TempDir& tmp, int n, unsigned 
   return files.empty() ? "" : tmp.index() + "/" + files[0];
 }
 
+void ExpectLostVectors(const Status& st) {
+  EXPECT_EQ(st.code(), StatusCode::kCorruption) << st.ToString();
+  EXPECT_THAT(st.message(), HasSubstr("holds the only copy of its vectors"));
+  EXPECT_THAT(st.message(), HasSubstr("`trawl index --rebuild`"));
+}
+
 TEST(DenseTest, DamageThatKeepsTheFilesStampIsFoundByTheNextRun) {
   TempDir tmp;
   auto store = OpenBigWriter(tmp.index());
   std::map<std::string, std::vector<float>> vecs;
   std::string vfile = FillAndCheckpoint(store.get(), tmp, 3000, 15, &vecs);
-  auto files = VectorFiles(tmp.index());
   auto written = std::filesystem::last_write_time(vfile);
   ZeroVectorBlocks(vfile);
   std::filesystem::last_write_time(vfile, written);  // bit rot: size, time, inode kept
-  // The next run's checkpoint hashes the file it would keep, and writes it again.
-  auto more = CommitRandom(store.get(), 10, kBigDim, 16, 3000);
-  vecs.insert(more.begin(), more.end());
-  ASSERT_TRUE(store->Checkpoint().ok());
-  EXPECT_NE(VectorFiles(tmp.index()), files);
-  auto reader = OpenReader(tmp.index(), SmallFileOptions());
-  EXPECT_DOUBLE_EQ(RecallAt10(reader.get(), vecs, kBigDim, 20, 3), 1.0);
+  // The next run's checkpoint hashes the file it would keep: the vectors are lost, and
+  // it says so, with the way out. Verify finds it too.
+  CommitRandom(store.get(), 10, kBigDim, 16, 3000);
+  ExpectLostVectors(store->Checkpoint());
+  ExpectLostVectors(OpenReader(tmp.index(), SmallFileOptions())->Verify());
 }
 
-TEST(DenseTest, DerivedIndexSurvivesMissingAndCorruptFiles) {
+// The vector file holds the only copy of the vectors it covers: when it is damaged,
+// changed or missing, whatever needs them fails with a Corruption naming the way out
+// (never a silent search without them), and a rebuild makes the index whole again.
+TEST(DenseTest, DamagedVectorFileIsReportedWithTheWayOut) {
   TempDir tmp;
   auto store = OpenBigWriter(tmp.index());
   std::map<std::string, std::vector<float>> vecs;
   std::string vfile = FillAndCheckpoint(store.get(), tmp, 3000, 13, &vecs);
-
-  // Changed in place, size kept, later than written: readers hash it, notice and
-  // search the rows exactly (trusted, its zeroed vectors would score nothing).
+  auto expect_reported = [&](const char* what) {
+    SCOPED_TRACE(what);
+    auto reader = OpenReader(tmp.index(), SmallFileOptions());
+    ExpectLostVectors(reader->SearchDense(vecs.begin()->second, 10, {}).status());
+    ExpectLostVectors(reader->Scan().status());
+    ExpectLostVectors(reader->Verify());
+    // Lexical search needs no vectors.
+    EXPECT_TRUE(reader->SearchLexical(LexicalQuery::FromText("chunk"), 10, {}).ok());
+  };
+  // Changed in place, size kept, later than written: readers hash it and notice.
   auto written = std::filesystem::last_write_time(vfile);
   ZeroVectorBlocks(vfile);
   std::filesystem::last_write_time(vfile, written + std::chrono::seconds(2));
-  {
-    auto reader = OpenReader(tmp.index(), SmallFileOptions());
-    EXPECT_DOUBLE_EQ(RecallAt10(reader.get(), vecs, kBigDim, 10, 3), 1.0);
-  }
-  // Truncated to a few bytes.
+  expect_reported("zeroed");
   std::filesystem::resize_file(vfile, 20);
-  {
-    auto reader = OpenReader(tmp.index(), SmallFileOptions());
-    EXPECT_DOUBLE_EQ(RecallAt10(reader.get(), vecs, kBigDim, 10, 3), 1.0);
-  }
-  // Missing: the next checkpoint rebuilds it, even with nothing new committed.
-  std::filesystem::remove(vfile);
-  {
-    auto reader = OpenReader(tmp.index(), SmallFileOptions());
-    EXPECT_DOUBLE_EQ(RecallAt10(reader.get(), vecs, kBigDim, 10, 3), 1.0);
-  }
-  ASSERT_TRUE(store->Checkpoint().ok());
-  ASSERT_EQ(VectorFiles(tmp.index()).size(), 1u);
-  auto reader = OpenReader(tmp.index(), SmallFileOptions());
-  EXPECT_GE(RecallAt10(reader.get(), vecs, kBigDim, 50, 3), 0.9);
-}
-
-TEST(DenseTest, CorruptFileIsRebuiltByCheckpoint) {
-  TempDir tmp;
-  auto store = OpenBigWriter(tmp.index());
-  auto vecs = CommitRandom(store.get(), 2000, kBigDim, 17);
-  ASSERT_TRUE(store->Checkpoint().ok());
-  std::string vfile = tmp.index() + "/" + VectorFiles(tmp.index())[0];
+  expect_reported("truncated");
   ASSERT_TRUE(WriteFileAtomic(vfile, std::string(4096, 'x')).ok());
-  // Add more, then checkpoint: the bad file is not trusted, it is rebuilt.
-  auto more = CommitRandom(store.get(), 500, kBigDim, 18, 2000);
-  vecs.insert(more.begin(), more.end());
+  expect_reported("overwritten");
+  std::filesystem::remove(vfile);
+  expect_reported("missing");
+  // The writer's checkpoint reports it, with or without anything new committed.
+  ExpectLostVectors(store->Checkpoint());
+  CommitRandom(store.get(), 500, kBigDim, 18, 3000);
+  ExpectLostVectors(store->Checkpoint());
+  // --rebuild: the embedder bound again from scratch, everything committed anew.
+  ASSERT_TRUE(store->BindEmbedder("rand", kBigDim, /*reset=*/true).ok());
+  vecs = CommitRandom(store.get(), 3000, kBigDim, 19);
   ASSERT_TRUE(store->Checkpoint().ok());
   auto reader = OpenReader(tmp.index(), SmallFileOptions());
-  EXPECT_GE(RecallAt10(reader.get(), vecs, kBigDim, 50, 4), 0.9);
+  EXPECT_TRUE(reader->Verify().ok());
+  EXPECT_DOUBLE_EQ(RecallAt10(reader.get(), vecs, kBigDim, 20, 4), 1.0);
 }
 
 TEST(DenseTest, TombstonesAndHighWaterCatchUp) {
@@ -778,9 +906,15 @@ TEST(DenseTest, ManyDeletionsTriggerRebuild) {
     deletes.push_back("f" + std::to_string(i) + ".txt");
     vecs.erase(deletes.back());
   }
+  std::string before = ExactScan(store.get());
   ASSERT_TRUE(store->Commit({}, deletes).ok());
   ASSERT_TRUE(store->Checkpoint().ok());
   EXPECT_TRUE(VectorFiles(tmp.index()).empty());
+  // The file's vectors of the chunks left moved back into the table, to the bit.
+  EXPECT_EQ(LoggedVectors(tmp.index()), 400);
+  std::string after = ExactScan(store.get());
+  EXPECT_NE(before.find(after.substr(0, after.find('\n'))), std::string::npos);
+  EXPECT_EQ(store->LookupVectors({HashHex("chunk number 2999")})->size(), 1u);
   EXPECT_DOUBLE_EQ(RecallAt10(store.get(), vecs, kBigDim, 20, 9), 1.0);
 }
 
@@ -797,6 +931,116 @@ TEST(DenseTest, WriterRemovesOrphanVectorFiles) {
   std::filesystem::copy_file(tmp.index() + "/" + current, tmp.index() + "/vectors-99.flat.tmp");
   auto store = OpenBigWriter(tmp.index());
   EXPECT_EQ(VectorFiles(tmp.index()), std::vector<std::string>{current});
+}
+
+// --- text dictionary ---------------------------------------------------------------------
+
+// A function of C-like code: the shapes, keywords and names repeat across chunks, as in a
+// source tree; each has its own name and token.
+std::string CodeLike(int i) {
+  std::string n = std::to_string(i);
+  return "static int net_dev_handler_" + n + "(struct net_device *dev, unsigned int flags)\n{\n"
+         "\tstruct net_private *priv = netdev_priv(dev);\n\tunsigned long irq_flags;\n\n"
+         "\tif (!netif_running(dev))\n\t\treturn -ENODEV;\n"
+         "\tspin_lock_irqsave(&priv->lock, irq_flags);\n"
+         "\tpriv->stats.tx_packets += " + n + ";\n"
+         "\tnetdev_info(dev, \"handler " + n + " token" + n + "x\\n\");\n"
+         "\tspin_unlock_irqrestore(&priv->lock, irq_flags);\n\treturn 0;\n}\n";
+}
+
+// How many of the stored chunks' text frames name a dictionary, of all.
+std::pair<int, int> FramesWithDictionary(const std::string& dir) {
+  auto db = store_internal::Db::Open(dir + "/index.db", /*read_only=*/true, 1000);
+  EXPECT_TRUE(db.ok());
+  auto st = (*db)->Prepare("SELECT text FROM chunks");
+  EXPECT_TRUE(st.ok());
+  int with = 0, all = 0;
+  while (*(*st)->Step()) {
+    ++all;
+    with += store_internal::ChunkTextDictionary((*st)->Blob(0)) != 0 ? 1 : 0;
+  }
+  return {with, all};
+}
+
+TEST(TextDictionaryTest, TrainedFromCommittedTextAndReadEverywhere) {
+  TempDir tmp;
+  EmbeddedStoreOptions o;
+  o.text_dict_samples = 96 << 10;
+  o.text_dict_stride = 1;
+  auto store = OpenWriter(tmp.index(), o);
+  auto early = OpenReader(tmp.index());  // opened before there is a dictionary
+  for (int b = 0; b < 10; ++b) {
+    std::vector<FileWrite> batch;
+    for (int i = b * 40; i < b * 40 + 40; ++i) {
+      batch.push_back(MakeFile("src/f" + std::to_string(i) + ".c", "c",
+                               {MakeChunk(CodeLike(i), Vec(i), 1, "net_dev_handler_" + std::to_string(i))}));
+    }
+    for (auto& w : batch) store->Prepare(&w);  // as the pipeline's workers do
+    ASSERT_TRUE(store->Commit(batch, {}).ok());
+  }
+  // The first ~96 KB went without a dictionary; the commit that passed it trained one,
+  // and what was prepared after uses it.
+  auto [with, all] = FramesWithDictionary(tmp.index());
+  EXPECT_EQ(all, 400);
+  EXPECT_GE(with, 120);
+  EXPECT_LT(with, 400);
+  std::vector<int64_t> ids;
+  for (int64_t id = 1; id <= 400; ++id) ids.push_back(id);
+  auto reopened = OpenReader(tmp.index());
+  for (Store* s : {store.get(), early.get(), reopened.get()}) {
+    auto chunks = s->GetChunks(ids);
+    ASSERT_TRUE(chunks.ok()) << chunks.status().ToString();
+    ASSERT_EQ(chunks->size(), 400u);
+    for (const auto& c : *chunks) {
+      EXPECT_EQ(c.content, CodeLike(static_cast<int>(c.chunk_id - 1)));
+    }
+  }
+  EXPECT_EQ(store_test::ScanText(early.get()), store_test::ScanText(store.get()));
+  // A file stored with the dictionary is replaced: its old terms leave the lexical index
+  // (the delete reads its text back).
+  ASSERT_TRUE(store->Commit({MakeFile("src/f399.c", "c", {MakeChunk("int replaced_body;", Vec(1))})}, {}).ok());
+  auto old_hits = store->SearchLexical(LexicalQuery::FromText("net_dev_handler_399"), 50, {});
+  ASSERT_TRUE(old_hits.ok());
+  for (const auto& h : *old_hits) EXPECT_NE(h.chunk_id, 400);
+  EXPECT_EQ(store->SearchLexical(LexicalQuery::FromText("replaced_body"), 10, {})->size(), 1u);
+  // A writer reopened compresses with the dictionary in meta.
+  store.reset();
+  store = OpenWriter(tmp.index(), o);
+  FileWrite w = MakeFile("src/new.c", "c", {MakeChunk(CodeLike(1000), Vec(2))});
+  store->Prepare(&w);
+  EXPECT_NE(store_internal::ChunkTextDictionary(w.chunks[0].prepared.text_blob), 0u);
+  ASSERT_TRUE(store->Commit({w}, {}).ok());
+  auto got = OpenReader(tmp.index())->GetChunks({402});
+  ASSERT_TRUE(got.ok() && got->size() == 1u);
+  EXPECT_EQ((*got)[0].content, CodeLike(1000));
+}
+
+TEST(TextDictionaryTest, FrameNeedsItsDictionary) {
+  std::string samples;
+  std::vector<size_t> sizes;
+  for (int i = 0; i < 400; ++i) {
+    size_t before = samples.size();
+    store_internal::AppendChunkTextInput("", CodeLike(i), &samples);
+    sizes.push_back(samples.size() - before);
+  }
+  std::string bytes = store_internal::TextDictionary::Train(samples, sizes, 8192);
+  ASSERT_FALSE(bytes.empty());
+  auto dict = store_internal::TextDictionary::Load(bytes);
+  ASSERT_TRUE(dict.ok());
+  std::string plain = store_internal::PackChunkText("ctx", CodeLike(7));
+  std::string packed = store_internal::PackChunkText("ctx", CodeLike(7), dict->get());
+  EXPECT_LT(packed.size(), plain.size() * 2 / 3);
+  EXPECT_EQ(store_internal::ChunkTextDictionary(plain), 0u);
+  EXPECT_EQ(store_internal::ChunkTextDictionary(packed), (*dict)->id());
+  std::string context, content;
+  ASSERT_TRUE(store_internal::UnpackChunkText(packed, &context, &content, dict->get()).ok());
+  EXPECT_EQ(context, "ctx");
+  EXPECT_EQ(content, CodeLike(7));
+  ASSERT_TRUE(store_internal::UnpackChunkText(plain, &context, &content, dict->get()).ok());
+  EXPECT_EQ(content, CodeLike(7));
+  Status without = store_internal::UnpackChunkText(packed, &context, &content);
+  EXPECT_EQ(without.code(), StatusCode::kCorruption);
+  EXPECT_FALSE(store_internal::TextDictionary::Load("not a dictionary").ok());
 }
 
 // --- export ----------------------------------------------------------------------------

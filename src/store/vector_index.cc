@@ -9,23 +9,35 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <numeric>
+
+#include "base/hash.h"
 
 namespace trawl::store_internal {
 namespace {
 
 // File layout (host byte order; the file is derived data, rebuilt when unusable):
 //   header (48 bytes) | blocks | directory FlatBlockEntry[blocks] | ids int64[count] |
-//   scales float[count]
+//   keys uint64[count] (ascending) | scales float[count] | key_rows uint32[count]
+// keys are the vectors' VectorKeys, sorted; key_rows[i] is the position of keys[i]: a
+// vector is found by its content hash (reuse on an incremental run) by binary search.
 // A block holds kBlockRows rows, column by column, so a query reads only the columns of
 // its non-zero dimensions, in one of two forms, whichever is smaller:
 //   dense:  `dim` columns of kBlockRows int8 values (the last block zero-padded);
-//   sparse: uint32 start[dim + 1], then the non-zero values' rows (uint16, within the
-//           block) and then their values (int8), column after column.
+//   sparse: uint32 start[dim + 1], then the entries' gaps (one byte each) and then their
+//           values (int8), column after column. An entry's row is the column's previous
+//           entry's plus its gap (the first's: its gap); a gap over 255 takes filler
+//           entries (gap 255, value 0) before it, which add w * 0 as the dense form does.
 // The built-in hash embedder's vectors are ~88% zeros, so its blocks are sparse (a third
 // of the dense size); a dense embedder's are dense. Every block starts 8-byte aligned.
-constexpr char kMagic[8] = {'T', 'R', 'W', 'L', 'F', 'L', 'T', '2'};
+constexpr char kMagic[8] = {'T', 'R', 'W', 'L', 'F', 'L', 'T', '3'};
 constexpr size_t kBlockRows = 2048;
-static_assert(kBlockRows <= 65536 && (kBlockRows & (kBlockRows - 1)) == 0, "rows are uint16, masked");
+static_assert((kBlockRows & (kBlockRows - 1)) == 0, "rows are masked into a block");
+// A sparse entry's gap: 2 bytes per value with the value, against 3 with a uint16 row
+// (drivers/net: 38.9 -> 26.8 MB); 256-row blocks with one-byte rows instead doubled
+// semantic search's time (their column starts, 16 bytes a row, are read per query).
+using Gap = uint8_t;
+constexpr size_t kMaxGap = 255;
 
 struct FileHeader {
   char magic[8];
@@ -46,12 +58,12 @@ size_t Align8(size_t n) { return (n + 7) & ~size_t{7}; }
 size_t DenseBlockBytes(size_t dim) { return dim * kBlockRows; }
 
 size_t SparseBlockBytes(size_t dim, size_t values) {
-  return Align8((dim + 1) * sizeof(uint32_t) + values * (sizeof(uint16_t) + 1));
+  return Align8((dim + 1) * sizeof(uint32_t) + values * (sizeof(Gap) + 1));
 }
 
 size_t FileSize(size_t count, size_t blocks_bytes) {
   return sizeof(FileHeader) + blocks_bytes + Blocks(count) * sizeof(FlatBlockEntry) +
-         count * (sizeof(int64_t) + sizeof(float));
+         count * (sizeof(int64_t) + sizeof(uint64_t) + sizeof(float) + sizeof(uint32_t));
 }
 
 // acc[i] += w * col[i] over one block; a fixed trip count so the compiler vectorises it.
@@ -65,9 +77,23 @@ void Accumulate(float* __restrict acc, const int8_t* __restrict col, float w) {
 // The same over a sparse column: the zeros it leaves out would add exactly nothing, so
 // a row's sum is the dense form's, bit for bit. Rows are masked into the block: a
 // damaged file may score garbage but never writes outside `acc`.
-void AccumulateSparse(float* __restrict acc, const uint16_t* __restrict rows, const int8_t* __restrict values,
+void AccumulateSparse(float* __restrict acc, const Gap* __restrict gaps, const int8_t* __restrict values,
                       size_t n, float w) {
-  for (size_t p = 0; p < n; ++p) acc[rows[p] & (kBlockRows - 1)] += w * static_cast<float>(values[p]);
+  size_t row = 0;
+  for (size_t p = 0; p < n; ++p) {
+    row += gaps[p];
+    acc[row & (kBlockRows - 1)] += w * static_cast<float>(values[p]);
+  }
+}
+
+// Calls fn(row, value) for each entry of a sparse column, fillers included (value 0).
+template <typename Fn>
+void ForEachEntry(const Gap* gaps, const int8_t* values, size_t n, Fn&& fn) {
+  size_t row = 0;
+  for (size_t p = 0; p < n; ++p) {
+    row += gaps[p];
+    fn(row & (kBlockRows - 1), values[p]);
+  }
 }
 
 Status WriteAll(int fd, const void* data, size_t n, const std::string& path) {
@@ -170,6 +196,55 @@ void ExactSearch(const VectorBlock& block, const float* query, TopK* top) {
   }
 }
 
+namespace {
+
+// The blob of `n` quantised values q with scale `scale`, of which `nonzero` are not zero,
+// all of them among the `n_nz` ascending indexes `nz`.
+std::string EncodeWithNonZero(float scale, const int8_t* q, size_t n, size_t nonzero, const uint32_t* nz,
+                              size_t n_nz) {
+  std::string out(sizeof(float), '\0');
+  std::memcpy(out.data(), &scale, sizeof(float));
+  if (3 * nonzero < n) {
+    // Sparse (the hash embedder's vectors are ~90% zeros): (uint16 index, int8 value)
+    // pairs; always shorter than the dense form, which is how the two are told apart.
+    out.resize(sizeof(float) + 3 * nonzero);
+    char* p = out.data() + sizeof(float);
+    for (size_t k = 0; k < n_nz; ++k) {
+      int8_t value = q[nz[k]];
+      if (value == 0) continue;
+      auto idx = static_cast<uint16_t>(nz[k]);
+      std::memcpy(p, &idx, 2);
+      p[2] = static_cast<char>(value);
+      p += 3;
+    }
+  } else {
+    out.append(reinterpret_cast<const char*>(q), n);
+  }
+  return out;
+}
+
+}  // namespace
+
+uint64_t VectorKey(std::string_view content_hash) {
+  if (content_hash.size() == 16) {
+    uint64_t v = 0;
+    bool hex = true;
+    for (char c : content_hash) {
+      int d = c >= '0' && c <= '9' ? c - '0' : (c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1);
+      if (d < 0) {
+        hex = false;
+        break;
+      }
+      v = (v << 4) | static_cast<uint64_t>(d);
+    }
+    if (hex) return v;
+  }
+  uint64_t h = 0;
+  std::string hex = HashHex(content_hash);
+  for (char c : hex) h = (h << 4) | static_cast<uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
+  return h;
+}
+
 std::string EncodeVector(std::vector<float> v) {
   // Normalize, then quantise, visiting only the non-zero values (most of a hash-embedder
   // vector is zeros): zeros quantise to zero.
@@ -187,25 +262,19 @@ std::string EncodeVector(std::vector<float> v) {
     q[nz[k]] = static_cast<int8_t>(std::clamp(r, -127.0f, 127.0f));
     nonzero += q[nz[k]] != 0 ? 1 : 0;
   }
-  std::string out(sizeof(float), '\0');
-  std::memcpy(out.data(), &scale, sizeof(float));
-  if (3 * nonzero < v.size()) {
-    // Sparse (the hash embedder's vectors are ~90% zeros): (uint16 index, int8 value)
-    // pairs; always shorter than the dense form, which is how the two are told apart.
-    out.resize(sizeof(float) + 3 * nonzero);
-    char* p = out.data() + sizeof(float);
-    for (size_t k = 0; k < n_nz; ++k) {
-      int8_t value = q[nz[k]];
-      if (value == 0) continue;
-      auto idx = static_cast<uint16_t>(nz[k]);
-      std::memcpy(p, &idx, 2);
-      p[2] = static_cast<char>(value);
-      p += 3;
-    }
-  } else {
-    out.append(reinterpret_cast<const char*>(q.data()), q.size());
+  return EncodeWithNonZero(scale, q.data(), v.size(), nonzero, nz.data(), n_nz);
+}
+
+std::string EncodeQuantized(float scale, const int8_t* q, int dim) {
+  auto n = static_cast<size_t>(std::max(dim, 0));
+  thread_local std::vector<uint32_t> nz;
+  nz.resize(n);
+  size_t nonzero = 0;
+  for (size_t i = 0; i < n; ++i) {
+    nz[nonzero] = static_cast<uint32_t>(i);
+    nonzero += q[i] != 0 ? 1 : 0;
   }
-  return out;
+  return EncodeWithNonZero(scale, q, n, nonzero, nz.data(), nonzero);
 }
 
 size_t EncodedSize(int dim) { return sizeof(float) + static_cast<size_t>(std::max(dim, 0)); }
@@ -277,32 +346,36 @@ Result<std::unique_ptr<FlatIndexWriter>> FlatIndexWriter::Create(const std::stri
 
 Status FlatIndexWriter::FlushBlock() {
   const auto dim = static_cast<size_t>(dim_);
-  size_t values = 0;
-  for (int8_t v : block_) values += v != 0 ? 1 : 0;
   FlatBlockEntry entry{blocks_bytes_, 0, 0};
-  if (SparseBlockBytes(dim, values) < DenseBlockBytes(dim)) {
+  // The sparse form's entries, fillers included; dense if that is no smaller.
+  std::vector<uint32_t> start(dim + 1, 0);
+  std::vector<Gap> gaps;
+  std::vector<int8_t> vals;
+  for (size_t j = 0; j < dim && SparseBlockBytes(dim, gaps.size()) < DenseBlockBytes(dim); ++j) {
+    const int8_t* col = block_.data() + j * kBlockRows;
+    size_t row = 0;
+    for (size_t r = 0; r < in_block_; ++r) {
+      if (col[r] == 0) continue;
+      for (; r - row > kMaxGap; row += kMaxGap) {
+        gaps.push_back(static_cast<Gap>(kMaxGap));
+        vals.push_back(0);
+      }
+      gaps.push_back(static_cast<Gap>(r - row));
+      vals.push_back(col[r]);
+      row = r;
+    }
+    start[j + 1] = static_cast<uint32_t>(gaps.size());
+  }
+  if (start[dim] == gaps.size() && SparseBlockBytes(dim, gaps.size()) < DenseBlockBytes(dim)) {
+    size_t values = gaps.size();
     entry.sparse = 1;
     entry.values = static_cast<uint32_t>(values);
-    std::vector<uint32_t> start(dim + 1, 0);
-    std::vector<uint16_t> rows;
-    std::vector<int8_t> vals;
-    rows.reserve(values);
-    vals.reserve(values);
-    for (size_t j = 0; j < dim; ++j) {
-      const int8_t* col = block_.data() + j * kBlockRows;
-      for (size_t r = 0; r < in_block_; ++r) {
-        if (col[r] == 0) continue;
-        rows.push_back(static_cast<uint16_t>(r));
-        vals.push_back(col[r]);
-      }
-      start[j + 1] = static_cast<uint32_t>(rows.size());
-    }
     std::string out(SparseBlockBytes(dim, values), '\0');
     char* p = out.data();
     std::memcpy(p, start.data(), start.size() * sizeof(uint32_t));
     p += start.size() * sizeof(uint32_t);
-    std::memcpy(p, rows.data(), rows.size() * sizeof(uint16_t));
-    p += rows.size() * sizeof(uint16_t);
+    std::memcpy(p, gaps.data(), gaps.size() * sizeof(Gap));
+    p += gaps.size() * sizeof(Gap);
     std::memcpy(p, vals.data(), vals.size());
     TRAWL_RETURN_IF_ERROR(WriteAll(fd_, out.data(), out.size(), path_));
     blocks_bytes_ += out.size();
@@ -316,7 +389,7 @@ Status FlatIndexWriter::FlushBlock() {
   return Status::Ok();
 }
 
-Status FlatIndexWriter::Append(int64_t id, std::string_view blob) {
+Status FlatIndexWriter::Append(int64_t id, std::string_view blob, uint64_t key) {
   if (!ids_.empty() && id <= ids_.back()) return Status::InvalidArgument("vector ids must ascend");
   // The block starts zeroed, so a sparse vector scatters its non-zero values only.
   float scale = 0;
@@ -326,6 +399,7 @@ Status FlatIndexWriter::Append(int64_t id, std::string_view blob) {
   }
   ids_.push_back(id);
   scales_.push_back(scale);
+  keys_.push_back(key);
   if (++in_block_ == kBlockRows) return FlushBlock();
   return Status::Ok();
 }
@@ -334,7 +408,14 @@ Status FlatIndexWriter::Finish() {
   if (in_block_ > 0) TRAWL_RETURN_IF_ERROR(FlushBlock());
   TRAWL_RETURN_IF_ERROR(WriteAll(fd_, directory_.data(), directory_.size() * sizeof(FlatBlockEntry), path_));
   TRAWL_RETURN_IF_ERROR(WriteAll(fd_, ids_.data(), ids_.size() * sizeof(int64_t), path_));
+  std::vector<uint32_t> key_rows(keys_.size());
+  std::iota(key_rows.begin(), key_rows.end(), uint32_t{0});
+  std::stable_sort(key_rows.begin(), key_rows.end(), [&](uint32_t a, uint32_t b) { return keys_[a] < keys_[b]; });
+  std::vector<uint64_t> sorted(keys_.size());
+  for (size_t i = 0; i < key_rows.size(); ++i) sorted[i] = keys_[key_rows[i]];
+  TRAWL_RETURN_IF_ERROR(WriteAll(fd_, sorted.data(), sorted.size() * sizeof(uint64_t), path_));
   TRAWL_RETURN_IF_ERROR(WriteAll(fd_, scales_.data(), scales_.size() * sizeof(float), path_));
+  TRAWL_RETURN_IF_ERROR(WriteAll(fd_, key_rows.data(), key_rows.size() * sizeof(uint32_t), path_));
   FileHeader h{};
   std::memcpy(h.magic, kMagic, sizeof(kMagic));
   h.dim = static_cast<uint32_t>(dim_);
@@ -400,10 +481,18 @@ Result<std::unique_ptr<FlatIndex>> FlatIndex::Load(const std::string& path, int 
   size_t directory_at = sizeof(FileHeader) + h.blocks_bytes;
   index->directory_ = reinterpret_cast<const FlatBlockEntry*>(base + directory_at);
   size_t ids_at = directory_at + Blocks(h.count) * sizeof(FlatBlockEntry);
+  size_t keys_at = ids_at + h.count * sizeof(int64_t);
+  size_t scales_at = keys_at + h.count * sizeof(uint64_t);
   index->ids_ = reinterpret_cast<const int64_t*>(base + ids_at);
-  index->scales_ = reinterpret_cast<const float*>(base + ids_at + h.count * sizeof(int64_t));
+  index->keys_ = reinterpret_cast<const uint64_t*>(base + keys_at);
+  index->scales_ = reinterpret_cast<const float*>(base + scales_at);
+  index->key_rows_ = reinterpret_cast<const uint32_t*>(base + scales_at + h.count * sizeof(float));
   for (size_t i = 1; i < index->count_; ++i) {
     if (index->ids_[i] <= index->ids_[i - 1]) return bad("ids out of order");
+    if (index->keys_[i] < index->keys_[i - 1]) return bad("keys out of order");
+  }
+  for (size_t i = 0; i < index->count_; ++i) {
+    if (index->key_rows_[i] >= index->count_) return bad("a key's row past the end");
   }
   // Each block lies inside the region, one after the other, and a sparse block's column
   // starts ascend to its count of values: a search never reads outside the map.
@@ -452,10 +541,10 @@ void FlatIndex::Search(const float* query, TopK* top) const {
     const char* block = blocks_ + e.offset;
     if (e.sparse != 0) {
       const auto* start = reinterpret_cast<const uint32_t*>(block);
-      const auto* rows = reinterpret_cast<const uint16_t*>(block + (dim + 1) * sizeof(uint32_t));
-      const auto* values = reinterpret_cast<const int8_t*>(rows + e.values);
+      const auto* gaps = reinterpret_cast<const Gap*>(block + (dim + 1) * sizeof(uint32_t));
+      const auto* values = reinterpret_cast<const int8_t*>(gaps + e.values);
       for (const auto& [j, w] : dims) {
-        AccumulateSparse(acc.data(), rows + start[j], values + start[j], start[j + 1] - start[j], w);
+        AccumulateSparse(acc.data(), gaps + start[j], values + start[j], start[j + 1] - start[j], w);
       }
     } else {
       const auto* columns = reinterpret_cast<const int8_t*>(block);
@@ -469,6 +558,79 @@ void FlatIndex::Search(const float* query, TopK* top) const {
       top->Push(acc[r] * scales_[pos], ids_[pos]);
     }
   }
+}
+
+}  // namespace trawl::store_internal
+
+namespace trawl::store_internal {
+
+size_t FlatIndex::Find(int64_t id) const {
+  const int64_t* end = ids_ + count_;
+  const int64_t* it = std::lower_bound(ids_, end, id);
+  return it == end || *it != id ? npos : static_cast<size_t>(it - ids_);
+}
+
+size_t FlatIndex::FindKey(uint64_t key) const {
+  const uint64_t* end = keys_ + count_;
+  const uint64_t* it = std::lower_bound(keys_, end, key);
+  return it == end || *it != key ? npos : key_rows_[it - keys_];
+}
+
+std::string FlatIndex::Encoded(size_t pos) const {
+  const auto dim = static_cast<size_t>(dim_);
+  std::vector<int8_t> q(dim, 0);
+  const FlatBlockEntry& e = directory_[pos / kBlockRows];
+  const char* block = blocks_ + e.offset;
+  size_t r = pos % kBlockRows;
+  if (e.sparse != 0) {
+    // Each column's rows ascend: walked up to the row.
+    const auto* start = reinterpret_cast<const uint32_t*>(block);
+    const auto* gaps = reinterpret_cast<const Gap*>(block + (dim + 1) * sizeof(uint32_t));
+    const auto* values = reinterpret_cast<const int8_t*>(gaps + e.values);
+    for (size_t j = 0; j < dim; ++j) {
+      size_t row = 0;
+      for (uint32_t p = start[j]; p < start[j + 1]; ++p) {
+        row += gaps[p];
+        if (row >= r) {
+          if (row == r) q[j] = values[p];
+          break;
+        }
+      }
+    }
+  } else {
+    const auto* columns = reinterpret_cast<const int8_t*>(block);
+    for (size_t j = 0; j < dim; ++j) q[j] = columns[j * kBlockRows + r];
+  }
+  return EncodeQuantized(scales_[pos], q.data(), dim_);
+}
+
+std::string FlatIndexRows::Encoded(size_t pos) {
+  size_t b = pos / kBlockRows;
+  const auto dim = static_cast<size_t>(index_->dim_);
+  if (b != decoded_block_ && b == last_block_) {
+    // A second read in this block: decode all of it, row after row.
+    rows_.assign(dim * kBlockRows, 0);
+    const FlatBlockEntry& e = index_->directory_[b];
+    const char* block = index_->blocks_ + e.offset;
+    if (e.sparse != 0) {
+      const auto* start = reinterpret_cast<const uint32_t*>(block);
+      const auto* gaps = reinterpret_cast<const Gap*>(block + (dim + 1) * sizeof(uint32_t));
+      const auto* values = reinterpret_cast<const int8_t*>(gaps + e.values);
+      for (size_t j = 0; j < dim; ++j) {
+        ForEachEntry(gaps + start[j], values + start[j], start[j + 1] - start[j],
+                     [&](size_t row, int8_t v) { rows_[row * dim + j] = v; });
+      }
+    } else {
+      const auto* columns = reinterpret_cast<const int8_t*>(block);
+      for (size_t j = 0; j < dim; ++j) {
+        for (size_t r = 0; r < kBlockRows; ++r) rows_[r * dim + j] = columns[j * kBlockRows + r];
+      }
+    }
+    decoded_block_ = b;
+  }
+  last_block_ = b;
+  if (b != decoded_block_) return index_->Encoded(pos);
+  return EncodeQuantized(index_->scales_[pos], rows_.data() + (pos % kBlockRows) * dim, index_->dim_);
 }
 
 }  // namespace trawl::store_internal

@@ -39,6 +39,9 @@ void Normalize(std::vector<float>* v);
 std::string EncodeVector(std::vector<float> v);
 // Size of the dense form (the largest a blob of this dimension can be).
 size_t EncodedSize(int dim);
+// The EncodeVector blob of a vector already quantised (`dim` values q, its scale):
+// EncodeQuantized of what DecodeQuantized gives back is the blob, byte for byte.
+std::string EncodeQuantized(float scale, const int8_t* q, int dim);
 // Decodes a blob of EncodeVector; false if it is not one of this dimension.
 bool DecodeQuantized(std::string_view blob, int dim, float* scale, int8_t* q);
 bool DecodeVector(std::string_view blob, int dim, float* out);
@@ -78,6 +81,10 @@ class TopK {
 
 void ExactSearch(const VectorBlock& block, const float* query, TopK* top);
 
+// What a vector is found by in a FlatIndex besides its chunk id: its chunk's content
+// hash (16 hex digits, HashHex) as 64 bits; any other string is hashed to 64 bits.
+uint64_t VectorKey(std::string_view content_hash);
+
 // A block's entry in a FlatIndex file's directory (the format is in vector_index.cc).
 struct FlatBlockEntry {
   uint64_t offset;  // from the start of the blocks region
@@ -93,8 +100,8 @@ class FlatIndexWriter {
   FlatIndexWriter(const FlatIndexWriter&) = delete;
   FlatIndexWriter& operator=(const FlatIndexWriter&) = delete;
   static Result<std::unique_ptr<FlatIndexWriter>> Create(const std::string& path, int dim);
-  // `blob` is an EncodeVector of this dimension.
-  Status Append(int64_t id, std::string_view blob);
+  // `blob` is an EncodeVector of this dimension; `key` its VectorKey.
+  Status Append(int64_t id, std::string_view blob, uint64_t key = 0);
   // Completes the file and syncs it to disk.
   Status Finish();
   size_t size() const { return ids_.size(); }
@@ -108,6 +115,7 @@ class FlatIndexWriter {
   int fd_;
   std::vector<int64_t> ids_;
   std::vector<float> scales_;
+  std::vector<uint64_t> keys_;
   std::vector<int8_t> block_;  // dim columns of kBlockRows values
   size_t in_block_ = 0;
   uint64_t blocks_bytes_ = 0;       // written so far
@@ -133,6 +141,15 @@ class FlatIndex {
   // Exact scoring of every live vector against `query` (normalised, dim floats).
   void Search(const float* query, TopK* top) const;
 
+  static constexpr size_t npos = static_cast<size_t>(-1);
+  // The position of chunk `id`'s vector, or npos.
+  size_t Find(int64_t id) const;
+  // The position of a vector appended with `key` (deleted or not), or npos.
+  size_t FindKey(uint64_t key) const;
+  int64_t IdAt(size_t pos) const { return ids_[pos]; }
+  // The vector at `pos` as the EncodeVector blob it was appended from, byte for byte.
+  std::string Encoded(size_t pos) const;
+
  private:
   FlatIndex() = default;
   int dim_ = 0;
@@ -143,8 +160,26 @@ class FlatIndex {
   const FlatBlockEntry* directory_ = nullptr;
   const int64_t* ids_ = nullptr;
   const float* scales_ = nullptr;
+  const uint64_t* keys_ = nullptr;      // ascending
+  const uint32_t* key_rows_ = nullptr;  // the position of each key
   std::vector<uint8_t> deleted_;  // by position
   size_t deleted_count_ = 0;
+  friend class FlatIndexRows;
+};
+
+// Reads a FlatIndex's vectors by position, a block at a time when reads stay in one
+// block (a whole block is decoded on its second read in a row). One thread at a time.
+class FlatIndexRows {
+ public:
+  explicit FlatIndexRows(const FlatIndex* index) : index_(index) {}
+  // As FlatIndex::Encoded.
+  std::string Encoded(size_t pos);
+
+ private:
+  const FlatIndex* index_;
+  size_t last_block_ = FlatIndex::npos;
+  size_t decoded_block_ = FlatIndex::npos;
+  std::vector<int8_t> rows_;  // the decoded block, row after row
 };
 
 }  // namespace trawl::store_internal

@@ -107,6 +107,51 @@ std::unique_ptr<FlatIndex> WriteFlat(const VectorBlock& block, const std::string
   return loaded.ok() ? std::move(loaded).value() : nullptr;
 }
 
+// The file is the only copy of the vectors it holds: each comes back, by chunk id or by
+// content key, as the very blob it was appended from (sparse and dense, in sparse and
+// dense blocks, read at random or block by block).
+TEST(FlatIndexTest, VectorsComeBackByIdAndKeyByteForByte) {
+  store_test::TempDir tmp;
+  constexpr int kDim = 96;
+  std::mt19937 rng(3);
+  std::vector<std::string> blobs;
+  auto w = FlatIndexWriter::Create(tmp.path() + "/v.flat", kDim);
+  ASSERT_TRUE(w.ok());
+  for (int i = 0; i < 5000; ++i) {
+    std::vector<float> v = store_test::RandomVector(&rng, kDim);
+    // Rows 2048..4095 sparse (a sparse block), the others dense; a few sparse ones among them.
+    if ((i >= 2048 && i < 4096) || i % 97 == 0) {
+      for (int j = 0; j < kDim; ++j) {
+        if ((j + i) % 9 != 0) v[static_cast<size_t>(j)] = 0;
+      }
+    }
+    if (i >= 2048 && i < 4096) v[5] = i == 2050 || i == 3900 ? 0.5f : 0.0f;  // a gap of 1850 rows
+    blobs.push_back(EncodeVector(v));
+    // Keys repeat (two chunks of one content): either position serves.
+    ASSERT_TRUE((*w)->Append(10 + 2 * i, blobs.back(), VectorKey(HashHex("content " + std::to_string(i / 2)))).ok());
+  }
+  ASSERT_TRUE((*w)->Finish().ok());
+  auto index = FlatIndex::Load(tmp.path() + "/v.flat", kDim);
+  ASSERT_TRUE(index.ok()) << index.status().ToString();
+  const FlatIndex& f = **index;
+  FlatIndexRows rows(&f);
+  for (int i = 0; i < 5000; ++i) {
+    size_t pos = f.Find(10 + 2 * i);
+    ASSERT_EQ(pos, static_cast<size_t>(i));
+    ASSERT_EQ(f.Encoded(pos), blobs[static_cast<size_t>(i)]) << i;
+    ASSERT_EQ(rows.Encoded(pos), blobs[static_cast<size_t>(i)]) << i;
+    size_t by_key = f.FindKey(VectorKey(HashHex("content " + std::to_string(i / 2))));
+    ASSERT_NE(by_key, FlatIndex::npos);
+    EXPECT_EQ(by_key / 2, static_cast<size_t>(i / 2));
+  }
+  EXPECT_EQ(f.Find(11), FlatIndex::npos);
+  EXPECT_EQ(f.Find(1000000), FlatIndex::npos);
+  EXPECT_EQ(f.FindKey(VectorKey(HashHex("content 2500"))), FlatIndex::npos);
+  // A content hash that is not 16 hex digits still has a key.
+  EXPECT_NE(VectorKey("not hex"), VectorKey("not hex either"));
+  EXPECT_EQ(VectorKey("00000000000000ff"), 255u);
+}
+
 // A block of stored (quantised) rows scores every vector exactly as the vector file
 // does, bit for bit: a chunk's score and rank do not depend on where it is searched.
 TEST(FlatIndexTest, QuantisedRowsScoreBitIdenticallyToTheFile) {
@@ -250,6 +295,8 @@ TEST(FlatIndexTest, SparseAndDenseBlocksScoreBitIdenticallyToTheRows) {
     if (!dense) {
       for (int j = 0; j < 20; ++j) v[rng() % kDim] = static_cast<float>(static_cast<int>(rng() % 15) - 7);
       v[static_cast<size_t>(i % kDim)] = 3.0f;
+      // A column with gaps of more than 255 rows between its values: filler entries.
+      v[kDim - 1] = i % 700 == 0 ? 5.0f : 0.0f;
     }
     std::string blob = EncodeVector(v);
     ASSERT_TRUE((*w)->Append(i + 1, blob).ok());
