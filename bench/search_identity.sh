@@ -9,28 +9,7 @@ M="${BASELINE:?set BASELINE to the other trawl binary}"; C="${TRAWL:-$PWD/build/
 base_idx=$1; new_idx=$2; n=${3:-300}
 out=bench/out; mkdir -p "$out"
 "$C" export --no-vectors --index "$new_idx" > "$out/identity-export.jsonl"
-python3 - "$out/identity-export.jsonl" "$n" > "$out/identity-queries.jsonl" <<'PY'
-import json, random, re, sys
-rows = []
-for line in open(sys.argv[1]):
-    j = json.loads(line)
-    if "start_line" in j:
-        rows.append((j["content"], j["symbol"]))
-rows.sort()
-rng = random.Random(7)
-rng.shuffle(rows)
-queries = []
-for content, symbol in rows:
-    if len(queries) >= int(sys.argv[2]):
-        break
-    comments = re.findall(r"(?:/\*+|//|#)\s*([A-Za-z][A-Za-z ,']{24,120})", content)
-    if comments and rng.random() < 0.7:
-        queries.append(comments[0].strip())
-    elif symbol:
-        queries.append(symbol.replace("_", " "))
-for i, q in enumerate(queries):
-    print(json.dumps({"id": i, "query": q}))
-PY
+python3 bench/draw_queries.py "$out/identity-export.jsonl" "$n" > "$out/identity-queries.jsonl"
 for round in 1 2; do
   for mode in hybrid lexical semantic; do
     "$M" search --index "$base_idx" --queries "$out/identity-queries.jsonl" --mode $mode -k 10 > "$out/identity-base.jsonl"

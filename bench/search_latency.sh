@@ -32,28 +32,7 @@ if ! "$TRAWL" status --index "$index" >/dev/null 2>&1; then
 fi
 "$TRAWL" status --index "$index" --json | python3 -c "import json,sys; s=json.load(sys.stdin); print(f\"index: {s['files']} files, {s['chunks']} chunks\")"
 "$TRAWL" export --no-vectors --index "$index" > "$out/latency-export.jsonl"
-python3 - "$out/latency-export.jsonl" "$n" > "$out/latency-queries.jsonl" <<'PY'
-import json, random, re, sys
-rows = []
-for line in open(sys.argv[1]):
-    j = json.loads(line)
-    if "start_line" in j:
-        rows.append((j["content"], j["symbol"]))
-rows.sort()  # the content's order, whatever the layout
-rng = random.Random(7)
-rng.shuffle(rows)
-queries = []
-for content, symbol in rows:
-    if len(queries) >= int(sys.argv[2]):
-        break
-    comments = re.findall(r"(?:/\*+|//|#)\s*([A-Za-z][A-Za-z ,']{24,120})", content)
-    if comments and rng.random() < 0.7:
-        queries.append(comments[0].strip())          # a sentence, as a person asks
-    elif symbol:
-        queries.append(symbol.replace("_", " "))     # an identifier's words
-for i, q in enumerate(queries):
-    print(json.dumps({"id": i, "query": q}))
-PY
+python3 bench/draw_queries.py "$out/latency-export.jsonl" "$n" > "$out/latency-queries.jsonl"
 echo "queries: $(wc -l < "$out/latency-queries.jsonl") drawn from the index (seed 7)"
 printf "%-10s %8s %8s %8s %8s\n" mode p50_ms p90_ms p99_ms max_ms
 for mode in hybrid lexical semantic; do

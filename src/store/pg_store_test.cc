@@ -25,29 +25,9 @@ using store_test::TempDir;
 
 constexpr int kDim = 16;
 
-store_test::PgTestCluster* cluster = nullptr;
-
-class PgEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    cluster = new store_test::PgTestCluster();
-    ASSERT_TRUE(cluster->started()) << "could not start a PostgreSQL test cluster (apt install postgresql-15)";
-  }
-  void TearDown() override {
-    delete cluster;
-    cluster = nullptr;
-  }
-};
-
-const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new PgEnvironment);
-
-// A database of its own for each test.
-std::string TestUrl() {
-  std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-  std::string db;
-  for (char c : name) db += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return cluster->Url(db);
-}
+const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new store_test::PgTestEnvironment);
+store_test::PgTestCluster* Cluster() { return store_test::PgTestEnvironment::cluster(); }
+std::string TestUrl() { return store_test::PgTestEnvironment::TestUrl(); }
 
 Result<std::unique_ptr<Store>> OpenPg(const std::string& url, const std::string& repo, OpenMode mode, int pool = 4) {
   StoreConfig c;
@@ -285,8 +265,8 @@ TEST(PgStore, AServerRestartMidTransactionLosesNothingCommittedAndShowsNothingHa
   ASSERT_TRUE((*pg)->BindEmbedder("test", kDim, false).ok());
   ASSERT_TRUE((*pg)->Commit({MakeFile("kept.py", "python", {MakeChunk("def kept(): pass", Vec(1), 1)})}, {}).ok());
   ASSERT_TRUE((*pg)->Stage(MakeFile("half.py", "python", {MakeChunk("def half(): pass", Vec(2), 1)})).ok());
-  ASSERT_TRUE(cluster->Kill());
-  ASSERT_TRUE(cluster->Start());
+  ASSERT_TRUE(Cluster()->Kill());
+  ASSERT_TRUE(Cluster()->Start());
   Status st = (*pg)->CommitPartition(0, {});
   EXPECT_FALSE(st.ok());
   EXPECT_EQ(st.code(), StatusCode::kUnavailable) << st.ToString();

@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <cctype>
 #include <cstdio>
+#include <memory>
 #include <filesystem>
 #include <string>
 
@@ -56,6 +58,27 @@ class PgTestCluster {
   }
   std::string dir_;
   bool started_ = false;
+};
+
+// One cluster for a test program (a gtest environment), a database of its own per test.
+class PgTestEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    cluster_ = std::make_unique<PgTestCluster>();
+    ASSERT_TRUE(cluster_->started()) << "could not start a PostgreSQL test cluster (apt install postgresql-15)";
+  }
+  void TearDown() override { cluster_.reset(); }
+  static PgTestCluster* cluster() { return cluster_.get(); }
+  // A fresh database named after the running test.
+  static std::string TestUrl() {
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::string db;
+    for (char c : name) db += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return cluster_->Url(db);
+  }
+
+ private:
+  static inline std::unique_ptr<PgTestCluster> cluster_;
 };
 
 }  // namespace trawl::store_test

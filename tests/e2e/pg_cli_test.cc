@@ -18,28 +18,9 @@
 namespace trawl::e2e {
 namespace {
 
-store_test::PgTestCluster* cluster = nullptr;
-
-class PgEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    cluster = new store_test::PgTestCluster();
-    ASSERT_TRUE(cluster->started()) << "could not start a PostgreSQL test cluster (apt install postgresql-15)";
-  }
-  void TearDown() override {
-    delete cluster;
-    cluster = nullptr;
-  }
-};
-
-const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new PgEnvironment);
-
-std::string TestUrl() {
-  std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-  std::string db;
-  for (char c : name) db += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return cluster->Url(db);
-}
+const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new store_test::PgTestEnvironment);
+store_test::PgTestCluster* Cluster() { return store_test::PgTestEnvironment::cluster(); }
+std::string TestUrl() { return store_test::PgTestEnvironment::TestUrl(); }
 
 // A git repository of `files` generated modules and its clone (two machines' checkouts
 // of one commit).
@@ -140,7 +121,7 @@ TEST(PgCli, ProcessesIndexingOneRepositoryShareTheWorkAndEndEqual) {
   EXPECT_EQ(indexed, 305) << "every file indexed by exactly one process";
   ASSERT_EQ(Trawl("index .", a).exit_code, 0);
   EXPECT_EQ(Trawl("export --json " + store, a).out, Trawl("export --json", a).out);
-  auto conn = store_internal::PgConn::Connect(cluster->Base() + " dbname=processesindexingonerepositorysharetheworkandendequal");
+  auto conn = store_internal::PgConn::Connect(Cluster()->Base() + " dbname=processesindexingonerepositorysharetheworkandendequal");
   ASSERT_TRUE(conn.ok());
   auto dup = (*conn)->Exec("SELECT count(*) - count(DISTINCT (path, start_byte, end_byte, content_hash)) FROM trawl_chunks");
   ASSERT_TRUE(dup.ok());
