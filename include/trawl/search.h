@@ -21,6 +21,9 @@ struct SearchRequest {
   std::vector<std::string> languages;   // any of; an entry may be a comma list, any case ("C,cpp")
   std::vector<std::string> path_globs;  // any of (gitignore-style wildmatch)
   std::vector<std::string> repos;       // any of these repositories (a shared store read across several)
+  // Answer with files (SearchResponse::files, k of them), each ranked by the evidence of
+  // its chunks and carrying its best ones, instead of chunks.
+  bool files = false;
 };
 
 struct SearchResult {
@@ -40,8 +43,23 @@ struct SearchResult {
   int64_t git_time = 0;
 };
 
+// A file as an answer: its chunks' evidence (its best chunk's score, plus half the
+// second's and a quarter of the third's), and those chunks, best first.
+struct FileAnswer {
+  std::string repo;
+  std::string path;
+  std::string path_hex;
+  std::string language;
+  double score = 0;
+  std::vector<SearchResult> chunks;
+};
+
+// The files of ranked chunks, best first (at most k, each with at most `per_file` chunks).
+std::vector<FileAnswer> RankFiles(const std::vector<SearchResult>& chunks, int k, int per_file = 3);
+
 struct SearchResponse {
-  std::vector<SearchResult> results;
+  std::vector<SearchResult> results;  // empty when files were asked for
+  std::vector<FileAnswer> files;      // SearchRequest::files
   int64_t files_indexed = 0;
   int64_t files_known = 0;
   double coverage = 1.0;  // files indexed / files known (< 1 while a run is writing)

@@ -26,4 +26,25 @@ inline nlohmann::ordered_json SearchResultJson(const SearchResult& r, bool with_
   return j;
 }
 
+inline nlohmann::ordered_json FileAnswerJson(const FileAnswer& f, bool with_content) {
+  nlohmann::ordered_json j;
+  if (!f.repo.empty()) j["repo"] = f.repo;
+  j["path"] = f.path;
+  if (!f.path_hex.empty()) j["path_hex"] = f.path_hex;
+  j["language"] = f.language;
+  j["score"] = f.score;
+  nlohmann::ordered_json chunks = nlohmann::ordered_json::array();
+  for (const auto& c : f.chunks) chunks.push_back(SearchResultJson(c, with_content));
+  j["chunks"] = std::move(chunks);
+  return j;
+}
+
+// The answers of a response: its files when it has them, else its chunks.
+inline nlohmann::ordered_json AnswersJson(const SearchResponse& resp, bool with_content) {
+  nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+  for (const auto& f : resp.files) arr.push_back(FileAnswerJson(f, with_content));
+  for (const auto& r : resp.results) arr.push_back(SearchResultJson(r, with_content));
+  return arr;
+}
+
 }  // namespace trawl

@@ -52,7 +52,8 @@ const Json& ToolDefinitions() {
       "mode": {"type": "string", "enum": ["hybrid", "lexical", "semantic"], "default": "hybrid", "description": "hybrid (default) ranks by both; lexical by identifiers and words only; semantic by embeddings only."},
       "languages": {"type": "array", "items": {"type": "string"}, "description": "Only chunks in these languages (python, c, cpp, java, go, rust, javascript, typescript, ...)."},
       "paths": {"type": "array", "items": {"type": "string"}, "description": "Only files matching any of these gitignore-style globs, relative to the root."},
-      "repos": {"type": "array", "items": {"type": "string"}, "description": "Only these repositories, when the index is a shared store of several (results then name their repo)."}
+      "repos": {"type": "array", "items": {"type": "string"}, "description": "Only these repositories, when the index is a shared store of several (results then name their repo)."},
+      "files": {"type": "boolean", "default": false, "description": "Answer with the k best files instead of chunks, each ranked by the evidence of its chunks and listing its best chunks (line ranges, symbols): ask this first when localising an issue or a traceback to files."}
     },
     "required": ["query"],
     "additionalProperties": false
@@ -70,6 +71,12 @@ const Json& ToolDefinitions() {
           "git": {"type": "object", "properties": {"commit": {"type": "string"}, "author": {"type": "string"}, "time": {"type": "integer"}}}
         },
         "required": ["path", "start_line", "end_line", "score", "snippet"]
+      }},
+      "files": {"type": "array", "description": "With files: true, the best files, each with its best chunks.", "items": {
+        "type": "object",
+        "properties": {"repo": {"type": "string"}, "path": {"type": "string"}, "language": {"type": "string"},
+                       "score": {"type": "number"}, "chunks": {"type": "array"}},
+        "required": ["path", "score", "chunks"]
       }},
       "coverage": {"type": "number", "description": "Files indexed over files known (below 1 while a run is writing)."},
       "files_indexed": {"type": "integer"},
@@ -516,8 +523,9 @@ McpSession::Json McpSession::RunTool(const std::string& name, const Json& args, 
 McpSession::Json McpSession::SearchCode(const Json& args) {
   std::string error;
   for (const auto& [key, value] : args.items()) {
-    if (key != "query" && key != "k" && key != "mode" && key != "languages" && key != "paths" && key != "repos") {
-      return ToolError("unknown argument '" + key + "': search_code takes query, k, mode, languages, paths");
+    if (key != "query" && key != "k" && key != "mode" && key != "languages" && key != "paths" && key != "repos" &&
+        key != "files") {
+      return ToolError("unknown argument '" + key + "': search_code takes query, k, mode, languages, paths, repos, files");
     }
   }
   if (!args.contains("query") || !args["query"].is_string() || args["query"].get<std::string>().empty()) {
@@ -539,6 +547,10 @@ McpSession::Json McpSession::SearchCode(const Json& args) {
   if (!StringList(args, "languages", &req.languages, &error)) return ToolError(error);
   if (!StringList(args, "paths", &req.path_globs, &error)) return ToolError(error);
   if (!StringList(args, "repos", &req.repos, &error)) return ToolError(error);
+  if (args.contains("files")) {
+    if (!args["files"].is_boolean()) return ToolError("files must be true or false");
+    req.files = args["files"].get<bool>();
+  }
 
   std::shared_ptr<Searcher> searcher = host_->searcher(&error);
   if (!searcher) return ToolError(NoIndexMessage(*host_, error));
@@ -550,8 +562,9 @@ McpSession::Json McpSession::SearchCode(const Json& args) {
     return ToolError("search failed: " + resp.status().message());
   }
   Json results = Json::array();
-  std::string text = fmt::format("{} result{} for \"{}\" ({}, {:.0f} ms", resp->results.size(),
-                                 resp->results.size() == 1 ? "" : "s", req.query, req.mode, resp->took_ms);
+  const size_t answers = req.files ? resp->files.size() : resp->results.size();
+  std::string text = fmt::format("{} {}{} for \"{}\" ({}, {:.0f} ms", answers, req.files ? "file" : "result",
+                                 answers == 1 ? "" : "s", req.query, req.mode, resp->took_ms);
   if (resp->coverage < 1.0) text += fmt::format("; {:.0f}% of files indexed so far", resp->coverage * 100);
   text += ")\n";
   int rank = 0;
@@ -571,9 +584,19 @@ McpSession::Json McpSession::SearchCode(const Json& args) {
       at = nl + 1;
     }
   }
-  if (resp->results.empty()) text += "\nNothing matched: try other words, an identifier, or fewer filters.\n";
+  Json files = Json::array();
+  rank = 0;
+  for (const auto& f : resp->files) {
+    files.push_back(FileAnswerJson(f, /*with_content=*/false));
+    text += fmt::format("\n{}. {}{}  (score {:.4f})\n", ++rank, f.repo.empty() ? "" : f.repo + ":", f.path, f.score);
+    for (const auto& c : f.chunks) {
+      text += fmt::format("    {}-{}  {}{}\n", c.start_line, c.end_line, c.kind, c.symbol.empty() ? "" : " " + c.symbol);
+    }
+  }
+  if (answers == 0) text += "\nNothing matched: try other words, an identifier, or fewer filters.\n";
   Json s;
   s["results"] = std::move(results);
+  if (req.files) s["files"] = std::move(files);
   s["coverage"] = resp->coverage;
   s["files_indexed"] = resp->files_indexed;
   s["took_ms"] = resp->took_ms;

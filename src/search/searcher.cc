@@ -85,6 +85,17 @@ class HybridSearcher final : public Searcher {
     SearchRequest req = request;
     req.query = std::string(QueryPrefix(request.query, kMaxQueryTerms));
     if (req.k < 1) return Status::InvalidArgument("k must be at least 1");
+    if (req.files) {
+      // Files: enough chunks that k files each have their evidence.
+      SearchRequest chunks = req;
+      chunks.files = false;
+      chunks.k = std::min(1000, std::max(50, req.k * 8));
+      TRAWL_ASSIGN_OR_RETURN(SearchResponse resp, Search(chunks));
+      resp.files = RankFiles(resp.results, req.k);
+      resp.results.clear();
+      resp.took_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+      return resp;
+    }
     const std::string& mode = req.mode.empty() ? options_.search.mode : req.mode;
     if (mode != "hybrid" && mode != "semantic" && mode != "lexical") {
       return Status::InvalidArgument("mode must be hybrid, semantic or lexical, got '" + mode + "'");

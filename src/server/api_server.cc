@@ -572,6 +572,8 @@ class ApiServer::Impl {
     sr.languages = ParamList(req, "lang");
     sr.path_globs = ParamList(req, "path");
     sr.repos = ParamList(req, "repo");
+    std::string files = req.get_param_value("files");
+    sr.files = files == "1" || files == "true";
     std::string content = req.get_param_value("content");
     bool with_content = content == "1" || content == "true";
 
@@ -586,10 +588,8 @@ class ApiServer::Impl {
       if (resp.status().code() != StatusCode::kInvalidArgument) search_errors_.fetch_add(1, std::memory_order_relaxed);
       return SendError(res, HttpStatusFor(resp.status()), resp.status().message());
     }
-    Json arr = Json::array();
-    for (const auto& r : resp->results) arr.push_back(SearchResultJson(r, with_content));
     Json out;
-    out["results"] = std::move(arr);
+    out[sr.files ? "files" : "results"] = AnswersJson(*resp, with_content);
     out["coverage"] = resp->coverage;
     out["files_indexed"] = resp->files_indexed;
     out["files_known"] = resp->files_known;

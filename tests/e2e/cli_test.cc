@@ -510,5 +510,35 @@ TEST(CliTest, FilesATracebackNamesJoinAndLeadTheResults) {
   }
 }
 
+TEST(CliTest, SearchFilesAnswersWithFilesEachWithItsBestChunks) {
+  TempDir dir("files");
+  std::string many;  // a file with several matching functions, and one with a single better one
+  for (int i = 0; i < 4; ++i) {  // each over the chunk size: a chunk of its own
+    many += "def retry_request_" + std::to_string(i) + "(session):\n";
+    for (int line = 0; line < 60; ++line) {
+      many += "    session.step_" + std::to_string(line) + " = session.compute_value_" + std::to_string(line) + "()\n";
+    }
+    many += "    return session.retry_request()\n\n\n";
+  }
+  WriteFile(dir.path() / "net/retry.py", many);
+  WriteFile(dir.path() / "net/other.py", "def unrelated():\n    return 1\n");
+  ASSERT_EQ(Trawl("index --progress none " + Quote(dir.path().string())).exit_code, 0);
+  auto s = Trawl("search --files --json -k 2 --mode lexical 'retry request'", dir.path());
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  auto files = nlohmann::json::parse(s.out);
+  ASSERT_GE(files.size(), 1u);
+  EXPECT_EQ(files[0]["path"], "net/retry.py");
+  ASSERT_EQ(files[0]["chunks"].size(), 3u);  // its best three chunks, best first
+  EXPECT_GE(files[0]["chunks"][0]["score"].get<double>(), files[0]["chunks"][1]["score"].get<double>());
+  EXPECT_EQ(files[0]["chunks"][0]["path"], "net/retry.py");
+  auto text = Trawl("search --files --mode lexical 'retry request'", dir.path());
+  EXPECT_EQ(text.out.rfind("net/retry.py  (", 0), 0u) << text.out;
+  // Batch mode answers files too.
+  WriteFile(dir.path() / "q.jsonl", "{\"id\": 1, \"query\": \"retry request\"}\n");
+  auto batch = Trawl("search --files --mode lexical --queries q.jsonl", dir.path());
+  ASSERT_EQ(batch.exit_code, 0) << batch.err;
+  EXPECT_EQ(nlohmann::json::parse(batch.out)["files"][0]["path"], "net/retry.py");
+}
+
 }  // namespace
 }  // namespace trawl::e2e

@@ -16,12 +16,6 @@
 namespace trawl::cli {
 namespace {
 
-nlohmann::ordered_json ResultJson(const SearchResult& r, bool content, double coverage) {
-  nlohmann::ordered_json j = SearchResultJson(r, content);
-  if (coverage < 1.0) j["coverage"] = coverage;
-  return j;
-}
-
 std::vector<std::string> QueryWords(const std::string& q) {
   std::vector<std::string> words;
   std::string cur;
@@ -61,9 +55,24 @@ std::string Highlight(const std::string& line, const std::vector<std::string>& w
   return out;
 }
 
+void PrintFiles(const SearchResponse& resp) {
+  bool colour = StdoutIsTerminal();
+  if (resp.files.empty()) std::printf("no results\n");
+  for (const auto& f : resp.files) {
+    std::string head = (f.repo.empty() ? "" : Printable(f.repo) + ":") + Printable(f.path);
+    if (colour) head = "\x1b[1;36m" + head + "\x1b[0m";
+    std::printf("%s  (%.4f)\n", head.c_str(), f.score);
+    for (const auto& c : f.chunks) {
+      std::printf("  %d-%d  %s %s  (%.4f)\n", c.start_line, c.end_line, c.kind.c_str(),
+                  c.symbol.empty() ? "-" : Printable(c.symbol).c_str(), c.score);
+    }
+  }
+}
+
 void PrintHuman(const SearchResponse& resp, const std::string& query) {
   bool colour = StdoutIsTerminal();
   auto words = QueryWords(query);
+  if (!resp.files.empty()) return PrintFiles(resp);
   if (resp.results.empty()) std::printf("no results\n");
   for (const auto& r : resp.results) {
     std::string head = fmt::format("{}{}:{}-{}", r.repo.empty() ? "" : Printable(r.repo) + ":", Printable(r.path),
@@ -109,7 +118,7 @@ Runner RegisterSearch(CLI::App& app) {
   struct Args {
     std::string query, queries_file, mode, path = ".";
     int k = 0;
-    bool json = false, content = false;
+    bool json = false, content = false, files = false;
     std::vector<std::string> langs, globs;
     CommonFlags common;
   };
@@ -119,6 +128,7 @@ Runner RegisterSearch(CLI::App& app) {
   cmd->add_option("-k", args->k, "number of results (default 10)")->check(CLI::Range(1, 10000));
   cmd->add_flag("--json", args->json, "JSON output");
   cmd->add_flag("--content", args->content, "include chunk content in JSON output");
+  cmd->add_flag("--files", args->files, "answer with files, ranked by the evidence of their chunks, each with its best chunks");
   // One value per flag (repeat the flag), so a following QUERY is not swallowed.
   cmd->add_option("--lang", args->langs, "only this language (repeatable)")
       ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
@@ -143,6 +153,7 @@ Runner RegisterSearch(CLI::App& app) {
     base.languages = args->langs;  // comma lists, any case: the searcher reads them
     base.path_globs = args->globs;
     if (!args->common.repo.empty()) base.repos = {args->common.repo};
+    base.files = args->files;
     if (!args->queries_file.empty()) {
       std::error_code ec;
       if (std::filesystem::is_directory(args->queries_file, ec)) {
@@ -166,9 +177,7 @@ Runner RegisterSearch(CLI::App& app) {
         if (!resp.ok()) return Fail(resp.status());
         nlohmann::ordered_json out;
         out["id"] = q.contains("id") ? q["id"] : nlohmann::json(nullptr);
-        nlohmann::ordered_json arr = nlohmann::ordered_json::array();
-        for (const auto& r : resp->results) arr.push_back(ResultJson(r, args->content, 1.0));
-        out["results"] = arr;
+        out[args->files ? "files" : "results"] = AnswersJson(*resp, args->content);
         out["coverage"] = resp->coverage;
         out["took_ms"] = resp->took_ms;
         std::string s = out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -182,8 +191,10 @@ Runner RegisterSearch(CLI::App& app) {
     Result<SearchResponse> resp = (*searcher)->Search(req);
     if (!resp.ok()) return Fail(resp.status());
     if (args->json) {
-      nlohmann::ordered_json arr = nlohmann::ordered_json::array();
-      for (const auto& r : resp->results) arr.push_back(ResultJson(r, args->content, resp->coverage));
+      nlohmann::ordered_json arr = AnswersJson(*resp, args->content);
+      if (resp->coverage < 1.0) {
+        for (auto& a : arr) a["coverage"] = resp->coverage;
+      }
       std::string s = arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
       std::fprintf(stdout, "%s\n", s.c_str());
     } else {
