@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -63,7 +64,7 @@ inline const std::string& TestConfigDir() {
 // (a command prefix such as setpriv's) when given.
 inline RunResult Trawl(const std::string& args, const fs::path& cwd = fs::current_path(),
                        const std::string& wrapper = "") {
-  static int counter = 0;
+  static std::atomic<int> counter{0};  // tests may run trawl from several threads
   TestConfigDir();
   fs::path tmp = fs::temp_directory_path() / ("trawl_e2e_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
   std::string cmd = "cd " + Quote(cwd.string()) + " && " + wrapper + Quote(Binary()) + " " + args + " >" +
