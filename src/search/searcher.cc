@@ -297,6 +297,13 @@ class HybridSearcher final : public Searcher {
       for (size_t i = n; i < fused.size(); ++i) {
         if (head.count(fused[i].chunk_id) == 0) rest.push_back(fused[i]);
       }
+      // First-stage scores are on another scale than the reranker's: the rest is scaled
+      // under the head's last score, so that scores fall with rank (files are ranked by
+      // their chunks' scores).
+      if (!top.empty() && !rest.empty() && rest.front().score > top.back().score && rest.front().score > 0) {
+        const double factor = top.back().score / rest.front().score;
+        for (auto& h : rest) h.score *= factor;
+      }
       fused = std::move(top);
       fused.insert(fused.end(), rest.begin(), rest.end());
     }
