@@ -81,6 +81,9 @@ std::string SchemaSql();
 std::string FtsSql(bool porter);
 // The text of a chunk's FTS5 body column: its terms, then its header's.
 std::string BodyTerms(const std::string& content, const std::string& context);
+// Store::Prepare of both stores: terms, the chunk text's stored form (compressed with
+// `dict` if not null) and the vectors' (embedded_writer.cc).
+void PrepareWrite(FileWrite* w, const TextDictionary* dict);
 std::string JsonIds(const std::vector<int64_t>& ids);
 std::string JsonStrings(const std::vector<std::string>& v);
 // A connection with trawl's SQL functions (trawl_path_match, trawl_bm25) registered.

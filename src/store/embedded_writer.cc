@@ -79,18 +79,13 @@ Result<std::unordered_map<std::string, std::vector<float>>> EmbeddedStore::Looku
   return out;
 }
 
-void EmbeddedStore::Prepare(FileWrite* w) const {
+void PrepareWrite(FileWrite* w, const TextDictionary* dict) {
   if (!w->prepared) {
-    std::shared_ptr<const TextDictionary> dict;
-    {
-      MutexLock lock(&dict_mu_);
-      dict = text_dict_;
-    }
     w->path_terms = PartTermsText(w->file.path);
     for (auto& c : w->chunks) {
       c.prepared.symbol_terms = CodeTermsText(c.symbol);
       c.prepared.body_terms = BodyTerms(c.content, c.context);
-      c.prepared.text_blob = store_internal::PackChunkText(c.context, c.content, dict.get());
+      c.prepared.text_blob = PackChunkText(c.context, c.content, dict);
     }
     w->prepared = true;
   }
@@ -100,6 +95,15 @@ void EmbeddedStore::Prepare(FileWrite* w) const {
     c.prepared.vector_blob = store_internal::EncodeVector(std::move(c.vector));
     c.vector = {};
   }
+}
+
+void EmbeddedStore::Prepare(FileWrite* w) const {
+  std::shared_ptr<const TextDictionary> dict;
+  if (!w->prepared) {
+    MutexLock lock(&dict_mu_);
+    dict = text_dict_;
+  }
+  PrepareWrite(w, dict.get());
 }
 
 Status EmbeddedStore::RemoveFileRows(int64_t file_id, const std::string& path, bool delete_file_row,

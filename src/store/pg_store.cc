@@ -485,23 +485,7 @@ Status PgStore::BindEmbedder(const std::string& name, int dimensions, bool reset
   return Status::Ok();
 }
 
-void PgStore::Prepare(FileWrite* w) const {
-  if (!w->prepared) {
-    w->path_terms = PartTermsText(w->file.path);
-    for (auto& c : w->chunks) {
-      c.prepared.symbol_terms = CodeTermsText(c.symbol);
-      c.prepared.body_terms = BodyTerms(c.content, c.context);
-      c.prepared.text_blob = PackChunkText(c.context, c.content);
-    }
-    w->prepared = true;
-  }
-  for (auto& c : w->chunks) {
-    if (c.vector.empty()) continue;
-    c.prepared.vector_dims = static_cast<int>(c.vector.size());
-    c.prepared.vector_blob = EncodeVector(std::move(c.vector));
-    c.vector = {};
-  }
-}
+void PgStore::Prepare(FileWrite* w) const { PrepareWrite(w, nullptr); }
 
 Result<std::vector<FileRecord>> PgStore::QueryFiles(const std::string& where) {
   TRAWL_ASSIGN_OR_RETURN(PgPool::Lease c, pool_.Acquire());
