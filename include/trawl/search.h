@@ -1,12 +1,16 @@
-// Search: query -> candidates (dense from the vector index, lexical from FTS5 BM25)
-// -> Reciprocal Rank Fusion -> results, with overlapping chunks of a file collapsed.
+// Search: query -> analysis (what the query names: files, code names, messages) ->
+// candidates (lexical BM25 and dense nearest neighbours) -> score fusion -> rerank of
+// the head -> results, with overlapping chunks of a file collapsed (docs/design.md,
+// "Query path").
 // Thread-safety: a Searcher is safe to use from any number of threads; it never
 // blocks, and is never blocked by, an indexing run writing the same index.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "trawl/options.h"
@@ -24,6 +28,33 @@ struct SearchRequest {
   // Answer with files (SearchResponse::files, k of them), each ranked by the evidence of
   // its chunks and carrying its best ones, instead of chunks.
   bool files = false;
+  // Say how the query was read (SearchResponse::reading) and why each result ranked
+  // where it did (SearchResult::explain).
+  bool explain = false;
+};
+
+// Why a result ranked where it did (SearchRequest::explain).
+struct ResultExplanation {
+  int lexical_rank = 0;  // 1-based place in the lexical list (0: not in it)
+  int dense_rank = 0;    // ... in the dense list
+  double first = 0;      // the first-stage (fused) score
+  // How it entered the reranked head when the first stage did not put it there: "named
+  // file" (the query names its file) or "defines NAME" (it defines a name the query uses).
+  std::string joined;
+  bool reranked = false;
+  // The reranker's score as its weighted parts (non-zero ones): "first", "name",
+  // "signature", "path", "header", "file", "mention", "defines", "prose", "test".
+  std::vector<std::pair<std::string, double>> parts;
+  std::string defines;  // the query's name that "defines" counts
+};
+
+// How a query was read (SearchRequest::explain).
+struct QueryReading {
+  std::vector<std::pair<std::string, double>> files;  // indexed files it names, with strength
+  std::vector<std::string> modules;                   // dotted names read as modules ("a/b/c")
+  std::vector<std::pair<std::string, double>> names;  // identifiers used as code, with salience
+  std::vector<std::string> messages;                  // error messages
+  bool has_code = false;  // code, a trace or an error message: documentation and tests weigh less
 };
 
 struct SearchResult {
@@ -41,6 +72,7 @@ struct SearchResult {
   std::string git_commit;
   std::string git_author;
   int64_t git_time = 0;
+  std::optional<ResultExplanation> explain;  // SearchRequest::explain
 };
 
 // A file as an answer: its chunks' evidence (its best chunk's score, plus half the
@@ -64,6 +96,7 @@ struct SearchResponse {
   int64_t files_known = 0;
   double coverage = 1.0;  // files indexed / files known (< 1 while a run is writing)
   double took_ms = 0;
+  std::optional<QueryReading> reading;  // SearchRequest::explain
 };
 
 class Searcher {

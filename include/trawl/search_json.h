@@ -23,6 +23,35 @@ inline nlohmann::ordered_json SearchResultJson(const SearchResult& r, bool with_
     j["git"] = {{"commit", r.git_commit}, {"author", r.git_author}, {"time", r.git_time}};
   }
   if (with_content) j["content"] = r.content;
+  if (r.explain) {
+    const ResultExplanation& e = *r.explain;
+    nlohmann::ordered_json x;
+    x["lexical_rank"] = e.lexical_rank;
+    x["dense_rank"] = e.dense_rank;
+    x["first"] = e.first;
+    if (!e.joined.empty()) x["joined"] = e.joined;
+    x["reranked"] = e.reranked;
+    nlohmann::ordered_json parts = nlohmann::ordered_json::object();
+    for (const auto& [name, value] : e.parts) parts[name] = value;
+    x["parts"] = std::move(parts);
+    if (!e.defines.empty()) x["defines"] = e.defines;
+    j["explain"] = std::move(x);
+  }
+  return j;
+}
+
+inline nlohmann::ordered_json QueryReadingJson(const QueryReading& r) {
+  nlohmann::ordered_json j;
+  auto weighted = [](const std::vector<std::pair<std::string, double>>& list) {
+    nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+    for (const auto& [name, w] : list) arr.push_back({{"name", name}, {"weight", w}});
+    return arr;
+  };
+  j["files"] = weighted(r.files);
+  j["modules"] = r.modules;
+  j["names"] = weighted(r.names);
+  j["messages"] = r.messages;
+  j["has_code"] = r.has_code;
   return j;
 }
 

@@ -1,7 +1,9 @@
-// What a pasted query says beyond its words: the source files it names (traceback
-// frames, paths in prose or logs), in the order it names them. Issue texts and stack
-// traces name the file to look at more often than any word does.
-// Thread-safety: pure functions.
+// What a pasted query says beyond its words. Issue texts and stack traces mix prose with
+// code blocks, tracebacks, error messages, paths and dotted names; each is worth
+// something different: the files a query names (traceback frames, paths, dotted module
+// names) and the identifiers it uses as code point at the code to look at more often
+// than any word does, and prose weighs least.
+// Thread-safety: pure functions; a PathIndex is immutable once built.
 #pragma once
 
 #include <string>
@@ -17,6 +19,45 @@ namespace trawl {
 // file extension count; at most `max` (the last mentioned).
 std::vector<std::string> MentionedPaths(std::string_view query, size_t max = 16);
 
+// An identifier the query uses as code: called ("kernS(text)"), quoted in backticks,
+// a traceback frame's function, written in a code style (snake_case, camelCase) or
+// qualified ("Contains.as_set").
+struct CodeName {
+  std::string name;       // as written: "as_set"
+  std::string qualifier;  // the name before it in a dotted chain: "Contains" (or "")
+  double salience = 0;    // (0, 1]: how much the query is about it (title, prose, code)
+};
+
+// Where a query's text is: what its words are worth.
+enum class QueryPart { kTitle, kProse, kCode, kTrace };
+
+// How `query` reads.
+struct QueryAnalysis {
+  // Files named: traceback frames, paths (MentionedPaths), in order of last mention.
+  std::vector<std::string> paths;
+  // Dotted names that may be modules ("sympy.polys.rings"), as paths without an
+  // extension ("sympy/polys/rings"), distinct, in order of first mention.
+  std::vector<std::string> modules;
+  // Identifiers used as code, most salient first.
+  std::vector<CodeName> names;
+  // Error messages ("ValueError: Dimension of ... but it should be ..."): the message.
+  std::vector<std::string> messages;
+  // The weight of each term (ForEachCodeTerm form) by where it occurs: 1 in the title or
+  // code, less when it is only in prose. Terms not in the map weigh 1.
+  std::unordered_map<std::string, double> term_weight;
+  // The query has structure beyond one line of words (code, a trace, a title and a body).
+  bool structured = false;
+  // It holds code: a code block or session, a traceback, or an error message.
+  bool has_code = false;
+};
+QueryAnalysis AnalyzeQuery(std::string_view query);
+
+// The literal parts of an error message, as code would hold them in a string: the runs
+// of at least three words between interpolated values (quoted parts, numbers,
+// brackets), at most four: "Dimension of \"exp(x)\" is Dimension(time), but it should be
+// Dimension(1)" gives "but it should be Dimension".
+std::vector<std::string> MessageFragments(std::string_view message);
+
 // The indexed files, by file name, to find the ones a mention names.
 class PathIndex {
  public:
@@ -26,6 +67,11 @@ class PathIndex {
   // names "sympy/core/add.py"), at least its file name and one folder when it has one.
   // Empty when nothing matches or the name is ambiguous (more than `max_matches` files).
   std::vector<std::string> Resolve(std::string_view mention, size_t max_matches = 2) const;
+  // The file a module path ("sympy/polys/rings" from "sympy.polys.rings") names: a source
+  // file of that path ("sympy/polys/rings.py") or its package's "__init__.py", matched on
+  // every component; or, when the last component is no file (a class or function:
+  // "sympy.core.numbers.Float"), the module before it. Empty when none or ambiguous.
+  std::vector<std::string> ResolveModule(std::string_view module) const;
 
  private:
   std::unordered_map<std::string, std::vector<std::string>> by_name_;  // paths sorted

@@ -31,5 +31,83 @@ TEST(PathIndexTest, LongestComponentSuffixAndNoGuessing) {
   EXPECT_TRUE(paths.Resolve("dd.py").empty());                 // not a component
 }
 
+double Salience(const QueryAnalysis& a, const std::string& name) {
+  for (const auto& n : a.names) {
+    if (n.name == name) return n.salience;
+  }
+  return 0;
+}
+
+TEST(AnalyzeQueryTest, ReadsTitleProseCodeAndTrace) {
+  std::string q =
+      "uniq modifies list argument\n"
+      "Calling `multiset` on a list and then kernS(text) fails, see sympy.utilities.iterables\n"
+      "```python\n"
+      ">>> from sympy.core.sympify import kernS\n"
+      ">>> expr = kernS(text)\n"
+      "```\n"
+      "Traceback (most recent call last):\n"
+      "  File \"/x/sympy/core/sympify.py\", line 10, in sympify\n"
+      "  File \"/x/sympy/core/sympify.py\", line 20, in _eval_kern\n"
+      "UnboundLocalError: local variable 'kern' referenced before assignment\n";
+  QueryAnalysis a = AnalyzeQuery(q);
+  EXPECT_TRUE(a.structured);
+  EXPECT_TRUE(a.has_code);
+  // Called in prose and in code: the most salient; a backticked word; a plain title
+  // word counts a little (the query has a body); a frame's function, the innermost more.
+  EXPECT_GE(Salience(a, "kernS"), 0.9);
+  EXPECT_DOUBLE_EQ(Salience(a, "multiset"), 0.7);
+  EXPECT_DOUBLE_EQ(Salience(a, "uniq"), 0.3);
+  EXPECT_GT(Salience(a, "_eval_kern"), Salience(a, "sympify") - 0.3);
+  EXPECT_EQ(Salience(a, "expr"), 0);  // a variable of the snippet
+  EXPECT_EQ(Salience(a, "list"), 0);  // a builtin
+  EXPECT_EQ(Salience(a, "modifies"), 0.3);
+  EXPECT_EQ(Salience(a, "argument"), 0.3);
+  EXPECT_EQ(a.names.front().name, "kernS");
+  EXPECT_EQ(a.modules, (std::vector<std::string>{"sympy/utilities/iterables", "sympy/core/sympify"}));
+  EXPECT_EQ(a.messages, (std::vector<std::string>{"local variable 'kern' referenced before assignment"}));
+  EXPECT_EQ(a.paths, (std::vector<std::string>{"/x/sympy/core/sympify.py"}));
+  // Prose weighs less than the title and code.
+  EXPECT_LT(a.term_weight.at("calling"), 1.0);
+  EXPECT_DOUBLE_EQ(a.term_weight.at("uniq"), 1.0);
+  EXPECT_DOUBLE_EQ(a.term_weight.at("expr"), 1.0);
+}
+
+TEST(AnalyzeQueryTest, OneLineOfWordsNamesNothing) {
+  QueryAnalysis a = AnalyzeQuery("Return the dict for the current thread");
+  EXPECT_FALSE(a.structured);
+  EXPECT_FALSE(a.has_code);
+  EXPECT_TRUE(a.names.empty());
+  EXPECT_TRUE(a.modules.empty());
+  // Code-styled and qualified names count in one line too; URLs do not.
+  QueryAnalysis b = AnalyzeQuery("Contains.as_set returns Contains, see https://docs.python.org/3/x.html");
+  EXPECT_DOUBLE_EQ(Salience(b, "as_set"), 1.0);
+  EXPECT_EQ(b.names.front().qualifier.empty() ? "" : b.names.front().qualifier, "Contains");
+  EXPECT_EQ(Salience(b, "python"), 0);
+  EXPECT_EQ(Salience(b, "docs"), 0);
+}
+
+TEST(MessageFragmentsTest, LiteralPartsBetweenValues) {
+  EXPECT_EQ(MessageFragments("Dimension of \"exp(second/(farad*ohm))\" is Dimension(time), but it should be Dimension(1)"),
+            (std::vector<std::string>{"but it should be"}));
+  EXPECT_EQ(MessageFragments("local variable 'kern' referenced before assignment"),
+            (std::vector<std::string>{"referenced before assignment"}));
+  EXPECT_TRUE(MessageFragments("x = 3").empty());
+  EXPECT_TRUE(MessageFragments("").empty());
+}
+
+TEST(PathIndexTest, ModulesNameTheirFileOrPackage) {
+  PathIndex paths({"sympy/core/numbers.py", "sympy/polys/__init__.py", "sympy/polys/rings.py", "lib/x/rings.py",
+                   "src/com/acme/Parser.java"});
+  EXPECT_EQ(paths.ResolveModule("sympy/polys/rings"), (std::vector<std::string>{"sympy/polys/rings.py"}));
+  EXPECT_EQ(paths.ResolveModule("sympy/polys"), (std::vector<std::string>{"sympy/polys/__init__.py"}));
+  // The last part a class or function in the module.
+  EXPECT_EQ(paths.ResolveModule("sympy/core/numbers/Float"), (std::vector<std::string>{"sympy/core/numbers.py"}));
+  EXPECT_EQ(paths.ResolveModule("com/acme/Parser"), (std::vector<std::string>{"src/com/acme/Parser.java"}));
+  EXPECT_TRUE(paths.ResolveModule("rings").empty());         // one part: no module path
+  EXPECT_TRUE(paths.ResolveModule("other/rings").empty());   // every part must match
+  EXPECT_TRUE(paths.ResolveModule("np/array").empty());
+}
+
 }  // namespace
 }  // namespace trawl

@@ -1,6 +1,7 @@
 #include "search/rerank.h"
 
 #include <algorithm>
+#include <cmath>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -34,6 +35,26 @@ double CoverageOf(std::string_view text, const std::vector<QueryTerm>& query, do
 
 }  // namespace
 
+bool IsTestPath(std::string_view path) {
+  size_t slash = path.rfind('/');
+  std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
+  std::string_view dir = slash == std::string_view::npos ? std::string_view() : path.substr(0, slash + 1);
+  for (std::string_view folder : {"test/", "tests/", "testing/", "__tests__/", "spec/"}) {
+    size_t at = dir.find(folder);
+    while (at != std::string_view::npos) {
+      if (at == 0 || dir[at - 1] == '/') return true;
+      at = dir.find(folder, at + 1);
+    }
+  }
+  size_t dot = name.find('.');
+  std::string_view stem = name.substr(0, dot);
+  auto ends = [&](std::string_view suffix) {
+    return stem.size() > suffix.size() && stem.substr(stem.size() - suffix.size()) == suffix;
+  };
+  return stem.substr(0, 5) == "test_" || ends("_test") || ends("Test") || ends("Tests") ||
+         name.find(".test.") != std::string_view::npos || name.find(".spec.") != std::string_view::npos;
+}
+
 std::vector<QueryTerm> RerankQueryTerms(std::string_view query) {
   std::vector<QueryTerm> out;
   std::unordered_set<std::string> seen;
@@ -45,10 +66,10 @@ std::vector<QueryTerm> RerankQueryTerms(std::string_view query) {
   return out;
 }
 
-std::vector<double> RerankScores(const std::vector<QueryTerm>& query, const std::vector<ChunkView>& chunks,
-                                 const std::vector<double>& scores, const RerankWeights& weights,
-                                 const std::unordered_map<std::string, double>& mentioned) {
-  std::vector<double> out(chunks.size(), 0.0);
+std::vector<RerankScore> RerankScores(const std::vector<QueryTerm>& query, const std::vector<ChunkView>& chunks,
+                                      const std::vector<double>& scores, const RerankWeights& weights,
+                                      const RerankEvidence& evidence) {
+  std::vector<RerankScore> out(chunks.size());
   if (chunks.empty()) return out;
   double top = 0;
   for (double s : scores) top = std::max(top, s);
@@ -62,18 +83,43 @@ std::vector<double> RerankScores(const std::vector<QueryTerm>& query, const std:
     double& b = file_best[chunks[i].path];
     b = std::max(b, scores[i] / top);
   }
+  // The names each chunk defines that the query uses: its own (1) or its enclosing
+  // class's (1/2); and how many files define each.
+  std::vector<std::vector<std::pair<std::string_view, double>>> defined(chunks.size());
+  std::unordered_map<std::string_view, std::unordered_set<std::string_view>> definers;
+  std::vector<std::vector<Declaration>> declarations(chunks.size());
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    declarations[i] = Declarations(chunks[i].content);
+    if (evidence.names.empty()) continue;
+    auto add = [&](std::string_view name, double strength) {
+      auto it = evidence.names.find(std::string(name));
+      if (it == evidence.names.end()) return;
+      defined[i].emplace_back(it->first, strength);
+      definers[it->first].insert(chunks[i].path);
+    };
+    std::string_view symbol = chunks[i].symbol;
+    size_t cut = symbol.find_last_of(".:");
+    add(cut == std::string_view::npos ? symbol : symbol.substr(cut + 1), 1.0);
+    if (cut != std::string_view::npos) {
+      std::string_view outer = symbol.substr(0, cut);
+      while (!outer.empty() && outer.back() == ':') outer.remove_suffix(1);
+      size_t cut2 = outer.find_last_of(".:");
+      add(cut2 == std::string_view::npos ? outer : outer.substr(cut2 + 1), 0.5);
+    }
+    for (const Declaration& d : declarations[i]) add(d.name, 1.0);
+  }
   std::unordered_map<std::string_view, double> path_cover;
   std::string stem;
   for (size_t i = 0; i < chunks.size(); ++i) {
     const ChunkView& c = chunks[i];
+    RerankScore& r = out[i];
     std::string names;
-    double signature_cover = 0;
-    for (const Declaration& d : Declarations(c.content)) {
+    for (const Declaration& d : declarations[i]) {
       names.append(d.name).push_back(' ');
       // The best single signature: a name with its parameters' names and types
       // ("void setTime(Date date)") says what one function is about; merged small
       // functions do not add up.
-      signature_cover = std::max(signature_cover, CoverageOf(d.signature, query, total, &stem));
+      r.signature = std::max(r.signature, CoverageOf(d.signature, query, total, &stem));
     }
     // The symbol's last part is the chunk's own definition ("Class.method" -> method).
     size_t dot = c.symbol.find_last_of(".:");
@@ -81,18 +127,31 @@ std::vector<double> RerankScores(const std::vector<QueryTerm>& query, const std:
     auto [pit, fresh] = path_cover.try_emplace(c.path, 0.0);
     if (fresh) pit->second = CoverageOf(c.path, query, total, &stem);
     // Context is "path > header > header": the headers of the enclosing definitions.
-    double header_cover = 0;
     size_t sep = c.context.find(" > ");
-    if (sep != std::string::npos) {
-      header_cover = CoverageOf(std::string_view(c.context).substr(sep + 3), query, total, &stem);
+    if (sep != std::string::npos) r.header = CoverageOf(std::string_view(c.context).substr(sep + 3), query, total, &stem);
+    r.first = scores[i] / top;
+    r.name = CoverageOf(names, query, total, &stem);
+    r.path = pit->second;
+    r.file = file_best[c.path];
+    if (auto m = evidence.mentioned.find(c.path); m != evidence.mentioned.end()) r.mention = m->second;
+    for (const auto& [name, strength] : defined[i]) {
+      double v = evidence.names.at(std::string(name)) * strength /
+                 std::sqrt(static_cast<double>(std::max<size_t>(1, definers[name].size())));
+      if (v > r.defines) {
+        r.defines = v;
+        r.defined = std::string(name);
+      }
     }
-    out[i] = scores[i] / top + weights.name * CoverageOf(names, query, total, &stem) + weights.path * pit->second +
-             weights.header * header_cover + weights.file * file_best[c.path] +
-             weights.signature * signature_cover;
-    if (!mentioned.empty()) {
-      auto m = mentioned.find(c.path);
-      if (m != mentioned.end()) out[i] += weights.mention * m->second;
+    for (const std::string& f : evidence.fragments) {
+      if (c.content.find(f) != std::string::npos) r.message = 1;
     }
+    if (evidence.wants_code) {
+      r.prose = c.language == "markdown" || c.language == "text" ? 1 : 0;
+      r.test = IsTestPath(c.path) ? 1 : 0;
+    }
+    r.total = -weights.prose * r.prose - weights.test * r.test + r.first + weights.name * r.name + weights.path * r.path + weights.header * r.header +
+              weights.file * r.file + weights.signature * r.signature + weights.mention * r.mention +
+              weights.defines * r.defines + weights.message * r.message;
   }
   return out;
 }

@@ -1,5 +1,7 @@
 #include "search/rerank.h"
 
+#include <cmath>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -33,17 +35,17 @@ TEST(RerankScoresTest, DeclaredNameOutranksWordsInTheBody) {
             "local.py > class Local:"),
       Chunk("local.py", "Local", "class Local:\n    def get_dict(self):\n        return self.x\n", "local.py"),
   };
-  std::vector<double> s = RerankScores(q, chunks, {1.0, 0.9});
+  std::vector<RerankScore> s = RerankScores(q, chunks, {1.0, 0.9});
   ASSERT_EQ(s.size(), 2u);
-  EXPECT_GT(s[1], s[0]);
+  EXPECT_GT(s[1].total, s[0].total);
 }
 
 TEST(RerankScoresTest, WordInsideAOneWordName) {
   std::vector<QueryTerm> q = RerankQueryTerms("format a year");
   std::vector<ChunkView> chunks = {Chunk("cal.py", "", "def formatyear(y):\n", "cal.py"),
                                    Chunk("cal.py", "", "def other(y):\n", "cal.py")};
-  std::vector<double> s = RerankScores(q, chunks, {1.0, 1.0});
-  EXPECT_GT(s[0], s[1]);
+  std::vector<RerankScore> s = RerankScores(q, chunks, {1.0, 1.0});
+  EXPECT_GT(s[0].total, s[1].total);
 }
 
 TEST(RerankScoresTest, ParametersOfOneSignatureCount) {
@@ -56,16 +58,66 @@ TEST(RerankScoresTest, ParametersOfOneSignatureCount) {
             "    public final void setTime(\n            Date date) {\n        setTimeInMillis(date.getTime());\n    }\n",
             "Calendar.java"),
   };
-  std::vector<double> s = RerankScores(q, chunks, {1.0, 0.9});
-  EXPECT_GT(s[1], s[0]);
+  std::vector<RerankScore> s = RerankScores(q, chunks, {1.0, 0.9});
+  EXPECT_GT(s[1].total, s[0].total);
   // Only the best signature counts: two small functions merged into one chunk do not
   // add their parameters up.
   std::vector<ChunkView> merged = {
       Chunk("a.c", "", "int set_time(int t) {\n}\nint get_date(void) {\n}\n", "a.c"),
       Chunk("a.c", "", "int set_time_date(int t, int date) {\n}\n", "a.c"),
   };
-  std::vector<double> m = RerankScores(RerankQueryTerms("set the time and date"), merged, {1.0, 1.0});
-  EXPECT_GT(m[1], m[0]);
+  std::vector<RerankScore> m = RerankScores(RerankQueryTerms("set the time and date"), merged, {1.0, 1.0});
+  EXPECT_GT(m[1].total, m[0].total);
+}
+
+TEST(RerankScoresTest, DefinitionOfANameTheQueryUsesLeads) {
+  std::vector<QueryTerm> q = RerankQueryTerms("kernS fails on text");
+  std::vector<ChunkView> chunks = {
+      Chunk("sympy/core/tests/test_sympify.py", "test_kernS", "def test_kernS():\n    kernS(text)\n",
+            "sympy/core/tests/test_sympify.py"),
+      Chunk("sympy/core/sympify.py", "kernS", "def kernS(s):\n    return s\n", "sympy/core/sympify.py"),
+      Chunk("doc/sympify.md", "", "kernS fails on text\n", "doc/sympify.md"),
+  };
+  chunks[2].language = "markdown";
+  RerankEvidence evidence;
+  evidence.names = {{"kernS", 1.0}};
+  evidence.wants_code = true;
+  std::vector<RerankScore> s = RerankScores(q, chunks, {1.0, 0.5, 1.0}, RerankWeights(), evidence);
+  EXPECT_GT(s[1].total, s[0].total);
+  EXPECT_GT(s[1].total, s[2].total);
+  EXPECT_EQ(s[1].defined, "kernS");
+  EXPECT_DOUBLE_EQ(s[1].defines, 1.0);
+  EXPECT_EQ(s[0].test, 1);
+  EXPECT_EQ(s[2].prose, 1);
+  // Two files defining the name share it.
+  chunks[0] = Chunk("other/sympify.py", "kernS", "def kernS(x):\n    pass\n", "other/sympify.py");
+  s = RerankScores(q, chunks, {1.0, 0.5, 1.0}, RerankWeights(), evidence);
+  EXPECT_NEAR(s[1].defines, 1 / std::sqrt(2.0), 1e-9);
+  // Without the evidence nothing of this counts.
+  s = RerankScores(q, chunks, {1.0, 0.5, 1.0});
+  EXPECT_EQ(s[1].defines, 0);
+  EXPECT_EQ(s[2].prose, 0);
+}
+
+TEST(RerankScoresTest, MessageLiteralCounts) {
+  std::vector<ChunkView> chunks = {Chunk("a.py", "f", "raise ValueError('but it should be {}'.format(x))\n", "a.py"),
+                                   Chunk("b.py", "g", "print('it should be')\n", "b.py")};
+  RerankEvidence evidence;
+  evidence.fragments = {"but it should be"};
+  std::vector<RerankScore> s = RerankScores(RerankQueryTerms("should"), chunks, {1.0, 1.0}, RerankWeights(), evidence);
+  EXPECT_EQ(s[0].message, 1);
+  EXPECT_EQ(s[1].message, 0);
+  EXPECT_GT(s[0].total, s[1].total);
+}
+
+TEST(IsTestPathTest, FoldersAndNames) {
+  for (const char* p : {"sympy/core/tests/test_add.py", "tests/x.py", "src/test/java/a/B.java", "pkg/foo_test.go",
+                        "a/FooTest.java", "web/app.test.js", "web/app.spec.ts", "lib/__tests__/a.js", "test_x.py"}) {
+    EXPECT_TRUE(IsTestPath(p)) << p;
+  }
+  for (const char* p : {"sympy/core/add.py", "src/contest/a.py", "latest/x.py", "attestation.c", "testament.md"}) {
+    EXPECT_FALSE(IsTestPath(p)) << p;
+  }
 }
 
 TEST(RerankScoresTest, EmptyInput) {

@@ -574,6 +574,8 @@ class ApiServer::Impl {
     sr.repos = ParamList(req, "repo");
     std::string files = req.get_param_value("files");
     sr.files = files == "1" || files == "true";
+    std::string explain = req.get_param_value("explain");
+    sr.explain = explain == "1" || explain == "true";
     std::string content = req.get_param_value("content");
     bool with_content = content == "1" || content == "true";
 
@@ -590,6 +592,7 @@ class ApiServer::Impl {
     }
     Json out;
     out[sr.files ? "files" : "results"] = AnswersJson(*resp, with_content);
+    if (resp->reading) out["reading"] = QueryReadingJson(*resp->reading);
     out["coverage"] = resp->coverage;
     out["files_indexed"] = resp->files_indexed;
     out["files_known"] = resp->files_known;

@@ -510,6 +510,67 @@ TEST(CliTest, FilesATracebackNamesJoinAndLeadTheResults) {
   }
 }
 
+// An issue text names a function in its title and calls it in its snippet: the file
+// that defines it leads, ahead of the test and the document that use it more; --explain
+// says how the query was read and why the result ranked.
+TEST(CliTest, IssueTextFindsTheDefinitionAndExplainsWhy) {
+  TempDir dir("issue");
+  WriteFile(dir.path() / "calc/ops.py",
+            "def apply_rounding(value, digits):\n    \"\"\"Round a value.\"\"\"\n    return round(value, digits)\n\n\n"
+            "def scale(value, factor):\n    return value * factor\n");
+  WriteFile(dir.path() / "calc/tests/test_ops.py",
+            "from calc.ops import apply_rounding\n\n\ndef test_apply_rounding_negative_digits():\n"
+            "    assert apply_rounding(1234.5, -2) == 1200\n    assert apply_rounding(-1.5, 0) == -2\n"
+            "    # apply_rounding with negative digits rounds to tens, hundreds\n");
+  WriteFile(dir.path() / "docs/rounding.md",
+            "# Rounding\n\napply_rounding rounds a value to digits; negative digits round to tens and hundreds.\n"
+            "apply_rounding(1234.5, -2) gives 1200.\n");
+  ASSERT_EQ(Trawl("index --progress none " + Quote(dir.path().string())).exit_code, 0);
+  std::string issue =
+      "apply_rounding is wrong for negative digits\n"
+      "With negative digits the result is not rounded to hundreds:\n"
+      "```python\n"
+      ">>> from calc.ops import apply_rounding\n"
+      ">>> apply_rounding(1234.5, -2)\n"
+      "1234.5\n"
+      "```\n";
+  for (const char* mode : {"hybrid", "lexical"}) {
+    auto s = Trawl(std::string("search --json --explain -k 3 --mode ") + mode + " " + Quote(issue), dir.path());
+    ASSERT_EQ(s.exit_code, 0) << s.err;
+    nlohmann::json out = nlohmann::json::parse(s.out);
+    ASSERT_GE(out["results"].size(), 1u) << s.out;
+    const auto& top = out["results"][0];
+    EXPECT_EQ(top["path"], "calc/ops.py") << mode << s.out;
+    EXPECT_EQ(top["symbol"], "apply_rounding") << mode;
+    EXPECT_EQ(top["explain"]["defines"], "apply_rounding") << mode;
+    EXPECT_TRUE(top["explain"]["reranked"].get<bool>());
+    EXPECT_GT(top["explain"]["parts"]["defines"].get<double>(), 0);
+    const auto& reading = out["reading"];
+    EXPECT_TRUE(reading["has_code"].get<bool>());
+    ASSERT_GE(reading["names"].size(), 1u);
+    EXPECT_EQ(reading["names"][0]["name"], "apply_rounding");
+    EXPECT_EQ(reading["modules"], nlohmann::json::array({"calc/ops"}));
+    ASSERT_EQ(reading["files"].size(), 1u);  // the dotted module name, resolved
+    EXPECT_EQ(reading["files"][0]["name"], "calc/ops.py");
+    for (const auto& r : out["results"]) {
+      if (r["path"] != "calc/ops.py") {
+        EXPECT_LT(r["explain"]["parts"].value("defines", 0.0), 0.01) << r.dump();
+      }
+    }
+  }
+  // The text form says the same.
+  auto text = Trawl("search --explain -k 2 " + Quote(issue), dir.path());
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("query read as:"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("names used as code: apply_rounding"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("defines +"), std::string::npos) << text.out;
+  // Without --explain the JSON stays a list of results.
+  auto plain = Trawl("search --json -k 2 " + Quote(issue), dir.path());
+  ASSERT_EQ(plain.exit_code, 0);
+  EXPECT_TRUE(nlohmann::json::parse(plain.out).is_array());
+  EXPECT_EQ(plain.out.find("explain"), std::string::npos);
+}
+
 TEST(CliTest, SearchFilesAnswersWithFilesEachWithItsBestChunks) {
   TempDir dir("files");
   std::string many;  // a file with several matching functions, and one with a single better one

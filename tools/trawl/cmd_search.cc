@@ -55,6 +55,22 @@ std::string Highlight(const std::string& line, const std::vector<std::string>& w
   return out;
 }
 
+// --explain: why a result ranked where it did.
+void PrintWhy(const ResultExplanation& e, const char* indent) {
+  std::string line = fmt::format("{}why: lexical {}, dense {}, first-stage {:.4f}", indent,
+                                 e.lexical_rank > 0 ? "#" + std::to_string(e.lexical_rank) : std::string("-"),
+                                 e.dense_rank > 0 ? "#" + std::to_string(e.dense_rank) : std::string("-"), e.first);
+  if (!e.joined.empty()) line += "; joined as " + e.joined;
+  if (e.reranked) {
+    line += "; reranked:";
+    for (const auto& [name, v] : e.parts) {
+      line += fmt::format(" {} {:+.2f}", name, v);
+      if (name == "defines" && !e.defines.empty()) line += " (" + Printable(e.defines) + ")";
+    }
+  }
+  std::printf("%s\n", line.c_str());
+}
+
 void PrintFiles(const SearchResponse& resp) {
   bool colour = StdoutIsTerminal();
   if (resp.files.empty()) std::printf("no results\n");
@@ -65,13 +81,33 @@ void PrintFiles(const SearchResponse& resp) {
     for (const auto& c : f.chunks) {
       std::printf("  %d-%d  %s %s  (%.4f)\n", c.start_line, c.end_line, c.kind.c_str(),
                   c.symbol.empty() ? "-" : Printable(c.symbol).c_str(), c.score);
+      if (c.explain) PrintWhy(*c.explain, "    ");
     }
   }
+}
+
+// --explain: how the query was read.
+void PrintReading(const QueryReading& r) {
+  auto list = [](const std::vector<std::pair<std::string, double>>& items) {
+    std::string out;
+    for (const auto& [name, w] : items) out += fmt::format("{}{} ({:.2f})", out.empty() ? "" : ", ", Printable(name), w);
+    return out.empty() ? std::string("-") : out;
+  };
+  std::printf("query read as:\n");
+  std::printf("  names used as code: %s\n", list(r.names).c_str());
+  std::printf("  files named:        %s\n", list(r.files).c_str());
+  std::string modules;
+  for (const auto& m : r.modules) modules += (modules.empty() ? "" : ", ") + Printable(m);
+  std::printf("  dotted names:       %s\n", modules.empty() ? "-" : modules.c_str());
+  for (const auto& m : r.messages) std::printf("  error message:      %s\n", Printable(m.substr(0, 120)).c_str());
+  std::printf("  holds code:         %s%s\n\n", r.has_code ? "yes" : "no",
+              r.has_code ? " (documentation and tests weigh less)" : "");
 }
 
 void PrintHuman(const SearchResponse& resp, const std::string& query) {
   bool colour = StdoutIsTerminal();
   auto words = QueryWords(query);
+  if (resp.reading) PrintReading(*resp.reading);
   if (!resp.files.empty()) return PrintFiles(resp);
   if (resp.results.empty()) std::printf("no results\n");
   for (const auto& r : resp.results) {
@@ -80,6 +116,7 @@ void PrintHuman(const SearchResponse& resp, const std::string& query) {
     if (colour) head = "\x1b[1;36m" + head + "\x1b[0m";
     std::printf("%s  %s %s  (%.4f)\n", head.c_str(), r.kind.c_str(), r.symbol.empty() ? "-" : Printable(r.symbol).c_str(),
                 r.score);
+    if (r.explain) PrintWhy(*r.explain, "  ");
     // Up to four lines: those with the most query words, in file order.
     std::vector<std::string> lines;
     size_t s = 0;
@@ -118,7 +155,7 @@ Runner RegisterSearch(CLI::App& app) {
   struct Args {
     std::string query, queries_file, mode, path = ".";
     int k = 0;
-    bool json = false, content = false, files = false;
+    bool json = false, content = false, files = false, explain = false;
     std::vector<std::string> langs, globs;
     CommonFlags common;
   };
@@ -128,6 +165,8 @@ Runner RegisterSearch(CLI::App& app) {
   cmd->add_option("-k", args->k, "number of results (default 10)")->check(CLI::Range(1, 10000));
   cmd->add_flag("--json", args->json, "JSON output");
   cmd->add_flag("--content", args->content, "include chunk content in JSON output");
+  cmd->add_flag("--explain", args->explain,
+                "say how the query was read (names, files, messages) and why each result ranked where it did");
   cmd->add_flag("--files", args->files, "answer with files, ranked by the evidence of their chunks, each with its best chunks");
   // One value per flag (repeat the flag), so a following QUERY is not swallowed.
   cmd->add_option("--lang", args->langs, "only this language (repeatable)")
@@ -154,6 +193,7 @@ Runner RegisterSearch(CLI::App& app) {
     base.path_globs = args->globs;
     if (!args->common.repo.empty()) base.repos = {args->common.repo};
     base.files = args->files;
+    base.explain = args->explain;
     if (!args->queries_file.empty()) {
       std::error_code ec;
       if (std::filesystem::is_directory(args->queries_file, ec)) {
@@ -180,6 +220,7 @@ Runner RegisterSearch(CLI::App& app) {
         out[args->files ? "files" : "results"] = AnswersJson(*resp, args->content);
         out["coverage"] = resp->coverage;
         out["took_ms"] = resp->took_ms;
+        if (resp->reading) out["reading"] = QueryReadingJson(*resp->reading);
         std::string s = out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         std::fprintf(stdout, "%s\n", s.c_str());
       }
@@ -194,6 +235,13 @@ Runner RegisterSearch(CLI::App& app) {
       nlohmann::ordered_json arr = AnswersJson(*resp, args->content);
       if (resp->coverage < 1.0) {
         for (auto& a : arr) a["coverage"] = resp->coverage;
+      }
+      if (resp->reading) {
+        // --explain: the answers and how the query was read, in one object.
+        nlohmann::ordered_json out;
+        out["reading"] = QueryReadingJson(*resp->reading);
+        out[args->files ? "files" : "results"] = std::move(arr);
+        arr = std::move(out);
       }
       std::string s = arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
       std::fprintf(stdout, "%s\n", s.c_str());
