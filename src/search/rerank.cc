@@ -99,17 +99,31 @@ std::vector<RerankScore> RerankScores(const std::vector<QueryTerm>& query, const
     };
     std::string_view symbol = chunks[i].symbol;
     size_t cut = symbol.find_last_of(".:");
-    add(cut == std::string_view::npos ? symbol : symbol.substr(cut + 1), 1.0);
+    std::string_view own = cut == std::string_view::npos ? symbol : symbol.substr(cut + 1);
+    std::string_view outer_name;
     if (cut != std::string_view::npos) {
       std::string_view outer = symbol.substr(0, cut);
       while (!outer.empty() && outer.back() == ':') outer.remove_suffix(1);
       size_t cut2 = outer.find_last_of(".:");
-      add(cut2 == std::string_view::npos ? outer : outer.substr(cut2 + 1), 0.5);
+      outer_name = cut2 == std::string_view::npos ? outer : outer.substr(cut2 + 1);
+      add(outer_name, 0.5);
     }
+    add(own, 1.0);
     for (const Declaration& d : declarations[i]) add(d.name, 1.0);
   }
   std::unordered_map<std::string_view, double> path_cover;
   std::string stem;
+  // A file's best definition of a name the query uses: its other chunks share in it
+  // (the file the query is about, even where another of its chunks is the answer).
+  std::unordered_map<std::string_view, double> file_defines;
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    for (const auto& [name, strength] : defined[i]) {
+      double v = evidence.names.at(std::string(name)) * strength /
+                 std::sqrt(static_cast<double>(std::max<size_t>(1, definers[name].size())));
+      double& fd = file_defines[chunks[i].path];
+      fd = std::max(fd, v);
+    }
+  }
   for (size_t i = 0; i < chunks.size(); ++i) {
     const ChunkView& c = chunks[i];
     RerankScore& r = out[i];
@@ -142,6 +156,7 @@ std::vector<RerankScore> RerankScores(const std::vector<QueryTerm>& query, const
         r.defined = std::string(name);
       }
     }
+    r.file_defines = file_defines[c.path];
     for (const std::string& f : evidence.fragments) {
       if (c.content.find(f) != std::string::npos) r.message = 1;
     }
@@ -151,7 +166,7 @@ std::vector<RerankScore> RerankScores(const std::vector<QueryTerm>& query, const
     }
     r.total = -weights.prose * r.prose - weights.test * r.test + r.first + weights.name * r.name + weights.path * r.path + weights.header * r.header +
               weights.file * r.file + weights.signature * r.signature + weights.mention * r.mention +
-              weights.defines * r.defines + weights.message * r.message;
+              weights.defines * r.defines + weights.file_defines * r.file_defines + weights.message * r.message;
   }
   return out;
 }

@@ -89,6 +89,14 @@ TEST(RerankScoresTest, DefinitionOfANameTheQueryUsesLeads) {
   EXPECT_DOUBLE_EQ(s[1].defines, 1.0);
   EXPECT_EQ(s[0].test, 1);
   EXPECT_EQ(s[2].prose, 1);
+  EXPECT_DOUBLE_EQ(s[1].file_defines, 1.0);
+  EXPECT_EQ(s[0].file_defines, 0);
+  // The defining file's other chunks share in it.
+  chunks.push_back(Chunk("sympy/core/sympify.py", "helper", "def helper():\n    pass\n", "sympy/core/sympify.py"));
+  s = RerankScores(q, chunks, {1.0, 0.5, 1.0, 0.1}, RerankWeights(), evidence);
+  EXPECT_EQ(s[3].defines, 0);
+  EXPECT_DOUBLE_EQ(s[3].file_defines, 1.0);
+  chunks.pop_back();
   // Two files defining the name share it.
   chunks[0] = Chunk("other/sympify.py", "kernS", "def kernS(x):\n    pass\n", "other/sympify.py");
   s = RerankScores(q, chunks, {1.0, 0.5, 1.0}, RerankWeights(), evidence);

@@ -502,6 +502,7 @@ class HybridSearcher final : public Searcher {
                                    {"file", w.file * r.file},
                                    {"mention", w.mention * r.mention},
                                    {"defines", w.defines * r.defines},
+                                   {"file_defines", w.file_defines * r.file_defines},
                                    {"prose", -w.prose * r.prose},
                                    {"test", -w.test * r.test},
                                    {"message", w.message * r.message}}) {
