@@ -239,6 +239,13 @@ class Analyzer {
   std::unordered_map<std::string, size_t> name_index_;
 };
 
+void AddMessage(QueryAnalysis* out, std::string_view message) {
+  message = message.substr(0, 512);
+  if (out->messages.size() >= 8) return;
+  if (std::find(out->messages.begin(), out->messages.end(), message) != out->messages.end()) return;
+  out->messages.emplace_back(message);
+}
+
 }  // namespace
 
 std::vector<std::string> MessageFragments(std::string_view message) {
@@ -362,7 +369,7 @@ QueryAnalysis AnalyzeQuery(std::string_view query) {
     }
     if (std::string_view message = ErrorMessage(line); !message.empty()) {
       out.has_code = true;
-      if (out.messages.size() < 8) out.messages.emplace_back(message.substr(0, 512));
+      AddMessage(&out, message);
       analyzer.Segment(t, QueryPart::kTrace, false);
       continue;
     }
@@ -387,7 +394,13 @@ QueryAnalysis AnalyzeQuery(std::string_view query) {
         analyzer.Segment(line.substr(tick + 1), part, false);
         break;
       }
-      analyzer.Segment(line.substr(tick + 1, close - tick - 1), part, true);
+      // A sentence in backticks is a message quoted from the program's output (its
+      // words are prose); anything else there is code.
+      std::string_view span = line.substr(tick + 1, close - tick - 1);
+      std::string_view m = Trim(span);
+      bool sentence = std::count(m.begin(), m.end(), ' ') >= 3 && m.find_first_of("=()[]{}") == std::string_view::npos;
+      analyzer.Segment(span, part, !sentence);
+      if (sentence) AddMessage(&out, m);
       i = close + 1;
     }
   }

@@ -87,6 +87,13 @@ TEST(AnalyzeQueryTest, OneLineOfWordsNamesNothing) {
   EXPECT_EQ(Salience(b, "docs"), 0);
 }
 
+TEST(AnalyzeQueryTest, ASentenceInBackticksIsAMessage) {
+  QueryAnalysis a = AnalyzeQuery("simpify gives `Imaginary coordinates are not permitted.` with `evaluate(False)`\nbody");
+  EXPECT_EQ(a.messages, (std::vector<std::string>{"Imaginary coordinates are not permitted."}));
+  EXPECT_DOUBLE_EQ(Salience(a, "evaluate"), 1.0);
+  EXPECT_DOUBLE_EQ(Salience(a, "Imaginary"), 0.3);  // a word of the title, not code
+}
+
 TEST(MessageFragmentsTest, LiteralPartsBetweenValues) {
   EXPECT_EQ(MessageFragments("Dimension of \"exp(second/(farad*ohm))\" is Dimension(time), but it should be Dimension(1)"),
             (std::vector<std::string>{"but it should be"}));
