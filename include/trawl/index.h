@@ -130,6 +130,14 @@ struct IndexStatusReport {
   // A shared store: the files each process ("host:pid") indexed in the latest work on
   // each unit, most first.
   std::vector<std::pair<std::string, int64_t>> shares;
+  // A shared store read across several repositories: each one (the totals above sum them).
+  struct Repo {
+    std::string name;
+    int64_t files = 0, files_failed = 0, files_skipped = 0, files_known = 0, chunks = 0;
+    std::string last_run_state;
+    int64_t last_run_finished = 0;  // unix seconds
+  };
+  std::vector<Repo> repos;
   std::string ToJson() const;
   std::string ToText() const;
 };

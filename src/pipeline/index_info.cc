@@ -39,6 +39,10 @@ Result<IndexStatusReport> GetIndexStatus(const Options& options) {
   r.embedder = stats.embedder;
   r.dimensions = stats.dimensions;
   r.shares = stats.shares;
+  for (const RepoStats& rs : stats.repos) {
+    r.repos.push_back({rs.name, rs.files, rs.files_failed, rs.files_skipped, rs.files_known, rs.chunks,
+                       rs.last_run_state, rs.last_run_finished});
+  }
   r.languages.assign(stats.languages.begin(), stats.languages.end());
   std::sort(r.languages.begin(), r.languages.end(), [](const auto& a, const auto& b) {
     return a.second != b.second ? a.second > b.second : a.first < b.first;
@@ -128,6 +132,23 @@ std::string IndexStatusReport::ToJson() const {
     for (const auto& [who, n] : shares) sh[who] = n;
     j["shares"] = sh;
   }
+  if (!repos.empty()) {
+    nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+    for (const Repo& repo : repos) {
+      nlohmann::ordered_json one;
+      one["name"] = repo.name;
+      one["files"] = repo.files;
+      one["files_failed"] = repo.files_failed;
+      one["files_skipped"] = repo.files_skipped;
+      one["files_known"] = repo.files_known;
+      one["chunks"] = repo.chunks;
+      one["last_run"] = repo.last_run_state.empty() ? nlohmann::ordered_json(nullptr)
+                                                    : nlohmann::ordered_json{{"state", repo.last_run_state},
+                                                                             {"finished_at", repo.last_run_finished}};
+      arr.push_back(std::move(one));
+    }
+    j["repos"] = std::move(arr);
+  }
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -146,6 +167,18 @@ std::string IndexStatusReport::ToText() const {
     o << "indexed by:";
     for (const auto& [who, n] : shares) o << " " << who << " " << n << " files";
     o << "\n";
+  }
+  if (!repos.empty()) {
+    // One line each: name, files, failed, skipped, chunks, last run.
+    size_t width = 10;
+    for (const Repo& repo : repos) width = std::max(width, std::min<size_t>(repo.name.size(), 40));
+    o << fmt::format("repositories: {}\n", repos.size());
+    o << fmt::format("  {:<{}} {:>9} {:>7} {:>8} {:>10}  {}\n", "name", width, "files", "failed", "skipped", "chunks",
+                     "last run");
+    for (const Repo& repo : repos) {
+      o << fmt::format("  {:<{}} {:>9} {:>7} {:>8} {:>10}  {}\n", repo.name, width, repo.files, repo.files_failed,
+                       repo.files_skipped, repo.chunks, repo.last_run_state.empty() ? "-" : repo.last_run_state);
+    }
   }
   for (const auto& [p, why] : failures) o << "failed:    " << p << ": " << why << "\n";
   return o.str();

@@ -1107,6 +1107,33 @@ Result<StoreStats> PgStore::Stats() {
                                               "DESC, 1",
                                               {repos}));
   for (int i = 0; i < sh.rows(); ++i) s.shares.emplace_back(sh.Str(i, 0), sh.Int(i, 1));
+  if (repo_ids_.size() > 1) {
+    // Read across several repositories: each one's counts, in one statement.
+    TRAWL_ASSIGN_OR_RETURN(
+        PgResult per,
+        c->Exec("SELECT r.id, r.files_known, "
+                "(SELECT count(*) FROM trawl_files f WHERE f.repo_id = r.id AND f.status = 'indexed'), "
+                "(SELECT count(*) FROM trawl_files f WHERE f.repo_id = r.id AND f.status = 'failed'), "
+                "(SELECT count(*) FROM trawl_files f WHERE f.repo_id = r.id AND f.status = 'skipped'), "
+                "(SELECT coalesce(sum(chunks), 0)::bigint FROM trawl_counters k WHERE k.repo_id = r.id), "
+                "(SELECT state FROM trawl_runs u WHERE u.repo_id = r.id ORDER BY started_at DESC, id DESC LIMIT 1), "
+                "(SELECT finished_at FROM trawl_runs u WHERE u.repo_id = r.id ORDER BY started_at DESC, id DESC LIMIT 1) "
+                "FROM trawl_repos r WHERE r.id = ANY($1::bigint[])",
+                {repos}));
+    for (int i = 0; i < per.rows(); ++i) {
+      RepoStats rs;
+      rs.name = repo_names_[per.Int(i, 0)];
+      rs.files_known = per.Int(i, 1);
+      rs.files = per.Int(i, 2);
+      rs.files_failed = per.Int(i, 3);
+      rs.files_skipped = per.Int(i, 4);
+      rs.chunks = per.Int(i, 5);
+      if (!per.IsNull(i, 6)) rs.last_run_state = per.Str(i, 6);
+      if (!per.IsNull(i, 7)) rs.last_run_finished = per.Int(i, 7);
+      s.repos.push_back(std::move(rs));
+    }
+    std::sort(s.repos.begin(), s.repos.end(), [](const RepoStats& a, const RepoStats& b) { return a.name < b.name; });
+  }
   return s;
 }
 

@@ -105,7 +105,22 @@ struct TermStats {
   std::vector<int64_t> doc_freq;  // one per term asked, in order
 };
 
+// One repository of a store that holds several, as StoreStats counts it.
+struct RepoStats {
+  std::string name;
+  int64_t files = 0;
+  int64_t files_failed = 0;
+  int64_t files_skipped = 0;
+  int64_t files_known = 0;
+  int64_t chunks = 0;
+  std::string last_run_state;  // "" when it has no run yet
+  int64_t last_run_finished = 0;  // unix seconds (0: running or none)
+};
+
 struct StoreStats {
+  // Each repository, by name, when the store holds several and is read across them
+  // (the totals below sum them); empty otherwise.
+  std::vector<RepoStats> repos;
   // Files of the last work shared among processes, by the process that did them
   // ("host:pid" -> files), most first; empty for a store one process writes.
   std::vector<std::pair<std::string, int64_t>> shares;

@@ -3,6 +3,7 @@
 // several processes (each with its own checkout) sharing one repository's work, one of
 // them killed.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -71,6 +72,24 @@ TEST(PgCli, IndexSearchExportAndStatusMatchTheEmbeddedIndex) {
   EXPECT_EQ(status.exit_code, 0) << status.err;
   EXPECT_NE(status.out.find("44 indexed"), std::string::npos) << status.out;
   EXPECT_NE(status.out.find("(repository demo)"), std::string::npos) << status.out;
+  EXPECT_EQ(status.out.find("repositories:"), std::string::npos) << status.out;
+  // Without --repo: the totals and one line per repository.
+  RunResult all = Trawl("status " + store, tmp.path());
+  EXPECT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_NE(all.out.find("45 indexed"), std::string::npos) << all.out;
+  EXPECT_NE(all.out.find("repositories: 2"), std::string::npos) << all.out;
+  EXPECT_NE(all.out.find("\n  demo "), std::string::npos) << all.out;
+  EXPECT_NE(all.out.find("\n  other "), std::string::npos) << all.out;
+  RunResult all_json = Trawl("status --json " + store, tmp.path());
+  ASSERT_EQ(all_json.exit_code, 0) << all_json.err;
+  nlohmann::json repos = nlohmann::json::parse(all_json.out)["repos"];
+  ASSERT_EQ(repos.size(), 2u) << all_json.out;
+  EXPECT_EQ(repos[0]["name"], "demo");
+  EXPECT_EQ(repos[0]["files"], 44);
+  EXPECT_EQ(repos[1]["name"], "other");
+  EXPECT_EQ(repos[1]["files"], 1);
+  EXPECT_GT(repos[1]["chunks"].get<int64_t>(), 0);
+  EXPECT_EQ(repos[1]["last_run"]["state"], "finished");
   // An unchanged tree is a no-op; a change is indexed.
   RunResult again = Trawl("index " + store + " .", root);
   EXPECT_EQ(FilesIndexed(again.err + again.out), 0) << again.err;
