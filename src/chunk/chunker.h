@@ -15,16 +15,18 @@
 #include <string_view>
 #include <vector>
 
+#include "trawl/options.h"
 #include "trawl/status.h"
 
 namespace trawl {
 
+// The defaults are trawl's configuration defaults (trawl/options.h): one set.
 struct ChunkOptions {
-  int max_chunk_chars = 1500;   // size limit, in non-whitespace characters
-  int min_chunk_chars = 200;    // siblings smaller than this are merged with neighbours
-  int parse_timeout_ms = 5000;  // past it, the fallback chunker takes the file
-  int window_lines = 40;        // fallback: text windows
-  int window_overlap_lines = 10;
+  int max_chunk_chars = ChunkingOptions{}.max_chunk_chars;  // size limit, in non-whitespace characters
+  int min_chunk_chars = ChunkingOptions{}.min_chunk_chars;  // smaller siblings merge with neighbours
+  int parse_timeout_ms = IndexingOptions{}.parse_timeout_ms;  // past it, the fallback chunker takes the file
+  int window_lines = ChunkingOptions{}.window_lines;  // fallback: text windows
+  int window_overlap_lines = ChunkingOptions{}.window_overlap_lines;
   // Python, C, C++, Java, Go, Rust, JavaScript, TypeScript, PHP, Ruby: parse the bodies that a
   // chunk keeps whole only where a definition must be split (brace_skeleton.h,
   // indent_skeleton.h). The chunks are those of a whole parse where the file parses

@@ -177,7 +177,7 @@ std::string Tail(std::string_view text) {
 
 // `content` chunked by a Chunker made for it.
 std::string ChunkedAlone(const Source& file) {
-  Chunker chunker;
+  Chunker chunker(chunk_testing::SmallChunks());
   auto r = chunker.ChunkFile(file.path, file.content, file.language);
   return r.ok() ? Describe(*r) : "error: " + r.status().ToString();
 }
@@ -218,7 +218,7 @@ TEST(ChunkerOrderTest, UnterminatedFStringLeavesNothingForTheNextFile) {
               "        self.probers = [\n" + probers + "        ]\n        self.reset()\n"};
   const std::string alone = ChunkedAlone(file);
   ASSERT_NE(alone.find(" class MBCSGroupProber "), std::string::npos) << alone;
-  Chunker chunker;
+  Chunker chunker(chunk_testing::SmallChunks());
   ASSERT_TRUE(chunker.ChunkFile("edit.py", "def render(x):\n    return f\"+{", "python").ok());
   auto after = chunker.ChunkFile(file.path, file.content, file.language);
   ASSERT_TRUE(after.ok());
@@ -256,7 +256,7 @@ TEST(ChunkerOrderTest, ChunksDoNotDependOnWhatCameBefore) {
     std::vector<size_t> sequence(real.size());
     for (size_t i = 0; i < sequence.size(); ++i) sequence[i] = i;
     std::shuffle(sequence.begin(), sequence.end(), rng);
-    Chunker chunker;
+    Chunker chunker(chunk_testing::SmallChunks());
     std::map<std::string, std::string> last_of;  // what each language's parser parsed last
     for (size_t i : sequence) {
       const Source& file = real[i];

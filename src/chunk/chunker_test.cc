@@ -155,10 +155,10 @@ TEST_P(GoldenTest, MatchesGolden) {
   ASSERT_TRUE(fs::exists(sample)) << sample;
   std::string content = ReadAll(sample);
   std::string rel = gc.language + "/" + gc.file;
-  Chunker chunker;
+  Chunker chunker(chunk_testing::SmallChunks());
   auto result = chunker.ChunkFile(rel, content, gc.language);
   ASSERT_TRUE(result.ok()) << result.status().ToString();
-  CheckInvariants(rel, content, *result, ChunkOptions{});
+  CheckInvariants(rel, content, *result, chunk_testing::SmallChunks());
   std::string got = ToGolden(*result).dump(1) + "\n";
   fs::path golden = sample;
   golden += ".golden.json";
@@ -197,10 +197,10 @@ TEST(ChunkerTest, BigClassSplitsIntoMethodsWithClassContext) {
     }
     src += "        return value\n\n";
   }
-  Chunker chunker;
+  Chunker chunker(chunk_testing::SmallChunks());
   auto r = chunker.ChunkFile("json/decoder.py", src, "python");
   ASSERT_TRUE(r.ok());
-  CheckInvariants("json/decoder.py", src, *r, ChunkOptions{});
+  CheckInvariants("json/decoder.py", src, *r, chunk_testing::SmallChunks());
   const Chunk* m3 = FindChunk(*r, "JSONDecoder.method3");
   ASSERT_NE(m3, nullptr);
   EXPECT_EQ(m3->kind, "method");
@@ -238,7 +238,7 @@ TEST(ChunkerTest, IdentifiersInsideAndBeyondAsciiParse) {
        "function ñandú(b) {\n  let t = 1;\n  for (const x of b) t *= x;\n  return t;\n}\n",
        {"$el_9", "ñandú"}},
   };
-  ChunkOptions options;
+  ChunkOptions options = chunk_testing::SmallChunks();
   options.min_chunk_chars = 1;  // no merging: one chunk per definition
   for (const Case& c : cases) {
     Chunker chunker(options);
@@ -256,10 +256,10 @@ TEST(ChunkerTest, IdentifiersInsideAndBeyondAsciiParse) {
 TEST(ChunkerTest, SmallFunctionsMergeButStayNearTheirSize) {
   std::string src;
   for (int i = 0; i < 40; ++i) src += "def f" + std::to_string(i) + "():\n    return " + std::to_string(i) + "\n\n\n";
-  Chunker chunker;
+  Chunker chunker(chunk_testing::SmallChunks());
   auto r = chunker.ChunkFile("small.py", src, "python");
   ASSERT_TRUE(r.ok());
-  CheckInvariants("small.py", src, *r, ChunkOptions{});
+  CheckInvariants("small.py", src, *r, chunk_testing::SmallChunks());
   EXPECT_LT(r->chunks.size(), 40u);  // merged
   for (const Chunk& c : r->chunks) EXPECT_LE(c.end_line - c.start_line + 1, 2 * 2 + 30);
 }
@@ -271,7 +271,7 @@ TEST(ChunkerTest, LeadingCommentsAndDecoratorsStayWithTheDefinition) {
       std::string(60, ' ') + "\n";
   for (int i = 0; i < 30; ++i) src += "    x" + std::to_string(i) + " = compute_something_long(" + std::to_string(i) + ")\n";
   src += "    return 42\n";
-  Chunker chunker;
+  Chunker chunker(chunk_testing::SmallChunks());
   auto r = chunker.ChunkFile("a.py", src, "python");
   ASSERT_TRUE(r.ok());
   const Chunk* f = FindChunk(*r, "answer");
@@ -284,10 +284,10 @@ TEST(ChunkerTest, HugeFunctionIsCutButEveryPieceNamesIt) {
   std::string src = "int huge(int x) {\n";
   for (int i = 0; i < 3000; ++i) src += "  x = x * 31 + " + std::to_string(i) + ";\n";
   src += "  return x;\n}\n";
-  Chunker chunker;
+  Chunker chunker(chunk_testing::SmallChunks());
   auto r = chunker.ChunkFile("huge.c", src, "c");
   ASSERT_TRUE(r.ok());
-  CheckInvariants("huge.c", src, *r, ChunkOptions{});
+  CheckInvariants("huge.c", src, *r, chunk_testing::SmallChunks());
   ASSERT_GT(r->chunks.size(), 10u);
   for (const Chunk& c : r->chunks) {
     EXPECT_EQ(c.symbol, "huge");
@@ -300,20 +300,20 @@ TEST(ChunkerTest, HugeStringLiteralIsCutByLines) {
   std::string src = "DATA = \"\"\"\n";
   for (int i = 0; i < 2000; ++i) src += "line " + std::to_string(i) + " of a long literal\n";
   src += "\"\"\"\n";
-  Chunker chunker;
+  Chunker chunker(chunk_testing::SmallChunks());
   auto r = chunker.ChunkFile("data.py", src, "python");
   ASSERT_TRUE(r.ok());
-  CheckInvariants("data.py", src, *r, ChunkOptions{});
+  CheckInvariants("data.py", src, *r, chunk_testing::SmallChunks());
 }
 
 TEST(ChunkerTest, VeryLongSingleLine) {
   std::string src = "var a = [";
   for (int i = 0; i < 50000; ++i) src += std::to_string(i) + ",";
   src += "];function f(){return a.map(function(x){return x*2;});}";
-  Chunker chunker;
+  Chunker chunker(chunk_testing::SmallChunks());
   auto r = chunker.ChunkFile("min.js", src, "javascript");
   ASSERT_TRUE(r.ok());
-  CheckInvariants("min.js", src, *r, ChunkOptions{});
+  CheckInvariants("min.js", src, *r, chunk_testing::SmallChunks());
   EXPECT_GT(r->chunks.size(), 100u);
   // Together the chunks hold all of the line.
   size_t total = 0;
@@ -321,11 +321,11 @@ TEST(ChunkerTest, VeryLongSingleLine) {
   EXPECT_GE(total, src.size() - 2);
   auto text = chunker.ChunkFile("long.txt", src, "text");
   ASSERT_TRUE(text.ok());
-  CheckInvariants("long.txt", src, *text, ChunkOptions{});
+  CheckInvariants("long.txt", src, *text, chunk_testing::SmallChunks());
 }
 
 TEST(ChunkerTest, EmptyAndWhitespaceOnly) {
-  Chunker chunker;
+  Chunker chunker(chunk_testing::SmallChunks());
   for (std::string lang : {"python", "c", "json", "markdown", "text", "yaml"}) {
     auto empty = chunker.ChunkFile("e", "", lang);
     ASSERT_TRUE(empty.ok()) << lang;
@@ -342,19 +342,19 @@ TEST(ChunkerTest, BrokenSyntaxStillChunksEverything) {
       "def broken(a:\n    if a ==\n        return [1, 2,\n\n"
       "class Later:\n    def method(self):\n        return {'a': (1, 2}\n\n"
       "def ok_after(b):\n    return b * 2\n";
-  Chunker chunker;
+  Chunker chunker(chunk_testing::SmallChunks());
   auto r = chunker.ChunkFile("broken.py", src, "python");
   ASSERT_TRUE(r.ok());
-  CheckInvariants("broken.py", src, *r, ChunkOptions{});
+  CheckInvariants("broken.py", src, *r, chunk_testing::SmallChunks());
   std::string cpp = "namespace a { class B { void f() { if (x { } };\nint g() { return 1; }\n";
   auto rc = chunker.ChunkFile("broken.cc", cpp, "cpp");
   ASSERT_TRUE(rc.ok());
-  CheckInvariants("broken.cc", cpp, *rc, ChunkOptions{});
+  CheckInvariants("broken.cc", cpp, *rc, chunk_testing::SmallChunks());
 }
 
 TEST(ChunkerTest, InvalidUtf8IsReplaced) {
   std::string src = "def f():\n    return \"caf\xe9 \xff\xfe \xc3\"\n\ndef g():\n    return 1\n";
-  Chunker chunker;
+  Chunker chunker(chunk_testing::SmallChunks());
   auto r = chunker.ChunkFile("bad.py", src, "python");
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->notes.size(), 1u);
@@ -365,7 +365,7 @@ TEST(ChunkerTest, InvalidUtf8IsReplaced) {
 
 TEST(ChunkerTest, Utf8BomIsStripped) {
   std::string src = "\xEF\xBB\xBF" "def f():\n    return 1\n";
-  Chunker chunker;
+  Chunker chunker(chunk_testing::SmallChunks());
   auto r = chunker.ChunkFile("bom.py", src, "python");
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->notes.size(), 1u);
@@ -388,7 +388,7 @@ std::string ToUtf16(std::string_view ascii, bool big_endian) {
 
 TEST(ChunkerTest, Utf16IsDecoded) {
   std::string ascii = "def f():\n    return 1\n\n\ndef g():\n    return 2\n";
-  ChunkOptions options;
+  ChunkOptions options = chunk_testing::SmallChunks();
   options.min_chunk_chars = 0;  // keep f and g apart
   Chunker chunker(options);
   for (bool be : {false, true}) {
@@ -407,7 +407,7 @@ TEST(ChunkerTest, Utf16IsDecoded) {
 
 TEST(ChunkerTest, CrlfLineEnds) {
   std::string src = "import os\r\n\r\ndef f():\r\n    return 1\r\n\r\n\r\ndef g():\r\n    return 2\r\n";
-  ChunkOptions options;
+  ChunkOptions options = chunk_testing::SmallChunks();
   options.min_chunk_chars = 0;  // keep f and g apart
   Chunker chunker(options);
   auto r = chunker.ChunkFile("crlf.py", src, "python");
@@ -425,7 +425,7 @@ TEST(ChunkerTest, CrlfLineEnds) {
 }
 
 TEST(ChunkerTest, DeeplyNestedInput) {
-  Chunker chunker;
+  Chunker chunker(chunk_testing::SmallChunks());
   struct Case {
     std::string lang, src;
   };
@@ -444,7 +444,7 @@ TEST(ChunkerTest, DeeplyNestedInput) {
   for (const Case& k : cases) {
     auto r = chunker.ChunkFile("deep", k.src, k.lang);
     ASSERT_TRUE(r.ok()) << k.lang;
-    CheckInvariants("deep", k.src, *r, ChunkOptions{});
+    CheckInvariants("deep", k.src, *r, chunk_testing::SmallChunks());
   }
 }
 
@@ -452,8 +452,8 @@ TEST(ChunkerTest, Deterministic) {
   fs::path dir = TestdataDir();
   for (const GoldenCase& gc : GoldenCases()) {
     std::string content = ReadAll(dir / gc.language / gc.file);
-    Chunker a;
-    Chunker b;
+    Chunker a(chunk_testing::SmallChunks());
+    Chunker b(chunk_testing::SmallChunks());
     auto ra = a.ChunkFile(gc.file, content, gc.language);
     auto ra2 = a.ChunkFile(gc.file, content, gc.language);
     auto rb = b.ChunkFile(gc.file, content, gc.language);
@@ -473,7 +473,7 @@ TEST(ChunkerTest, Deterministic) {
 
 TEST(ChunkerTest, CancelledBeforeParse) {
   std::atomic<bool> cancel{true};
-  Chunker chunker;
+  Chunker chunker(chunk_testing::SmallChunks());
   auto r = chunker.ChunkFile("a.py", "def f(): pass\n", "python", &cancel);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kCancelled);
@@ -486,7 +486,7 @@ TEST(ChunkerTest, CancelWhileParsing) {
   std::string src;
   for (int i = 0; i < 200000; ++i) src += "def f" + std::to_string(i) + "(a, b):\n    return a + b\n";
   std::atomic<bool> cancel{false};
-  ChunkOptions options;
+  ChunkOptions options = chunk_testing::SmallChunks();
   options.parse_timeout_ms = 0;  // no timeout: only the flag stops it
   Chunker chunker(options);
   std::thread stopper([&] {
@@ -509,7 +509,7 @@ TEST(ChunkerTest, CancelWhileParsing) {
 TEST(ChunkerTest, ParseTimeoutFallsBack) {
   std::string src;
   for (int i = 0; i < 60000; ++i) src += "def f" + std::to_string(i) + "(a, b):\n    return a + b * " + std::to_string(i) + "\n";
-  ChunkOptions options;
+  ChunkOptions options = chunk_testing::SmallChunks();
   options.parse_timeout_ms = 1;
   Chunker chunker(options);
   auto r = chunker.ChunkFile("big.py", src, "python");
@@ -525,7 +525,7 @@ TEST(ChunkerTest, ParseTimeoutFallsBack) {
 }
 
 TEST(ChunkerTest, InvalidOptions) {
-  ChunkOptions options;
+  ChunkOptions options = chunk_testing::SmallChunks();
   options.window_overlap_lines = options.window_lines;
   Chunker chunker(options);
   auto r = chunker.ChunkFile("a.txt", "x\n", "text");
@@ -536,7 +536,7 @@ TEST(ChunkerTest, InvalidOptions) {
 TEST(ChunkerTest, TextWindowsOverlap) {
   std::string src;
   for (int i = 1; i <= 100; ++i) src += "line " + std::to_string(i) + "\n";
-  ChunkOptions options;
+  ChunkOptions options = chunk_testing::SmallChunks();
   options.window_lines = 40;
   options.window_overlap_lines = 10;
   Chunker chunker(options);
@@ -556,10 +556,10 @@ TEST(ChunkerTest, MarkdownSectionsCarryTheirHeadings) {
   std::string src = "# Title\n\nIntro.\n\n## Install\n\n";
   for (int i = 0; i < 60; ++i) src += "Step " + std::to_string(i) + ": run the installer with care.\n";
   src += "\n```sh\n# not a heading\nmake\n```\n\n## Usage\n\nRun it.\n";
-  Chunker chunker;
+  Chunker chunker(chunk_testing::SmallChunks());
   auto r = chunker.ChunkFile("README.md", src, "markdown");
   ASSERT_TRUE(r.ok());
-  CheckInvariants("README.md", src, *r, ChunkOptions{});
+  CheckInvariants("README.md", src, *r, chunk_testing::SmallChunks());
   const Chunk* install = FindChunk(*r, "Install");
   ASSERT_NE(install, nullptr);
   EXPECT_EQ(install->context, "README.md > # Title");
@@ -572,7 +572,7 @@ TEST(ChunkerTest, MarkdownSectionsCarryTheirHeadings) {
 }
 
 TEST(ChunkerTest, UnknownLanguageUsesWindows) {
-  Chunker chunker;
+  Chunker chunker(chunk_testing::SmallChunks());
   auto r = chunker.ChunkFile("a.yaml", "a: 1\nb: 2\n", "yaml");
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->chunks.size(), 1u);
@@ -599,14 +599,14 @@ void CheckTree(const fs::path& root, const std::vector<std::string>& exts, std::
     for (auto it = fs::directory_iterator(root, ec); it != fs::directory_iterator(); it.increment(ec)) consider(*it);
   }
   std::sort(files.begin(), files.end());
-  Chunker chunker;
+  Chunker chunker(chunk_testing::SmallChunks());
   size_t checked = 0;
   for (size_t i = 0; i < files.size() && checked < max_files; i += every) {
     std::string content = ReadAll(files[i]);
     auto r = chunker.ChunkFile(files[i].string(), content, lang);
     ASSERT_TRUE(r.ok()) << files[i];
     if (!r->notes.empty()) continue;  // normalised text differs from the bytes read
-    CheckInvariants(files[i].string(), content, *r, ChunkOptions{});
+    CheckInvariants(files[i].string(), content, *r, chunk_testing::SmallChunks());
     if (::testing::Test::HasFatalFailure()) return;
     ++checked;
   }
@@ -618,8 +618,8 @@ void CheckTree(const fs::path& root, const std::vector<std::string>& exts, std::
 // those of a whole parse.
 void ExpectSameAsWholeParse(const std::string& path, std::string_view content, int* differ,
                             const std::string& language = "c") {
-  ChunkOptions skeleton_options;
-  ChunkOptions whole_options;
+  ChunkOptions skeleton_options = chunk_testing::SmallChunks();
+  ChunkOptions whole_options = chunk_testing::SmallChunks();
   whole_options.skeleton_parse = false;
   Chunker skeleton(skeleton_options);
   Chunker whole(whole_options);
@@ -660,7 +660,7 @@ TEST(ChunkerTest, SkeletonParseChunksCAsAWholeParse) {
       "int reset_stats(struct dev *dev, int limit) { return 0; }\n"
       "#endif\n\n"
       "enum color { RED, GREEN, BLUE };\n";
-  Chunker chunker;
+  Chunker chunker(chunk_testing::SmallChunks());
   auto r = chunker.ChunkFile("dev.c", content, "c");
   ASSERT_TRUE(r.ok());
   // The big function was split (its body, over the size limit, stays in the first
@@ -745,7 +745,7 @@ TEST(ChunkerTest, SkeletonParseChunksPythonAsAWholeParse) {
       "    def close(self):\n        self._open = False\n        try:\n            self._f.close()\n"
       "        except OSError:\n            pass\n\n"
       "if __name__ == '__main__':\n    main()\n";
-  Chunker chunker;
+  Chunker chunker(chunk_testing::SmallChunks());
   auto r = chunker.ChunkFile("dev.py", content, "python");
   ASSERT_TRUE(r.ok());
   int pieces = 0;
@@ -901,7 +901,7 @@ void ExpectGeneratedChunkedAsWhole(const std::string& language, const std::strin
     if (const char* dir = std::getenv("TRAWL_DUMP_GENERATED")) {
       std::ofstream(std::string(dir) + "/" + std::to_string(seed) + ext) << source;
     }
-    ChunkOptions skeleton_options;
+    ChunkOptions skeleton_options = chunk_testing::SmallChunks();
     skeleton_options.max_chunk_chars = 100 + static_cast<int>(seed % 5) * 150;
     skeleton_options.min_chunk_chars = skeleton_options.max_chunk_chars / 4;
     ChunkOptions whole_options = skeleton_options;
@@ -1115,7 +1115,7 @@ TEST(ChunkerTest, SkeletonParseChunksPhpAsAWholeParse) {
       "        EOT;\n    }\n}\n\n"
       "trait Counts\n{\n    public function count(): int\n    {\n        return \\count($this->items);\n    }\n}\n\n"
       "function helper($x) { return $x * 2; }\n";
-  Chunker chunker;
+  Chunker chunker(chunk_testing::SmallChunks());
   auto r = chunker.ChunkFile("Device.php", content, "php");
   ASSERT_TRUE(r.ok());
   int pieces = 0;
@@ -1140,7 +1140,7 @@ TEST(ChunkerTest, SkeletonParseChunksRubyAsAWholeParse) {
       "    def name\n      @name ||= compute_name\n      @name.to_s\n    end\n\n"
       "    def describe\n      <<~EOS\n    end\n      EOS\n    end\n\n"
       "    def fetch(key)\n      @items.fetch(key)\n    rescue KeyError\n      nil\n    end\n  end\nend\n";
-  Chunker chunker;
+  Chunker chunker(chunk_testing::SmallChunks());
   auto r = chunker.ChunkFile("device.rb", content, "ruby");
   ASSERT_TRUE(r.ok());
   int pieces = 0;

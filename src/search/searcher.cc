@@ -14,6 +14,7 @@
 #include "base/mutex.h"
 #include "base/tokenize.h"
 #include "discover/discover.h"
+#include "search/fusion.h"
 #include "search/query_analysis.h"
 #include "search/rerank.h"
 #include "embed/embedder.h"
@@ -347,35 +348,13 @@ class HybridSearcher final : public Searcher {
     return out;
   }
 
-  // One list of the two: score fusion (or RRF), best first.
+  // One list of the two (fusion.h), best first.
   std::vector<ChunkHit> Fuse(const Plan& plan, Candidates cands) const {
     if (plan.mode == "lexical") return std::move(cands.lexical);
     if (plan.mode == "semantic") return std::move(cands.dense);
-    const auto& lexical = cands.lexical;
-    const auto& dense = cands.dense;
-    std::unordered_map<int64_t, double> score;
-    if (options_.search.fusion == "rrf") {
-      // Reciprocal Rank Fusion: rank-based, so BM25 and cosine scales never mix.
-      const double k = options_.search.rrf_k;
-      for (size_t i = 0; i < lexical.size(); ++i) {
-        score[lexical[i].chunk_id] += kLexicalWeight / (k + static_cast<double>(i) + 1);
-      }
-      for (size_t i = 0; i < dense.size(); ++i) score[dense[i].chunk_id] += 1.0 / (k + static_cast<double>(i) + 1);
-    } else {
-      // Score fusion (CombSUM): each list's scores divided by its best, so a chunk far
-      // ahead in one list keeps its lead, which ranks alone throw away.
-      const double lex_top = lexical.empty() ? 1.0 : std::max(1e-9, lexical[0].score);
-      const double dense_top = dense.empty() ? 1.0 : std::max(1e-9, dense[0].score);
-      for (const auto& h : lexical) score[h.chunk_id] += kLexicalWeight * h.score / lex_top;
-      for (const auto& h : dense) score[h.chunk_id] += h.score / dense_top;
-    }
-    std::vector<ChunkHit> fused;
-    fused.reserve(score.size());
-    for (const auto& [id, s] : score) fused.push_back({id, s});
-    std::sort(fused.begin(), fused.end(), [](const ChunkHit& a, const ChunkHit& b) {
-      return a.score != b.score ? a.score > b.score : a.chunk_id < b.chunk_id;
-    });
-    return fused;
+    return FuseLists(cands.lexical, cands.dense,
+                     options_.search.fusion == "rrf" ? FusionMethod::kRrf : FusionMethod::kScore, kLexicalWeight,
+                     options_.search.rrf_k);
   }
 
   // Chunks that join the rerank pool whatever their first-stage rank: the named files'
