@@ -48,6 +48,11 @@ struct IndexRequest {
   Options options;
   bool rebuild = false;  // drop the index's content and re-embed everything
   bool wait = false;     // wait for another writer instead of failing
+  // Only these paths (relative to the root: files or folders, changed, added or deleted;
+  // what a watcher saw): the run walks just the folders on the way to them, with every
+  // ignore rule a whole walk applies, and leaves the rest of the index as it is. Empty:
+  // the whole tree. Ignored with `rebuild`.
+  std::vector<std::string> paths;
   const std::atomic<bool>* cancel = nullptr;
   ProgressCallback on_progress;
   int progress_interval_ms = 250;

@@ -170,6 +170,7 @@ class Walk {
   std::string git_prefix_;   // the root relative to the work tree's top: "" or "sub/dir/"
   bool in_work_tree_ = false;  // the root is inside a git work tree
   std::vector<std::string> exclude_rel_;  // exclude_dirs under the root: "a/b/"
+  std::optional<PathScope> scope_;        // DiscoverOptions::scope, when given
   std::optional<IgnoreFile> info_exclude_;
   std::optional<IgnoreFile> defaults_;
   const Level* root_level_ = nullptr;  // .gitignore files above the root, if any
@@ -276,6 +277,7 @@ void Walk::OpenRepository() {
 }
 
 Status Walk::Setup() {
+  if (!options_.scope.empty()) scope_.emplace(options_.scope);
   if (options_.root.empty()) return Status::InvalidArgument("discover: empty root");
   std::error_code ec;
   std::filesystem::path abs = std::filesystem::absolute(options_.root, ec);
@@ -530,6 +532,7 @@ void Walk::VisitDir(const DirTask& task, oneapi::tbb::feeder<DirTask>& feeder) {
         have_stat = false;
       }
     }
+    if (scope_ && !scope_->Reaches(rel, is_dir)) continue;
     if (is_dir && !exclude_rel_.empty()) {
       std::string with_slash = rel + "/";
       if (std::find(exclude_rel_.begin(), exclude_rel_.end(), with_slash) != exclude_rel_.end()) continue;
@@ -662,6 +665,45 @@ Result<std::vector<FileEntry>> Walk::Run() {
 Result<std::vector<FileEntry>> Discover(const DiscoverOptions& options, const std::atomic<bool>* cancel) {
   Walk walk(options, cancel);
   return walk.Run();
+}
+
+PathScope::PathScope(std::vector<std::string> paths) {
+  for (std::string& p : paths) {
+    while (!p.empty() && p.back() == '/') p.pop_back();
+    while (p.rfind("./", 0) == 0) p.erase(0, 2);
+    if (p.empty() || p == "." || p.front() == '/') continue;
+    bool dots = false;
+    for (size_t start = 0; start <= p.size();) {
+      size_t slash = std::min(p.find('/', start), p.size());
+      std::string_view part(p.data() + start, slash - start);
+      dots |= part == ".." || part == "." || part.empty();
+      start = slash + 1;
+    }
+    if (!dots) paths_.push_back(std::move(p));
+  }
+  std::sort(paths_.begin(), paths_.end());
+  paths_.erase(std::unique(paths_.begin(), paths_.end()), paths_.end());
+}
+
+bool PathScope::Holds(std::string_view rel) const {
+  while (!rel.empty() && rel.back() == '/') rel.remove_suffix(1);
+  // `rel` itself or a folder above it (each prefix ending at a '/').
+  for (size_t end = rel.size(); end != std::string_view::npos && end > 0; end = rel.rfind('/', end - 1)) {
+    if (std::binary_search(paths_.begin(), paths_.end(), rel.substr(0, end))) return true;
+    if (end == 0) break;
+  }
+  return false;
+}
+
+bool PathScope::Reaches(std::string_view rel, bool is_dir) const {
+  while (!rel.empty() && rel.back() == '/') rel.remove_suffix(1);
+  if (Holds(rel)) return true;
+  if (!is_dir) return false;
+  // A path below `rel/`: the first one not less than "rel/" starts with it.
+  std::string prefix(rel);
+  prefix += '/';
+  auto it = std::lower_bound(paths_.begin(), paths_.end(), prefix);
+  return it != paths_.end() && it->compare(0, prefix.size(), prefix) == 0;
 }
 
 }  // namespace trawl

@@ -36,6 +36,27 @@ struct DiscoverOptions {
   bool check_content = true;
   // Absolute paths of directories never entered nor reported (the index folder).
   std::vector<std::string> exclude_dirs;
+  // Only these paths (relative to the root, '/' separators, files or folders; see
+  // PathScope): the walk enters just the folders on the way to them, applying every
+  // ignore file it passes as a whole walk would. Empty: the whole tree.
+  std::vector<std::string> scope;
+};
+
+// Paths of a tree a walk is limited to (DiscoverOptions::scope).
+class PathScope {
+ public:
+  // `paths` relative to the root; empty ones, ".", ".." and absolute ones are left out
+  // (an empty scope holds nothing, not everything).
+  explicit PathScope(std::vector<std::string> paths);
+  // `rel` ("a/b.py", or "a/" for a folder) is one of the paths or under one.
+  bool Holds(std::string_view rel) const;
+  // ... or a folder on the way to one (to be entered).
+  bool Reaches(std::string_view rel, bool is_dir) const;
+  bool empty() const { return paths_.empty(); }
+  const std::vector<std::string>& paths() const { return paths_; }
+
+ private:
+  std::vector<std::string> paths_;  // sorted, distinct, no trailing '/'
 };
 
 enum class SkipReason { kNone, kIgnored, kBinary, kTooLarge, kUnsupported, kUnreadable, kSymlink };

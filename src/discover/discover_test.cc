@@ -466,5 +466,45 @@ TEST_F(DiscoverGitTest, SubdirectoryRootUsesParentRulesAndIndex) {
   EXPECT_EQ(r["main.c"], "");
 }
 
+TEST(PathScopeTest, HoldsPathsAndReachesTheirFolders) {
+  PathScope scope({"src/a.py", "docs/", "./lib/x", "", "..", "/etc/passwd", "a/../b", "src/a.py"});
+  EXPECT_EQ(scope.paths(), (std::vector<std::string>{"docs", "lib/x", "src/a.py"}));
+  EXPECT_TRUE(scope.Holds("src/a.py"));
+  EXPECT_TRUE(scope.Holds("docs/guide/intro.md"));
+  EXPECT_TRUE(scope.Holds("lib/x/"));
+  EXPECT_FALSE(scope.Holds("src/a.pyc"));
+  EXPECT_FALSE(scope.Holds("src/b.py"));
+  EXPECT_FALSE(scope.Holds("doc"));
+  EXPECT_FALSE(scope.Holds("lib/xy/z.c"));
+  EXPECT_TRUE(scope.Reaches("src", true));
+  EXPECT_TRUE(scope.Reaches("lib", true));
+  EXPECT_FALSE(scope.Reaches("src", false));  // a file named src holds nothing below it
+  EXPECT_FALSE(scope.Reaches("li", true));
+  EXPECT_FALSE(scope.Reaches("test", true));
+  EXPECT_TRUE(PathScope({"..", ""}).empty());
+}
+
+TEST(DiscoverTest, AScopedWalkFindsItsPathsWithEveryIgnoreRuleOnTheWay) {
+  TempDir dir;
+  WriteFile(dir.path() + "/.gitignore", "*.log\n");
+  WriteFile(dir.path() + "/pkg/.gitignore", "gen/\n");
+  WriteFile(dir.path() + "/pkg/a.py", "a = 1\n");
+  WriteFile(dir.path() + "/pkg/b.py", "b = 1\n");
+  WriteFile(dir.path() + "/pkg/run.log", "log\n");
+  WriteFile(dir.path() + "/pkg/gen/g.py", "g = 1\n");
+  WriteFile(dir.path() + "/pkg/sub/c.py", "c = 1\n");
+  WriteFile(dir.path() + "/other/d.py", "d = 1\n");
+  DiscoverOptions opt = GitignoreEverywhere();
+  opt.scope = {"pkg/a.py", "pkg/run.log", "pkg/gen/g.py", "pkg/sub", "missing/e.py"};
+  std::vector<std::string> got;
+  for (const auto& e : Walk(dir.path(), opt)) got.push_back(e.path);
+  // Ignored by the root's and by pkg's .gitignore as a whole walk would; b.py and other/
+  // are out of scope; the missing path is simply not found.
+  EXPECT_EQ(got, (std::vector<std::string>{"pkg/a.py", "pkg/sub/c.py"}));
+  std::vector<std::string> whole;
+  for (const auto& e : Walk(dir.path(), GitignoreEverywhere())) whole.push_back(e.path);
+  EXPECT_EQ(whole.size(), 6u);  // and the two .gitignore files
+}
+
 }  // namespace
 }  // namespace trawl

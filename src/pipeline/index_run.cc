@@ -170,6 +170,7 @@ class IndexRun {
   IndexSummary Summarize(const std::string& state);
 
   const IndexRequest& req_;
+  std::optional<PathScope> scope_;  // IndexRequest::paths, when given
   const Options& opts_;
   const Clock::time_point started_;
   std::string run_id_;
@@ -297,6 +298,15 @@ Status IndexRun::Plan(std::vector<FileEntry> found, std::vector<FileRecord> stor
   };
   sort_by_path(found);
   sort_by_path(stored);
+  // A run over some paths (IndexRequest::paths) compares only what the index holds of
+  // them; the rest stays, and still counts as known.
+  int64_t known_elsewhere = 0;
+  if (scope_) {
+    auto outside = std::remove_if(stored.begin(), stored.end(),
+                                  [&](const FileRecord& r) { return !scope_->Holds(r.path); });
+    known_elsewhere = static_cast<int64_t>(stored.end() - outside);
+    stored.erase(outside, stored.end());
+  }
   // What exists but cannot be read (a directory without permission): the files the
   // index knows beneath it are kept, not taken for deleted, and the run reports it.
   std::vector<const FileEntry*> unreadable;
@@ -363,7 +373,7 @@ Status IndexRun::Plan(std::vector<FileEntry> found, std::vector<FileRecord> stor
   }
   GroupByUnit();
   stages_[kPlan].Add(Clock::now() - t0, files_seen_);
-  return store_->SetFilesKnown(files_seen_);
+  return store_->SetFilesKnown(files_seen_ + known_elsewhere);
 }
 
 std::unique_ptr<FileWork> IndexRun::ProcessFile(const FileEntry& entry, Chunker& chunker,
@@ -1058,6 +1068,10 @@ Result<IndexSummary> IndexRun::Run() {
   dopts.check_content = false;
   dopts.report_unreadable = true;
   dopts.exclude_dirs = {opts_.index_dir};
+  if (!req_.paths.empty() && !req_.rebuild) {
+    dopts.scope = req_.paths;
+    scope_.emplace(req_.paths);
+  }
   Result<std::vector<FileEntry>> found = Discover(dopts, &stop_);
   if (git_thread.joinable()) git_thread.join();
   list_thread.join();

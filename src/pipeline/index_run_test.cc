@@ -82,6 +82,63 @@ TEST_F(IndexRunTest, SameContentForOneAndFourWorkers) {
   fs::remove_all(four.index_dir);
 }
 
+// What a watcher saw (IndexRequest::paths): those paths are brought up to date and the
+// rest of the index stays as it is; a whole-tree run afterwards finds nothing left to do
+// but what changed outside them.
+TEST_F(IndexRunTest, ARunOverSomePathsLeavesTheRestAsItIs) {
+  Options o = MakeOptions(2, "_idx");
+  ASSERT_EQ(Run(o).files_indexed, 60);
+  auto write = [&](const std::string& rel, const std::string& text) {
+    fs::create_directories((root_ / rel).parent_path());
+    std::ofstream(root_ / rel) << text;
+  };
+  write("d0/f0.py", "def quokkainside():\n    return 1\n");
+  write("d1/f1.py", "def wombatoutside():\n    return 2\n");
+  write("newdir/n.py", "def brand_new():\n    return 3\n");
+  fs::remove(root_ / "d2" / "f2.py");
+  fs::remove_all(root_ / "d3");
+  IndexRequest req;
+  req.options = o;
+  req.paths = {"d0/f0.py", "newdir", "d2/f2.py", "d3/", "../escape", "/abs"};
+  auto scoped = RunIndex(req);
+  ASSERT_TRUE(scoped.ok()) << scoped.status().ToString();
+  EXPECT_EQ(scoped->files_indexed, 2);                // d0/f0.py, newdir/n.py
+  EXPECT_EQ(scoped->files_deleted, 1 + 9) << scoped->ToJson();  // d2/f2.py, and d3's 9 files
+  EXPECT_LE(scoped->files_seen, 3);                   // not the whole tree
+  auto status = GetIndexStatus(o);
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->files, 60 - 10 + 1);
+  EXPECT_EQ(status->files_known, 60 - 10 + 1);        // coverage stays whole
+  auto paths = [&] {
+    std::vector<std::string> out;
+    auto files = ListIndexedFiles(o);
+    EXPECT_TRUE(files.ok());
+    for (const auto& f : *files) out.push_back(f.path);
+    return out;
+  };
+  std::vector<std::string> have = paths();
+  EXPECT_NE(std::find(have.begin(), have.end(), "newdir/n.py"), have.end());
+  EXPECT_EQ(std::find(have.begin(), have.end(), "d2/f2.py"), have.end());
+  // d1/f1.py changed outside the paths: still the old text until a whole run.
+  auto searcher = Searcher::Open(o);
+  ASSERT_TRUE(searcher.ok());
+  SearchRequest q;
+  q.query = "wombatoutside";
+  q.mode = "lexical";
+  EXPECT_TRUE((*searcher)->Search(q)->results.empty());
+  q.query = "quokkainside";
+  EXPECT_FALSE((*searcher)->Search(q)->results.empty());
+  IndexSummary whole = Run(o);
+  EXPECT_EQ(whole.files_indexed, 1);  // d1/f1.py
+  EXPECT_EQ(whole.files_deleted, 0);
+  // An export equals a fresh index of the same tree.
+  Options fresh = MakeOptions(2, "_fresh");
+  Run(fresh);
+  EXPECT_EQ(*ExportIndex(o), *ExportIndex(fresh));
+  fs::remove_all(root_.parent_path() / (root_.filename().string() + "_fresh"));
+  fs::remove_all(root_.parent_path() / (root_.filename().string() + "_idx"));
+}
+
 TEST_F(IndexRunTest, TinyBudgetStillIndexesEverything) {
   Options o = MakeOptions(3, "_tiny");
   o.indexing.max_inflight_mb = 8;

@@ -30,6 +30,10 @@ Json Embed(const std::string& text) {
 
 std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
+// A run over more changed paths than this walks the whole tree instead (a checkout of
+// another branch): one walk then costs less than the folders on the way to each.
+constexpr size_t kMaxScopedPaths = 4096;
+
 bool IsIgnoreFile(const std::string& rel) {
   size_t slash = rel.rfind('/');
   std::string base = slash == std::string::npos ? rel : rel.substr(slash + 1);
@@ -45,6 +49,7 @@ std::string ReindexRun::ToJson() const {
   j["state"] = state;
   if (!index_run_id.empty()) j["index_run_id"] = index_run_id;
   j["changed_paths"] = changed_paths;
+  if (started_at > 0) j["whole_tree"] = whole_tree;
   j["queued_at"] = queued_at;
   if (started_at > 0) j["started_at"] = started_at;
   if (finished_at > 0) j["finished_at"] = finished_at;
@@ -135,6 +140,7 @@ std::string ReindexService::QueueLocked(const std::vector<std::string>& paths, c
     first_change_ = now;
   }
   pending_.insert(paths.begin(), paths.end());
+  if (paths.empty()) whole_next_ = true;  // a run asked for without paths: all of them
   last_change_ = now;
   if (ReindexRun* r = FindLocked(queued_id_)) r->changed_paths = static_cast<int64_t>(pending_.size());
   cv_.NotifyAll();
@@ -253,6 +259,7 @@ void ReindexService::RunLoop() {
   for (;;) {
     std::string id;
     std::vector<std::string> paths;
+    bool whole = true;
     {
       MutexLock lock(&mu_);
       for (;;) {
@@ -273,6 +280,8 @@ void ReindexService::RunLoop() {
       run_now_ = false;
       paths.assign(pending_.begin(), pending_.end());
       pending_.clear();
+      whole = whole_next_ || paths.empty() || paths.size() > kMaxScopedPaths;
+      whole_next_ = false;
       running_id_ = id;
       cancel_.store(false);  // not stopping (checked above): a cancel is for an earlier run
       if (ReindexRun* r = FindLocked(id)) {
@@ -280,26 +289,31 @@ void ReindexService::RunLoop() {
         r->started_at = UnixNow();
       }
     }
-    ExecuteRun(id, std::move(paths));
+    ExecuteRun(id, std::move(paths), whole);
   }
 }
 
-void ReindexService::ExecuteRun(const std::string& id, std::vector<std::string> paths) {
+void ReindexService::ExecuteRun(const std::string& id, std::vector<std::string> paths, bool whole) {
   std::sort(paths.begin(), paths.end());
   std::string trigger;
   {
     MutexLock lock(&mu_);
-    if (ReindexRun* r = FindLocked(id)) trigger = r->trigger;
+    if (ReindexRun* r = FindLocked(id)) {
+      trigger = r->trigger;
+      r->whole_tree = whole;
+    }
   }
   Json started;
   started["id"] = id;
   started["trigger"] = trigger;
   started["changed_paths"] = paths.size();
+  started["whole_tree"] = whole;
   Emit("run_started", Dump(started));
 
   IndexRequest req;
   req.options = config_.options;
   req.cancel = &cancel_;
+  if (!whole) req.paths = paths;
   req.progress_interval_ms = config_.progress_interval_ms;
   req.on_progress = [this, &id](const IndexProgress& p) {
     std::string j = p.ToJson();
@@ -330,6 +344,8 @@ void ReindexService::ExecuteRun(const std::string& id, std::vector<std::string> 
     stats_.last_run_seconds = secs;
     if (summary.ok()) {
       r->state = summary->state;
+      // A run over some paths that stopped early: the next one walks the whole tree.
+      if (!whole && summary->state != "finished") whole_next_ = true;
       r->index_run_id = summary->run_id;
       r->summary_json = summary->ToJson();
       r->error = summary->error;
@@ -345,11 +361,13 @@ void ReindexService::ExecuteRun(const std::string& id, std::vector<std::string> 
     } else {
       r->state = "failed";
       r->error = summary.status().message();
+      if (!whole) whole_next_ = true;
       ++stats_.runs_failed;
       if (summary.status().code() == StatusCode::kUnavailable && !stopping_) {
         // Another writer (a `trawl index` by hand) holds the index: try again shortly.
         r->error += "; its changes are retried shortly";
         QueueLocked(paths, trigger);
+        if (whole) whole_next_ = true;
         not_before_ = Clock::now() + kBusyRetry;
       }
     }
@@ -421,6 +439,8 @@ void ReindexService::WatchLoop() {
     stats_.watched_dirs = dirs;
     if (rescan) ++stats_.watch_rescans;
     QueueLocked(paths, rescan ? "rescan" : "watch");
+    // What an ignore file rules on, and what a lost event hid, is anywhere in the tree.
+    if (rescan || ignores_changed) whole_next_ = true;
   }
 }
 

@@ -40,6 +40,7 @@ struct ReindexRun {
   std::string state;         // "queued", "running", "finished", "cancelled", "failed"
   std::string index_run_id;  // the pipeline's run id, once started
   int64_t changed_paths = 0; // distinct paths the batch was made of
+  bool whole_tree = true;    // walked the whole tree (else only the changed paths)
   double queued_at = 0;      // unix seconds
   double started_at = 0;
   double finished_at = 0;
@@ -128,7 +129,9 @@ class ReindexService {
   ReindexRun* FindLocked(const std::string& id) REQUIRES(mu_);
   std::string QueueLocked(const std::vector<std::string>& paths, const std::string& trigger) REQUIRES(mu_);
   void RefreshSkippedDirs();
-  void ExecuteRun(const std::string& id, std::vector<std::string> paths);
+  // `paths`: what changed; `whole`: walk the whole tree (a rescan, an ignore file
+  // changed, a run asked for by hand, too many paths), else only `paths`.
+  void ExecuteRun(const std::string& id, std::vector<std::string> paths, bool whole);
 
   const Config config_;
   // The running run's cancel flag: set by Stop() and CancelRun(), cleared (under mu_)
@@ -144,6 +147,8 @@ class ReindexService {
   mutable CondVar idle_cv_; // WaitIdle, WaitRun: a run ended
   bool stopping_ GUARDED_BY(mu_) = false;
   std::unordered_set<std::string> pending_ GUARDED_BY(mu_);
+  // The next run walks the whole tree (see ExecuteRun), whatever pending_ holds.
+  bool whole_next_ GUARDED_BY(mu_) = true;
   std::string queued_id_ GUARDED_BY(mu_);     // the next run's id, "" when nothing is queued
   bool run_now_ GUARDED_BY(mu_) = false;      // skip the debounce
   Clock::time_point first_change_ GUARDED_BY(mu_);

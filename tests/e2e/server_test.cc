@@ -265,6 +265,18 @@ TEST(ServerTest, WatchFollowsRenamesDeletesBulkChangesAndIgnoreEdits) {
   // Delete.
   fs::remove(dir.path() / "src/net.c");
   EXPECT_TRUE(Eventually([&] { return !s.Finds("open_socket_with_timeout", "src/net.c"); }, 5)) << s.log();
+  // Runs made of watched changes walk only the changed paths.
+  {
+    Json runs = s.GetJson("/v1/runs")["runs"];
+    int scoped = 0;
+    for (const auto& r : runs) {
+      if (r.value("trigger", "") != "watch" || r.value("state", "") != "finished") continue;
+      EXPECT_FALSE(r.value("whole_tree", true)) << r.dump();
+      EXPECT_LE(r["summary"].value("files_seen", 1000), 3) << r.dump();
+      ++scoped;
+    }
+    EXPECT_GE(scoped, 1) << runs.dump();
+  }
 
   // A burst of 300 files (as a git checkout makes) is indexed in few runs.
   size_t runs_before = s.GetJson("/v1/runs")["runs"].size();
