@@ -62,7 +62,7 @@ Result<std::vector<IndexedFile>> ListIndexedFiles(const Options& options) {
   TRAWL_ASSIGN_OR_RETURN(std::vector<FileRecord> records, store->ListFiles());
   std::vector<IndexedFile> out;
   out.reserve(records.size());
-  for (auto& f : records) out.push_back(IndexedFile{std::move(f.path), std::move(f.language), std::move(f.status), f.size});
+  for (auto& f : records) out.push_back(IndexedFile{std::move(f.path), std::move(f.language), std::string(FileStatusName(f.status)), f.size});
   std::sort(out.begin(), out.end(), [](const IndexedFile& a, const IndexedFile& b) { return a.path < b.path; });
   return out;
 }
@@ -215,7 +215,7 @@ Result<IndexCheckReport> CheckIndex(const Options& options) {
     if (!*more) break;
     ++r.files;
     const FileRecord& f = sf.file;
-    if (f.status == "indexed" && f.chunk_count != static_cast<int>(sf.chunks.size())) {
+    if (f.status == FileStatus::kIndexed && f.chunk_count != static_cast<int>(sf.chunks.size())) {
       problem(f.path + ": holds " + std::to_string(sf.chunks.size()) + " chunks, its record says " +
               std::to_string(f.chunk_count));
     }

@@ -336,7 +336,7 @@ Status IndexRun::Plan(std::vector<FileEntry> found, std::vector<FileRecord> stor
     const FileRecord* r = s < stored.size() && stored[s].path == f.path ? &stored[s++] : nullptr;
     bool unchanged = false;
     if (r != nullptr && !req_.rebuild) {
-      unchanged = r->status != "failed" && r->size == f.size && r->mtime_ns == f.mtime_ns && r->inode == f.inode;
+      unchanged = r->status != FileStatus::kFailed && r->size == f.size && r->mtime_ns == f.mtime_ns && r->inode == f.inode;
       if (unchanged && history_ && history_->in_repo()) {
         // Same bytes, but a commit since may have changed the git fields.
         const GitFileInfo* g = GitInfo(f.path);
@@ -387,13 +387,13 @@ std::unique_ptr<FileWork> IndexRun::ProcessFile(const FileEntry& entry, Chunker&
   rec.size = entry.size;
   rec.mtime_ns = entry.mtime_ns;
   rec.inode = entry.inode;
-  rec.status = "indexed";
+  rec.status = FileStatus::kIndexed;
   uint64_t max_bytes = static_cast<uint64_t>(opts_.indexing.max_file_size_kb) * 1024;
   Result<std::string> data = ReadFile(entry.abs_path, max_bytes + 1);
   auto t1 = Clock::now();
   int64_t c1 = ThreadCpuNanos();
   stages_[kRead].Add(t1 - t0, 1, c1 - c0);
-  auto finish = [&](const char* status, std::string error) {
+  auto finish = [&](FileStatus status, std::string error) {
     rec.status = status;
     rec.error = std::move(error);
     work->write.chunks.clear();
@@ -402,7 +402,7 @@ std::unique_ptr<FileWork> IndexRun::ProcessFile(const FileEntry& entry, Chunker&
     work->embed_texts.clear();
     return std::move(work);
   };
-  if (!data.ok()) return finish("failed", "unreadable: " + data.status().message());
+  if (!data.ok()) return finish(FileStatus::kFailed, "unreadable: " + data.status().message());
   const std::string& text = *data;
   rec.size = text.size();
   rec.content_hash = HashHex(text);
@@ -414,11 +414,11 @@ std::unique_ptr<FileWork> IndexRun::ProcessFile(const FileEntry& entry, Chunker&
     if (!stored.empty() && stored == rec.content_hash + "\n" + (g ? g->commit : std::string())) {
       work->elsewhere = true;
       files_elsewhere_.fetch_add(1, std::memory_order_relaxed);
-      return finish("indexed", "");
+      return finish(FileStatus::kIndexed, "");
     }
   }
-  if (text.size() > max_bytes) return finish("skipped", "too_large");
-  if (LooksBinary(std::string_view(text).substr(0, 8192))) return finish("skipped", "binary");
+  if (text.size() > max_bytes) return finish(FileStatus::kSkipped, "too_large");
+  if (LooksBinary(std::string_view(text).substr(0, 8192))) return finish(FileStatus::kSkipped, "binary");
   // Discovery named the language from the file name alone; a C++ header is known by its
   // content (as `trawl files` and `trawl chunk`, which read it, see it).
   if (rec.language == "c" && IsCppHeader(entry.path, text)) rec.language = "cpp";
@@ -429,7 +429,7 @@ std::unique_ptr<FileWork> IndexRun::ProcessFile(const FileEntry& entry, Chunker&
   stages_[kChunk].Add(t2 - t1, 1, c2 - c1);
   if (!chunked.ok()) {
     if (chunked.status().code() == StatusCode::kCancelled) return nullptr;
-    return finish("failed", chunked.status().message());
+    return finish(FileStatus::kFailed, chunked.status().message());
   }
   if (const GitFileInfo* g = GitInfo(entry.path)) {
     rec.git_commit = g->commit;
@@ -466,7 +466,7 @@ std::unique_ptr<FileWork> IndexRun::ProcessFile(const FileEntry& entry, Chunker&
     stages_[kEmbed].Add(Clock::now() - t3, static_cast<int64_t>(texts.size()), ThreadCpuNanos() - c3);
     if (!vectors.ok() && vectors.status().code() == StatusCode::kCancelled) return nullptr;
     if (!vectors.ok() || vectors->size() != chunks.size()) {
-      return finish("failed", "embedding failed: " + (vectors.ok() ? std::string("wrong number of vectors")
+      return finish(FileStatus::kFailed, "embedding failed: " + (vectors.ok() ? std::string("wrong number of vectors")
                                                                    : vectors.status().message()));
     }
     for (size_t i = 0; i < chunks.size(); ++i) chunks[i].vector = std::move((*vectors)[i]);
@@ -533,7 +533,7 @@ FileEntry* IndexRun::NextTask() {
       {
         MutexLock lock(&units_mu_);
         for (const auto& f : claim->stored) {
-          if (f.status == "indexed") elsewhere_[f.path] = f.content_hash + "\n" + f.git_commit;
+          if (f.status == FileStatus::kIndexed) elsewhere_[f.path] = f.content_hash + "\n" + f.git_commit;
         }
       }
       current_unit_ = static_cast<int>(unit_queue_[i]);
@@ -789,7 +789,7 @@ Status IndexRun::StageFile(FileWork* w) {
     embed_error = w->embed_error;
   }
   if (!embed_error.empty()) {
-    w->write.file.status = "failed";
+    w->write.file.status = FileStatus::kFailed;
     w->write.file.error = embed_error;
     w->write.chunks.clear();
   }
@@ -822,11 +822,11 @@ Status IndexRun::CommitPending(int partition, std::vector<std::unique_ptr<FileWo
     bytes_done_.fetch_add(static_cast<int64_t>(f.size), std::memory_order_relaxed);
     if (w->unit >= 0) UnitFileDone(w->unit, !w->elsewhere);
     if (w->elsewhere) continue;
-    if (f.status == "indexed") {
+    if (f.status == FileStatus::kIndexed) {
       files_indexed_.fetch_add(1, std::memory_order_relaxed);
       chunks_.fetch_add(static_cast<int64_t>(w->staged_chunks), std::memory_order_relaxed);
       bytes_.fetch_add(static_cast<int64_t>(f.size), std::memory_order_relaxed);
-    } else if (f.status == "skipped") {
+    } else if (f.status == FileStatus::kSkipped) {
       files_skipped_.fetch_add(1, std::memory_order_relaxed);
     } else {
       files_failed_.fetch_add(1, std::memory_order_relaxed);

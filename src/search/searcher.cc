@@ -546,7 +546,7 @@ class HybridSearcher final : public Searcher {
       std::vector<std::string> paths;
       paths.reserve(files.size());
       for (auto& f : files) {
-        if (f.status == "indexed") paths.push_back(std::move(f.path));
+        if (f.status == FileStatus::kIndexed) paths.push_back(std::move(f.path));
       }
       paths_ = std::make_shared<const PathIndex>(std::move(paths));
     }

@@ -38,7 +38,7 @@ FileRecord ReadFileRecord(const Stmt& st, int at) {
   f.mtime_ns = st.Int(at + 3);
   f.inode = static_cast<uint64_t>(st.Int(at + 4));
   f.content_hash = st.Text(at + 5);
-  f.status = st.Text(at + 6);
+  f.status = ParseFileStatus(st.Text(at + 6));
   f.error = st.Text(at + 7);
   f.git_commit = st.Text(at + 8);
   f.git_author = st.Text(at + 9);

@@ -179,11 +179,7 @@ Status EmbeddedStore::StartStream(Db* db) {
 
 Status EmbeddedStore::ValidateWrite(const FileWrite& w) const {
   if (w.file.path.empty()) return Status::InvalidArgument("a file write without a path");
-  if (!w.file.status.empty() && w.file.status != "indexed" && w.file.status != "failed" &&
-      w.file.status != "skipped") {
-    return Status::InvalidArgument("file " + w.file.path + ": unknown status '" + w.file.status + "'");
-  }
-  if (w.file.status == "failed" || w.file.status == "skipped") return Status::Ok();
+  if (w.file.status != FileStatus::kIndexed) return Status::Ok();
   for (const auto& c : w.chunks) {
     if (c.vector.empty() && c.prepared.vector_blob.empty()) continue;
     if (dims_ == 0) return Status::FailedPrecondition("Commit of vectors before BindEmbedder");
@@ -309,14 +305,14 @@ Status EmbeddedStore::WriteFileRows(const FileWrite& original) {
   const FileWrite* w = &original;
   bool unprepared = !original.prepared || std::any_of(original.chunks.begin(), original.chunks.end(),
                                                       [](const ChunkRecord& c) { return !c.vector.empty(); });
-  if (unprepared && original.file.status != "failed" && original.file.status != "skipped") {
+  if (unprepared && original.file.status == FileStatus::kIndexed) {
     local = original;
     Prepare(&local);
     w = &local;
   }
   const FileRecord& f = w->file;
   TRAWL_ASSIGN_OR_RETURN(int64_t old_id, LookupFile(f.path));
-  if (old_id != 0 && f.status == "failed") {
+  if (old_id != 0 && f.status == FileStatus::kFailed) {
     // A failure (the embedder down, the file unreadable for a moment) must not lose
     // what was indexed: the file keeps its last chunks, is marked failed with the
     // reason, and the next run retries it (a failed file never passes the stat check).
@@ -326,10 +322,10 @@ Status EmbeddedStore::WriteFileRows(const FileWrite& original) {
   if (old_id != 0) TRAWL_RETURN_IF_ERROR(RemoveFileRows(old_id, f.path, /*delete_file_row=*/false, &t.removed));
   // "skipped": binary or too large, found when read; recorded so the next run's stat
   // check skips it too. Skipped files, and failed files new to the index, hold no chunks.
-  bool failed = f.status == "failed" || f.status == "skipped";
+  bool failed = f.status != FileStatus::kIndexed;
   Stmt* upsert_file = t.upsert_file.get();
   upsert_file->Bind(1, f.path).Bind(2, f.language).Bind(3, f.size).Bind(4, f.mtime_ns)
-      .Bind(5, f.inode).Bind(6, f.content_hash).Bind(7, f.status.empty() ? "indexed" : f.status)
+      .Bind(5, f.inode).Bind(6, f.content_hash).Bind(7, FileStatusName(f.status))
       .Bind(8, f.error).Bind(9, f.git_commit).Bind(10, f.git_author).Bind(11, f.git_time)
       .Bind(12, f.git_commits).Bind(13, failed ? int64_t{0} : static_cast<int64_t>(w->chunks.size()));
   TRAWL_ASSIGN_OR_RETURN(bool row, upsert_file->Step());

@@ -213,7 +213,7 @@ FileRecord ReadFile(const PgResult& r, int row, int at = 0) {
   f.mtime_ns = r.Int(row, at + 3);
   f.inode = static_cast<uint64_t>(r.Int(row, at + 4));
   f.content_hash = r.Str(row, at + 5);
-  f.status = r.Str(row, at + 6);
+  f.status = ParseFileStatus(r.Str(row, at + 6));
   f.error = r.Str(row, at + 7);
   f.git_commit = r.Str(row, at + 8);
   f.git_author = r.Str(row, at + 9);
@@ -546,10 +546,7 @@ Status PgStore::DeleteFile(Part* p, const std::string& path) {
 Status PgStore::WriteFile(Part* p, const FileWrite& original) {
   const FileRecord& f = original.file;
   if (f.path.empty()) return Status::InvalidArgument("a file write without a path");
-  if (!f.status.empty() && f.status != "indexed" && f.status != "failed" && f.status != "skipped") {
-    return Status::InvalidArgument("file " + f.path + ": unknown status '" + f.status + "'");
-  }
-  bool failed = f.status == "failed" || f.status == "skipped";
+  bool failed = f.status != FileStatus::kIndexed;
   FileWrite local;
   const FileWrite* w = &original;
   bool unprepared = !original.prepared || std::any_of(original.chunks.begin(), original.chunks.end(),
@@ -571,7 +568,7 @@ Status PgStore::WriteFile(Part* p, const FileWrite& original) {
   }
   PgConn* c = p->conn->get();
   PgParam repo = PgParam::Int(repo_id_), path = PgParam::Bytes(f.path);
-  if (f.status == "failed") {
+  if (f.status == FileStatus::kFailed) {
     // A failure keeps the file's last chunks, marked failed (as the embedded store).
     TRAWL_ASSIGN_OR_RETURN(PgResult u, c->Exec("UPDATE trawl_files SET status = 'failed', error = $3 WHERE repo_id = $1 "
                                                "AND path = $2", {repo, path, PgParam::Bytes(f.error)}));
@@ -589,7 +586,7 @@ Status PgStore::WriteFile(Part* p, const FileWrite& original) {
               "excluded.git_commits, chunk_count = excluded.chunk_count",
               {repo, path, PgParam::Text(f.language), PgParam::Int(static_cast<int64_t>(f.size)),
                PgParam::Int(f.mtime_ns), PgParam::Int(static_cast<int64_t>(f.inode)), PgParam::Text(f.content_hash),
-               PgParam::Text(f.status.empty() ? "indexed" : f.status), PgParam::Bytes(f.error),
+               PgParam::Text(std::string(FileStatusName(f.status))), PgParam::Bytes(f.error),
                PgParam::Text(f.git_commit), PgParam::Bytes(f.git_author), PgParam::Int(f.git_time),
                PgParam::Int(f.git_commits), PgParam::Int(failed ? 0 : static_cast<int64_t>(w->chunks.size()))})
           .status());

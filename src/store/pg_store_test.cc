@@ -97,7 +97,7 @@ TEST(PgStore, HoldsWhatTheEmbeddedStoreHoldsAndRanksLexicalQueriesAlike) {
   // An update, a delete and a failure that keeps the last chunks, in both.
   auto update = MakeFile("web/reader.js", "javascript", {MakeChunk("function readAll() {}", Vec(7), 3, "readAll")});
   auto failed = MakeFile("src/reader.py", "python", {});
-  failed.file.status = "failed";
+  failed.file.status = FileStatus::kFailed;
   failed.file.error = "embedder down";
   for (Store* s : {embedded->get(), pg->get()}) {
     ASSERT_TRUE(s->Commit({update, failed}, {"docs/notes.md"}).ok());

@@ -224,7 +224,7 @@ TEST(ShardedStoreTest, AFailedFileKeepsItsLastChunksInItsShard) {
   ASSERT_TRUE(s->Commit(corpus, {}).ok());
   FileWrite failed = corpus[4];
   failed.chunks.clear();
-  failed.file.status = "failed";
+  failed.file.status = FileStatus::kFailed;
   failed.file.error = "embedder down";
   ASSERT_TRUE(s->Commit({failed}, {}).ok());
   auto files = s->FailedFiles();

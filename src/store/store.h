@@ -18,6 +18,30 @@
 
 namespace trawl {
 
+// What the last run that saw a file made of it.
+enum class FileStatus {
+  kIndexed,  // its chunks are in the index
+  kFailed,   // indexing it failed (`error` says why); it keeps the chunks it had
+  kSkipped,  // binary or too large when read
+};
+
+// The stored (and shown) form: "indexed", "failed", "skipped".
+inline std::string_view FileStatusName(FileStatus s) {
+  switch (s) {
+    case FileStatus::kIndexed: return "indexed";
+    case FileStatus::kFailed: return "failed";
+    case FileStatus::kSkipped: return "skipped";
+  }
+  return "failed";
+}
+
+// The stored form back. Anything else reads as kFailed: the next run indexes the file again.
+inline FileStatus ParseFileStatus(std::string_view name) {
+  if (name == "indexed") return FileStatus::kIndexed;
+  if (name == "skipped") return FileStatus::kSkipped;
+  return FileStatus::kFailed;
+}
+
 struct FileRecord {
   std::string path;          // relative to the indexed root, '/' separators
   std::string language;
@@ -25,8 +49,8 @@ struct FileRecord {
   int64_t mtime_ns = 0;
   uint64_t inode = 0;
   std::string content_hash;  // HashHex of the raw bytes
-  std::string status;        // "indexed", "failed" or "skipped" (binary / too large when read)
-  std::string error;         // failure reason when status == "failed"
+  FileStatus status = FileStatus::kIndexed;
+  std::string error;         // failure reason when kFailed
   std::string git_commit;    // last commit touching the file ("" outside git)
   std::string git_author;
   int64_t git_time = 0;      // unix seconds

@@ -130,7 +130,7 @@ int Run(int n_chunks, int dim, const std::string& dir, bool quick) {
     w.file.path = "src/dir" + std::to_string(f % 50) + "/" + words[static_cast<size_t>(f) % words.size()] + "_" +
                   std::to_string(f) + ".x";
     w.file.language = langs[f % 5];
-    w.file.status = "indexed";
+    w.file.status = FileStatus::kIndexed;
     w.file.content_hash = HashHex(w.file.path);
     for (int c = 0; c < kChunksPerFile; ++c) {
       ChunkRecord ch;

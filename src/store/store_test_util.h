@@ -30,7 +30,7 @@ inline std::string ScanText(Store* store) {
     if (!more.ok() || !*more) break;
     const FileRecord& f = sf.file;
     out += "\"path\":\"" + f.path + "\" " + f.language + " " + std::to_string(f.size) + " " + f.content_hash +
-           " " + f.status + " " + f.error + " " + f.git_commit + "\n";
+           " " + std::string(FileStatusName(f.status)) + " " + f.error + " " + f.git_commit + "\n";
     for (const auto& c : sf.chunks) {
       out += std::to_string(c.start_line) + "-" + std::to_string(c.end_line) + " " + c.kind + " " + c.symbol + " " +
              c.content_hash + " [" + c.content + "|" + c.context + "] \"vector\":[";
@@ -98,7 +98,7 @@ inline FileWrite MakeFile(const std::string& path, const std::string& language,
   w.file.mtime_ns = 12345;
   w.file.inode = 7;
   w.file.content_hash = HashHex(path);
-  w.file.status = "indexed";
+  w.file.status = FileStatus::kIndexed;
   w.file.git_commit = "abc123";
   w.file.git_author = "Ada";
   w.file.git_time = 1700000000;
