@@ -42,6 +42,17 @@ inline bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
+// The largest cut at or before byte `n` of `s` that does not split a UTF-8 sequence
+// (s.size() when n is at or past the end).
+inline size_t Utf8Floor(std::string_view s, size_t n) {
+  if (n >= s.size()) return s.size();
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return n;
+}
+
+// The first `n` bytes of `s`, not splitting a UTF-8 sequence.
+inline std::string_view Utf8Prefix(std::string_view s, size_t n) { return s.substr(0, Utf8Floor(s, n)); }
+
 // The bytes of `s` in lower-case hex, two digits each.
 inline std::string HexBytes(std::string_view s) {
   static const char kDigits[] = "0123456789abcdef";

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <string>
 
+#include "base/utf8.h"
 #include "chunk/text_index.h"
 
 namespace trawl::chunk_internal {
@@ -296,9 +297,7 @@ std::string HeaderLine(const TextIndex& index, int line) {
   uint32_t t = index.EndNonSpace(s, e);
   std::string_view text = index.text().substr(s, t - s);
   if (text.size() <= kMaxHeader) return std::string(text);
-  size_t cut = kMaxHeader;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return std::string(text.substr(0, cut)) + "...";
+  return std::string(Utf8Prefix(text, kMaxHeader)) + "...";
 }
 
 }  // namespace trawl::chunk_internal

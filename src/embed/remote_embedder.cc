@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/utf8.h"
 #include "embed/backoff.h"
 
 namespace trawl {
@@ -31,17 +32,8 @@ std::string_view ProtocolName(EmbedProtocol p) { return p == EmbedProtocol::kOpe
 
 std::string Truncate(std::string s, size_t n) {
   if (s.size() <= n) return s;
-  size_t cut = n;
-  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-  s.resize(cut);
+  s.resize(Utf8Floor(s, n));
   return s + "...";
-}
-
-// The first `n` bytes of `s`, not splitting a UTF-8 sequence.
-std::string_view Utf8Prefix(std::string_view s, size_t n) {
-  if (n >= s.size()) return s;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return s.substr(0, n);
 }
 
 std::string Lower(std::string_view s) {

@@ -39,7 +39,7 @@ Status WriteExport(Store* store, std::string* out, bool with_vectors) {
     fj["language"] = f.language;
     fj["size"] = f.size;
     fj["content_hash"] = f.content_hash;
-    fj["status"] = f.status;
+    fj["status"] = FileStatusName(f.status);
     fj["error"] = f.error;
     fj["git_commit"] = f.git_commit;
     fj["git_author"] = f.git_author;

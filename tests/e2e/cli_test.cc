@@ -346,6 +346,9 @@ TEST(CliTest, ExportIsIdenticalForAnyWorkersAndShards) {
     if (first.empty()) {
       first = e.out;
       EXPECT_GT(first.size(), 1000u);
+      // Each file's line names its status as text, the export's stable form.
+      EXPECT_THAT(first, HasSubstr("\"status\":\"indexed\""));
+      EXPECT_THAT(first, Not(HasSubstr("\"status\":0")));
     } else {
       EXPECT_TRUE(e.out == first) << "exports differ: " << layout;
     }
