@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "base/file_util.h"
-#include "trawl/search_json.h"
+#include "search/search_json.h"
 #include "watch/reindex_service.h"
 
 namespace trawl {

@@ -26,7 +26,7 @@
 #include "server/web_assets.h"
 #include "trawl/index.h"
 #include "trawl/search.h"
-#include "trawl/search_json.h"
+#include "search/search_json.h"
 #include "watch/reindex_service.h"
 
 namespace trawl {

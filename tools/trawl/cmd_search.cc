@@ -11,7 +11,7 @@
 
 #include "cli.h"
 #include "trawl/search.h"
-#include "trawl/search_json.h"
+#include "search/search_json.h"
 
 namespace trawl::cli {
 namespace {

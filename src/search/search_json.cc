@@ -1,14 +1,8 @@
-// The JSON form of a search result, shared by `trawl search --json` and the HTTP API so
-// both print the same fields. Header-only; needs nlohmann/json.
-#pragma once
-
-#include <nlohmann/json.hpp>
-
-#include "trawl/search.h"
+#include "search/search_json.h"
 
 namespace trawl {
 
-inline nlohmann::ordered_json SearchResultJson(const SearchResult& r, bool with_content) {
+nlohmann::ordered_json SearchResultJson(const SearchResult& r, bool with_content) {
   nlohmann::ordered_json j;
   if (!r.repo.empty()) j["repo"] = r.repo;
   j["path"] = r.path;
@@ -40,7 +34,7 @@ inline nlohmann::ordered_json SearchResultJson(const SearchResult& r, bool with_
   return j;
 }
 
-inline nlohmann::ordered_json QueryReadingJson(const QueryReading& r) {
+nlohmann::ordered_json QueryReadingJson(const QueryReading& r) {
   nlohmann::ordered_json j;
   auto weighted = [](const std::vector<std::pair<std::string, double>>& list) {
     nlohmann::ordered_json arr = nlohmann::ordered_json::array();
@@ -55,7 +49,7 @@ inline nlohmann::ordered_json QueryReadingJson(const QueryReading& r) {
   return j;
 }
 
-inline nlohmann::ordered_json FileAnswerJson(const FileAnswer& f, bool with_content) {
+nlohmann::ordered_json FileAnswerJson(const FileAnswer& f, bool with_content) {
   nlohmann::ordered_json j;
   if (!f.repo.empty()) j["repo"] = f.repo;
   j["path"] = f.path;
@@ -68,8 +62,7 @@ inline nlohmann::ordered_json FileAnswerJson(const FileAnswer& f, bool with_cont
   return j;
 }
 
-// The answers of a response: its files when it has them, else its chunks.
-inline nlohmann::ordered_json AnswersJson(const SearchResponse& resp, bool with_content) {
+nlohmann::ordered_json AnswersJson(const SearchResponse& resp, bool with_content) {
   nlohmann::ordered_json arr = nlohmann::ordered_json::array();
   for (const auto& f : resp.files) arr.push_back(FileAnswerJson(f, with_content));
   for (const auto& r : resp.results) arr.push_back(SearchResultJson(r, with_content));
