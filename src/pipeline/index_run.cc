@@ -36,6 +36,7 @@
 #include "enrich/git_history.h"
 #include "pipeline/byte_budget.h"
 #include "pipeline/embed_text.h"
+#include "pipeline/plan.h"
 #include "pipeline/schedule.h"
 #include "pipeline/work_queue.h"
 #include "store/store.h"
@@ -289,75 +290,27 @@ Status IndexRun::Prepare() {
 
 Status IndexRun::Plan(std::vector<FileEntry> found, std::vector<FileRecord> stored) {
   auto t0 = Clock::now();
-  files_seen_ = static_cast<int64_t>(found.size());
-  // Both lists are sorted by path (byte order): one merge pass, no hashing (a no-op
-  // run over linux's 78k files is mostly this and the walk).
-  auto sort_by_path = [](auto& files) {
-    auto less = [](const auto& a, const auto& b) { return a.path < b.path; };
-    if (!std::is_sorted(files.begin(), files.end(), less)) std::sort(files.begin(), files.end(), less);
-  };
-  sort_by_path(found);
-  sort_by_path(stored);
-  // A run over some paths (IndexRequest::paths) compares only what the index holds of
-  // them; the rest stays, and still counts as known.
-  int64_t known_elsewhere = 0;
-  if (scope_) {
-    auto outside = std::remove_if(stored.begin(), stored.end(),
-                                  [&](const FileRecord& r) { return !scope_->Holds(r.path); });
-    known_elsewhere = static_cast<int64_t>(stored.end() - outside);
-    stored.erase(outside, stored.end());
+  PlanInput input;
+  input.rebuild = req_.rebuild;
+  input.scope = scope_ ? &*scope_ : nullptr;
+  if (history_ && history_->in_repo()) {
+    input.commit_of = [this](std::string_view path) {
+      const GitFileInfo* g = GitInfo(path);
+      return g ? g->commit : std::string();
+    };
   }
-  // What exists but cannot be read (a directory without permission): the files the
-  // index knows beneath it are kept, not taken for deleted, and the run reports it.
-  std::vector<const FileEntry*> unreadable;
-  for (const auto& f : found) {
-    if (f.skip == SkipReason::kUnreadable) unreadable.push_back(&f);
-  }
-  std::vector<int64_t> kept_under(unreadable.size(), 0);
-  files_seen_ -= static_cast<int64_t>(unreadable.size());
-  auto drop_or_keep = [&](FileRecord& r) {
-    // The last unreadable entry at or before the path is the only one that can hold it.
-    auto it = std::upper_bound(unreadable.begin(), unreadable.end(), r.path,
-                               [](const std::string& p, const FileEntry* e) { return p < e->path; });
-    if (it != unreadable.begin()) {
-      const std::string& u = (*(it - 1))->path;
-      if (r.path == u || (u.back() == '/' && r.path.compare(0, u.size(), u) == 0)) {
-        ++kept_under[static_cast<size_t>(it - 1 - unreadable.begin())];
-        ++files_unchanged_;
-        return;
-      }
-    }
-    deletes_.push_back(std::move(r.path));
-  };
-  size_t s = 0;
-  for (auto& f : found) {
-    if (f.skipped()) continue;
-    while (s < stored.size() && stored[s].path < f.path) drop_or_keep(stored[s++]);
-    const FileRecord* r = s < stored.size() && stored[s].path == f.path ? &stored[s++] : nullptr;
-    bool unchanged = false;
-    if (r != nullptr && !req_.rebuild) {
-      unchanged = r->status != FileStatus::kFailed && r->size == f.size && r->mtime_ns == f.mtime_ns && r->inode == f.inode;
-      if (unchanged && history_ && history_->in_repo()) {
-        // Same bytes, but a commit since may have changed the git fields.
-        const GitFileInfo* g = GitInfo(f.path);
-        unchanged = (g ? g->commit : std::string()) == r->git_commit;
-      }
-    }
-    if (unchanged) {
-      ++files_unchanged_;
-    } else {
-      bytes_total_ += static_cast<int64_t>(f.size);
-      tasks_.push_back(std::move(f));
-    }
-  }
-  while (s < stored.size()) drop_or_keep(stored[s++]);
-  for (size_t i = 0; i < unreadable.size(); ++i) {
-    if (kept_under[i] == 0) continue;
+  RunPlan plan = PlanRun(std::move(found), std::move(stored), input);
+  files_seen_ = plan.files_seen;
+  files_unchanged_ += plan.unchanged;
+  bytes_total_ += plan.bytes;
+  tasks_ = std::move(plan.tasks);
+  deletes_ = std::move(plan.deletes);
+  for (auto& [path, reason] : plan.kept_unreadable) {
     files_failed_.fetch_add(1, std::memory_order_relaxed);
     MutexLock lock(&failures_mu_);
-    failures_.emplace_back(unreadable[i]->path, unreadable[i]->reason + " (its " + std::to_string(kept_under[i]) +
-                                                    " indexed file(s) are kept as they were)");
+    failures_.emplace_back(std::move(path), std::move(reason));
   }
+  const int64_t known_elsewhere = plan.known_elsewhere;
   // Largest files first, mixed with the smallest (BalancedOrder): the workers finish
   // together, and the writer's share of the work (small files are mostly rows) is
   // spread over the run instead of piling up at its end. The index does not depend on
