@@ -84,6 +84,16 @@ Status CheckGlobs(const std::vector<std::string>& globs) {
   return Status::Ok();
 }
 
+// The retrievers a search runs (SearchRequest::mode, text only at the API's edge).
+enum class Mode { kHybrid, kSemantic, kLexical };
+
+Result<Mode> ParseMode(const std::string& mode) {
+  if (mode == "hybrid") return Mode::kHybrid;
+  if (mode == "semantic") return Mode::kSemantic;
+  if (mode == "lexical") return Mode::kLexical;
+  return Status::InvalidArgument("mode must be hybrid, semantic or lexical, got '" + mode + "'");
+}
+
 class HybridSearcher final : public Searcher {
  public:
   HybridSearcher(Options options, std::unique_ptr<Store> store, std::unique_ptr<Embedder> embedder)
@@ -110,10 +120,7 @@ class HybridSearcher final : public Searcher {
       resp.took_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
       return resp;
     }
-    const std::string& mode = req.mode.empty() ? options_.search.mode : req.mode;
-    if (mode != "hybrid" && mode != "semantic" && mode != "lexical") {
-      return Status::InvalidArgument("mode must be hybrid, semantic or lexical, got '" + mode + "'");
-    }
+    TRAWL_ASSIGN_OR_RETURN(Mode mode, ParseMode(req.mode.empty() ? options_.search.mode : req.mode));
     TRAWL_ASSIGN_OR_RETURN(Plan plan, MakePlan(req, request.query, mode));
     TRAWL_ASSIGN_OR_RETURN(Candidates cands, Retrieve(plan));
     Explanations why;
@@ -215,7 +222,7 @@ class HybridSearcher final : public Searcher {
  private:
   // A query as analysed before retrieval: what each stage needs.
   struct Plan {
-    std::string mode;
+    Mode mode = Mode::kHybrid;
     std::string query;  // bounded (kMaxQueryTerms)
     int depth = 0;      // candidates per list
     bool rerank = false;
@@ -234,7 +241,7 @@ class HybridSearcher final : public Searcher {
     std::vector<ChunkHit> lexical, dense;
   };
 
-  Result<Plan> MakePlan(const SearchRequest& req, const std::string& full_query, const std::string& mode) {
+  Result<Plan> MakePlan(const SearchRequest& req, const std::string& full_query, Mode mode) {
     Plan plan;
     plan.mode = mode;
     plan.explain = req.explain;
@@ -256,7 +263,7 @@ class HybridSearcher final : public Searcher {
     plan.filter.repos = req.repos;
     // Candidates per list: enough that fusion and collapsing still leave k.
     plan.depth = std::max(100, req.k * 10);
-    plan.rerank = options_.search.rerank_depth > 0 && mode != "semantic";
+    plan.rerank = options_.search.rerank_depth > 0 && mode != Mode::kSemantic;
     if (plan.rerank) {
       // What the query says beyond its words: the files it names (traceback frames,
       // paths, dotted module names), favoured the later named (a Python traceback ends
@@ -303,7 +310,7 @@ class HybridSearcher final : public Searcher {
         if (seen.insert(t.indexed).second) plan.lexical.terms.push_back(t.indexed);
       }
     }
-    if (plan.rerank || (mode != "lexical" && embedder_->WeighsQueryTerms())) {
+    if (plan.rerank || (mode != Mode::kLexical && embedder_->WeighsQueryTerms())) {
       // Query-time idf (the index keeps no corpus statistics in its documents, so this
       // is where they come in), keyed by the term, counted as the lexical index matches
       // it (a whole identifier as the phrase of its parts).
@@ -327,13 +334,13 @@ class HybridSearcher final : public Searcher {
   Result<Candidates> Retrieve(const Plan& plan) {
     Candidates out;
     std::future<Result<std::vector<ChunkHit>>> dense_future;
-    if (plan.mode != "lexical") {
+    if (plan.mode != Mode::kLexical) {
       const auto* weights = embedder_->WeighsQueryTerms() ? &plan.idf : nullptr;
       auto run_dense = [this, &plan, weights] { return DenseCandidates(plan.query, weights, plan.depth, plan.filter); };
-      dense_future = std::async(plan.mode == "hybrid" ? std::launch::async : std::launch::deferred, run_dense);
+      dense_future = std::async(plan.mode == Mode::kHybrid ? std::launch::async : std::launch::deferred, run_dense);
     }
     Status lexical_status = Status::Ok();
-    if (plan.mode != "semantic") {
+    if (plan.mode != Mode::kSemantic) {
       Result<std::vector<ChunkHit>> got = store_->SearchLexical(plan.lexical, plan.depth, plan.filter);
       if (got.ok()) {
         out.lexical = std::move(got).value();
@@ -350,8 +357,8 @@ class HybridSearcher final : public Searcher {
 
   // One list of the two (fusion.h), best first.
   std::vector<ChunkHit> Fuse(const Plan& plan, Candidates cands) const {
-    if (plan.mode == "lexical") return std::move(cands.lexical);
-    if (plan.mode == "semantic") return std::move(cands.dense);
+    if (plan.mode == Mode::kLexical) return std::move(cands.lexical);
+    if (plan.mode == Mode::kSemantic) return std::move(cands.dense);
     return FuseLists(cands.lexical, cands.dense,
                      options_.search.fusion == "rrf" ? FusionMethod::kRrf : FusionMethod::kScore, kLexicalWeight,
                      options_.search.rrf_k);
