@@ -53,7 +53,8 @@ const Json& ToolDefinitions() {
       "languages": {"type": "array", "items": {"type": "string"}, "description": "Only chunks in these languages (python, c, cpp, java, go, rust, javascript, typescript, ...)."},
       "paths": {"type": "array", "items": {"type": "string"}, "description": "Only files matching any of these gitignore-style globs, relative to the root."},
       "repos": {"type": "array", "items": {"type": "string"}, "description": "Only these repositories, when the index is a shared store of several (results then name their repo)."},
-      "files": {"type": "boolean", "default": false, "description": "Answer with the k best files instead of chunks, each ranked by the evidence of its chunks and listing its best chunks (line ranges, symbols): ask this first when localising an issue or a traceback to files."}
+      "files": {"type": "boolean", "default": false, "description": "Answer with the k best files instead of chunks, each ranked by the evidence of its chunks and listing its best chunks (line ranges, symbols): ask this first when localising an issue or a traceback to files."},
+      "explain": {"type": "boolean", "default": false, "description": "Also say how the query was read (the identifiers, files, dotted names and error messages it holds) and, for each result, why it ranked where it did."}
     },
     "required": ["query"],
     "additionalProperties": false
@@ -68,7 +69,8 @@ const Json& ToolDefinitions() {
           "path": {"type": "string"}, "start_line": {"type": "integer"}, "end_line": {"type": "integer"},
           "language": {"type": "string"}, "kind": {"type": "string"}, "symbol": {"type": "string"},
           "score": {"type": "number"}, "snippet": {"type": "string"},
-          "git": {"type": "object", "properties": {"commit": {"type": "string"}, "author": {"type": "string"}, "time": {"type": "integer"}}}
+          "git": {"type": "object", "properties": {"commit": {"type": "string"}, "author": {"type": "string"}, "time": {"type": "integer"}}},
+          "explain": {"type": "object", "description": "With explain: true, why it ranked: lexical_rank, dense_rank, first, joined, reranked, parts, defines."}
         },
         "required": ["path", "start_line", "end_line", "score", "snippet"]
       }},
@@ -78,6 +80,7 @@ const Json& ToolDefinitions() {
                        "score": {"type": "number"}, "chunks": {"type": "array"}},
         "required": ["path", "score", "chunks"]
       }},
+      "reading": {"type": "object", "description": "With explain: true, how the query was read: files, modules, names (with weights), messages, has_code."},
       "coverage": {"type": "number", "description": "Files indexed over files known (below 1 while a run is writing)."},
       "files_indexed": {"type": "integer"},
       "took_ms": {"type": "number"}
@@ -524,8 +527,9 @@ McpSession::Json McpSession::SearchCode(const Json& args) {
   std::string error;
   for (const auto& [key, value] : args.items()) {
     if (key != "query" && key != "k" && key != "mode" && key != "languages" && key != "paths" && key != "repos" &&
-        key != "files") {
-      return ToolError("unknown argument '" + key + "': search_code takes query, k, mode, languages, paths, repos, files");
+        key != "files" && key != "explain") {
+      return ToolError("unknown argument '" + key +
+                       "': search_code takes query, k, mode, languages, paths, repos, files, explain");
     }
   }
   if (!args.contains("query") || !args["query"].is_string() || args["query"].get<std::string>().empty()) {
@@ -551,6 +555,10 @@ McpSession::Json McpSession::SearchCode(const Json& args) {
     if (!args["files"].is_boolean()) return ToolError("files must be true or false");
     req.files = args["files"].get<bool>();
   }
+  if (args.contains("explain")) {
+    if (!args["explain"].is_boolean()) return ToolError("explain must be true or false");
+    req.explain = args["explain"].get<bool>();
+  }
 
   std::shared_ptr<Searcher> searcher = host_->searcher(&error);
   if (!searcher) return ToolError(NoIndexMessage(*host_, error));
@@ -567,6 +575,15 @@ McpSession::Json McpSession::SearchCode(const Json& args) {
                                  answers == 1 ? "" : "s", req.query, req.mode, resp->took_ms);
   if (resp->coverage < 1.0) text += fmt::format("; {:.0f}% of files indexed so far", resp->coverage * 100);
   text += ")\n";
+  if (resp->reading) {
+    std::string names;
+    for (const auto& [name, w] : resp->reading->names) names += fmt::format("{}{} ({:.2f})", names.empty() ? "" : ", ", name, w);
+    std::string named;
+    for (const auto& [path, w] : resp->reading->files) named += (named.empty() ? "" : ", ") + path;
+    text += fmt::format("Read as: names used as code: {}; files named: {}; error messages: {}; holds code: {}\n",
+                        names.empty() ? "-" : names, named.empty() ? "-" : named, resp->reading->messages.size(),
+                        resp->reading->has_code ? "yes" : "no");
+  }
   int rank = 0;
   for (const auto& r : resp->results) {
     Json j = SearchResultJson(r, /*with_content=*/false);
@@ -597,6 +614,7 @@ McpSession::Json McpSession::SearchCode(const Json& args) {
   Json s;
   s["results"] = std::move(results);
   if (req.files) s["files"] = std::move(files);
+  if (resp->reading) s["reading"] = QueryReadingJson(*resp->reading);
   s["coverage"] = resp->coverage;
   s["files_indexed"] = resp->files_indexed;
   s["took_ms"] = resp->took_ms;

@@ -203,6 +203,18 @@ TEST_F(McpTest, NoIndexYetThenReindexWithRisingProgressThenSearchAndRead) {
   EXPECT_NE(results[0]["snippet"].get<std::string>().find("backoff_delay"), std::string::npos);
   EXPECT_NE(Text(r).find("src/retry.py:1-3"), std::string::npos) << Text(r);
 
+  // explain: how the query was read, and each result's reasons.
+  r = client_->Call(40, "search_code",
+                    {{"query", "backoff_delay waits too long\n```\n>>> backoff_delay(10)\n```"}, {"k", 2}, {"explain", true}});
+  ASSERT_FALSE(IsError(r)) << r.dump();
+  Json reading = r["result"]["structuredContent"]["reading"];
+  ASSERT_TRUE(reading.is_object()) << r.dump();
+  EXPECT_TRUE(reading["has_code"].get<bool>());
+  EXPECT_EQ(reading["names"][0]["name"], "backoff_delay") << reading.dump();
+  EXPECT_EQ(r["result"]["structuredContent"]["results"][0]["explain"]["defines"], "backoff_delay") << r.dump();
+  r = client_->Call(41, "search_code", {{"query", "x"}, {"explain", "yes"}});
+  EXPECT_TRUE(IsError(r)) << r.dump();
+
   r = client_->Call(5, "read_code", {{"path", "src/retry.py"}, {"start_line", 3}, {"end_line", 3}});
   ASSERT_FALSE(IsError(r)) << r.dump();
   EXPECT_EQ(r["result"]["structuredContent"]["text"], "    return min(60, 2 ** attempt)\n");

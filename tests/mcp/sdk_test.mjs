@@ -88,6 +88,11 @@ async function exercise(client, root, transportName) {
   r = await client.callTool({ name: "search_code", arguments: { query: "how long to wait before retrying", k: 3 } });
   assert.equal(r.isError, false, text(r));
   assert.equal(r.structuredContent.results[0].path, "src/retry.py");
+  // explain: the reading and each result's reasons, checked by the SDK against the outputSchema.
+  r = await client.callTool({ name: "search_code", arguments: { query: "backoff_delay is wrong\n>>> backoff_delay(3)", k: 2, explain: true } });
+  assert.equal(r.isError, false, text(r));
+  assert.equal(r.structuredContent.reading.has_code, true);
+  assert.ok(r.structuredContent.results[0].explain.reranked);
   assert.match(r.structuredContent.results[0].snippet, /backoff_delay/);
   assert.match(text(r), /src\/retry\.py:1-3/);
   r = await client.callTool({ name: "search_code", arguments: { query: "config", paths: ["src/parse*"], languages: ["python"] } });
