@@ -209,6 +209,7 @@ class Analyzer {
   }
 
   void AddModule(const std::vector<std::string_view>& chain) {
+    if (out_->modules.size() >= kMaxModules) return;  // bounds a crafted query's cost
     // Module components are lower-case names ("sympy.polys.rings"); the last may be a
     // class or function in it ("sympy.core.numbers.Float").
     for (size_t c = 0; c + 1 < chain.size(); ++c) {
@@ -232,6 +233,7 @@ class Analyzer {
   }
 
   static constexpr double kProseWeight = 0.6;
+  static constexpr size_t kMaxModules = 64;
 
  private:
   std::vector<std::string_view> title_words_;

@@ -36,7 +36,7 @@ struct QueryAnalysis {
   // Files named: traceback frames, paths (MentionedPaths), in order of last mention.
   std::vector<std::string> paths;
   // Dotted names that may be modules ("sympy.polys.rings"), as paths without an
-  // extension ("sympy/polys/rings"), distinct, in order of first mention.
+  // extension ("sympy/polys/rings"), distinct, in order of first mention (the first 64).
   std::vector<std::string> modules;
   // Identifiers used as code, most salient first.
   std::vector<CodeName> names;

@@ -94,6 +94,14 @@ TEST(AnalyzeQueryTest, ASentenceInBackticksIsAMessage) {
   EXPECT_DOUBLE_EQ(Salience(a, "Imaginary"), 0.3);  // a word of the title, not code
 }
 
+TEST(AnalyzeQueryTest, ACraftedQueryIsBounded) {
+  std::string q = "title\n";
+  for (int i = 0; i < 5000; ++i) q += "m" + std::to_string(i) + ".sub.leaf" + std::to_string(i % 7) + "() ";
+  QueryAnalysis a = AnalyzeQuery(q);
+  EXPECT_EQ(a.modules.size(), 64u);
+  EXPECT_LE(a.messages.size(), 8u);
+}
+
 TEST(MessageFragmentsTest, LiteralPartsBetweenValues) {
   EXPECT_EQ(MessageFragments("Dimension of \"exp(second/(farad*ohm))\" is Dimension(time), but it should be Dimension(1)"),
             (std::vector<std::string>{"but it should be"}));
