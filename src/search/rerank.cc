@@ -83,8 +83,8 @@ std::vector<RerankScore> RerankScores(const std::vector<QueryTerm>& query, const
     double& b = file_best[chunks[i].path];
     b = std::max(b, scores[i] / top);
   }
-  // The names each chunk defines that the query uses: its own (1) or its enclosing
-  // class's (1/2); and how many files define each.
+  // The names each chunk defines that the query uses, each with its salience times 1
+  // (its own) or 1/2 (its enclosing class's); and how many files define each.
   std::vector<std::vector<std::pair<std::string_view, double>>> defined(chunks.size());
   std::unordered_map<std::string_view, std::unordered_set<std::string_view>> definers;
   std::vector<std::vector<Declaration>> declarations(chunks.size());
@@ -94,7 +94,7 @@ std::vector<RerankScore> RerankScores(const std::vector<QueryTerm>& query, const
     auto add = [&](std::string_view name, double strength) {
       auto it = evidence.names.find(std::string(name));
       if (it == evidence.names.end()) return;
-      defined[i].emplace_back(it->first, strength);
+      defined[i].emplace_back(it->first, it->second * strength);
       definers[it->first].insert(chunks[i].path);
     };
     std::string_view symbol = chunks[i].symbol;
@@ -117,12 +117,15 @@ std::vector<RerankScore> RerankScores(const std::vector<QueryTerm>& query, const
   // (the file the query is about, even where another of its chunks is the answer).
   std::unordered_map<std::string_view, double> file_defines;
   for (size_t i = 0; i < chunks.size(); ++i) {
-    for (const auto& [name, strength] : defined[i]) {
-      double v = evidence.names.at(std::string(name)) * strength /
-                 std::sqrt(static_cast<double>(std::max<size_t>(1, definers[name].size())));
-      double& fd = file_defines[chunks[i].path];
-      fd = std::max(fd, v);
+    for (const auto& [name, value] : defined[i]) {
+      double v = value / std::sqrt(static_cast<double>(std::max<size_t>(1, definers[name].size())));
+      if (v > out[i].defines) {
+        out[i].defines = v;
+        out[i].defined = std::string(name);
+      }
     }
+    double& fd = file_defines[chunks[i].path];
+    fd = std::max(fd, out[i].defines);
   }
   for (size_t i = 0; i < chunks.size(); ++i) {
     const ChunkView& c = chunks[i];
@@ -148,14 +151,6 @@ std::vector<RerankScore> RerankScores(const std::vector<QueryTerm>& query, const
     r.path = pit->second;
     r.file = file_best[c.path];
     if (auto m = evidence.mentioned.find(c.path); m != evidence.mentioned.end()) r.mention = m->second;
-    for (const auto& [name, strength] : defined[i]) {
-      double v = evidence.names.at(std::string(name)) * strength /
-                 std::sqrt(static_cast<double>(std::max<size_t>(1, definers[name].size())));
-      if (v > r.defines) {
-        r.defines = v;
-        r.defined = std::string(name);
-      }
-    }
     r.file_defines = file_defines[c.path];
     for (const std::string& f : evidence.fragments) {
       if (c.content.find(f) != std::string::npos) r.message = 1;
