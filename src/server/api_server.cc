@@ -22,6 +22,7 @@
 #include "base/mutex.h"
 #include "mcp/mcp_server.h"
 #include "server/event_hub.h"
+#include "server/guarded_server.h"
 #include "server/metrics.h"
 #include "server/web_assets.h"
 #include "trawl/index.h"
@@ -87,59 +88,6 @@ std::vector<std::string> ParamList(const httplib::Request& req, const char* key)
   }
   return out;
 }
-
-// httplib's pool, bounded: at most `max_queued` accepted connections wait for a
-// thread; beyond that the accept loop waits (the kernel's backlog holds the rest).
-class BoundedTaskQueue final : public httplib::TaskQueue {
- public:
-  BoundedTaskQueue(size_t threads, size_t max_queued) : max_queued_(max_queued) {
-    for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Work(); });
-  }
-  ~BoundedTaskQueue() override = default;
-
-  void enqueue(std::function<void()> fn) override {
-    {
-      MutexLock lock(&mu_);
-      while (jobs_.size() >= max_queued_ && !shutdown_) space_cv_.Wait(&mu_);
-      if (shutdown_) return;  // the process is stopping: the connection is dropped
-      jobs_.push_back(std::move(fn));
-    }
-    work_cv_.NotifyOne();
-  }
-
-  void shutdown() override {
-    {
-      MutexLock lock(&mu_);
-      shutdown_ = true;
-    }
-    work_cv_.NotifyAll();
-    space_cv_.NotifyAll();
-    for (auto& t : threads_) t.join();
-  }
-
- private:
-  void Work() {
-    for (;;) {
-      std::function<void()> fn;
-      {
-        MutexLock lock(&mu_);
-        while (jobs_.empty() && !shutdown_) work_cv_.Wait(&mu_);
-        if (jobs_.empty()) return;  // shut down and drained
-        fn = std::move(jobs_.front());
-        jobs_.pop_front();
-      }
-      space_cv_.NotifyOne();
-      fn();
-    }
-  }
-
-  const size_t max_queued_;
-  Mutex mu_;
-  CondVar work_cv_, space_cv_;
-  std::list<std::function<void()>> jobs_ GUARDED_BY(mu_);
-  bool shutdown_ GUARDED_BY(mu_) = false;
-  std::vector<std::thread> threads_;
-};
 
 // "127.0.0.1:7777" -> "127.0.0.1", "[::1]:80" -> "::1".
 std::string HostName(std::string_view host) {
@@ -224,7 +172,7 @@ std::string_view ContentTypeOf(std::string_view path) {
 class ApiServer::Impl {
  public:
   explicit Impl(ApiServerConfig config)
-      : config_(std::move(config)), hub_(config_.subscriber_queue), started_(Clock::now()) {
+      : config_(std::move(config)), hub_(config_.subscriber_queue), started_(Clock::now()), http_(Limits(config_)) {
     page_paths_.insert("/");
     for (const WebAsset& asset : WebAssets()) page_paths_.emplace(asset.path);
   }
@@ -265,13 +213,13 @@ class ApiServer::Impl {
   }
 
   Status Serve() {
-    if (!http_.listen_after_bind() && !stopping_.load()) return Status::IoError("the server stopped accepting");
+    if (!http_.Serve() && !stopping_.load()) return Status::IoError("the server stopped accepting");
     return Status::Ok();
   }
 
   void Shutdown() {
     if (stopping_.exchange(true)) return;
-    http_.stop();                     // no new connections
+    http_.Stop();                     // no new connections; requests still arriving are dropped
     {
       std::map<std::string, std::shared_ptr<McpSession>> sessions;
       {
@@ -288,6 +236,16 @@ class ApiServer::Impl {
   // The API, the page and MCP search through the one Searcher of the host, opened
   // again as a run ends (searches in flight keep the Searcher they started with), so
   // the first search after a run does not pay for opening it.
+  static ConnectionLimits Limits(const ApiServerConfig& c) {
+    ConnectionLimits l;
+    l.request_read_timeout = std::chrono::milliseconds(c.request_read_timeout_ms);
+    l.io_timeout = std::chrono::milliseconds(5000);  // an event stream nobody reads is dropped after this
+    l.threads = std::max(2, c.threads);
+    l.max_queued = std::max(1, c.max_queued_connections);
+    l.max_body_bytes = c.max_body_bytes;
+    return l;
+  }
+
   static void Reopen(McpHost* host) {
     host->Invalidate();
     std::string error;
@@ -348,17 +306,7 @@ class ApiServer::Impl {
   }
 
   void Routes() {
-    http_.new_task_queue = [this] {
-      return new BoundedTaskQueue(static_cast<size_t>(std::max(2, config_.threads)),
-                                  static_cast<size_t>(std::max(1, config_.max_queued_connections)));
-    };
     http_.set_payload_max_length(config_.max_body_bytes);
-    http_.set_read_timeout(5, 0);
-    http_.set_write_timeout(5, 0);  // an event stream nobody reads is dropped after this
-    // One request per connection: after a refusal the rest of the request (an
-    // unauthenticated 500 MB body) is never read, neither as a body nor as the next
-    // request's head, which httplib 0.11 would read whole looking for a line end.
-    http_.set_keep_alive_max_count(1);
     http_.set_tcp_nodelay(true);
     http_.set_default_headers({{"X-Content-Type-Options", "nosniff"}, {"Referrer-Policy", "no-referrer"}});
 
@@ -780,6 +728,14 @@ class ApiServer::Impl {
     out += PromMetric("trawl_search_errors_total", "counter", "Searches that failed (not counting bad requests).",
                       static_cast<double>(search_errors_.load()));
     out += search_latency_.Render("trawl_search_duration_seconds", "Time to answer GET /v1/search.");
+    ConnectionCounts refused = http_.counts();
+    out += "# HELP trawl_http_refused_total Connections answered before their request was whole: slow (408), too "
+           "many of one address (429), head too large (431), overloaded (503).\n"
+           "# TYPE trawl_http_refused_total counter\n";
+    out += fmt::format("trawl_http_refused_total{{reason=\"slow\"}} {}\n", refused.timed_out);
+    out += fmt::format("trawl_http_refused_total{{reason=\"client_limit\"}} {}\n", refused.client_limit);
+    out += fmt::format("trawl_http_refused_total{{reason=\"head_too_large\"}} {}\n", refused.head_too_large);
+    out += fmt::format("trawl_http_refused_total{{reason=\"overloaded\"}} {}\n", refused.overloaded);
     out += "# HELP trawl_http_responses_total HTTP responses by status class.\n# TYPE trawl_http_responses_total counter\n";
     for (int c = 1; c <= 5; ++c) {
       out += fmt::format("trawl_http_responses_total{{code=\"{}xx\"}} {}\n", c,
@@ -792,7 +748,7 @@ class ApiServer::Impl {
   const ApiServerConfig config_;
   EventHub hub_;
   const Clock::time_point started_;
-  httplib::Server http_;
+  GuardedServer http_;  // reads every request before a thread serves it, bounded in time
   std::unordered_set<std::string> page_paths_;  // set before the server starts; read-only after
   int port_ = 0;
   std::atomic<bool> stopping_{false};

@@ -20,7 +20,8 @@ struct ApiServerConfig {
   bool watch = false;        // follow the tree with inotify (and index at start)
   std::string token;         // required bearer token; "" = none
   int threads = 16;          // connection threads (an event stream holds one)
-  int max_queued_connections = 64;
+  int max_queued_connections = 64;      // whole requests waiting for a thread (then 503)
+  int request_read_timeout_ms = 10000;  // a request (head and body) must arrive within this (then 408)
   int max_subscribers = 8;   // concurrent GET /v1/events streams
   size_t max_body_bytes = 1 << 20;
   int heartbeat_ms = 10000;  // comment line on idle event streams

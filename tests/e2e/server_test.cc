@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <functional>
@@ -661,6 +662,81 @@ TEST(ServerTest, HostileRequestsAreRefusedBeforeTheirBodies) {
   std::string answer;
   EXPECT_EQ(RawRequest(s.port(), "DELETE /v1/search HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth + "\r\n", 0, &answer), 405);
   EXPECT_THAT(answer, HasSubstr("Allow: GET"));
+  EXPECT_EQ(s.Stop(SIGTERM), 0) << s.log();
+}
+
+// Slow clients (slowloris) on loopback: 17 connections trickling a request head (or a
+// body) a byte at a time hold no request thread (the server has 8) and are answered 408 after
+// --read-timeout-ms; searches answer all along. With a thread per arriving connection,
+// the trickling ones hold every thread and the searches below time out.
+TEST(ServerTest, SlowClientsCannotStopTheServer) {
+  TempDir dir("srv_slow");
+  MakeProject(dir.path());
+  Server s("--watch --port 0 --threads 8 --read-timeout-ms 2000 " + Quote(dir.path().string()),
+           dir.path().parent_path() / "trawl_srv_slow.log");
+  ASSERT_GT(s.port(), 0) << s.log();
+  ASSERT_TRUE(Eventually([&] { return s.Finds("checksum_of_bytes", "pkg/parser.py"); }, 30)) << s.log();
+
+  struct Slow {
+    int fd = -1;
+    std::string answer;
+    bool done = false;
+  };
+  std::vector<Slow> slow(17);
+  for (size_t i = 0; i < slow.size(); ++i) {
+    Slow& c = slow[i];
+    c.fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(s.port()));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(c.fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+    // A head that never ends, or (every fourth) a whole head and a body that never does.
+    const std::string start = i % 4 == 0 ? "POST /v1/changes HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                                           "application/json\r\nContent-Length: 1000\r\n\r\n"
+                                         : "GET /v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
+    ::send(c.fd, start.data(), start.size(), MSG_NOSIGNAL);
+  }
+  // A byte every 200 ms on each connection until the server answers it (at most 15 s).
+  std::atomic<bool> stop{false};
+  std::thread trickle([&] {
+    auto deadline = Clock::now() + std::chrono::seconds(15);
+    while (!stop.load() && Clock::now() < deadline) {
+      bool all_done = true;
+      for (Slow& c : slow) {
+        if (c.done) continue;
+        pollfd p{c.fd, POLLIN, 0};
+        if (::poll(&p, 1, 0) > 0) {
+          char buf[512];
+          ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
+          if (n > 0) c.answer.append(buf, static_cast<size_t>(n));
+          if (n <= 0) c.done = true;
+        } else {
+          ::send(c.fd, "x", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+        }
+        all_done = all_done && c.done;
+      }
+      if (all_done) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  });
+  // Searches while the slow connections are held.
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_TRUE(s.Finds("checksum_of_bytes", "pkg/parser.py")) << "search " << i << " while slow clients hold sockets";
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  }
+  trickle.join();
+  int timed_out = 0;
+  for (Slow& c : slow) {
+    EXPECT_TRUE(c.done) << "a slow connection was never closed";
+    int status = c.answer.rfind("HTTP/1.1 ", 0) == 0 ? std::atoi(c.answer.c_str() + 9) : 0;
+    EXPECT_EQ(status, 408) << c.answer;
+    timed_out += status == 408;
+    ::close(c.fd);
+  }
+  auto m = s.Client().Get("/metrics");
+  ASSERT_TRUE(m);
+  EXPECT_THAT(m->body, HasSubstr("trawl_http_refused_total{reason=\"slow\"} " + std::to_string(timed_out)));
   EXPECT_EQ(s.Stop(SIGTERM), 0) << s.log();
 }
 

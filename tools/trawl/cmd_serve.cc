@@ -42,6 +42,7 @@ Runner RegisterServe(CLI::App& app) {
     int threads = 16;
     int max_subscribers = 8;
     int heartbeat_ms = 10000;
+    int read_timeout_ms = 10000;
     bool watch = false;
     CommonFlags common;
   };
@@ -59,6 +60,9 @@ Runner RegisterServe(CLI::App& app) {
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--heartbeat-ms", args->heartbeat_ms, "comment line on idle event streams every this often")
       ->check(CLI::Range(100, 600000));
+  cmd->add_option("--read-timeout-ms", args->read_timeout_ms,
+                  "a request (head and body) must arrive within this, or it is answered 408")
+      ->check(CLI::Range(100, 600000));
   AddCommonFlags(cmd, &args->common);
   return [args] {
     std::map<std::string, std::string> ov;
@@ -75,6 +79,7 @@ Runner RegisterServe(CLI::App& app) {
     cfg.threads = args->threads;
     cfg.max_subscribers = std::min(args->max_subscribers, std::max(1, args->threads - 2));
     cfg.heartbeat_ms = args->heartbeat_ms;
+    cfg.request_read_timeout_ms = args->read_timeout_ms;
     cfg.version = TRAWL_VERSION;
     if (!opts->server.token_file.empty()) {
       Result<std::string> token = ReadToken(*opts);
