@@ -292,6 +292,7 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
     }
   }
   if (sock >= 0) {
+    SendNow(sock, 503, "Service Unavailable", "the server is shutting down");
     CloseSocket(sock);
     return false;
   }
@@ -460,6 +461,7 @@ void GuardedServer::ReadLoop() {
       }
       for (int f : fresh) {
         if (stop) {
+          SendNow(f, 503, "Service Unavailable", "the server is shutting down");
           CloseSocket(f);
         } else {
           admit(f);
@@ -477,13 +479,17 @@ void GuardedServer::ReadLoop() {
       it = next;
     }
   }
-  while (!arriving.empty()) refuse(arriving.begin(), 0, "", "");
+  // Stopping: requests still arriving are answered, not dropped.
+  while (!arriving.empty()) refuse(arriving.begin(), 503, "Service Unavailable", "the server is shutting down");
   std::vector<int> left;
   {
     MutexLock lock(&mu_);
     left.swap(incoming_);
   }
-  for (int f : left) CloseSocket(f);
+  for (int f : left) {
+    SendNow(f, 503, "Service Unavailable", "the server is shutting down");
+    CloseSocket(f);
+  }
 }
 
 void GuardedServer::Work() {

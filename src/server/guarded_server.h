@@ -61,8 +61,8 @@ class GuardedServer : public httplib::Server {
   // After bind_to_port: serves until Stop(), then answers the requests already read and
   // returns once every request thread is done.
   bool Serve();
-  // Stops accepting and drops the connections whose request is still arriving. Use
-  // instead of stop().
+  // Stops accepting; connections whose request is still arriving are answered 503.
+  // Use instead of stop().
   void Stop();
 
   ConnectionCounts counts() const;
