@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "base/file_util.h"
+#include "pipeline/index_json.h"
 #include "search/search_json.h"
 #include "watch/reindex_service.h"
 
@@ -716,11 +717,9 @@ McpSession::Json McpSession::IndexStatus() {
     s["exists"] = false;
     text = NoIndexMessage(*host_, "nothing indexed") + "\n";
   } else {
-    Json report = Json::parse(st->ToJson(), nullptr, false);
     s["exists"] = true;
-    if (report.is_object()) {
-      for (auto& [k, v] : report.items()) s[k] = v;
-    }
+    Json report = StatusReportJson(*st);
+    for (auto& [k, v] : report.items()) s[k] = v;
     text = st->ToText();
   }
   s["root"] = host_->options().root;
@@ -764,37 +763,33 @@ McpSession::Json McpSession::Reindex(const Json& args, const Json& progress_toke
   for (;;) {
     run = service->WaitRun(id, std::chrono::milliseconds(100));
     if (!run) return ToolError("the run was lost (too many runs queued meanwhile): call reindex again");
-    if (run->state != "queued" && run->state != "running") break;
+    if (run->done()) break;
     if (call->cancelled.load() && !cancel_sent) {
       service->CancelRun(id);
       cancel_sent = true;
     }
-    if (!run->progress_json.empty()) {
-      Json p = Json::parse(run->progress_json, nullptr, false);
-      if (p.is_object()) {
-        progress(p.value("files_done", int64_t{0}), p.value("files_total", int64_t{0}), p.value("stage", ""));
-      }
-    }
+    if (run->progress) progress(run->progress->files_done, run->progress->files_total, run->progress->stage);
   }
   host_->Invalidate();
-  if (run->state == "failed") return ToolError("the run failed: " + run->error);
-  Json summary = Json::parse(run->summary_json.empty() ? "{}" : run->summary_json, nullptr, false);
-  if (!summary.is_object()) summary = Json::object();
+  if (run->state == RunState::kFailed) return ToolError("the run failed: " + run->error);
+  const IndexSummary summary = run->summary.value_or(IndexSummary{});
   // No last "all done" notification: sent just before the response it would reach a
   // client (the TypeScript SDK) after the response had retired the token.
   Json s;
   s["run_id"] = run->id;
-  s["state"] = run->state;
-  for (const char* key : {"files_indexed", "files_unchanged", "files_deleted", "files_failed", "files_skipped", "chunks"}) {
-    s[key] = summary.value(key, int64_t{0});
-  }
+  s["state"] = RunStateName(run->state);
+  s["files_indexed"] = summary.files_indexed;
+  s["files_unchanged"] = summary.files_unchanged;
+  s["files_deleted"] = summary.files_deleted;
+  s["files_failed"] = summary.files_failed;
+  s["files_skipped"] = summary.files_skipped;
+  s["chunks"] = summary.chunks;
   s["elapsed_s"] = run->finished_at > run->started_at && run->started_at > 0 ? run->finished_at - run->started_at : 0.0;
   std::string text = fmt::format(
       "run {} {}: {} files indexed, {} unchanged, {} deleted, {} failed, {} skipped; {} chunks ({:.2f} s)", run->id,
-      run->state, s["files_indexed"].get<int64_t>(), s["files_unchanged"].get<int64_t>(),
-      s["files_deleted"].get<int64_t>(), s["files_failed"].get<int64_t>(), s["files_skipped"].get<int64_t>(),
-      s["chunks"].get<int64_t>(), s["elapsed_s"].get<double>());
-  if (s["files_failed"].get<int64_t>() > 0) text += "\nindex_status lists the failures and why.";
+      RunStateName(run->state), summary.files_indexed, summary.files_unchanged, summary.files_deleted,
+      summary.files_failed, summary.files_skipped, summary.chunks, s["elapsed_s"].get<double>());
+  if (summary.files_failed > 0) text += "\nindex_status lists the failures and why.";
   return ToolResult(text, std::move(s));
 }
 

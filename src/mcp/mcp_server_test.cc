@@ -290,7 +290,7 @@ TEST_F(McpTest, CancelledReindexStopsTheRunAndSendsNoResponse) {
   session_->Drain();
   std::vector<ReindexRun> runs = service_->RecentRuns();
   ASSERT_FALSE(runs.empty());
-  EXPECT_EQ(runs[0].state, "cancelled");
+  EXPECT_EQ(runs[0].state, RunState::kCancelled);
   Json r = client_->Call(2, "index_status", Json::object());  // answered; 1 never is
   ASSERT_FALSE(IsError(r));
   EXPECT_EQ(client_->Notifications("notifications/progress").back()["params"]["progressToken"], 7);

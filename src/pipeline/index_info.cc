@@ -10,6 +10,7 @@
 #include "base/hash.h"
 #include "pipeline/embed_text.h"
 #include "pipeline/index_export.h"
+#include "pipeline/index_json.h"
 #include "store/store.h"
 #include "trawl/index.h"
 
@@ -102,39 +103,41 @@ Result<IndexedFileText> ReadIndexedFile(const std::string& root,
   return out;
 }
 
-std::string IndexStatusReport::ToJson() const {
+std::string IndexStatusReport::ToJson() const { return DumpJson(StatusReportJson(*this)); }
+
+nlohmann::ordered_json StatusReportJson(const IndexStatusReport& r) {
   nlohmann::ordered_json j;
-  j["index_dir"] = index_dir;
-  j["files"] = files;
-  j["files_failed"] = files_failed;
-  j["files_skipped"] = files_skipped;
-  j["files_known"] = files_known;
-  j["coverage"] = files_known > 0 ? std::min(1.0, static_cast<double>(files + files_failed + files_skipped) / static_cast<double>(files_known)) : 1.0;
-  j["chunks"] = chunks;
-  j["vectors"] = vectors;
+  j["index_dir"] = r.index_dir;
+  j["files"] = r.files;
+  j["files_failed"] = r.files_failed;
+  j["files_skipped"] = r.files_skipped;
+  j["files_known"] = r.files_known;
+  j["coverage"] = r.files_known > 0 ? std::min(1.0, static_cast<double>(r.files + r.files_failed + r.files_skipped) / static_cast<double>(r.files_known)) : 1.0;
+  j["chunks"] = r.chunks;
+  j["vectors"] = r.vectors;
   nlohmann::ordered_json langs = nlohmann::ordered_json::object();
-  for (const auto& [l, n] : languages) langs[l] = n;
+  for (const auto& [l, n] : r.languages) langs[l] = n;
   j["languages"] = langs;
-  j["embedder"] = {{"name", embedder}, {"dimensions", dimensions}};
+  j["embedder"] = {{"name", r.embedder}, {"dimensions", r.dimensions}};
   nlohmann::ordered_json fails = nlohmann::ordered_json::array();
-  for (const auto& [p, why] : failures) fails.push_back({{"path", p}, {"reason", why}});
+  for (const auto& [p, why] : r.failures) fails.push_back({{"path", p}, {"reason", why}});
   j["failures"] = fails;
   nlohmann::ordered_json last = nullptr;
-  if (!last_run_summary_json.empty()) {
-    last = nlohmann::ordered_json::parse(last_run_summary_json, nullptr, false);
-    if (last.is_discarded()) last = {{"state", last_run_state}};
-  } else if (!last_run_state.empty()) {
-    last = {{"state", last_run_state}};
+  if (!r.last_run_summary_json.empty()) {
+    last = nlohmann::ordered_json::parse(r.last_run_summary_json, nullptr, false);
+    if (last.is_discarded()) last = {{"state", r.last_run_state}};
+  } else if (!r.last_run_state.empty()) {
+    last = {{"state", r.last_run_state}};
   }
   j["last_run"] = last;
-  if (!shares.empty()) {
+  if (!r.shares.empty()) {
     nlohmann::ordered_json sh = nlohmann::ordered_json::object();
-    for (const auto& [who, n] : shares) sh[who] = n;
+    for (const auto& [who, n] : r.shares) sh[who] = n;
     j["shares"] = sh;
   }
-  if (!repos.empty()) {
+  if (!r.repos.empty()) {
     nlohmann::ordered_json arr = nlohmann::ordered_json::array();
-    for (const Repo& repo : repos) {
+    for (const IndexStatusReport::Repo& repo : r.repos) {
       nlohmann::ordered_json one;
       one["name"] = repo.name;
       one["files"] = repo.files;
@@ -149,7 +152,7 @@ std::string IndexStatusReport::ToJson() const {
     }
     j["repos"] = std::move(arr);
   }
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return j;
 }
 
 std::string IndexStatusReport::ToText() const {
@@ -240,7 +243,7 @@ std::string IndexCheckReport::ToJson() const {
   j["chunks"] = chunks;
   j["problems_total"] = problems_total;
   j["problems"] = problems;
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return DumpJson(j);
 }
 
 Result<std::string> ExportIndex(const Options& options, bool with_vectors) {

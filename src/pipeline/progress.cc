@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "pipeline/index_json.h"
 #include "trawl/index.h"
 
 namespace trawl {
@@ -18,76 +19,84 @@ double Round(double v, int digits = 3) {
 
 }  // namespace
 
-std::string IndexProgress::ToJson() const {
-  nlohmann::ordered_json j;
-  j["event"] = event;
-  j["run_id"] = run_id;
-  j["stage"] = stage;
-  j["files_done"] = files_done;
-  j["files_total"] = files_total;
-  j["files_unchanged"] = files_unchanged;
-  if (files_elsewhere > 0) j["files_elsewhere"] = files_elsewhere;
-  j["files_deleted"] = files_deleted;
-  j["chunks"] = chunks;
-  j["bytes"] = bytes;
-  j["errors"] = errors;
-  j["elapsed_s"] = Round(elapsed_s);
-  j["eta_s"] = eta_s < 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(Round(eta_s, 1));
-  j["files_per_s"] = Round(files_per_s, 1);
-  j["mb_per_s"] = Round(mb_per_s, 2);
-  if (!bottleneck.empty()) j["bottleneck"] = bottleneck;
-  if (!worker_files.empty()) j["worker_files"] = worker_files;
-  if (!throttled.empty()) j["throttled"] = throttled;
-  if (!path.empty()) j["path"] = path;
-  if (!error.empty()) j["error"] = error;
+std::string DumpJson(const nlohmann::ordered_json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string IndexSummary::ToJson() const {
+std::string IndexProgress::ToJson() const { return DumpJson(ProgressJson(*this)); }
+
+std::string IndexSummary::ToJson() const { return DumpJson(SummaryJson(*this)); }
+
+nlohmann::ordered_json ProgressJson(const IndexProgress& p) {
   nlohmann::ordered_json j;
-  j["run_id"] = run_id;
-  j["state"] = state;
-  if (!error.empty()) j["error"] = error;
-  j["workers"] = workers;
-  j["files_seen"] = files_seen;
-  j["files_processed"] = files_total;
-  j["files_indexed"] = files_indexed;
-  j["files_unchanged"] = files_unchanged;
-  if (files_elsewhere > 0) j["files_elsewhere"] = files_elsewhere;
-  j["files_deleted"] = files_deleted;
-  j["files_failed"] = files_failed;
-  j["files_skipped"] = files_skipped;
-  j["chunks"] = chunks;
-  j["bytes"] = bytes;
-  j["elapsed_s"] = Round(elapsed_s);
-  j["files_per_s"] = elapsed_s > 0 ? Round(static_cast<double>(files_total) / elapsed_s, 1) : 0.0;
-  j["mb_per_s"] = elapsed_s > 0 ? Round(static_cast<double>(bytes) / elapsed_s / 1e6, 2) : 0.0;
-  j["embedding"] = {{"vectors_embedded", vectors_embedded},
-                    {"vectors_cached", vectors_cached},
-                    {"requests", embed_requests},
-                    {"retries", embed_retries},
-                    {"throttled", embed_throttled},
-                    {"throttled_s", Round(embed_throttled_s, 1)},
-                    {"truncated", embed_truncated},
-                    {"busy_fraction", Round(embedder_busy_fraction)}};
-  j["memory"] = {{"peak_inflight_bytes", peak_inflight_bytes},
-                 {"inflight_budget_bytes", inflight_budget_bytes}};
+  j["event"] = p.event;
+  j["run_id"] = p.run_id;
+  j["stage"] = p.stage;
+  j["files_done"] = p.files_done;
+  j["files_total"] = p.files_total;
+  j["files_unchanged"] = p.files_unchanged;
+  if (p.files_elsewhere > 0) j["files_elsewhere"] = p.files_elsewhere;
+  j["files_deleted"] = p.files_deleted;
+  j["chunks"] = p.chunks;
+  j["bytes"] = p.bytes;
+  j["errors"] = p.errors;
+  j["elapsed_s"] = Round(p.elapsed_s);
+  j["eta_s"] = p.eta_s < 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(Round(p.eta_s, 1));
+  j["files_per_s"] = Round(p.files_per_s, 1);
+  j["mb_per_s"] = Round(p.mb_per_s, 2);
+  if (!p.bottleneck.empty()) j["bottleneck"] = p.bottleneck;
+  if (!p.worker_files.empty()) j["worker_files"] = p.worker_files;
+  if (!p.throttled.empty()) j["throttled"] = p.throttled;
+  if (!p.path.empty()) j["path"] = p.path;
+  if (!p.error.empty()) j["error"] = p.error;
+  return j;
+}
+
+nlohmann::ordered_json SummaryJson(const IndexSummary& sum) {
+  nlohmann::ordered_json j;
+  j["run_id"] = sum.run_id;
+  j["state"] = sum.state;
+  if (!sum.error.empty()) j["error"] = sum.error;
+  j["workers"] = sum.workers;
+  j["files_seen"] = sum.files_seen;
+  j["files_processed"] = sum.files_total;
+  j["files_indexed"] = sum.files_indexed;
+  j["files_unchanged"] = sum.files_unchanged;
+  if (sum.files_elsewhere > 0) j["files_elsewhere"] = sum.files_elsewhere;
+  j["files_deleted"] = sum.files_deleted;
+  j["files_failed"] = sum.files_failed;
+  j["files_skipped"] = sum.files_skipped;
+  j["chunks"] = sum.chunks;
+  j["bytes"] = sum.bytes;
+  j["elapsed_s"] = Round(sum.elapsed_s);
+  j["files_per_s"] = sum.elapsed_s > 0 ? Round(static_cast<double>(sum.files_total) / sum.elapsed_s, 1) : 0.0;
+  j["mb_per_s"] = sum.elapsed_s > 0 ? Round(static_cast<double>(sum.bytes) / sum.elapsed_s / 1e6, 2) : 0.0;
+  j["embedding"] = {{"vectors_embedded", sum.vectors_embedded},
+                    {"vectors_cached", sum.vectors_cached},
+                    {"requests", sum.embed_requests},
+                    {"retries", sum.embed_retries},
+                    {"throttled", sum.embed_throttled},
+                    {"throttled_s", Round(sum.embed_throttled_s, 1)},
+                    {"truncated", sum.embed_truncated},
+                    {"busy_fraction", Round(sum.embedder_busy_fraction)}};
+  j["memory"] = {{"peak_inflight_bytes", sum.peak_inflight_bytes},
+                 {"inflight_budget_bytes", sum.inflight_budget_bytes}};
   nlohmann::ordered_json stages = nlohmann::ordered_json::array();
-  for (const auto& s : this->stages) {
+  for (const auto& s : sum.stages) {
     stages.push_back({{"stage", s.name}, {"busy_s", Round(s.busy_s)}, {"cpu_s", Round(s.cpu_s)}, {"threads", s.threads}, {"items", s.items}});
   }
   j["stages"] = stages;
-  j["bottleneck"] = bottleneck;
-  j["workers_done_s"] = Round(workers_done_s);
-  j["writer_tail_s"] = Round(writer_tail_s);
+  j["bottleneck"] = sum.bottleneck;
+  j["workers_done_s"] = Round(sum.workers_done_s);
+  j["writer_tail_s"] = Round(sum.writer_tail_s);
   nlohmann::ordered_json workers_j = nlohmann::ordered_json::array();
-  for (const auto& w : worker_stats) {
+  for (const auto& w : sum.worker_stats) {
     workers_j.push_back({{"worker", w.worker}, {"files", w.files}, {"busy_s", Round(w.busy_s)}, {"cpu_s", Round(w.cpu_s)}});
   }
   j["per_worker"] = workers_j;
   nlohmann::ordered_json threads_j = nlohmann::ordered_json::array();
   double total = 0, busiest = 0;
-  for (const auto& t : threads) {
+  for (const auto& t : sum.threads) {
     threads_j.push_back({{"name", t.name}, {"cpu_s", Round(t.cpu_s)}});
     total += t.cpu_s;
     busiest = std::max(busiest, t.cpu_s);
@@ -95,9 +104,9 @@ std::string IndexSummary::ToJson() const {
   j["threads"] = threads_j;
   j["serial_share"] = total > 0 ? Round(busiest / total) : 0.0;
   nlohmann::ordered_json fails = nlohmann::ordered_json::array();
-  for (const auto& [path, reason] : failures) fails.push_back({{"path", path}, {"reason", reason}});
+  for (const auto& [path, reason] : sum.failures) fails.push_back({{"path", path}, {"reason", reason}});
   j["failures"] = fails;
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return j;
 }
 
 std::string IndexSummary::ToText() const {

@@ -21,6 +21,7 @@
 #include "base/file_util.h"
 #include "base/mutex.h"
 #include "mcp/mcp_server.h"
+#include "pipeline/index_json.h"
 #include "server/event_hub.h"
 #include "server/guarded_server.h"
 #include "server/metrics.h"
@@ -372,7 +373,7 @@ class ApiServer::Impl {
     http_.Get("/v1/runs", [this](const httplib::Request&, httplib::Response& res) {
       Json arr = Json::array();
       auto runs = service_->RecentRuns();
-      for (size_t i = 0; i < runs.size() && i < 50; ++i) arr.push_back(Json::parse(runs[i].ToJson(), nullptr, false));
+      for (size_t i = 0; i < runs.size() && i < 50; ++i) arr.push_back(runs[i].JsonValue());
       SendJson(res, 200, Json{{"runs", arr}});
     });
     http_.Get(R"(/v1/runs/([A-Za-z0-9_.-]+))", [this](const httplib::Request& req, httplib::Response& res) {
@@ -616,8 +617,7 @@ class ApiServer::Impl {
     Json out;
     Result<IndexStatusReport> st = GetIndexStatus(config_.options);
     if (st.ok()) {
-      out = Json::parse(st->ToJson(), nullptr, false);
-      if (out.is_discarded()) out = Json::object();
+      out = StatusReportJson(*st);
     } else {
       out["index_error"] = st.status().message();
     }
@@ -637,8 +637,8 @@ class ApiServer::Impl {
     if (config_.watch) server["watched_dirs"] = s.watched_dirs;
     auto runs = service_->RecentRuns();
     for (const auto& r : runs) {
-      if (r.state == "queued" || r.state == "running") continue;
-      server["last_run"] = Json::parse(r.ToJson(), nullptr, false);
+      if (!r.done()) continue;
+      server["last_run"] = r.JsonValue();
       break;
     }
     std::string err;

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pipeline/index_json.h"
+
 #include "trawl/inspect.h"
 #include "watch/tree_watcher.h"
 
@@ -21,14 +23,7 @@ double UnixNow() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// Embeds a JSON document produced elsewhere (IndexProgress, IndexSummary); null if empty.
-Json Embed(const std::string& text) {
-  if (text.empty()) return nullptr;
-  Json j = Json::parse(text, nullptr, false);
-  return j.is_discarded() ? Json(text) : j;
-}
-
-std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+std::string Dump(const Json& j) { return DumpJson(j); }
 
 // A run over more changed paths than this walks the whole tree instead (a checkout of
 // another branch): one walk then costs less than the folders on the way to each.
@@ -42,11 +37,30 @@ bool IsIgnoreFile(const std::string& rel) {
 
 }  // namespace
 
-std::string ReindexRun::ToJson() const {
-  Json j;
+const char* RunStateName(RunState s) {
+  switch (s) {
+    case RunState::kQueued: return "queued";
+    case RunState::kRunning: return "running";
+    case RunState::kFinished: return "finished";
+    case RunState::kCancelled: return "cancelled";
+    case RunState::kFailed: return "failed";
+  }
+  return "failed";
+}
+
+RunState RunStateOfSummary(const std::string& summary_state) {
+  if (summary_state == "finished") return RunState::kFinished;
+  if (summary_state == "cancelled") return RunState::kCancelled;
+  return RunState::kFailed;
+}
+
+std::string ReindexRun::ToJson() const { return Dump(JsonValue()); }
+
+nlohmann::ordered_json ReindexRun::JsonValue() const {
+  nlohmann::ordered_json j;
   j["id"] = id;
   j["trigger"] = trigger;
-  j["state"] = state;
+  j["state"] = RunStateName(state);
   if (!index_run_id.empty()) j["index_run_id"] = index_run_id;
   j["changed_paths"] = changed_paths;
   if (started_at > 0) j["whole_tree"] = whole_tree;
@@ -54,12 +68,12 @@ std::string ReindexRun::ToJson() const {
   if (started_at > 0) j["started_at"] = started_at;
   if (finished_at > 0) j["finished_at"] = finished_at;
   if (!error.empty()) j["error"] = error;
-  if (!summary_json.empty()) {
-    j["summary"] = Embed(summary_json);
-  } else if (!progress_json.empty()) {
-    j["progress"] = Embed(progress_json);
+  if (summary) {
+    j["summary"] = SummaryJson(*summary);
+  } else if (progress) {
+    j["progress"] = ProgressJson(*progress);
   }
-  return Dump(j);
+  return j;
 }
 
 ReindexService::ReindexService(Config config) : config_(std::move(config)) {}
@@ -133,7 +147,7 @@ std::string ReindexService::QueueLocked(const std::vector<std::string>& paths, c
     ReindexRun run;
     run.id = queued_id_;
     run.trigger = trigger;
-    run.state = "queued";
+    run.state = RunState::kQueued;
     run.queued_at = UnixNow();
     runs_.push_back(std::move(run));
     while (runs_.size() > kRunsKept) runs_.pop_front();  // the queued and running runs are the newest
@@ -178,7 +192,7 @@ bool ReindexService::CancelRun(const std::string& id) {
   if (r->id == queued_id_) {
     queued_id_.clear();
     run_now_ = false;
-    r->state = "cancelled";
+    r->state = RunState::kCancelled;
     r->finished_at = UnixNow();
     ++stats_.runs_cancelled;
     idle_cv_.NotifyAll();
@@ -190,7 +204,7 @@ bool ReindexService::CancelRun(const std::string& id) {
 std::optional<ReindexRun> ReindexService::WaitRun(const std::string& id, std::chrono::milliseconds timeout) const {
   auto deadline = Clock::now() + timeout;
   bool first = true;
-  std::string progress_at_entry;
+  int64_t progress_at_entry = 0;
   MutexLock lock(&mu_);
   for (;;) {
     const ReindexRun* found = nullptr;
@@ -202,11 +216,11 @@ std::optional<ReindexRun> ReindexService::WaitRun(const std::string& id, std::ch
     }
     if (found == nullptr) return std::nullopt;
     auto now = Clock::now();
-    if ((found->state != "queued" && found->state != "running") || stopping_ || now >= deadline) return *found;
+    if (found->done() || stopping_ || now >= deadline) return *found;
     if (first) {
       first = false;
-      progress_at_entry = found->progress_json;
-    } else if (found->progress_json != progress_at_entry) {
+      progress_at_entry = found->progress_updates;
+    } else if (found->progress_updates != progress_at_entry) {
       return *found;
     }
     idle_cv_.WaitFor(&mu_, deadline - now);
@@ -285,7 +299,7 @@ void ReindexService::RunLoop() {
       running_id_ = id;
       cancel_.store(false);  // not stopping (checked above): a cancel is for an earlier run
       if (ReindexRun* r = FindLocked(id)) {
-        r->state = "running";
+        r->state = RunState::kRunning;
         r->started_at = UnixNow();
       }
     }
@@ -316,16 +330,16 @@ void ReindexService::ExecuteRun(const std::string& id, std::vector<std::string> 
   if (!whole) req.paths = paths;
   req.progress_interval_ms = config_.progress_interval_ms;
   req.on_progress = [this, &id](const IndexProgress& p) {
-    std::string j = p.ToJson();
     {
       MutexLock lock(&mu_);
       if (ReindexRun* r = FindLocked(id)) {
-        r->progress_json = j;
+        r->progress = p;
+        ++r->progress_updates;
         if (r->index_run_id.empty()) r->index_run_id = p.run_id;
       }
     }
     idle_cv_.NotifyAll();  // WaitRun returns on progress
-    Emit("progress", j);
+    Emit("progress", p.ToJson());
   };
   auto t0 = Clock::now();
   Result<IndexSummary> summary = RunIndex(req);
@@ -336,21 +350,22 @@ void ReindexService::ExecuteRun(const std::string& id, std::vector<std::string> 
     MutexLock lock(&mu_);
     ReindexRun* r = FindLocked(id);
     if (r == nullptr) {  // trimmed: only if kRunsKept runs were queued meanwhile
-      runs_.push_back(ReindexRun{id, trigger, "running"});
+      runs_.push_back(ReindexRun{id, trigger, RunState::kRunning});
       r = &runs_.back();
     }
     r->finished_at = UnixNow();
     stats_.run_seconds += secs;
     stats_.last_run_seconds = secs;
     if (summary.ok()) {
-      r->state = summary->state;
+      r->state = RunStateOfSummary(summary->state);
       // A run over some paths that stopped early: the next one walks the whole tree.
-      if (!whole && summary->state != "finished") whole_next_ = true;
+      if (!whole && r->state != RunState::kFinished) whole_next_ = true;
       r->index_run_id = summary->run_id;
-      r->summary_json = summary->ToJson();
+      r->summary = *summary;
+      r->progress.reset();
       r->error = summary->error;
-      if (summary->state == "finished") ++stats_.runs_finished;
-      else if (summary->state == "cancelled") ++stats_.runs_cancelled;
+      if (r->state == RunState::kFinished) ++stats_.runs_finished;
+      else if (r->state == RunState::kCancelled) ++stats_.runs_cancelled;
       else ++stats_.runs_failed;
       stats_.files_indexed += summary->files_indexed;
       stats_.files_deleted += summary->files_deleted;
@@ -359,7 +374,7 @@ void ReindexService::ExecuteRun(const std::string& id, std::vector<std::string> 
       stats_.embed_requests += summary->embed_requests;
       stats_.embed_retries += summary->embed_retries;
     } else {
-      r->state = "failed";
+      r->state = RunState::kFailed;
       r->error = summary.status().message();
       if (!whole) whole_next_ = true;
       ++stats_.runs_failed;
@@ -384,10 +399,10 @@ void ReindexService::ExecuteRun(const std::string& id, std::vector<std::string> 
   Json fin;
   fin["id"] = id;
   fin["trigger"] = trigger;
-  fin["state"] = done.state;
+  fin["state"] = RunStateName(done.state);
   if (!done.error.empty()) fin["error"] = done.error;
   fin["elapsed_s"] = secs;
-  fin["summary"] = Embed(done.summary_json);
+  fin["summary"] = done.summary ? SummaryJson(*done.summary) : Json(nullptr);
   Emit("run_finished", Dump(fin));
   if (summary.ok() && (summary->files_total > 0 || summary->files_deleted > 0)) {
     Json files;

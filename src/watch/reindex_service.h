@@ -24,6 +24,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "base/mutex.h"
 #include "trawl/index.h"
 #include "trawl/options.h"
@@ -33,11 +35,17 @@ namespace trawl {
 
 class TreeWatcher;
 
+enum class RunState { kQueued, kRunning, kFinished, kCancelled, kFailed };
+// "queued", "running", "finished", "cancelled", "failed": the API's and events' words.
+const char* RunStateName(RunState s);
+// A finished IndexSummary's state ("finished", "cancelled", else failed).
+RunState RunStateOfSummary(const std::string& summary_state);
+
 // One run of the service, as GET /v1/runs/{id} shows it.
 struct ReindexRun {
   std::string id;            // "r1", "r2", ... (the service's; known before the run starts)
   std::string trigger;       // "startup", "watch", "changes", "api", "rescan"
-  std::string state;         // "queued", "running", "finished", "cancelled", "failed"
+  RunState state = RunState::kQueued;
   std::string index_run_id;  // the pipeline's run id, once started
   int64_t changed_paths = 0; // distinct paths the batch was made of
   bool whole_tree = true;    // walked the whole tree (else only the changed paths)
@@ -45,9 +53,12 @@ struct ReindexRun {
   double started_at = 0;
   double finished_at = 0;
   std::string error;
-  std::string progress_json;  // the last IndexProgress while running
-  std::string summary_json;   // IndexSummary::ToJson() when done
-  std::string ToJson() const;
+  std::optional<IndexProgress> progress;  // the last one while running
+  int64_t progress_updates = 0;
+  std::optional<IndexSummary> summary;    // when done
+  bool done() const { return state != RunState::kQueued && state != RunState::kRunning; }
+  nlohmann::ordered_json JsonValue() const;
+  std::string ToJson() const;  // JsonValue(), printed
 };
 
 struct ReindexStats {
