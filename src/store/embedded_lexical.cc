@@ -45,7 +45,7 @@ Result<LexicalTotals> EmbeddedStore::LexicalCounts() {
   Db* db = reader->get();
   Transaction txn(db);
   TRAWL_RETURN_IF_ERROR(txn.Begin(false));
-  TRAWL_ASSIGN_OR_RETURN(out.chunks, GetMetaInt(db, "chunk_count"));
+  TRAWL_ASSIGN_OR_RETURN(out.chunks, GetMetaInt(db, MetaKey::kChunkCount));
   // The totals FTS5 keeps for bm25 (any row of a scan carries them).
   TRAWL_ASSIGN_OR_RETURN(auto st, db->Prepare("SELECT trawl_fts_totals(chunk_fts) FROM chunk_fts LIMIT 1"));
   TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
@@ -67,7 +67,7 @@ Result<std::vector<int64_t>> EmbeddedStore::MatchCounts(const std::vector<Lexica
   std::vector<int64_t> out(exprs.size(), -1);
   TRAWL_ASSIGN_OR_RETURN(auto reader, AcquireReader());
   Db* db = reader->get();
-  TRAWL_ASSIGN_OR_RETURN(int64_t seq, GetMetaInt(db, "commit_seq"));
+  TRAWL_ASSIGN_OR_RETURN(int64_t seq, GetMetaInt(db, MetaKey::kCommitSeq));
   {
     MutexLock lock(&df_mu_);
     // Counts hold until the next commit: exact, so that shards and a single database

@@ -129,7 +129,7 @@ Result<StoreStats> EmbeddedStore::Stats() {
     s.vectors = counts->Int(3);
   }
   counts->Reset();
-  TRAWL_ASSIGN_OR_RETURN(s.chunks, GetMetaInt(db, "chunk_count"));
+  TRAWL_ASSIGN_OR_RETURN(s.chunks, GetMetaInt(db, MetaKey::kChunkCount));
   TRAWL_ASSIGN_OR_RETURN(auto langs, db->Prepare(
       "SELECT language, count(*) FROM files WHERE status = 'indexed' GROUP BY language"));
   for (;;) {
@@ -138,10 +138,10 @@ Result<StoreStats> EmbeddedStore::Stats() {
     s.languages[langs->Text(0)] = langs->Int(1);
   }
   langs->Reset();
-  TRAWL_ASSIGN_OR_RETURN(s.embedder, GetMeta(db, "embedder"));
-  TRAWL_ASSIGN_OR_RETURN(int64_t dims, GetMetaInt(db, "dimensions"));
+  TRAWL_ASSIGN_OR_RETURN(s.embedder, GetMeta(db, MetaKey::kEmbedder));
+  TRAWL_ASSIGN_OR_RETURN(int64_t dims, GetMetaInt(db, MetaKey::kDimensions));
   s.dimensions = static_cast<int>(dims);
-  TRAWL_ASSIGN_OR_RETURN(s.files_known, GetMetaInt(db, "files_known"));
+  TRAWL_ASSIGN_OR_RETURN(s.files_known, GetMetaInt(db, MetaKey::kFilesKnown));
   TRAWL_RETURN_IF_ERROR(txn.Commit());
   return s;
 }
@@ -188,10 +188,10 @@ class EmbeddedScan final : public StoreScan {
     // Vectors of chunks up to the high-water mark are in the vector file, the others
     // in the log.
     TRAWL_ASSIGN_OR_RETURN(file_, store->KeyedFile(db));
-    TRAWL_ASSIGN_OR_RETURN(hwm_, GetMetaInt(db, "vindex_hwm"));
+    TRAWL_ASSIGN_OR_RETURN(hwm_, GetMetaInt(db, MetaKey::kVindexHwm));
     if (file_ != nullptr) rows_ = std::make_unique<FlatIndexRows>(file_.get());
-    TRAWL_ASSIGN_OR_RETURN(embedder_, GetMeta(db, "embedder"));
-    TRAWL_ASSIGN_OR_RETURN(int64_t dims, GetMetaInt(db, "dimensions"));
+    TRAWL_ASSIGN_OR_RETURN(embedder_, GetMeta(db, MetaKey::kEmbedder));
+    TRAWL_ASSIGN_OR_RETURN(int64_t dims, GetMetaInt(db, MetaKey::kDimensions));
     dims_ = static_cast<int>(std::max<int64_t>(dims, 0));
     TRAWL_ASSIGN_OR_RETURN(files_, db->Prepare(std::string("SELECT f.id, ") + kFileColumns +
                                                " FROM files f ORDER BY f.path"));
@@ -262,10 +262,10 @@ Status EmbeddedStore::Verify() {
     }
     if (!problems.empty()) return Status::Corruption(db_path_ + ": " + problems);
   }
-  TRAWL_ASSIGN_OR_RETURN(std::string file, GetMeta(db, "vindex_file"));
+  TRAWL_ASSIGN_OR_RETURN(std::string file, GetMeta(db, MetaKey::kVindexFile));
   if (file.empty()) return Status::Ok();
-  TRAWL_ASSIGN_OR_RETURN(std::string hash, GetMeta(db, "vindex_hash"));
-  TRAWL_ASSIGN_OR_RETURN(int64_t dims, GetMetaInt(db, "dimensions"));
+  TRAWL_ASSIGN_OR_RETURN(std::string hash, GetMeta(db, MetaKey::kVindexHash));
+  TRAWL_ASSIGN_OR_RETURN(int64_t dims, GetMetaInt(db, MetaKey::kDimensions));
   std::string path = dir_ + "/" + file;
   Status loaded = FlatIndex::Load(path, static_cast<int>(dims)).status();
   if (!loaded.ok()) return LostVectors(path, loaded);

@@ -207,16 +207,38 @@ void BindFilter(Stmt* stmt, const SearchFilter& filter, int lang_param, int glob
   }
 }
 
-Result<std::string> GetMeta(Db* db, const std::string& key) {
+const char* MetaKeyName(MetaKey key) {
+  switch (key) {
+    case MetaKey::kSchemaVersion: return "schema_version";
+    case MetaKey::kEmbedder: return "embedder";
+    case MetaKey::kDimensions: return "dimensions";
+    case MetaKey::kFtsTokenizer: return "fts_tokenizer";
+    case MetaKey::kFilesKnown: return "files_known";
+    case MetaKey::kCommitSeq: return "commit_seq";
+    case MetaKey::kChunkCount: return "chunk_count";
+    case MetaKey::kVectorCount: return "vector_count";
+    case MetaKey::kVectorsUnswept: return "vectors_unswept";
+    case MetaKey::kVindexGeneration: return "vindex_generation";
+    case MetaKey::kVindexFile: return "vindex_file";
+    case MetaKey::kVindexHash: return "vindex_hash";
+    case MetaKey::kVindexHwm: return "vindex_hwm";
+    case MetaKey::kVindexCount: return "vindex_count";
+    case MetaKey::kVindexCommitSeq: return "vindex_commit_seq";
+    case MetaKey::kVindexStat: return "vindex_stat";
+  }
+  return "";
+}
+
+Result<std::string> GetMeta(Db* db, MetaKey key) {
   TRAWL_ASSIGN_OR_RETURN(auto st, db->Prepare("SELECT value FROM meta WHERE key = ?1"));
-  st->Bind(1, key);
+  st->Bind(1, std::string(MetaKeyName(key)));
   TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
   return row ? st->Text(0) : std::string();
 }
 
-Result<int64_t> GetMetaInt(Db* db, const std::string& key) {
+Result<int64_t> GetMetaInt(Db* db, MetaKey key) {
   TRAWL_ASSIGN_OR_RETURN(auto st, db->Prepare("SELECT value FROM meta WHERE key = ?1"));
-  st->Bind(1, key);
+  st->Bind(1, std::string(MetaKeyName(key)));
   TRAWL_ASSIGN_OR_RETURN(bool row, st->Step());
   return row ? st->Int(0) : int64_t{0};
 }
@@ -231,17 +253,17 @@ Status AddVectorCount(Db* db, int64_t delta) {
   return st->Run();
 }
 
-Status SetMeta(Db* db, const std::string& key, const std::string& value) {
+Status SetMeta(Db* db, MetaKey key, const std::string& value) {
   TRAWL_ASSIGN_OR_RETURN(auto st, db->Prepare(
       "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
-  st->Bind(1, key).Bind(2, value);
+  st->Bind(1, std::string(MetaKeyName(key))).Bind(2, value);
   return st->Run();
 }
 
-Status SetMetaInt(Db* db, const std::string& key, int64_t value) {
+Status SetMetaInt(Db* db, MetaKey key, int64_t value) {
   TRAWL_ASSIGN_OR_RETURN(auto st, db->Prepare(
       "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
-  st->Bind(1, key).Bind(2, value);
+  st->Bind(1, std::string(MetaKeyName(key))).Bind(2, value);
   return st->Run();
 }
 
@@ -328,13 +350,13 @@ Status EmbeddedStore::OpenDatabase(bool wait) {
     TRAWL_ASSIGN_OR_RETURN(bool row, has_meta->Step());
     if (!row || has_meta->Int(0) == 0) return Status::Corruption("an empty database, or not trawl's: no meta table");
     has_meta.reset();
-    TRAWL_ASSIGN_OR_RETURN(int64_t version, GetMetaInt(reader->get(), "schema_version"));
+    TRAWL_ASSIGN_OR_RETURN(int64_t version, GetMetaInt(reader->get(), MetaKey::kSchemaVersion));
     if (version != kSchemaVersion) {
       return Status::FailedPrecondition("index " + dir_ + " has format " + std::to_string(version) +
                                         ", this trawl reads format " + std::to_string(kSchemaVersion) +
                                         ": run `trawl index --rebuild`");
     }
-    TRAWL_ASSIGN_OR_RETURN(std::string tokenizer, GetMeta(reader->get(), "fts_tokenizer"));
+    TRAWL_ASSIGN_OR_RETURN(std::string tokenizer, GetMeta(reader->get(), MetaKey::kFtsTokenizer));
     porter_ = tokenizer == "porter";
     return Status::Ok();
   }
@@ -351,11 +373,11 @@ Status EmbeddedStore::OpenDatabase(bool wait) {
   Transaction txn(writer_.get());
   TRAWL_RETURN_IF_ERROR(txn.Begin(true));
   TRAWL_RETURN_IF_ERROR(writer_->Exec(SchemaSql()));
-  TRAWL_ASSIGN_OR_RETURN(int64_t version, GetMetaInt(writer_.get(), "schema_version"));
+  TRAWL_ASSIGN_OR_RETURN(int64_t version, GetMetaInt(writer_.get(), MetaKey::kSchemaVersion));
   if (version == 0) {
     TRAWL_RETURN_IF_ERROR(writer_->Exec(FtsSql(opts_.fts_porter)));
-    TRAWL_RETURN_IF_ERROR(SetMetaInt(writer_.get(), "schema_version", kSchemaVersion));
-    TRAWL_RETURN_IF_ERROR(SetMeta(writer_.get(), "fts_tokenizer", opts_.fts_porter ? "porter" : "ascii"));
+    TRAWL_RETURN_IF_ERROR(SetMetaInt(writer_.get(), MetaKey::kSchemaVersion, kSchemaVersion));
+    TRAWL_RETURN_IF_ERROR(SetMeta(writer_.get(), MetaKey::kFtsTokenizer, opts_.fts_porter ? "porter" : "ascii"));
   } else if (version != kSchemaVersion) {
     old_format_ = true;
     return Status::FailedPrecondition("index " + dir_ + " has format " + std::to_string(version) +
@@ -363,9 +385,9 @@ Status EmbeddedStore::OpenDatabase(bool wait) {
                                       ": run `trawl index --rebuild`");
   }
   TRAWL_RETURN_IF_ERROR(txn.Commit());
-  TRAWL_ASSIGN_OR_RETURN(std::string tokenizer, GetMeta(writer_.get(), "fts_tokenizer"));
+  TRAWL_ASSIGN_OR_RETURN(std::string tokenizer, GetMeta(writer_.get(), MetaKey::kFtsTokenizer));
   porter_ = tokenizer == "porter";
-  TRAWL_ASSIGN_OR_RETURN(embedder_, GetMeta(writer_.get(), "embedder"));
+  TRAWL_ASSIGN_OR_RETURN(embedder_, GetMeta(writer_.get(), MetaKey::kEmbedder));
   {
     TRAWL_ASSIGN_OR_RETURN(auto dict, writer_->Prepare("SELECT value FROM meta WHERE key = 'text_dict'"));
     TRAWL_ASSIGN_OR_RETURN(bool row, dict->Step());
@@ -376,9 +398,9 @@ Status EmbeddedStore::OpenDatabase(bool wait) {
       text_dict_ = std::move(loaded);
     }
   }
-  TRAWL_ASSIGN_OR_RETURN(int64_t dims, GetMetaInt(writer_.get(), "dimensions"));
+  TRAWL_ASSIGN_OR_RETURN(int64_t dims, GetMetaInt(writer_.get(), MetaKey::kDimensions));
   dims_ = static_cast<int>(dims);
-  TRAWL_ASSIGN_OR_RETURN(std::string file, GetMeta(writer_.get(), "vindex_file"));
+  TRAWL_ASSIGN_OR_RETURN(std::string file, GetMeta(writer_.get(), MetaKey::kVindexFile));
   return RemoveStaleVectorFiles(file);
 }
 
@@ -447,8 +469,8 @@ Status EmbeddedStore::BindEmbedder(const std::string& name, int dimensions, bool
   Db* db = writer_.get();
   Transaction txn(db);
   TRAWL_RETURN_IF_ERROR(txn.Begin(true));
-  TRAWL_ASSIGN_OR_RETURN(std::string old_name, GetMeta(db, "embedder"));
-  TRAWL_ASSIGN_OR_RETURN(int64_t old_dims, GetMetaInt(db, "dimensions"));
+  TRAWL_ASSIGN_OR_RETURN(std::string old_name, GetMeta(db, MetaKey::kEmbedder));
+  TRAWL_ASSIGN_OR_RETURN(int64_t old_dims, GetMetaInt(db, MetaKey::kDimensions));
   bool same = old_name == name && old_dims == dimensions;
   if (!reset && !same && !old_name.empty()) {
     TRAWL_ASSIGN_OR_RETURN(auto st, db->Prepare("SELECT (SELECT count(*) FROM chunks) + (SELECT count(*) FROM vectors)"));
@@ -461,28 +483,28 @@ Status EmbeddedStore::BindEmbedder(const std::string& name, int dimensions, bool
   }
   std::string old_file;
   if (reset) {
-    TRAWL_ASSIGN_OR_RETURN(old_file, GetMeta(db, "vindex_file"));
-    TRAWL_ASSIGN_OR_RETURN(int64_t gen, GetMetaInt(db, "vindex_generation"));
+    TRAWL_ASSIGN_OR_RETURN(old_file, GetMeta(db, MetaKey::kVindexFile));
+    TRAWL_ASSIGN_OR_RETURN(int64_t gen, GetMetaInt(db, MetaKey::kVindexGeneration));
     TRAWL_RETURN_IF_ERROR(db->Exec(
         "DELETE FROM chunks; DELETE FROM files; DELETE FROM vectors; DELETE FROM tombstones;"
         "DROP TABLE IF EXISTS chunk_fts;"));
     TRAWL_RETURN_IF_ERROR(db->Exec(FtsSql(opts_.fts_porter)));
-    TRAWL_RETURN_IF_ERROR(SetMeta(db, "fts_tokenizer", opts_.fts_porter ? "porter" : "ascii"));
-    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vindex_generation", gen + 1));
-    TRAWL_RETURN_IF_ERROR(SetMeta(db, "vindex_file", ""));
-    TRAWL_RETURN_IF_ERROR(SetMeta(db, "vindex_hash", ""));
-    TRAWL_RETURN_IF_ERROR(SetMeta(db, "vindex_stat", ""));
-    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vindex_hwm", 0));
-    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vindex_commit_seq", -1));
-    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "chunk_count", 0));
-    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vectors_unswept", 0));
-    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vector_count", 0));
-    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vindex_count", 0));
-    TRAWL_ASSIGN_OR_RETURN(int64_t seq, GetMetaInt(db, "commit_seq"));
-    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "commit_seq", seq + 1));
+    TRAWL_RETURN_IF_ERROR(SetMeta(db, MetaKey::kFtsTokenizer, opts_.fts_porter ? "porter" : "ascii"));
+    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, MetaKey::kVindexGeneration, gen + 1));
+    TRAWL_RETURN_IF_ERROR(SetMeta(db, MetaKey::kVindexFile, ""));
+    TRAWL_RETURN_IF_ERROR(SetMeta(db, MetaKey::kVindexHash, ""));
+    TRAWL_RETURN_IF_ERROR(SetMeta(db, MetaKey::kVindexStat, ""));
+    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, MetaKey::kVindexHwm, 0));
+    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, MetaKey::kVindexCommitSeq, -1));
+    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, MetaKey::kChunkCount, 0));
+    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, MetaKey::kVectorsUnswept, 0));
+    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, MetaKey::kVectorCount, 0));
+    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, MetaKey::kVindexCount, 0));
+    TRAWL_ASSIGN_OR_RETURN(int64_t seq, GetMetaInt(db, MetaKey::kCommitSeq));
+    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, MetaKey::kCommitSeq, seq + 1));
   }
-  TRAWL_RETURN_IF_ERROR(SetMeta(db, "embedder", name));
-  TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "dimensions", dimensions));
+  TRAWL_RETURN_IF_ERROR(SetMeta(db, MetaKey::kEmbedder, name));
+  TRAWL_RETURN_IF_ERROR(SetMetaInt(db, MetaKey::kDimensions, dimensions));
   TRAWL_RETURN_IF_ERROR(txn.Commit());
   embedder_ = name;
   dims_ = dimensions;

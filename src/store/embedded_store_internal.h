@@ -93,12 +93,35 @@ Result<std::unique_ptr<Db>> OpenDb(const std::string& path, bool read_only, int 
 // globs any-of (?glob: '\n'-joined). Empty when the filter is empty.
 std::string FilterClause(const SearchFilter& filter, int lang_param, int glob_param);
 void BindFilter(Stmt* stmt, const SearchFilter& filter, int lang_param, int glob_param);
-Result<std::string> GetMeta(Db* db, const std::string& key);
-Result<int64_t> GetMetaInt(Db* db, const std::string& key);
+// The keys of the `meta` table (docs/design.md, "meta keys"). The SQL that reads or
+// writes one inside a larger statement (vector_count, vindex_count, vindex_hwm,
+// text_dict) names it there.
+enum class MetaKey {
+  kSchemaVersion,
+  kEmbedder,         // identity: the embedder's name
+  kDimensions,       // identity: its vectors' dimensions
+  kFtsTokenizer,
+  kFilesKnown,       // files the last run planned: the coverage denominator
+  kCommitSeq,        // commit counter
+  kChunkCount,       // kept by the writer, so Stats reads no table
+  kVectorCount,      // kept by the writer
+  kVectorsUnswept,   // chunks removed since the last sweep of unused vectors
+  kVindexGeneration, // the vector file: its generation,
+  kVindexFile,       //   name,
+  kVindexHash,       //   xxhash,
+  kVindexHwm,        //   high-water mark (highest vector id it holds),
+  kVindexCount,      //   rows,
+  kVindexCommitSeq,  //   the commit it reflects,
+  kVindexStat,       //   size, mtime and inode when last verified
+};
+const char* MetaKeyName(MetaKey key);
+
+Result<std::string> GetMeta(Db* db, MetaKey key);
+Result<int64_t> GetMetaInt(Db* db, MetaKey key);
 // The stored vectors, kept in meta (key vector_count) by every change to the table.
 Status AddVectorCount(Db* db, int64_t delta);
-Status SetMeta(Db* db, const std::string& key, const std::string& value);
-Status SetMetaInt(Db* db, const std::string& key, int64_t value);
+Status SetMeta(Db* db, MetaKey key, const std::string& value);
+Status SetMetaInt(Db* db, MetaKey key, int64_t value);
 // A file's size, modification time and inode: what says it is the file a writer made.
 std::string StatStamp(const std::string& path);
 std::string FileError(const std::string& what, const std::string& path);

@@ -63,14 +63,14 @@ Status EmbeddedStore::Checkpoint() {
 Status EmbeddedStore::WriteVectorFile() {
   TRAWL_RETURN_IF_ERROR(RequireWriter());
   Db* db = writer_.get();
-  TRAWL_ASSIGN_OR_RETURN(int64_t seq, GetMetaInt(db, "commit_seq"));
-  TRAWL_ASSIGN_OR_RETURN(int64_t done_seq, GetMetaInt(db, "vindex_commit_seq"));
-  TRAWL_ASSIGN_OR_RETURN(int64_t gen, GetMetaInt(db, "vindex_generation"));
-  TRAWL_ASSIGN_OR_RETURN(std::string file, GetMeta(db, "vindex_file"));
-  TRAWL_ASSIGN_OR_RETURN(std::string hash, GetMeta(db, "vindex_hash"));
-  TRAWL_ASSIGN_OR_RETURN(std::string stamp, GetMeta(db, "vindex_stat"));
-  TRAWL_ASSIGN_OR_RETURN(int64_t hwm, GetMetaInt(db, "vindex_hwm"));
-  TRAWL_ASSIGN_OR_RETURN(int64_t file_count, GetMetaInt(db, "vindex_count"));
+  TRAWL_ASSIGN_OR_RETURN(int64_t seq, GetMetaInt(db, MetaKey::kCommitSeq));
+  TRAWL_ASSIGN_OR_RETURN(int64_t done_seq, GetMetaInt(db, MetaKey::kVindexCommitSeq));
+  TRAWL_ASSIGN_OR_RETURN(int64_t gen, GetMetaInt(db, MetaKey::kVindexGeneration));
+  TRAWL_ASSIGN_OR_RETURN(std::string file, GetMeta(db, MetaKey::kVindexFile));
+  TRAWL_ASSIGN_OR_RETURN(std::string hash, GetMeta(db, MetaKey::kVindexHash));
+  TRAWL_ASSIGN_OR_RETURN(std::string stamp, GetMeta(db, MetaKey::kVindexStat));
+  TRAWL_ASSIGN_OR_RETURN(int64_t hwm, GetMetaInt(db, MetaKey::kVindexHwm));
+  TRAWL_ASSIGN_OR_RETURN(int64_t file_count, GetMetaInt(db, MetaKey::kVindexCount));
   if (seq == done_seq) {
     // Nothing committed since: done, unless the file was lost or damaged meanwhile
     // (its layout is checked here; its hash when a change next reuses it).
@@ -86,7 +86,7 @@ Status EmbeddedStore::WriteVectorFile() {
   // watch-mode edit. Every chunk of an indexed file has a vector of the bound embedder
   // (a file whose embedding failed keeps no chunks), so chunks stand for vectors here;
   // the rewrite below appends only the rows that have one.
-  TRAWL_ASSIGN_OR_RETURN(int64_t live, GetMetaInt(db, "chunk_count"));
+  TRAWL_ASSIGN_OR_RETURN(int64_t live, GetMetaInt(db, MetaKey::kChunkCount));
   TRAWL_ASSIGN_OR_RETURN(auto top, db->Prepare("SELECT coalesce(max(id), 0) FROM chunks"));
   TRAWL_ASSIGN_OR_RETURN(bool row, top->Step());
   int64_t max_id = row ? top->Int(0) : 0;
@@ -211,15 +211,15 @@ Status EmbeddedStore::CommitVectorFile(const FlatIndex* current, int64_t hwm, bo
   Db* db = writer_.get();
   Transaction txn(db);
   TRAWL_RETURN_IF_ERROR(txn.Begin(true));
-  TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vindex_generation", new_gen));
-  TRAWL_RETURN_IF_ERROR(SetMeta(db, "vindex_file", new_file));
-  TRAWL_RETURN_IF_ERROR(SetMeta(db, "vindex_hash", new_hash));
-  TRAWL_RETURN_IF_ERROR(SetMeta(db, "vindex_stat", new_stamp));
-  TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vindex_hwm", new_hwm));
-  TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vindex_count", new_count));
-  TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vindex_commit_seq", seq));
+  TRAWL_RETURN_IF_ERROR(SetMetaInt(db, MetaKey::kVindexGeneration, new_gen));
+  TRAWL_RETURN_IF_ERROR(SetMeta(db, MetaKey::kVindexFile, new_file));
+  TRAWL_RETURN_IF_ERROR(SetMeta(db, MetaKey::kVindexHash, new_hash));
+  TRAWL_RETURN_IF_ERROR(SetMeta(db, MetaKey::kVindexStat, new_stamp));
+  TRAWL_RETURN_IF_ERROR(SetMetaInt(db, MetaKey::kVindexHwm, new_hwm));
+  TRAWL_RETURN_IF_ERROR(SetMetaInt(db, MetaKey::kVindexCount, new_count));
+  TRAWL_RETURN_IF_ERROR(SetMetaInt(db, MetaKey::kVindexCommitSeq, seq));
   if (replaced) TRAWL_RETURN_IF_ERROR(db->Exec("DELETE FROM tombstones"));
-  TRAWL_ASSIGN_OR_RETURN(int64_t unswept, GetMetaInt(db, "vectors_unswept"));
+  TRAWL_ASSIGN_OR_RETURN(int64_t unswept, GetMetaInt(db, MetaKey::kVectorsUnswept));
   if (dropped && current != nullptr) {
     // The file goes: the vectors of its live chunks move back into the table.
     TRAWL_ASSIGN_OR_RETURN(auto rows, db->Prepare(
@@ -244,8 +244,8 @@ Status EmbeddedStore::CommitVectorFile(const FlatIndex* current, int64_t hwm, bo
   if (replaced && !new_file.empty()) {
     // Every live chunk's vector is in the new file: the log is empty again.
     TRAWL_RETURN_IF_ERROR(db->Exec("DELETE FROM vectors"));
-    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vector_count", 0));
-    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vectors_unswept", 0));
+    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, MetaKey::kVectorCount, 0));
+    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, MetaKey::kVectorsUnswept, 0));
   } else if (unswept > 0 && (dropped || unswept * 10 >= live)) {
     // Logged vectors no chunk above the hwm uses (those below it are in the file) are
     // dropped once the chunks removed since the last sweep reach a tenth of the index;
@@ -254,7 +254,7 @@ Status EmbeddedStore::CommitVectorFile(const FlatIndex* current, int64_t hwm, bo
         "DELETE FROM vectors WHERE content_hash NOT IN (SELECT content_hash FROM chunks WHERE id > ?1)"));
     TRAWL_RETURN_IF_ERROR(sweep->Bind(1, new_hwm).Run());
     TRAWL_RETURN_IF_ERROR(AddVectorCount(db, -db->Changes()));
-    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vectors_unswept", 0));
+    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, MetaKey::kVectorsUnswept, 0));
   }
   return txn.Commit();
 }
@@ -262,11 +262,11 @@ Status EmbeddedStore::CommitVectorFile(const FlatIndex* current, int64_t hwm, bo
 // --- dense search ------------------------------------------------------------------
 
 Result<std::shared_ptr<const FlatIndex>> EmbeddedStore::KeyedFile(Db* db) {
-  TRAWL_ASSIGN_OR_RETURN(std::string file, GetMeta(db, "vindex_file"));
+  TRAWL_ASSIGN_OR_RETURN(std::string file, GetMeta(db, MetaKey::kVindexFile));
   if (file.empty()) return std::shared_ptr<const FlatIndex>();
-  TRAWL_ASSIGN_OR_RETURN(std::string hash, GetMeta(db, "vindex_hash"));
-  TRAWL_ASSIGN_OR_RETURN(std::string stamp, GetMeta(db, "vindex_stat"));
-  TRAWL_ASSIGN_OR_RETURN(int64_t dim, GetMetaInt(db, "dimensions"));
+  TRAWL_ASSIGN_OR_RETURN(std::string hash, GetMeta(db, MetaKey::kVindexHash));
+  TRAWL_ASSIGN_OR_RETURN(std::string stamp, GetMeta(db, MetaKey::kVindexStat));
+  TRAWL_ASSIGN_OR_RETURN(int64_t dim, GetMetaInt(db, MetaKey::kDimensions));
   std::string name = file + ":" + hash;
   {
     MutexLock lock(&keyed_mu_);
@@ -313,10 +313,10 @@ Result<std::shared_ptr<const DenseState>> EmbeddedStore::LoadDense(Db* db, const
   Transaction txn(db);
   TRAWL_RETURN_IF_ERROR(txn.Begin(false));
   auto state = std::make_shared<DenseState>();
-  TRAWL_ASSIGN_OR_RETURN(state->commit_seq, GetMetaInt(db, "commit_seq"));
-  TRAWL_ASSIGN_OR_RETURN(state->generation, GetMetaInt(db, "vindex_generation"));
-  TRAWL_ASSIGN_OR_RETURN(state->embedder, GetMeta(db, "embedder"));
-  TRAWL_ASSIGN_OR_RETURN(int64_t dim, GetMetaInt(db, "dimensions"));
+  TRAWL_ASSIGN_OR_RETURN(state->commit_seq, GetMetaInt(db, MetaKey::kCommitSeq));
+  TRAWL_ASSIGN_OR_RETURN(state->generation, GetMetaInt(db, MetaKey::kVindexGeneration));
+  TRAWL_ASSIGN_OR_RETURN(state->embedder, GetMeta(db, MetaKey::kEmbedder));
+  TRAWL_ASSIGN_OR_RETURN(int64_t dim, GetMetaInt(db, MetaKey::kDimensions));
   state->dim = static_cast<int>(dim);
   if (state->embedder.empty() || state->dim <= 0) {
     TRAWL_RETURN_IF_ERROR(txn.Commit());
@@ -331,10 +331,10 @@ Result<std::shared_ptr<const DenseState>> EmbeddedStore::LoadDense(Db* db, const
     state->blocks = previous->blocks;
     above = previous->max_id;
   } else {
-    TRAWL_ASSIGN_OR_RETURN(std::string file, GetMeta(db, "vindex_file"));
-    TRAWL_ASSIGN_OR_RETURN(std::string hash, GetMeta(db, "vindex_hash"));
-    TRAWL_ASSIGN_OR_RETURN(std::string stamp, GetMeta(db, "vindex_stat"));
-    TRAWL_ASSIGN_OR_RETURN(int64_t hwm, GetMetaInt(db, "vindex_hwm"));
+    TRAWL_ASSIGN_OR_RETURN(std::string file, GetMeta(db, MetaKey::kVindexFile));
+    TRAWL_ASSIGN_OR_RETURN(std::string hash, GetMeta(db, MetaKey::kVindexHash));
+    TRAWL_ASSIGN_OR_RETURN(std::string stamp, GetMeta(db, MetaKey::kVindexStat));
+    TRAWL_ASSIGN_OR_RETURN(int64_t hwm, GetMetaInt(db, MetaKey::kVindexHwm));
     if (!file.empty()) {
       // The only copy of the vectors up to the hwm: a file that cannot be read fails
       // the search (LostVectors says what to do).
@@ -355,8 +355,8 @@ Result<std::shared_ptr<const DenseState>> EmbeddedStore::CurrentDense(Db* db, bo
     MutexLock lock(&dense_mu_);
     current = dense_;
   }
-  TRAWL_ASSIGN_OR_RETURN(int64_t seq, GetMetaInt(db, "commit_seq"));
-  TRAWL_ASSIGN_OR_RETURN(int64_t gen, GetMetaInt(db, "vindex_generation"));
+  TRAWL_ASSIGN_OR_RETURN(int64_t seq, GetMetaInt(db, MetaKey::kCommitSeq));
+  TRAWL_ASSIGN_OR_RETURN(int64_t gen, GetMetaInt(db, MetaKey::kVindexGeneration));
   *up_to_date = true;
   if (current && current->commit_seq == seq && current->generation == gen) return current;
   if (current) {

@@ -41,8 +41,8 @@ Result<std::unordered_map<std::string, std::vector<float>>> EmbeddedStore::Looku
   std::string embedder = embedder_;
   int dim = dims_;
   if (mode_ == OpenMode::kRead) {
-    TRAWL_ASSIGN_OR_RETURN(embedder, GetMeta(db, "embedder"));
-    TRAWL_ASSIGN_OR_RETURN(int64_t d, GetMetaInt(db, "dimensions"));
+    TRAWL_ASSIGN_OR_RETURN(embedder, GetMeta(db, MetaKey::kEmbedder));
+    TRAWL_ASSIGN_OR_RETURN(int64_t d, GetMetaInt(db, MetaKey::kDimensions));
     dim = static_cast<int>(d);
   }
   if (embedder.empty()) return out;
@@ -163,10 +163,10 @@ void EmbeddedStore::AbortTransaction() {
 
 Status EmbeddedStore::StartStream(Db* db) {
   stream_tried_ = true;
-  TRAWL_ASSIGN_OR_RETURN(int64_t chunks, GetMetaInt(db, "chunk_count"));
-  TRAWL_ASSIGN_OR_RETURN(std::string file, GetMeta(db, "vindex_file"));
+  TRAWL_ASSIGN_OR_RETURN(int64_t chunks, GetMetaInt(db, MetaKey::kChunkCount));
+  TRAWL_ASSIGN_OR_RETURN(std::string file, GetMeta(db, MetaKey::kVindexFile));
   if (chunks != 0 || !file.empty() || dims_ <= 0) return Status::Ok();
-  TRAWL_ASSIGN_OR_RETURN(int64_t gen, GetMetaInt(db, "vindex_generation"));
+  TRAWL_ASSIGN_OR_RETURN(int64_t gen, GetMetaInt(db, MetaKey::kVindexGeneration));
   auto stream = std::make_unique<VectorStream>();
   stream->generation = gen + 1;
   stream->tmp = dir_ + "/vectors-" + std::to_string(stream->generation) + ".flat.tmp";
@@ -251,17 +251,17 @@ Status EmbeddedStore::CommitTransaction(const std::vector<FileWrite>& writes,
   }
   for (const auto& w : writes) TRAWL_RETURN_IF_ERROR(WriteFileRows(w));
   Db* db = writer_.get();
-  TRAWL_ASSIGN_OR_RETURN(int64_t seq, GetMetaInt(db, "commit_seq"));
-  TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "commit_seq", seq + 1));
-  TRAWL_ASSIGN_OR_RETURN(int64_t chunk_count, GetMetaInt(db, "chunk_count"));
-  TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "chunk_count", chunk_count + t.added - t.removed));
+  TRAWL_ASSIGN_OR_RETURN(int64_t seq, GetMetaInt(db, MetaKey::kCommitSeq));
+  TRAWL_RETURN_IF_ERROR(SetMetaInt(db, MetaKey::kCommitSeq, seq + 1));
+  TRAWL_ASSIGN_OR_RETURN(int64_t chunk_count, GetMetaInt(db, MetaKey::kChunkCount));
+  TRAWL_RETURN_IF_ERROR(SetMetaInt(db, MetaKey::kChunkCount, chunk_count + t.added - t.removed));
   if (t.vectors_added > 0) TRAWL_RETURN_IF_ERROR(AddVectorCount(db, t.vectors_added));
   std::shared_ptr<const TextDictionary> trained;
   if (dict_wanted_ && dict_samples_.size() >= opts_.text_dict_samples) TRAWL_RETURN_IF_ERROR(TrainTextDict(&trained));
   if (t.removed > 0) {
     DropStream();  // the file would hold chunks that are gone
-    TRAWL_ASSIGN_OR_RETURN(int64_t unswept, GetMetaInt(db, "vectors_unswept"));
-    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, "vectors_unswept", unswept + t.removed));
+    TRAWL_ASSIGN_OR_RETURN(int64_t unswept, GetMetaInt(db, MetaKey::kVectorsUnswept));
+    TRAWL_RETURN_IF_ERROR(SetMetaInt(db, MetaKey::kVectorsUnswept, unswept + t.removed));
   }
   Status committed = t.txn.Commit();
   open_txn_.reset();
@@ -383,7 +383,7 @@ Status EmbeddedStore::WriteFileRows(const FileWrite& original) {
 
 Status EmbeddedStore::SetFilesKnown(int64_t n) {
   TRAWL_RETURN_IF_ERROR(RequireWriter());
-  return SetMetaInt(writer_.get(), "files_known", n);
+  return SetMetaInt(writer_.get(), MetaKey::kFilesKnown, n);
 }
 
 Status EmbeddedStore::SaveRun(const RunRecord& run) {
