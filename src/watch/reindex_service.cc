@@ -155,6 +155,9 @@ std::string ReindexService::QueueLocked(const std::vector<std::string>& paths, c
   }
   pending_.insert(paths.begin(), paths.end());
   if (paths.empty()) whole_next_ = true;  // a run asked for without paths: all of them
+  // What an ignore file rules on is anywhere in the tree, whoever reports its change
+  // (the watcher, POST /v1/changes, a git hook).
+  if (std::any_of(paths.begin(), paths.end(), IsIgnoreFile)) whole_next_ = true;
   last_change_ = now;
   if (ReindexRun* r = FindLocked(queued_id_)) r->changed_paths = static_cast<int64_t>(pending_.size());
   cv_.NotifyAll();
@@ -454,8 +457,7 @@ void ReindexService::WatchLoop() {
     stats_.watched_dirs = dirs;
     if (rescan) ++stats_.watch_rescans;
     QueueLocked(paths, rescan ? "rescan" : "watch");
-    // What an ignore file rules on, and what a lost event hid, is anywhere in the tree.
-    if (rescan || ignores_changed) whole_next_ = true;
+    if (rescan) whole_next_ = true;  // what a lost event hid is anywhere in the tree
   }
 }
 
