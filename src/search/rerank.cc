@@ -156,7 +156,7 @@ std::vector<RerankScore> RerankScores(const std::vector<QueryTerm>& query, const
       if (c.content.find(f) != std::string::npos) r.message = 1;
     }
     if (evidence.wants_code) {
-      r.prose = c.language == "markdown" || c.language == "text" ? 1 : 0;
+      r.prose = c.language == "markdown" || c.language == "rst" || c.language == "text" ? 1 : 0;
       r.test = IsTestPath(c.path) ? 1 : 0;
     }
     r.total = -weights.prose * r.prose - weights.test * r.test + r.first + weights.name * r.name + weights.path * r.path + weights.header * r.header +

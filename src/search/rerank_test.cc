@@ -107,6 +107,23 @@ TEST(RerankScoresTest, DefinitionOfANameTheQueryUsesLeads) {
   EXPECT_EQ(s[2].prose, 0);
 }
 
+TEST(RerankScoresTest, DocumentationOfEveryMarkupIsProse) {
+  std::vector<ChunkView> chunks = {Chunk("docs/api.rst", "", "routes and subdomains\n", "docs/api.rst"),
+                                   Chunk("README.md", "", "routes and subdomains\n", "README.md"),
+                                   Chunk("NOTES", "", "routes and subdomains\n", "NOTES"),
+                                   Chunk("src/cli.py", "routes", "def routes():\n    pass\n", "src/cli.py")};
+  chunks[0].language = "rst";
+  chunks[1].language = "markdown";
+  chunks[2].language = "text";
+  chunks[3].language = "python";
+  RerankEvidence evidence;
+  evidence.wants_code = true;
+  std::vector<RerankScore> s =
+      RerankScores(RerankQueryTerms("routes subdomains"), chunks, {1.0, 1.0, 1.0, 1.0}, RerankWeights(), evidence);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(s[static_cast<size_t>(i)].prose, 1) << chunks[static_cast<size_t>(i)].path;
+  EXPECT_EQ(s[3].prose, 0);
+}
+
 TEST(RerankScoresTest, MessageLiteralCounts) {
   std::vector<ChunkView> chunks = {Chunk("a.py", "f", "raise ValueError('but it should be {}'.format(x))\n", "a.py"),
                                    Chunk("b.py", "g", "print('it should be')\n", "b.py")};
