@@ -43,7 +43,7 @@ struct ResultExplanation {
   std::string joined;
   bool reranked = false;
   // The reranker's score as its weighted parts (non-zero ones): "first", "name",
-  // "signature", "path", "header", "file", "mention", "defines", "file_defines", "message",
+  // "signature", "path", "header", "file", "mention", "defines", "file_defines", "handles", "message",
   // "prose", "test" (docs/design.md, "Query path").
   std::vector<std::pair<std::string, double>> parts;
   std::string defines;  // the query's name that "defines" counts

@@ -110,6 +110,21 @@ std::vector<RerankScore> RerankScores(const std::vector<QueryTerm>& query, const
     }
     add(own, 1.0);
     for (const Declaration& d : declarations[i]) add(d.name, 1.0);
+    // A handler named after a name the query uses (`_print_Poly`, `visit_Call`,
+    // `_eval_is_zero`): the code that does the named thing's work in one concern.
+    auto handles = [&](std::string_view name) {
+      for (size_t u = name.find('_', 1); u != std::string_view::npos && u + 3 < name.size() + 1;
+           u = name.find('_', u + 1)) {
+        std::string_view suffix = name.substr(u + 1);
+        if (suffix.size() < 3) break;
+        auto it = evidence.names.find(std::string(suffix));
+        if (it != evidence.names.end()) out[i].handles = std::max(out[i].handles, it->second);
+      }
+    };
+    if (!evidence.names.empty()) {
+      handles(own);
+      for (const Declaration& d : declarations[i]) handles(d.name);
+    }
   }
   std::unordered_map<std::string_view, double> path_cover;
   std::string stem;
@@ -161,7 +176,8 @@ std::vector<RerankScore> RerankScores(const std::vector<QueryTerm>& query, const
     }
     r.total = -weights.prose * r.prose - weights.test * r.test + r.first + weights.name * r.name + weights.path * r.path + weights.header * r.header +
               weights.file * r.file + weights.signature * r.signature + weights.mention * r.mention +
-              weights.defines * r.defines + weights.file_defines * r.file_defines + weights.message * r.message;
+              weights.defines * r.defines + weights.file_defines * r.file_defines + weights.message * r.message +
+              weights.handles * r.handles;
   }
   return out;
 }

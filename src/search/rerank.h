@@ -36,6 +36,7 @@ struct RerankWeights {
   double mention = 2.5;     // the query names the candidate's file (query_analysis.h)
   double defines = 2.5;     // the candidate defines a name the query uses as code
   double file_defines = 1.0;  // ... its file does (the best of the file's candidates)
+  double handles = 1.0;       // the candidate is a handler named after such a name (`_print_Poly`)
   // Subtracted when the query has code in it (a bug report): documentation, and tests,
   // which use the code the query is about more often than they are it.
   double prose = 0.5;
@@ -59,7 +60,7 @@ struct RerankEvidence {
 struct RerankScore {
   double total = 0;
   double first = 0;  // the first-stage score over the best
-  double name = 0, signature = 0, path = 0, header = 0, file = 0, mention = 0, defines = 0, file_defines = 0, prose = 0, test = 0, message = 0;
+  double name = 0, signature = 0, path = 0, header = 0, file = 0, mention = 0, defines = 0, file_defines = 0, handles = 0, prose = 0, test = 0, message = 0;
   std::string defined;  // the query's name that `defines` counts ("" when none)
 };
 

@@ -107,6 +107,26 @@ TEST(RerankScoresTest, DefinitionOfANameTheQueryUsesLeads) {
   EXPECT_EQ(s[2].prose, 0);
 }
 
+TEST(RerankScoresTest, AHandlerNamedAfterANameTheQueryUsesCounts) {
+  std::vector<ChunkView> chunks = {
+      Chunk("printing/latex.py", "LatexPrinter._print_Poly", "def _print_Poly(self, poly):\n    pass\n",
+            "printing/latex.py > class LatexPrinter"),
+      Chunk("printing/latex.py", "LatexPrinter._print_Add", "def _print_Add(self, expr):\n    pass\n",
+            "printing/latex.py > class LatexPrinter"),
+      Chunk("core/assume.py", "Expr._eval_is_zero", "def _eval_is_zero(self):\n    pass\n", "core/assume.py"),
+      Chunk("misc.py", "print_x", "def print_x():\n    pass\n", "misc.py")};
+  RerankEvidence evidence;
+  evidence.names = {{"Poly", 1.0}, {"is_zero", 0.5}, {"x", 1.0}};
+  std::vector<RerankScore> s =
+      RerankScores(RerankQueryTerms("latex of Poly"), chunks, {1.0, 1.0, 1.0, 1.0}, RerankWeights(), evidence);
+  EXPECT_DOUBLE_EQ(s[0].handles, 1.0);
+  EXPECT_EQ(s[1].handles, 0);
+  EXPECT_DOUBLE_EQ(s[2].handles, 0.5);
+  EXPECT_EQ(s[3].handles, 0) << "a suffix of fewer than three characters is no name";
+  EXPECT_EQ(s[0].defines, 0) << "a handler does not define the name";
+  EXPECT_GT(s[0].total, s[1].total);
+}
+
 TEST(RerankScoresTest, DocumentationOfEveryMarkupIsProse) {
   std::vector<ChunkView> chunks = {Chunk("docs/api.rst", "", "routes and subdomains\n", "docs/api.rst"),
                                    Chunk("README.md", "", "routes and subdomains\n", "README.md"),

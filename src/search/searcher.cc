@@ -489,6 +489,7 @@ class HybridSearcher final : public Searcher {
                                    {"mention", w.mention * r.mention},
                                    {"defines", w.defines * r.defines},
                                    {"file_defines", w.file_defines * r.file_defines},
+                                   {"handles", w.handles * r.handles},
                                    {"prose", -w.prose * r.prose},
                                    {"test", -w.test * r.test},
                                    {"message", w.message * r.message}}) {
