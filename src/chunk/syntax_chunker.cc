@@ -24,6 +24,7 @@
 
 #include "chunk/brace_skeleton.h"
 #include "chunk/indent_skeleton.h"
+#include "chunk/split_merge.h"
 
 namespace trawl::chunk_internal {
 namespace {
@@ -31,16 +32,6 @@ namespace {
 // Past this depth of splitting, a unit is cut by lines (keeps the recursion bounded on
 // pathological nesting; real code is never split this deep).
 constexpr int kMaxDepth = 96;
-// A type or namespace longer than this (in lines) is split into its members.
-constexpr int kWholeContainerMaxLines = 32;
-// Merging never makes a chunk holding a definition longer (in lines) than
-// 2 x max(that definition, 4) + this: a function's chunk stays close to its size.
-constexpr int kSpanSlack = 16;
-// A type's or namespace's header line alone ("namespace store {") is no use as a chunk:
-// a one-line header under this size goes with the definition that follows.
-constexpr int kTinyHeader = 80;
-// Code this small ("public:", "export default Store;") merges with a definition next to it.
-constexpr int kScrap = 24;
 // tree-sitter reads the input in pieces of this size; between pieces we look at `cancel`.
 constexpr uint32_t kReadPiece = 64 * 1024;
 
@@ -84,30 +75,6 @@ struct Def {
   TSNode inner{};      // the node it is split at
   bool container = false;
   bool type_scope = false;
-};
-
-// One entry of a level: before expansion, one child node (plus the gap before it and
-// whatever was glued to it); after, a chunk-to-be.
-struct Unit {
-  uint32_t begin = 0;
-  uint32_t end = 0;
-  int nws = 0;
-  int first_line = -1;  // of its non-blank text; -1 when blank
-  int last_line = -1;
-  int owner = -1;       // innermost definition this unit is a piece of; -1: the file
-  int def = -1;         // the (largest) whole definition inside
-  int def_nws = 0;
-  int min_def_lines = INT_MAX;
-  bool has_header = false;  // holds the start of its owner (the first piece)
-  bool has_import = false;
-  bool only_imports_or_comments = true;
-  // Before expansion only.
-  bool has_node = false;
-  bool is_comment = false;
-  bool is_prefix = false;  // glues to what follows: comments, attributes, an opening "{"
-  bool is_token = false;   // a short anonymous token: "{", "}", ";", "end", ","
-  TSNode node{};
-  TSNode inner{};          // a definition's node to split (inside decorators, export, ...)
 };
 
 struct DefInfo {
@@ -394,8 +361,7 @@ class Walk {
         inner_fields_(inner_fields),
         fields_(fields),
         index_(index),
-        max_(options.max_chunk_chars),
-        min_(options.min_chunk_chars),
+        options_(options),
         full_(full) {}
 
   // False, emitting nothing, when a skeleton tree could not be expanded.
@@ -456,17 +422,6 @@ class Walk {
     uint32_t s = index_.FirstNonSpace(b, e);
     if (s >= e) return 1;
     return index_.LineOf(index_.EndNonSpace(s, e) - 1) - index_.LineOf(s) + 1;
-  }
-
-  void Measure(Unit* u) const {
-    u->nws = index_.Nws(u->begin, u->end);
-    if (u->nws == 0) {
-      u->first_line = u->last_line = -1;
-      return;
-    }
-    uint32_t s = index_.FirstNonSpace(u->begin, u->end);
-    u->first_line = index_.LineOf(s);
-    u->last_line = index_.LineOf(index_.EndNonSpace(s, u->end) - 1);
   }
 
   // The name of a C/C++ declarator: follows "declarator" fields down to the
@@ -690,9 +645,8 @@ class Walk {
         u.begin = pos;
         u.end = ce;
         u.owner = owner;
-        u.has_node = true;
-        u.node = c;
-        u.inner = c;
+        u.node = static_cast<int>(nodes_.size());
+        nodes_.push_back(c);
         u.is_token = !ts_node_is_named(c) && ts_node_end_byte(c) - ts_node_start_byte(c) <= 16;
         const SyntaxChunker::SymbolInfo* si = Info(c);
         if (si != nullptr) {
@@ -703,7 +657,6 @@ class Walk {
             DefInfo info;
             if (Classify(c, &info)) {
               u.def = AddDef(info, c, owner);
-              u.inner = info.inner;
             }
           }
         }
@@ -715,7 +668,7 @@ class Walk {
     ts_tree_cursor_delete(&cursor);
     if (!units->empty()) units->back().end = e;
     for (Unit& u : *units) {
-      Measure(&u);
+      Measure(index_, &u);
       if (u.def >= 0) {
         u.def_nws = u.nws;
         u.min_def_lines = defs_[u.def].lines;
@@ -724,160 +677,15 @@ class Walk {
     return node;
   }
 
-  // Appends `next` (adjacent, after) to `u`, keeping u's node and definition.
-  static void Append(Unit* u, const Unit& next) {
-    u->end = next.end;
-    u->nws += next.nws;
-    if (next.first_line >= 0) {
-      if (u->first_line < 0) u->first_line = next.first_line;
-      u->last_line = next.last_line;
-    }
-    u->has_header |= next.has_header;
-    u->has_import |= next.has_import;
-    u->only_imports_or_comments &= next.only_imports_or_comments;
-    u->is_comment &= next.is_comment;
-  }
-
-  // Prepends `prev` (adjacent, before) to `u`, keeping u's node and definition.
-  static void Prepend(Unit* u, const Unit& prev) {
-    u->begin = prev.begin;
-    u->nws += prev.nws;
-    if (prev.first_line >= 0) {
-      if (u->last_line < 0) u->last_line = prev.last_line;
-      u->first_line = prev.first_line;
-    }
-    u->has_header |= prev.has_header;
-    u->has_import |= prev.has_import;
-    u->only_imports_or_comments &= prev.only_imports_or_comments;
-  }
-
-  // Comments and attributes go with the code right below them; punctuation and
-  // same-line comments go with the code before them.
-  void Glue(std::vector<Unit>* units) const {
-    std::vector<Unit> forward;
-    forward.reserve(units->size());
-    for (Unit& u : *units) {
-      if (!forward.empty()) {
-        Unit& prev = forward.back();
-        bool trailing_comment = u.is_comment && prev.last_line >= 0 && u.first_line == prev.last_line;
-        if (u.nws == 0 || u.is_token || trailing_comment) {
-          Append(&prev, u);
-          continue;
-        }
-      } else if (u.nws == 0 || u.is_token) {
-        u.is_prefix = true;
-      }
-      forward.push_back(u);
-    }
-    units->clear();
-    for (size_t i = forward.size(); i-- > 0;) {
-      Unit& u = forward[i];
-      if (!units->empty() && u.is_prefix) {
-        Unit& next = units->back();
-        bool adjacent = u.is_token || u.nws == 0 ||
-                        (u.def < 0 && next.first_line - u.last_line <= 1 &&
-                         u.nws + next.nws <= max_);
-        if (adjacent) {
-          Prepend(&next, u);
-          continue;
-        }
-      }
-      units->push_back(u);
-    }
-    std::reverse(units->begin(), units->end());
-  }
-
-  bool CanMerge(const Unit& g, const Unit& u, int limit) const {
-    if (g.owner != u.owner || g.nws + u.nws > limit) return false;
-    bool gd = g.def >= 0;
-    bool ud = u.def >= 0;
-    if (!gd && !ud) return true;
-    if ((gd && u.has_import) || (ud && g.has_import)) return false;  // imports stay apart
-    if (gd && ud) {
-      if (g.nws >= min_ && u.nws >= min_) return false;
-    } else {
-      // A small definition joins small code, or the header of the type it is in; a
-      // scrap of code ("public:", "export default X;") joins any definition.
-      const Unit& code = gd ? u : g;
-      bool scrap = code.nws < kScrap && !code.has_header;
-      if (!scrap &&
-          ((gd ? g.nws : u.nws) >= min_ || (code.nws >= min_ && !code.has_header))) {
-        return false;
-      }
-    }
-    int span = std::max(g.last_line, u.last_line) - std::min(g.first_line, u.first_line) + 1;
-    int def_lines = std::max(std::min(g.min_def_lines, u.min_def_lines), 4);
-    return span <= 2 * def_lines + kSpanSlack;
-  }
-
-  static void MergeInto(Unit* g, const Unit& u) {
-    int def = g->def;
-    int def_nws = g->def_nws;
-    if (u.def >= 0 && u.def_nws > def_nws) {
-      def = u.def;
-      def_nws = u.def_nws;
-    }
-    Append(g, u);
-    g->def = def;
-    g->def_nws = def_nws;
-    g->min_def_lines = std::min(g->min_def_lines, u.min_def_lines);
-    g->has_node = false;
-  }
-
-  // Adds `u` to a level under construction, merging it into the last group when the
-  // rules allow. The first group of a level stays `reserve` under the limit, room for
-  // the small group before it one level up (a function's header line joins the first
-  // piece of its body).
-  void Add(std::vector<Unit>* level, const Unit& u, int reserve) const {
-    if (level->empty()) {
-      level->push_back(u);
-      return;
-    }
-    Unit& g = level->back();
-    if (u.nws == 0) {
-      Append(&g, u);
-      return;
-    }
-    if (g.nws == 0) {
-      Unit merged = u;
-      Prepend(&merged, g);
-      g = merged;
-      return;
-    }
-    int limit = level->size() == 1 ? max_ - reserve : max_;
-    if (CanMerge(g, u, limit)) {
-      MergeInto(&g, u);
-      return;
-    }
-    level->push_back(u);
-  }
-
-  void LineCut(uint32_t b, uint32_t e, int owner, bool header_first, std::vector<Unit>* out,
-               int room = 0) const {
-    std::vector<ByteRange> ranges;
-    CutByLines(index_, b, e, max_, &ranges, room > 0 ? max_ - room : 0);
-    for (const ByteRange& r : ranges) {
-      Unit u;
-      u.begin = r.begin;
-      u.end = r.end;
-      u.owner = owner;
-      u.has_header = header_first;
-      u.only_imports_or_comments = false;
-      header_first = false;
-      Measure(&u);
-      out->push_back(u);
-    }
-  }
+  // Whether `u` is a node with children (not merged, not cut by lines).
+  bool HasChildren(const Unit& u) const { return u.node >= 0 && ts_node_child_count(nodes_[u.node]) > 0; }
 
   bool NeedsSplit(const Unit& u, bool in_container) const {
-    if (u.nws > max_) return true;
-    int lines = u.first_line < 0 ? 0 : u.last_line - u.first_line + 1;
-    if (lines <= kWholeContainerMaxLines) return false;
-    if (u.def >= 0) return defs_[u.def].container;
     // Inside a type, namespace or the file, a long non-definition (a class body, an
     // #ifdef, extern "C") may hold definitions: look inside. Its statements merge
     // back freely when it holds none.
-    return in_container && u.has_node && ts_node_child_count(u.node) > 0;
+    bool split_if_long = u.def >= 0 ? defs_[u.def].container : in_container && HasChildren(u);
+    return chunk_internal::NeedsSplit(u, split_if_long, options_);
   }
 
   // A definition being split: its body's members join the level of its header, so
@@ -887,7 +695,7 @@ class Walk {
     if (ts_node_is_null(body)) return;
     for (size_t i = 0; i < units->size(); ++i) {
       const Unit u = (*units)[i];
-      if (u.def >= 0 || !u.has_node || !ts_node_eq(u.node, body)) continue;
+      if (u.def >= 0 || u.node < 0 || !ts_node_eq(nodes_[u.node], body)) continue;
       std::vector<Unit> members;
       Collect(body, u.begin, u.end, owner, &members);
       if (members.empty()) return;
@@ -904,47 +712,33 @@ class Walk {
     if (owner >= 0 && ts_node_eq(node, defs_[owner].inner)) SpliceBody(walked, owner, &units);
     std::vector<Unit> level;
     if (units.empty()) {
-      LineCut(b, e, owner, header_first, &level, reserve);
+      CutIntoLines(index_, b, e, owner, header_first, reserve, options_, &level);
     } else {
       units.front().has_header |= header_first;
-      Glue(&units);
+      Glue(&units, options_);
     }
     const bool in_container = owner < 0 || defs_[owner].container;
     std::vector<Unit> sub;
     for (Unit u : units) {
-      if (u.def >= 0 && level.size() == 1 && level[0].has_header && level[0].def < 0 &&
-          level[0].nws < kTinyHeader && level[0].first_line == level[0].last_line &&
-          !CanMerge(level[0], u, max_ - reserve)) {
-        Prepend(&u, level[0]);
-        u.has_header = false;
-        level.clear();
-      }
+      JoinTinyHeader(&level, &u, reserve, options_);
       if (!NeedsSplit(u, in_container)) {
-        Add(&level, u, reserve);
+        AddToLevel(&level, u, reserve, options_);
         continue;
       }
       // Room to keep for the small group before it, which may then join its first piece.
-      int room = 0;
-      if (u.def < 0) {
-        if (level.empty()) {
-          room = reserve;
-        } else if (level.back().owner == owner && level.back().def < 0 &&
-                   level.back().nws < min_) {
-          room = level.back().nws + (level.size() == 1 ? reserve : 0);
-        }
-        if (room > max_ / 2) room = 0;
-      }
+      int room = u.def < 0 ? RoomBefore(level, owner, reserve, options_) : 0;
       sub.clear();
       if (depth >= kMaxDepth) {
-        LineCut(u.begin, u.end, u.def >= 0 ? u.def : owner, u.def >= 0 || u.has_header, &sub);
+        CutIntoLines(index_, u.begin, u.end, u.def >= 0 ? u.def : owner, u.def >= 0 || u.has_header,
+                     0, options_, &sub);
       } else if (u.def >= 0) {
-        Split(u.inner, u.begin, u.end, u.def, /*header_first=*/true, 0, depth + 1, &sub);
-      } else if (u.has_node && ts_node_child_count(u.node) > 0) {
-        Split(u.node, u.begin, u.end, owner, u.has_header, room, depth + 1, &sub);
+        Split(defs_[u.def].inner, u.begin, u.end, u.def, /*header_first=*/true, 0, depth + 1, &sub);
+      } else if (HasChildren(u)) {
+        Split(nodes_[u.node], u.begin, u.end, owner, u.has_header, room, depth + 1, &sub);
       } else {
-        LineCut(u.begin, u.end, owner, u.has_header, &sub, room);
+        CutIntoLines(index_, u.begin, u.end, owner, u.has_header, room, options_, &sub);
       }
-      for (const Unit& piece : sub) Add(&level, piece, reserve);
+      for (const Unit& piece : sub) AddToLevel(&level, piece, reserve, options_);
     }
     out->insert(out->end(), level.begin(), level.end());
   }
@@ -954,11 +748,11 @@ class Walk {
   const std::vector<uint16_t>& inner_fields_;
   const SyntaxChunker::FieldIds& fields_;
   const TextIndex& index_;
-  const int max_;
-  const int min_;
+  const ChunkOptions& options_;
   FullParses* full_;  // null: the tree is a whole parse
   bool failed_ = false;
   std::vector<Def> defs_;
+  std::vector<TSNode> nodes_;  // the nodes of the units collected, by Unit::node
 };
 
 // What `spec`'s skeleton may leave out of `index`'s text, in order, with where each
