@@ -13,14 +13,20 @@
 // its body's members join the level of its header, so the header, fields and small
 // members merge into one chunk named after the type. Comments and decorators go with
 // the code below them; punctuation ("}", ";", "end") with the code before it.
+//
+// This file is the walk and the parse that feeds it. What a node is (a definition and
+// its name, an import, a comment) is language_rules.h's; when units glue, merge or must
+// be split is split_merge.h's; which bodies the first parse leaves out, and the parses
+// that look inside one, are skeleton_parse.h's.
 #include "chunk/syntax_chunker.h"
 
 #include <tree_sitter/api.h>
 
 #include <algorithm>
-#include <climits>
 #include <string>
+#include <vector>
 
+#include "chunk/language_rules.h"
 #include "chunk/skeleton_parse.h"
 #include "chunk/split_merge.h"
 
@@ -71,53 +77,12 @@ struct Def {
   bool type_scope = false;
 };
 
-struct DefInfo {
-  const DefRule* rule = nullptr;
-  std::string_view kind;
-  std::string name;
-  TSNode inner{};
-  uint32_t name_byte = UINT32_MAX;
-};
-
-bool IsFunctionValue(std::string_view type) {
-  return type == "arrow_function" || type == "function_expression" || type == "function" ||
-         type == "generator_function";
-}
-
-// Collapses whitespace and bounds the length: names come from source text.
-std::string CleanName(std::string_view text) {
-  constexpr size_t kMaxName = 160;
-  std::string out;
-  bool space = false;
-  for (char c : text) {
-    if (IsSpace(static_cast<unsigned char>(c))) {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out.push_back(' ');
-    space = false;
-    out.push_back(c);
-    if (out.size() >= kMaxName) break;
-  }
-  if (out.size() >= kMaxName) {  // cut: never end inside a character
-    while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) {
-      out.pop_back();
-    }
-    if (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0xC0) out.pop_back();
-  }
-  return out;
-}
-
 // The walk over one file's tree. Holds the definitions met so far.
 class Walk {
  public:
-  Walk(const LanguageSpec& spec, const std::vector<SyntaxChunker::SymbolInfo>& symbols,
-       const std::vector<uint16_t>& inner_fields, const SyntaxChunker::FieldIds& fields,
-       const TextIndex& index, const ChunkOptions& options, FullParses* full)
-      : spec_(spec),
-        symbols_(symbols),
-        inner_fields_(inner_fields),
-        fields_(fields),
+  Walk(const LanguageRules& rules, const TextIndex& index, const ChunkOptions& options,
+       FullParses* full)
+      : rules_(rules),
         index_(index),
         options_(options),
         full_(full) {}
@@ -162,202 +127,10 @@ class Walk {
   }
 
  private:
-  std::string_view Text(TSNode n) const {
-    uint32_t b = std::min(ts_node_start_byte(n), index_.size());
-    uint32_t e = std::min(ts_node_end_byte(n), index_.size());
-    return index_.text().substr(b, e > b ? e - b : 0);
-  }
-  TSNode Field(TSNode n, uint16_t id) const {
-    if (id == 0) return TSNode{};
-    return ts_node_child_by_field_id(n, id);
-  }
-  const SyntaxChunker::SymbolInfo* Info(TSNode n) const {
-    TSSymbol sym = ts_node_symbol(n);
-    return sym < symbols_.size() ? &symbols_[sym] : nullptr;
-  }
-
   int LinesOf(uint32_t b, uint32_t e) const {
     uint32_t s = index_.FirstNonSpace(b, e);
     if (s >= e) return 1;
     return index_.LineOf(index_.EndNonSpace(s, e) - 1) - index_.LineOf(s) + 1;
-  }
-
-  // The name of a C/C++ declarator: follows "declarator" fields down to the
-  // function_declarator (functions) or to the innermost name (typedefs).
-  std::string_view DeclaratorName(TSNode n, bool want_function) const {
-    for (int guard = 0; guard < 16 && !ts_node_is_null(n); ++guard) {
-      std::string_view type = ts_node_type(n);
-      if (want_function && type == "function_declarator") {
-        TSNode d = Field(n, fields_.declarator);
-        return ts_node_is_null(d) ? std::string_view() : Text(d);
-      }
-      TSNode next = Field(n, fields_.declarator);
-      if (ts_node_is_null(next)) {
-        if (ts_node_named_child_count(n) == 0) return want_function ? std::string_view() : Text(n);
-        next = ts_node_named_child(n, 0);  // reference_declarator, parenthesized, ...
-      }
-      n = next;
-    }
-    return {};
-  }
-
-  bool Classify(TSNode node, DefInfo* info, int depth = 0) const {
-    const SyntaxChunker::SymbolInfo* si = Info(node);
-    if (si == nullptr || si->def_rule < 0 || depth > 4) return false;
-    const DefRule& rule = spec_.defs[si->def_rule];
-    info->rule = &rule;
-    info->kind = rule.kind;
-    info->inner = node;
-    TSNode name_node{};
-    switch (rule.name) {
-      case NameRule::kField:
-        name_node = Field(node, fields_.name);
-        break;
-      case NameRule::kWrapper: {
-        TSNode inner{};
-        uint16_t field = inner_fields_[si->def_rule];
-        if (field != 0) {
-          inner = Field(node, field);
-        } else {
-          uint32_t count = ts_node_named_child_count(node);
-          for (uint32_t i = count; i-- > 0;) {  // the definition comes last
-            TSNode c = ts_node_named_child(node, i);
-            const SyntaxChunker::SymbolInfo* ci = Info(c);
-            if (ci != nullptr && ci->def_rule >= 0) {
-              inner = c;
-              break;
-            }
-          }
-        }
-        if (ts_node_is_null(inner)) return false;
-        return Classify(inner, info, depth + 1);
-      }
-      case NameRule::kCFunction: {
-        std::string_view name = DeclaratorName(Field(node, fields_.declarator), true);
-        info->name = CleanName(name);
-        if (spec_.separator == "::" && info->name.find("::") != std::string::npos) {
-          info->kind = "method";
-        }
-        TSNode d = Field(node, fields_.declarator);
-        if (!ts_node_is_null(d)) info->name_byte = ts_node_start_byte(d);
-        return true;
-      }
-      case NameRule::kCTypedef: {
-        TSNode type = Field(node, fields_.type);
-        if (!ts_node_is_null(type) && !ts_node_is_null(Field(type, fields_.body))) {
-          std::string_view t = ts_node_type(type);
-          if (t == "struct_specifier") info->kind = "struct";
-          if (t == "union_specifier") info->kind = "union";
-          if (t == "enum_specifier") info->kind = "enum";
-          if (t == "class_specifier") info->kind = "class";
-        }
-        TSNode d = Field(node, fields_.declarator);
-        info->name = CleanName(DeclaratorName(d, false));
-        if (!ts_node_is_null(d)) info->name_byte = ts_node_start_byte(d);
-        return true;
-      }
-      case NameRule::kCSpecifier:
-        if (ts_node_is_null(Field(node, fields_.body))) return false;
-        name_node = Field(node, fields_.name);
-        break;
-      case NameRule::kGoMethod: {
-        name_node = Field(node, fields_.name);
-        TSNode receiver = Field(node, fields_.receiver);
-        std::string recv;
-        if (!ts_node_is_null(receiver) && ts_node_named_child_count(receiver) > 0) {
-          TSNode param = ts_node_named_child(receiver, 0);
-          TSNode type = Field(param, fields_.type);
-          if (!ts_node_is_null(type)) {
-            std::string_view t = Text(type);
-            while (!t.empty() && (t.front() == '*' || IsSpace(t.front()))) t.remove_prefix(1);
-            recv = CleanName(t.substr(0, t.find('[')));
-          }
-        }
-        std::string name = ts_node_is_null(name_node) ? "" : CleanName(Text(name_node));
-        info->name = recv.empty() ? name : recv + "." + name;
-        if (!ts_node_is_null(name_node)) info->name_byte = ts_node_start_byte(name_node);
-        return true;
-      }
-      case NameRule::kGoType: {
-        TSNode spec{};
-        uint32_t count = ts_node_named_child_count(node);
-        int specs = 0;
-        for (uint32_t i = 0; i < count; ++i) {
-          TSNode c = ts_node_named_child(node, i);
-          std::string_view t = ts_node_type(c);
-          if (t == "type_spec" || t == "type_alias") {
-            spec = c;
-            if (++specs > 1) break;
-          }
-        }
-        if (specs != 1) return false;
-        name_node = Field(spec, fields_.name);
-        TSNode type = Field(spec, fields_.type);
-        if (!ts_node_is_null(type)) {
-          std::string_view t = ts_node_type(type);
-          if (t == "struct_type") info->kind = "struct";
-          if (t == "interface_type") info->kind = "interface";
-        }
-        break;
-      }
-      case NameRule::kRustImpl: {
-        TSNode type = Field(node, fields_.type);
-        if (!ts_node_is_null(type)) {
-          std::string_view t = Text(type);
-          info->name = CleanName(t.substr(0, t.find('<')));
-          info->name_byte = ts_node_start_byte(type);
-        }
-        return true;
-      }
-      case NameRule::kJsVariable: {
-        if (ts_node_named_child_count(node) != 1) return false;
-        TSNode decl = ts_node_named_child(node, 0);
-        if (std::string_view(ts_node_type(decl)) != "variable_declarator") return false;
-        TSNode value = Field(decl, fields_.value);
-        if (ts_node_is_null(value)) return false;
-        std::string_view vt = ts_node_type(value);
-        if (vt == "class") {
-          info->kind = "class";
-        } else if (!IsFunctionValue(vt)) {
-          return false;
-        }
-        name_node = Field(decl, fields_.name);
-        break;
-      }
-      case NameRule::kJsField: {
-        TSNode value = Field(node, fields_.value);
-        if (ts_node_is_null(value) || !IsFunctionValue(ts_node_type(value))) return false;
-        name_node = Field(node, fields_.property);
-        if (ts_node_is_null(name_node)) name_node = Field(node, fields_.name);
-        break;
-      }
-    }
-    if (!ts_node_is_null(name_node)) {
-      info->name = CleanName(Text(name_node));
-      info->name_byte = ts_node_start_byte(name_node);
-    }
-    return true;
-  }
-
-  bool IsImport(TSNode node, ImportRule rule) const {
-    switch (rule) {
-      case ImportRule::kNone:
-        return false;
-      case ImportRule::kAlways:
-        return true;
-      case ImportRule::kRubyRequire: {
-        TSNode m = Field(node, fields_.method);
-        if (ts_node_is_null(m)) return false;
-        std::string_view t = Text(m);
-        return t == "require" || t == "require_relative" || t == "load";
-      }
-      case ImportRule::kPhpInclude: {
-        if (ts_node_named_child_count(node) == 0) return false;
-        std::string_view t = ts_node_type(ts_node_named_child(node, 0));
-        return t.starts_with("include") || t.starts_with("require");
-      }
-    }
-    return false;
   }
 
   int AddDef(const DefInfo& info, TSNode node, int parent) {
@@ -374,7 +147,7 @@ class Walk {
       def.symbol = info.name;
     } else {
       def.symbol = parent_symbol;
-      def.symbol += spec_.separator;
+      def.symbol += rules_.spec().separator;
       def.symbol += info.name;
     }
     uint32_t start = std::min(ts_node_start_byte(info.inner), index_.size());
@@ -406,18 +179,11 @@ class Walk {
         u.node = static_cast<int>(nodes_.size());
         nodes_.push_back(c);
         u.is_token = !ts_node_is_named(c) && ts_node_end_byte(c) - ts_node_start_byte(c) <= 16;
-        const SyntaxChunker::SymbolInfo* si = Info(c);
-        if (si != nullptr) {
-          u.is_comment = si->comment;
-          u.is_prefix = si->comment || si->attribute;
-          u.has_import = IsImport(c, si->import);
-          if (si->def_rule >= 0) {
-            DefInfo info;
-            if (Classify(c, &info)) {
-              u.def = AddDef(info, c, owner);
-            }
-          }
-        }
+        u.is_comment = rules_.IsComment(c);
+        u.is_prefix = u.is_comment || rules_.IsAttribute(c);
+        u.has_import = rules_.IsImport(c, index_.text());
+        DefInfo info;
+        if (rules_.Classify(c, index_.text(), &info)) u.def = AddDef(info, c, owner);
         u.only_imports_or_comments = u.has_import || u.is_comment;
         units->push_back(u);
         pos = ce;
@@ -449,7 +215,7 @@ class Walk {
   // A definition being split: its body's members join the level of its header, so
   // that the header, fields and small members can merge into one chunk.
   void SpliceBody(TSNode def_node, int owner, std::vector<Unit>* units) {
-    TSNode body = Field(def_node, fields_.body);
+    TSNode body = rules_.Body(def_node);
     if (ts_node_is_null(body)) return;
     for (size_t i = 0; i < units->size(); ++i) {
       const Unit u = (*units)[i];
@@ -501,10 +267,7 @@ class Walk {
     out->insert(out->end(), level.begin(), level.end());
   }
 
-  const LanguageSpec& spec_;
-  const std::vector<SyntaxChunker::SymbolInfo>& symbols_;
-  const std::vector<uint16_t>& inner_fields_;
-  const SyntaxChunker::FieldIds& fields_;
+  const LanguageRules& rules_;
   const TextIndex& index_;
   const ChunkOptions& options_;
   FullParses* full_;  // null: the tree is a whole parse
@@ -513,43 +276,15 @@ class Walk {
   std::vector<TSNode> nodes_;  // the nodes of the units collected, by Unit::node
 };
 
-uint16_t FieldId(const TSLanguage* lang, std::string_view name) {
-  if (name.empty()) return 0;
-  return ts_language_field_id_for_name(lang, name.data(), static_cast<uint32_t>(name.size()));
-}
-
 }  // namespace
 
 void SyntaxChunker::ParserDeleter::operator()(TSParser* p) const { ts_parser_delete(p); }
 
 SyntaxChunker::SyntaxChunker(const LanguageSpec& spec) : spec_(spec), parser_(ts_parser_new()) {
   const TSLanguage* lang = spec.ts_language();
-  language_ok_ = ts_parser_set_language(parser_.get(), lang);
-  if (!language_ok_) return;
+  if (!ts_parser_set_language(parser_.get(), lang)) return;
   ts_parser_set_cancellation_flag(parser_.get(), &cancel_flag_);
-  symbols_.resize(ts_language_symbol_count(lang));
-  for (TSSymbol sym = 0; sym < symbols_.size(); ++sym) {
-    if (ts_language_symbol_type(lang, sym) != TSSymbolTypeRegular) continue;
-    std::string_view name = ts_language_symbol_name(lang, sym);
-    SymbolInfo& info = symbols_[sym];
-    for (size_t i = 0; i < spec.defs.size(); ++i) {
-      if (spec.defs[i].node_type == name) info.def_rule = static_cast<int16_t>(i);
-    }
-    for (const auto& [type, rule] : spec.imports) {
-      if (type == name) info.import = rule;
-    }
-    for (std::string_view type : spec.comments) info.comment |= type == name;
-    for (std::string_view type : spec.attributes) info.attribute |= type == name;
-  }
-  for (const DefRule& rule : spec.defs) inner_fields_.push_back(FieldId(lang, rule.inner_field));
-  fields_.name = FieldId(lang, "name");
-  fields_.declarator = FieldId(lang, "declarator");
-  fields_.type = FieldId(lang, "type");
-  fields_.receiver = FieldId(lang, "receiver");
-  fields_.value = FieldId(lang, "value");
-  fields_.body = FieldId(lang, "body");
-  fields_.method = FieldId(lang, "method");
-  fields_.property = FieldId(lang, "property");
+  rules_.emplace(spec, lang);
 }
 
 SyntaxChunker::~SyntaxChunker() = default;
@@ -557,7 +292,7 @@ SyntaxChunker::~SyntaxChunker() = default;
 SyntaxChunker::Outcome SyntaxChunker::Chunk(const TextIndex& index, const ChunkOptions& options,
                                             std::string_view path,
                                             const std::atomic<bool>* cancel, ChunkSink* sink) {
-  if (!language_ok_) return Outcome::kUnavailable;
+  if (!rules_.has_value()) return Outcome::kUnavailable;
   cancel_flag_ = 0;
   ts_parser_set_timeout_micros(parser_.get(),
                                static_cast<uint64_t>(std::max(0, options.parse_timeout_ms)) * 1000);
@@ -589,14 +324,14 @@ SyntaxChunker::Outcome SyntaxChunker::Chunk(const TextIndex& index, const ChunkO
   if (skeleton != nullptr) {
     FullParses full(parser_.get(), input, index, skeleton.get(), left_out.interiors, kind,
                     ItemPrefix(spec_, index));
-    Walk walk(spec_, symbols_, inner_fields_, fields_, index, options, &full);
+    Walk walk(*rules_, index, options, &full);
     if (walk.Run(ts_tree_root_node(skeleton.get()), path, sink)) return Outcome::kOk;
     if (full.stopped()) return no_tree();
     tree = full.TakeWhole();
   }
   if (tree == nullptr) tree.reset(ParseIncluded(parser_.get(), input, {}));
   if (tree == nullptr) return no_tree();
-  Walk walk(spec_, symbols_, inner_fields_, fields_, index, options, nullptr);
+  Walk walk(*rules_, index, options, nullptr);
   walk.Run(ts_tree_root_node(tree.get()), path, sink);
   return Outcome::kOk;
 }
