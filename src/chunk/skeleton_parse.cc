@@ -37,8 +37,9 @@ bool SkeletonCandidates(const LanguageSpec& spec, const TextIndex& index, std::v
       std::vector<IndentInterior> bodies;
       if (!IndentInteriors(index.text(), kMinLeftOut, &bodies)) return false;
       for (const IndentInterior& b : bodies) {
-        // A long class is split into its members whatever its size (NeedsSplit): left
-        // out, it would be parsed again; its methods are left out instead.
+        // A long class is split into its members whatever its size (NeedsSplit,
+        // split_merge.h): left out, it would be parsed again; its methods are left out
+        // instead.
         if (b.type && index.LineOf(b.body_end - 1) - index.LineOf(b.left_out.begin) + 2 > kWholeContainerMaxLines) {
           continue;
         }
