@@ -166,7 +166,10 @@ TEST(LanguageRulesTest, GoMethodsAndTypes) {
 }
 
 TEST(LanguageRulesTest, RustImplIsNamedAfterItsType) {
-  Parsed p("rust", "#[derive(Debug)]\nstruct Stack<T> { v: Vec<T> }\nimpl<T: Clone> Stack<T> { fn pop(&mut self) {} }\n");
+  Parsed p("rust",
+           "#[derive(Debug)]\n"
+           "struct Stack<T> { v: Vec<T> }\n"
+           "impl<T: Clone> Stack<T> { fn pop(&mut self) {} }\n");
   auto impl = p.Classify("impl_item");
   ASSERT_TRUE(impl.has_value());
   EXPECT_EQ(impl->kind, "impl");

@@ -54,7 +54,9 @@ class File {
   TSParser* parser() { return parser_.get(); }
   TSInput input() { return TSInput{&view_, ReadText, TSInputEncodingUTF8}; }
 
-  Tree ParseSkeleton() { return Tree(ParseIncluded(parser(), input(), IncludedRanges(index_, left_out_.interiors))); }
+  Tree ParseSkeleton() {
+    return Tree(ParseIncluded(parser(), input(), IncludedRanges(index_, left_out_.interiors)));
+  }
   Tree ParseWhole() { return Tree(ParseIncluded(parser(), input(), {})); }
 
   uint32_t Offset(std::string_view s, uint32_t from = 0) const {
@@ -80,11 +82,20 @@ class File {
 
 // A small function, then one over the size limit that holds a small block.
 std::string SmallAndBigFunctions(std::string_view keyword, std::string_view param) {
-  std::string s = std::string(keyword) + " small(" + std::string(param) + ") {\n  small_marker = a + 1; /* at least 64 bytes in here */\n  return small_marker;\n}\n\n";
-  s += std::string(keyword) + " big(" + std::string(param) + ") {\n  big_marker = 0;\n";
+  const std::string head = std::string(keyword) + " ";
+  const std::string params = "(" + std::string(param) + ") {\n";
+  std::string s = head + "small" + params +
+                  "  small_marker = a + 1; /* at least 64 bytes in here */\n"
+                  "  return small_marker;\n"
+                  "}\n\n";
+  s += head + "big" + params + "  big_marker = 0;\n";
   for (int i = 0; i < 60; ++i) s += "  big_marker += a * 12345 + 67890 + " + std::to_string(i) + ";\n";
-  s += "  if (a) {\n    inner_marker = a; /* and at least 64 bytes in here too */\n    return inner_marker;\n  }\n";
-  s += "  return big_marker;\n}\n";
+  s += "  if (a) {\n"
+       "    inner_marker = a; /* and at least 64 bytes in here too */\n"
+       "    return inner_marker;\n"
+       "  }\n"
+       "  return big_marker;\n"
+       "}\n";
   return s;
 }
 
