@@ -4,7 +4,7 @@
 // enough to be one chunk whole: the chunker needs their extent, not their inside. The
 // syntax chunker parses the file with the outermost interiors that fit in a chunk left
 // out (tree-sitter's included ranges) and parses an item in full only when it has to
-// split it (syntax_chunker.cc).
+// split it (skeleton_parse.h).
 // Thread-safety: pure functions.
 #pragma once
 

@@ -13,17 +13,22 @@
 // its body's members join the level of its header, so the header, fields and small
 // members merge into one chunk named after the type. Comments and decorators go with
 // the code below them; punctuation ("}", ";", "end") with the code before it.
+//
+// This file is the walk and the parse that feeds it. What a node is (a definition and
+// its name, an import, a comment) is language_rules.h's; when units glue, merge or must
+// be split is split_merge.h's; which bodies the first parse leaves out, and the parses
+// that look inside one, are skeleton_parse.h's.
 #include "chunk/syntax_chunker.h"
 
 #include <tree_sitter/api.h>
 
 #include <algorithm>
-#include <climits>
 #include <string>
-#include <unordered_set>
+#include <vector>
 
-#include "chunk/brace_skeleton.h"
-#include "chunk/indent_skeleton.h"
+#include "chunk/language_rules.h"
+#include "chunk/skeleton_parse.h"
+#include "chunk/split_merge.h"
 
 namespace trawl::chunk_internal {
 namespace {
@@ -31,22 +36,8 @@ namespace {
 // Past this depth of splitting, a unit is cut by lines (keeps the recursion bounded on
 // pathological nesting; real code is never split this deep).
 constexpr int kMaxDepth = 96;
-// A type or namespace longer than this (in lines) is split into its members.
-constexpr int kWholeContainerMaxLines = 32;
-// Merging never makes a chunk holding a definition longer (in lines) than
-// 2 x max(that definition, 4) + this: a function's chunk stays close to its size.
-constexpr int kSpanSlack = 16;
-// A type's or namespace's header line alone ("namespace store {") is no use as a chunk:
-// a one-line header under this size goes with the definition that follows.
-constexpr int kTinyHeader = 80;
-// Code this small ("public:", "export default Store;") merges with a definition next to it.
-constexpr int kScrap = 24;
 // tree-sitter reads the input in pieces of this size; between pieces we look at `cancel`.
 constexpr uint32_t kReadPiece = 64 * 1024;
-
-struct TreeDeleter {
-  void operator()(TSTree* t) const { ts_tree_delete(t); }
-};
 
 struct ReadState {
   std::string_view text;
@@ -86,316 +77,14 @@ struct Def {
   bool type_scope = false;
 };
 
-// One entry of a level: before expansion, one child node (plus the gap before it and
-// whatever was glued to it); after, a chunk-to-be.
-struct Unit {
-  uint32_t begin = 0;
-  uint32_t end = 0;
-  int nws = 0;
-  int first_line = -1;  // of its non-blank text; -1 when blank
-  int last_line = -1;
-  int owner = -1;       // innermost definition this unit is a piece of; -1: the file
-  int def = -1;         // the (largest) whole definition inside
-  int def_nws = 0;
-  int min_def_lines = INT_MAX;
-  bool has_header = false;  // holds the start of its owner (the first piece)
-  bool has_import = false;
-  bool only_imports_or_comments = true;
-  // Before expansion only.
-  bool has_node = false;
-  bool is_comment = false;
-  bool is_prefix = false;  // glues to what follows: comments, attributes, an opening "{"
-  bool is_token = false;   // a short anonymous token: "{", "}", ";", "end", ","
-  TSNode node{};
-  TSNode inner{};          // a definition's node to split (inside decorators, export, ...)
-};
-
-struct DefInfo {
-  const DefRule* rule = nullptr;
-  std::string_view kind;
-  std::string name;
-  TSNode inner{};
-  uint32_t name_byte = UINT32_MAX;
-};
-
-bool IsFunctionValue(std::string_view type) {
-  return type == "arrow_function" || type == "function_expression" || type == "function" ||
-         type == "generator_function";
-}
-
-// Collapses whitespace and bounds the length: names come from source text.
-std::string CleanName(std::string_view text) {
-  constexpr size_t kMaxName = 160;
-  std::string out;
-  bool space = false;
-  for (char c : text) {
-    if (IsSpace(static_cast<unsigned char>(c))) {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out.push_back(' ');
-    space = false;
-    out.push_back(c);
-    if (out.size() >= kMaxName) break;
-  }
-  if (out.size() >= kMaxName) {  // cut: never end inside a character
-    while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) {
-      out.pop_back();
-    }
-    if (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0xC0) out.pop_back();
-  }
-  return out;
-}
-
-TSPoint PointOf(const TextIndex& index, uint32_t byte) {
-  int line = index.LineOf(byte);
-  return TSPoint{static_cast<uint32_t>(line), byte - index.LineStart(line)};
-}
-
-// A brace interior shorter than this stays in the first parse: leaving it out would
-// save little and add an included range.
-constexpr uint32_t kMinLeftOut = 64;
-
-// The ranges tree-sitter reads: all of the text but `left_out` (sorted, disjoint), except
-// those that begin in `keep`.
-std::vector<TSRange> IncludedRanges(const TextIndex& index, const std::vector<ByteRange>& left_out,
-                                    ByteRange keep = {}) {
-  std::vector<TSRange> ranges;
-  uint32_t pos = 0;
-  for (const ByteRange& r : left_out) {
-    if (r.begin >= keep.begin && r.begin < keep.end) continue;
-    ranges.push_back({PointOf(index, pos), PointOf(index, r.begin), pos, r.begin});
-    pos = r.end;
-  }
-  ranges.push_back({PointOf(index, pos), PointOf(index, index.size()), pos, index.size()});
-  return ranges;
-}
-
-// `parser` over `ranges` of the input (empty: all of it). Null when the parse stops
-// (timeout, cancellation), the parser reset (else its next parse would resume this one).
-// Each parse begins with a new external scanner, so that no parse (of this file or of
-// the one before) leaves anything to the next. tree-sitter begins a parse, and
-// ts_parser_reset resets, by giving the scanner an empty state to restore, and Python's
-// scanner then keeps its inside_f_string flag from what it scanned last: after a file
-// that ends inside an f-string's braces it makes no DEDENT, and the next file's classes
-// never end (chunker_order_test.cc). Setting the language again destroys the scanner
-// and makes a new one.
-TSTree* ParseIncluded(TSParser* parser, TSInput input, const std::vector<TSRange>& ranges) {
-  // The language was accepted when the parser was made: it is accepted again.
-  ts_parser_set_language(parser, ts_parser_language(parser));
-  bool ok = ranges.empty() || ts_parser_set_included_ranges(
-                                  parser, ranges.data(), static_cast<uint32_t>(ranges.size()));
-  TSTree* tree = ok ? ts_parser_parse(parser, nullptr, input) : nullptr;
-  if (!ranges.empty()) ts_parser_set_included_ranges(parser, nullptr, 0);
-  if (tree == nullptr) ts_parser_reset(parser);
-  return tree;
-}
-
-using Tree = std::unique_ptr<TSTree, TreeDeleter>;
-
-// The parses that look inside left-out interiors (brace_skeleton.h), made when the walk
-// must split what holds one: the top-level item holding it, parsed alone, unless that
-// is most of the file or its parse lacks the node (a Java method outside its class);
-// then the skeleton with that interior put back (the body parses in the context it has
-// in the skeleton). After a few put-backs the whole file is parsed once and serves the
-// rest.
-class FullParses {
- public:
-  // `prefix`: the bytes [0, prefix) go with every item parsed alone (PHP's `<?php`, without
-  // which the rest is HTML).
-  FullParses(TSParser* parser, TSInput input, const TextIndex& index, const TSTree* skeleton,
-             const std::vector<ByteRange>& left_out, SkeletonKind kind, uint32_t prefix)
-      : parser_(parser),
-        input_(input),
-        index_(index),
-        skeleton_(skeleton),
-        left_out_(left_out),
-        kind_(kind),
-        prefix_(prefix) {}
-
-  // Replaces `*node` by its counterpart in a parse with its inside when it is a
-  // skeleton node whose children would include left-out text. False if no parse has
-  // such a node (the caller then walks a whole parse), or a parse stopped (timeout,
-  // cancellation: stopped() tells; nothing more is parsed).
-  bool Expand(TSNode* node) {
-    if (node->tree != skeleton_) return true;
-    if (stopped_) return false;
-    const ByteRange* held = HeldLeftOut(*node);
-    if (held == nullptr) return true;
-    if (whole_ != nullptr) return Find(whole_.get(), node);
-    // One parse of an item serves every expansion inside it; a put-back serves one.
-    TSNode item = TopLevelItem(*node);
-    if (!ts_node_is_null(item) &&
-        ts_node_end_byte(item) - ts_node_start_byte(item) <= index_.size() / 2) {
-      const TSTree* tree = ParseItem(item);
-      if (tree == nullptr) return Stop();
-      if (Find(tree, node)) return true;
-    }
-    if (put_backs_.size() < kMaxPutBacks) {
-      // Put back with the interior what is left out of the rest of the node (in Python,
-      // of the body's last statement), so that the node is whole.
-      put_backs_.emplace_back(ParseIncluded(
-          parser_, input_, IncludedRanges(index_, left_out_, {held->begin, std::max(held->end, ts_node_end_byte(*node))})));
-      const TSTree* tree = put_backs_.back().get();
-      if (tree == nullptr) return Stop();
-      if (Find(tree, node)) return true;
-    }
-    whole_.reset(ParseIncluded(parser_, input_, {}));
-    if (whole_ == nullptr) return Stop();
-    return Find(whole_.get(), node);
-  }
-
-  bool stopped() const { return stopped_; }
-
-  // The whole file's parse, if a look inside needed one (the caller may reuse it).
-  Tree TakeWhole() { return std::move(whole_); }
-
- private:
-  static constexpr size_t kMaxPutBacks = 4;
-
-  bool Stop() {
-    stopped_ = true;
-    return false;
-  }
-
-  // The node of `tree` with `*node`'s range and symbol.
-  static bool Find(const TSTree* tree, TSNode* node) {
-    uint32_t b = ts_node_start_byte(*node);
-    uint32_t e = ts_node_end_byte(*node);
-    TSSymbol symbol = ts_node_symbol(*node);
-    for (TSNode n = ts_node_descendant_for_byte_range(ts_tree_root_node(tree), b, e);
-         !ts_node_is_null(n); n = ts_node_parent(n)) {
-      uint32_t nb = ts_node_start_byte(n);
-      uint32_t ne = ts_node_end_byte(n);
-      if (nb == b && ne == e && ts_node_symbol(n) == symbol) {
-        *node = n;
-        return true;
-      }
-      if (nb < b || ne > e) break;
-    }
-    return false;
-  }
-
-  // The top-level item holding `node`: the child of the root, or of the top-level
-  // preprocessor conditionals, namespaces, extern "C" blocks, Java type bodies and Rust
-  // impl, trait and mod blocks, Python classes, it descends from. Null for the root itself.
-  TSNode TopLevelItem(TSNode node) const {
-    std::vector<TSNode> chain;
-    for (TSNode n = node; !ts_node_is_null(n); n = ts_node_parent(n)) chain.push_back(n);
-    if (chain.size() < 2) return TSNode{};
-    size_t item = chain.size() - 2;
-    while (item > 0 && IsTransparent(ts_node_type(chain[item]))) --item;
-    return chain[item];
-  }
-
-  bool IsTransparent(std::string_view type) const {
-    static const std::unordered_set<std::string_view> kTypes = {
-        "preproc_if", "preproc_ifdef", "preproc_else", "preproc_elif", "preproc_elifdef",
-        "namespace_definition", "linkage_specification", "declaration_list",
-        // Java
-        "class_declaration", "class_body", "interface_declaration", "interface_body",
-        "enum_declaration", "enum_body", "enum_body_declarations", "record_declaration",
-        "annotation_type_declaration", "annotation_type_body",
-        // Rust
-        "impl_item", "trait_item", "mod_item", "foreign_mod_item",
-        // PHP (its classes, interfaces and enums are named as Java's)
-        "trait_declaration", "enum_declaration_list"};
-    // Python: a method is parsed alone, without its class (or its decorators); Ruby: without
-    // its class or module.
-    if (kind_ == SkeletonKind::kPython) {
-      return type == "class_definition" || type == "block" || type == "decorated_definition";
-    }
-    if (kind_ == SkeletonKind::kRuby) {
-      return type == "class" || type == "module" || type == "singleton_class" || type == "body_statement";
-    }
-    return kTypes.count(type) != 0;
-  }
-
-  // The left-out interior whose '{' is among the node's children; in Python, one
-  // between two of its children (a header's ':' and its block; a match statement's
-  // block, which begins at the indent, and its first case). Null if none.
-  const ByteRange* HeldLeftOut(TSNode node) const {
-    uint32_t b = ts_node_start_byte(node);
-    uint32_t e = ts_node_end_byte(node);
-    auto first = std::lower_bound(left_out_.begin(), left_out_.end(), b,
-                                  [](const ByteRange& r, uint32_t v) { return r.begin < v; });
-    if (first == left_out_.end() || first->begin >= e) return nullptr;
-    const ByteRange* held = nullptr;
-    if (kind_ != SkeletonKind::kBraces) {
-      uint32_t gap = b;  // where the gap before the next child begins
-      auto in_gap = [&](uint32_t gap_end) {
-        auto it = std::lower_bound(first, left_out_.end(), gap,
-                                   [](const ByteRange& r, uint32_t v) { return r.begin < v; });
-        if (it != left_out_.end() && it->end <= gap_end) held = &*it;
-      };
-      uint32_t count = ts_node_child_count(node);
-      for (uint32_t i = 0; i < count && held == nullptr; ++i) {
-        TSNode c = ts_node_child(node, i);
-        in_gap(ts_node_start_byte(c));
-        gap = std::max(gap, ts_node_end_byte(c));
-      }
-      if (held == nullptr) in_gap(e);
-      return held;
-    }
-    TSTreeCursor cursor = ts_tree_cursor_new(node);
-    if (ts_tree_cursor_goto_first_child(&cursor)) {
-      do {
-        TSNode c = ts_tree_cursor_current_node(&cursor);
-        if (ts_node_is_named(c)) continue;
-        uint32_t open = ts_node_start_byte(c) + 1;
-        auto it = std::lower_bound(first, left_out_.end(), open,
-                                   [](const ByteRange& r, uint32_t v) { return r.begin < v; });
-        if (it != left_out_.end() && it->begin == open) held = &*it;
-      } while (held == nullptr && ts_tree_cursor_goto_next_sibling(&cursor));
-    }
-    ts_tree_cursor_delete(&cursor);
-    return held;
-  }
-
-  // `item` parsed alone, through a ";" that ends it ("struct s {...};").
-  const TSTree* ParseItem(TSNode item) {
-    uint32_t b = ts_node_start_byte(item);
-    for (const auto& [start, tree] : items_) {
-      if (start == b) return tree.get();
-    }
-    uint32_t e = ts_node_end_byte(item);
-    TSNode next = ts_node_next_sibling(item);
-    if (!ts_node_is_null(next) && ts_node_type(next) == std::string_view(";")) {
-      e = ts_node_end_byte(next);
-    }
-    std::vector<TSRange> ranges;
-    if (prefix_ > 0 && prefix_ <= b) ranges.push_back({PointOf(index_, 0), PointOf(index_, prefix_), 0, prefix_});
-    ranges.push_back({PointOf(index_, b), PointOf(index_, e), b, e});
-    items_.emplace_back(b, Tree(ParseIncluded(parser_, input_, ranges)));
-    return items_.back().second.get();
-  }
-
-  TSParser* parser_;
-  TSInput input_;
-  const TextIndex& index_;
-  const TSTree* skeleton_;
-  const std::vector<ByteRange>& left_out_;
-  const SkeletonKind kind_;
-  const uint32_t prefix_;
-  std::vector<std::pair<uint32_t, Tree>> items_;
-  std::vector<Tree> put_backs_;
-  Tree whole_;
-  bool stopped_ = false;
-};
-
 // The walk over one file's tree. Holds the definitions met so far.
 class Walk {
  public:
-  Walk(const LanguageSpec& spec, const std::vector<SyntaxChunker::SymbolInfo>& symbols,
-       const std::vector<uint16_t>& inner_fields, const SyntaxChunker::FieldIds& fields,
-       const TextIndex& index, const ChunkOptions& options, FullParses* full)
-      : spec_(spec),
-        symbols_(symbols),
-        inner_fields_(inner_fields),
-        fields_(fields),
+  Walk(const LanguageRules& rules, const TextIndex& index, const ChunkOptions& options,
+       FullParses* full)
+      : rules_(rules),
         index_(index),
-        max_(options.max_chunk_chars),
-        min_(options.min_chunk_chars),
+        options_(options),
         full_(full) {}
 
   // False, emitting nothing, when a skeleton tree could not be expanded.
@@ -438,213 +127,10 @@ class Walk {
   }
 
  private:
-  std::string_view Text(TSNode n) const {
-    uint32_t b = std::min(ts_node_start_byte(n), index_.size());
-    uint32_t e = std::min(ts_node_end_byte(n), index_.size());
-    return index_.text().substr(b, e > b ? e - b : 0);
-  }
-  TSNode Field(TSNode n, uint16_t id) const {
-    if (id == 0) return TSNode{};
-    return ts_node_child_by_field_id(n, id);
-  }
-  const SyntaxChunker::SymbolInfo* Info(TSNode n) const {
-    TSSymbol sym = ts_node_symbol(n);
-    return sym < symbols_.size() ? &symbols_[sym] : nullptr;
-  }
-
   int LinesOf(uint32_t b, uint32_t e) const {
     uint32_t s = index_.FirstNonSpace(b, e);
     if (s >= e) return 1;
     return index_.LineOf(index_.EndNonSpace(s, e) - 1) - index_.LineOf(s) + 1;
-  }
-
-  void Measure(Unit* u) const {
-    u->nws = index_.Nws(u->begin, u->end);
-    if (u->nws == 0) {
-      u->first_line = u->last_line = -1;
-      return;
-    }
-    uint32_t s = index_.FirstNonSpace(u->begin, u->end);
-    u->first_line = index_.LineOf(s);
-    u->last_line = index_.LineOf(index_.EndNonSpace(s, u->end) - 1);
-  }
-
-  // The name of a C/C++ declarator: follows "declarator" fields down to the
-  // function_declarator (functions) or to the innermost name (typedefs).
-  std::string_view DeclaratorName(TSNode n, bool want_function) const {
-    for (int guard = 0; guard < 16 && !ts_node_is_null(n); ++guard) {
-      std::string_view type = ts_node_type(n);
-      if (want_function && type == "function_declarator") {
-        TSNode d = Field(n, fields_.declarator);
-        return ts_node_is_null(d) ? std::string_view() : Text(d);
-      }
-      TSNode next = Field(n, fields_.declarator);
-      if (ts_node_is_null(next)) {
-        if (ts_node_named_child_count(n) == 0) return want_function ? std::string_view() : Text(n);
-        next = ts_node_named_child(n, 0);  // reference_declarator, parenthesized, ...
-      }
-      n = next;
-    }
-    return {};
-  }
-
-  bool Classify(TSNode node, DefInfo* info, int depth = 0) const {
-    const SyntaxChunker::SymbolInfo* si = Info(node);
-    if (si == nullptr || si->def_rule < 0 || depth > 4) return false;
-    const DefRule& rule = spec_.defs[si->def_rule];
-    info->rule = &rule;
-    info->kind = rule.kind;
-    info->inner = node;
-    TSNode name_node{};
-    switch (rule.name) {
-      case NameRule::kField:
-        name_node = Field(node, fields_.name);
-        break;
-      case NameRule::kWrapper: {
-        TSNode inner{};
-        uint16_t field = inner_fields_[si->def_rule];
-        if (field != 0) {
-          inner = Field(node, field);
-        } else {
-          uint32_t count = ts_node_named_child_count(node);
-          for (uint32_t i = count; i-- > 0;) {  // the definition comes last
-            TSNode c = ts_node_named_child(node, i);
-            const SyntaxChunker::SymbolInfo* ci = Info(c);
-            if (ci != nullptr && ci->def_rule >= 0) {
-              inner = c;
-              break;
-            }
-          }
-        }
-        if (ts_node_is_null(inner)) return false;
-        return Classify(inner, info, depth + 1);
-      }
-      case NameRule::kCFunction: {
-        std::string_view name = DeclaratorName(Field(node, fields_.declarator), true);
-        info->name = CleanName(name);
-        if (spec_.separator == "::" && info->name.find("::") != std::string::npos) {
-          info->kind = "method";
-        }
-        TSNode d = Field(node, fields_.declarator);
-        if (!ts_node_is_null(d)) info->name_byte = ts_node_start_byte(d);
-        return true;
-      }
-      case NameRule::kCTypedef: {
-        TSNode type = Field(node, fields_.type);
-        if (!ts_node_is_null(type) && !ts_node_is_null(Field(type, fields_.body))) {
-          std::string_view t = ts_node_type(type);
-          if (t == "struct_specifier") info->kind = "struct";
-          if (t == "union_specifier") info->kind = "union";
-          if (t == "enum_specifier") info->kind = "enum";
-          if (t == "class_specifier") info->kind = "class";
-        }
-        TSNode d = Field(node, fields_.declarator);
-        info->name = CleanName(DeclaratorName(d, false));
-        if (!ts_node_is_null(d)) info->name_byte = ts_node_start_byte(d);
-        return true;
-      }
-      case NameRule::kCSpecifier:
-        if (ts_node_is_null(Field(node, fields_.body))) return false;
-        name_node = Field(node, fields_.name);
-        break;
-      case NameRule::kGoMethod: {
-        name_node = Field(node, fields_.name);
-        TSNode receiver = Field(node, fields_.receiver);
-        std::string recv;
-        if (!ts_node_is_null(receiver) && ts_node_named_child_count(receiver) > 0) {
-          TSNode param = ts_node_named_child(receiver, 0);
-          TSNode type = Field(param, fields_.type);
-          if (!ts_node_is_null(type)) {
-            std::string_view t = Text(type);
-            while (!t.empty() && (t.front() == '*' || IsSpace(t.front()))) t.remove_prefix(1);
-            recv = CleanName(t.substr(0, t.find('[')));
-          }
-        }
-        std::string name = ts_node_is_null(name_node) ? "" : CleanName(Text(name_node));
-        info->name = recv.empty() ? name : recv + "." + name;
-        if (!ts_node_is_null(name_node)) info->name_byte = ts_node_start_byte(name_node);
-        return true;
-      }
-      case NameRule::kGoType: {
-        TSNode spec{};
-        uint32_t count = ts_node_named_child_count(node);
-        int specs = 0;
-        for (uint32_t i = 0; i < count; ++i) {
-          TSNode c = ts_node_named_child(node, i);
-          std::string_view t = ts_node_type(c);
-          if (t == "type_spec" || t == "type_alias") {
-            spec = c;
-            if (++specs > 1) break;
-          }
-        }
-        if (specs != 1) return false;
-        name_node = Field(spec, fields_.name);
-        TSNode type = Field(spec, fields_.type);
-        if (!ts_node_is_null(type)) {
-          std::string_view t = ts_node_type(type);
-          if (t == "struct_type") info->kind = "struct";
-          if (t == "interface_type") info->kind = "interface";
-        }
-        break;
-      }
-      case NameRule::kRustImpl: {
-        TSNode type = Field(node, fields_.type);
-        if (!ts_node_is_null(type)) {
-          std::string_view t = Text(type);
-          info->name = CleanName(t.substr(0, t.find('<')));
-          info->name_byte = ts_node_start_byte(type);
-        }
-        return true;
-      }
-      case NameRule::kJsVariable: {
-        if (ts_node_named_child_count(node) != 1) return false;
-        TSNode decl = ts_node_named_child(node, 0);
-        if (std::string_view(ts_node_type(decl)) != "variable_declarator") return false;
-        TSNode value = Field(decl, fields_.value);
-        if (ts_node_is_null(value)) return false;
-        std::string_view vt = ts_node_type(value);
-        if (vt == "class") {
-          info->kind = "class";
-        } else if (!IsFunctionValue(vt)) {
-          return false;
-        }
-        name_node = Field(decl, fields_.name);
-        break;
-      }
-      case NameRule::kJsField: {
-        TSNode value = Field(node, fields_.value);
-        if (ts_node_is_null(value) || !IsFunctionValue(ts_node_type(value))) return false;
-        name_node = Field(node, fields_.property);
-        if (ts_node_is_null(name_node)) name_node = Field(node, fields_.name);
-        break;
-      }
-    }
-    if (!ts_node_is_null(name_node)) {
-      info->name = CleanName(Text(name_node));
-      info->name_byte = ts_node_start_byte(name_node);
-    }
-    return true;
-  }
-
-  bool IsImport(TSNode node, ImportRule rule) const {
-    switch (rule) {
-      case ImportRule::kNone:
-        return false;
-      case ImportRule::kAlways:
-        return true;
-      case ImportRule::kRubyRequire: {
-        TSNode m = Field(node, fields_.method);
-        if (ts_node_is_null(m)) return false;
-        std::string_view t = Text(m);
-        return t == "require" || t == "require_relative" || t == "load";
-      }
-      case ImportRule::kPhpInclude: {
-        if (ts_node_named_child_count(node) == 0) return false;
-        std::string_view t = ts_node_type(ts_node_named_child(node, 0));
-        return t.starts_with("include") || t.starts_with("require");
-      }
-    }
-    return false;
   }
 
   int AddDef(const DefInfo& info, TSNode node, int parent) {
@@ -661,7 +147,7 @@ class Walk {
       def.symbol = info.name;
     } else {
       def.symbol = parent_symbol;
-      def.symbol += spec_.separator;
+      def.symbol += rules_.spec().separator;
       def.symbol += info.name;
     }
     uint32_t start = std::min(ts_node_start_byte(info.inner), index_.size());
@@ -690,23 +176,14 @@ class Walk {
         u.begin = pos;
         u.end = ce;
         u.owner = owner;
-        u.has_node = true;
-        u.node = c;
-        u.inner = c;
+        u.node = static_cast<int>(nodes_.size());
+        nodes_.push_back(c);
         u.is_token = !ts_node_is_named(c) && ts_node_end_byte(c) - ts_node_start_byte(c) <= 16;
-        const SyntaxChunker::SymbolInfo* si = Info(c);
-        if (si != nullptr) {
-          u.is_comment = si->comment;
-          u.is_prefix = si->comment || si->attribute;
-          u.has_import = IsImport(c, si->import);
-          if (si->def_rule >= 0) {
-            DefInfo info;
-            if (Classify(c, &info)) {
-              u.def = AddDef(info, c, owner);
-              u.inner = info.inner;
-            }
-          }
-        }
+        u.is_comment = rules_.IsComment(c);
+        u.is_prefix = u.is_comment || rules_.IsAttribute(c);
+        u.has_import = rules_.IsImport(c, index_.text());
+        DefInfo info;
+        if (rules_.Classify(c, index_.text(), &info)) u.def = AddDef(info, c, owner);
         u.only_imports_or_comments = u.has_import || u.is_comment;
         units->push_back(u);
         pos = ce;
@@ -715,7 +192,7 @@ class Walk {
     ts_tree_cursor_delete(&cursor);
     if (!units->empty()) units->back().end = e;
     for (Unit& u : *units) {
-      Measure(&u);
+      Measure(index_, &u);
       if (u.def >= 0) {
         u.def_nws = u.nws;
         u.min_def_lines = defs_[u.def].lines;
@@ -724,170 +201,25 @@ class Walk {
     return node;
   }
 
-  // Appends `next` (adjacent, after) to `u`, keeping u's node and definition.
-  static void Append(Unit* u, const Unit& next) {
-    u->end = next.end;
-    u->nws += next.nws;
-    if (next.first_line >= 0) {
-      if (u->first_line < 0) u->first_line = next.first_line;
-      u->last_line = next.last_line;
-    }
-    u->has_header |= next.has_header;
-    u->has_import |= next.has_import;
-    u->only_imports_or_comments &= next.only_imports_or_comments;
-    u->is_comment &= next.is_comment;
-  }
-
-  // Prepends `prev` (adjacent, before) to `u`, keeping u's node and definition.
-  static void Prepend(Unit* u, const Unit& prev) {
-    u->begin = prev.begin;
-    u->nws += prev.nws;
-    if (prev.first_line >= 0) {
-      if (u->last_line < 0) u->last_line = prev.last_line;
-      u->first_line = prev.first_line;
-    }
-    u->has_header |= prev.has_header;
-    u->has_import |= prev.has_import;
-    u->only_imports_or_comments &= prev.only_imports_or_comments;
-  }
-
-  // Comments and attributes go with the code right below them; punctuation and
-  // same-line comments go with the code before them.
-  void Glue(std::vector<Unit>* units) const {
-    std::vector<Unit> forward;
-    forward.reserve(units->size());
-    for (Unit& u : *units) {
-      if (!forward.empty()) {
-        Unit& prev = forward.back();
-        bool trailing_comment = u.is_comment && prev.last_line >= 0 && u.first_line == prev.last_line;
-        if (u.nws == 0 || u.is_token || trailing_comment) {
-          Append(&prev, u);
-          continue;
-        }
-      } else if (u.nws == 0 || u.is_token) {
-        u.is_prefix = true;
-      }
-      forward.push_back(u);
-    }
-    units->clear();
-    for (size_t i = forward.size(); i-- > 0;) {
-      Unit& u = forward[i];
-      if (!units->empty() && u.is_prefix) {
-        Unit& next = units->back();
-        bool adjacent = u.is_token || u.nws == 0 ||
-                        (u.def < 0 && next.first_line - u.last_line <= 1 &&
-                         u.nws + next.nws <= max_);
-        if (adjacent) {
-          Prepend(&next, u);
-          continue;
-        }
-      }
-      units->push_back(u);
-    }
-    std::reverse(units->begin(), units->end());
-  }
-
-  bool CanMerge(const Unit& g, const Unit& u, int limit) const {
-    if (g.owner != u.owner || g.nws + u.nws > limit) return false;
-    bool gd = g.def >= 0;
-    bool ud = u.def >= 0;
-    if (!gd && !ud) return true;
-    if ((gd && u.has_import) || (ud && g.has_import)) return false;  // imports stay apart
-    if (gd && ud) {
-      if (g.nws >= min_ && u.nws >= min_) return false;
-    } else {
-      // A small definition joins small code, or the header of the type it is in; a
-      // scrap of code ("public:", "export default X;") joins any definition.
-      const Unit& code = gd ? u : g;
-      bool scrap = code.nws < kScrap && !code.has_header;
-      if (!scrap &&
-          ((gd ? g.nws : u.nws) >= min_ || (code.nws >= min_ && !code.has_header))) {
-        return false;
-      }
-    }
-    int span = std::max(g.last_line, u.last_line) - std::min(g.first_line, u.first_line) + 1;
-    int def_lines = std::max(std::min(g.min_def_lines, u.min_def_lines), 4);
-    return span <= 2 * def_lines + kSpanSlack;
-  }
-
-  static void MergeInto(Unit* g, const Unit& u) {
-    int def = g->def;
-    int def_nws = g->def_nws;
-    if (u.def >= 0 && u.def_nws > def_nws) {
-      def = u.def;
-      def_nws = u.def_nws;
-    }
-    Append(g, u);
-    g->def = def;
-    g->def_nws = def_nws;
-    g->min_def_lines = std::min(g->min_def_lines, u.min_def_lines);
-    g->has_node = false;
-  }
-
-  // Adds `u` to a level under construction, merging it into the last group when the
-  // rules allow. The first group of a level stays `reserve` under the limit, room for
-  // the small group before it one level up (a function's header line joins the first
-  // piece of its body).
-  void Add(std::vector<Unit>* level, const Unit& u, int reserve) const {
-    if (level->empty()) {
-      level->push_back(u);
-      return;
-    }
-    Unit& g = level->back();
-    if (u.nws == 0) {
-      Append(&g, u);
-      return;
-    }
-    if (g.nws == 0) {
-      Unit merged = u;
-      Prepend(&merged, g);
-      g = merged;
-      return;
-    }
-    int limit = level->size() == 1 ? max_ - reserve : max_;
-    if (CanMerge(g, u, limit)) {
-      MergeInto(&g, u);
-      return;
-    }
-    level->push_back(u);
-  }
-
-  void LineCut(uint32_t b, uint32_t e, int owner, bool header_first, std::vector<Unit>* out,
-               int room = 0) const {
-    std::vector<ByteRange> ranges;
-    CutByLines(index_, b, e, max_, &ranges, room > 0 ? max_ - room : 0);
-    for (const ByteRange& r : ranges) {
-      Unit u;
-      u.begin = r.begin;
-      u.end = r.end;
-      u.owner = owner;
-      u.has_header = header_first;
-      u.only_imports_or_comments = false;
-      header_first = false;
-      Measure(&u);
-      out->push_back(u);
-    }
-  }
+  // Whether `u` is a node with children (not merged, not cut by lines).
+  bool HasChildren(const Unit& u) const { return u.node >= 0 && ts_node_child_count(nodes_[u.node]) > 0; }
 
   bool NeedsSplit(const Unit& u, bool in_container) const {
-    if (u.nws > max_) return true;
-    int lines = u.first_line < 0 ? 0 : u.last_line - u.first_line + 1;
-    if (lines <= kWholeContainerMaxLines) return false;
-    if (u.def >= 0) return defs_[u.def].container;
     // Inside a type, namespace or the file, a long non-definition (a class body, an
     // #ifdef, extern "C") may hold definitions: look inside. Its statements merge
     // back freely when it holds none.
-    return in_container && u.has_node && ts_node_child_count(u.node) > 0;
+    bool split_if_long = u.def >= 0 ? defs_[u.def].container : in_container && HasChildren(u);
+    return chunk_internal::NeedsSplit(u, split_if_long, options_);
   }
 
   // A definition being split: its body's members join the level of its header, so
   // that the header, fields and small members can merge into one chunk.
   void SpliceBody(TSNode def_node, int owner, std::vector<Unit>* units) {
-    TSNode body = Field(def_node, fields_.body);
+    TSNode body = rules_.Body(def_node);
     if (ts_node_is_null(body)) return;
     for (size_t i = 0; i < units->size(); ++i) {
       const Unit u = (*units)[i];
-      if (u.def >= 0 || !u.has_node || !ts_node_eq(u.node, body)) continue;
+      if (u.def >= 0 || u.node < 0 || !ts_node_eq(nodes_[u.node], body)) continue;
       std::vector<Unit> members;
       Collect(body, u.begin, u.end, owner, &members);
       if (members.empty()) return;
@@ -904,123 +236,45 @@ class Walk {
     if (owner >= 0 && ts_node_eq(node, defs_[owner].inner)) SpliceBody(walked, owner, &units);
     std::vector<Unit> level;
     if (units.empty()) {
-      LineCut(b, e, owner, header_first, &level, reserve);
+      CutIntoLines(index_, b, e, owner, header_first, reserve, options_, &level);
     } else {
       units.front().has_header |= header_first;
-      Glue(&units);
+      Glue(&units, options_);
     }
     const bool in_container = owner < 0 || defs_[owner].container;
     std::vector<Unit> sub;
     for (Unit u : units) {
-      if (u.def >= 0 && level.size() == 1 && level[0].has_header && level[0].def < 0 &&
-          level[0].nws < kTinyHeader && level[0].first_line == level[0].last_line &&
-          !CanMerge(level[0], u, max_ - reserve)) {
-        Prepend(&u, level[0]);
-        u.has_header = false;
-        level.clear();
-      }
+      JoinTinyHeader(&level, &u, reserve, options_);
       if (!NeedsSplit(u, in_container)) {
-        Add(&level, u, reserve);
+        AddToLevel(&level, u, reserve, options_);
         continue;
       }
       // Room to keep for the small group before it, which may then join its first piece.
-      int room = 0;
-      if (u.def < 0) {
-        if (level.empty()) {
-          room = reserve;
-        } else if (level.back().owner == owner && level.back().def < 0 &&
-                   level.back().nws < min_) {
-          room = level.back().nws + (level.size() == 1 ? reserve : 0);
-        }
-        if (room > max_ / 2) room = 0;
-      }
+      int room = u.def < 0 ? RoomBefore(level, owner, reserve, options_) : 0;
       sub.clear();
       if (depth >= kMaxDepth) {
-        LineCut(u.begin, u.end, u.def >= 0 ? u.def : owner, u.def >= 0 || u.has_header, &sub);
+        CutIntoLines(index_, u.begin, u.end, u.def >= 0 ? u.def : owner, u.def >= 0 || u.has_header,
+                     0, options_, &sub);
       } else if (u.def >= 0) {
-        Split(u.inner, u.begin, u.end, u.def, /*header_first=*/true, 0, depth + 1, &sub);
-      } else if (u.has_node && ts_node_child_count(u.node) > 0) {
-        Split(u.node, u.begin, u.end, owner, u.has_header, room, depth + 1, &sub);
+        Split(defs_[u.def].inner, u.begin, u.end, u.def, /*header_first=*/true, 0, depth + 1, &sub);
+      } else if (HasChildren(u)) {
+        Split(nodes_[u.node], u.begin, u.end, owner, u.has_header, room, depth + 1, &sub);
       } else {
-        LineCut(u.begin, u.end, owner, u.has_header, &sub, room);
+        CutIntoLines(index_, u.begin, u.end, owner, u.has_header, room, options_, &sub);
       }
-      for (const Unit& piece : sub) Add(&level, piece, reserve);
+      for (const Unit& piece : sub) AddToLevel(&level, piece, reserve, options_);
     }
     out->insert(out->end(), level.begin(), level.end());
   }
 
-  const LanguageSpec& spec_;
-  const std::vector<SyntaxChunker::SymbolInfo>& symbols_;
-  const std::vector<uint16_t>& inner_fields_;
-  const SyntaxChunker::FieldIds& fields_;
+  const LanguageRules& rules_;
   const TextIndex& index_;
-  const int max_;
-  const int min_;
+  const ChunkOptions& options_;
   FullParses* full_;  // null: the tree is a whole parse
   bool failed_ = false;
   std::vector<Def> defs_;
+  std::vector<TSNode> nodes_;  // the nodes of the units collected, by Unit::node
 };
-
-// What `spec`'s skeleton may leave out of `index`'s text, in order, with where each
-// body ends. False when it cannot be told: the file is parsed whole.
-bool SkeletonCandidates(const LanguageSpec& spec, const TextIndex& index, std::vector<IndentInterior>* out) {
-  switch (spec.skeleton) {
-    case SkeletonKind::kNone:
-      return false;
-    case SkeletonKind::kBraces: {
-      std::vector<ByteRange> pairs;
-      if (!BraceInteriors(index.text(), spec.braces, kMinLeftOut, &pairs)) return false;
-      for (const ByteRange& r : pairs) out->push_back({r, r.end});
-      return true;
-    }
-    case SkeletonKind::kPython: {
-      std::vector<IndentInterior> bodies;
-      if (!IndentInteriors(index.text(), kMinLeftOut, &bodies)) return false;
-      for (const IndentInterior& b : bodies) {
-        // A long class is split into its members whatever its size (NeedsSplit): left
-        // out, it would be parsed again; its methods are left out instead.
-        if (b.type && index.LineOf(b.body_end - 1) - index.LineOf(b.left_out.begin) + 2 > kWholeContainerMaxLines) {
-          continue;
-        }
-        out->push_back(b);
-      }
-      return true;
-    }
-    case SkeletonKind::kRuby:
-      RubyMethodBodies(index.text(), kMinLeftOut, out);
-      return true;
-  }
-  return false;
-}
-
-// Ruby: whether the skeleton parsed as the guess said (indent_skeleton.h): without an
-// error, each left-out body inside a method that begins at its `def` and ends with the
-// `end` right after the body.
-bool RubySkeletonConfirmed(const TSTree* skeleton, const TextIndex& index, const std::vector<ByteRange>& left_out,
-                           const std::vector<uint32_t>& headers) {
-  TSNode root = ts_tree_root_node(skeleton);
-  if (ts_node_has_error(root)) return false;
-  for (size_t i = 0; i < left_out.size(); ++i) {
-    uint32_t end_kw = index.FirstNonSpace(left_out[i].end, index.size());
-    TSNode n = ts_node_descendant_for_byte_range(root, end_kw, end_kw + 3);
-    if (ts_node_is_null(n) || std::string_view(ts_node_type(n)) != "end" || ts_node_start_byte(n) != end_kw) {
-      return false;
-    }
-    TSNode method = ts_node_parent(n);
-    if (ts_node_is_null(method)) return false;
-    std::string_view type = ts_node_type(method);
-    if ((type != "method" && type != "singleton_method") || ts_node_start_byte(method) != headers[i] ||
-        ts_node_end_byte(method) != ts_node_end_byte(n)) {
-      return false;
-    }
-  }
-  return true;
-}
-
-uint16_t FieldId(const TSLanguage* lang, std::string_view name) {
-  if (name.empty()) return 0;
-  return ts_language_field_id_for_name(lang, name.data(), static_cast<uint32_t>(name.size()));
-}
 
 }  // namespace
 
@@ -1028,32 +282,9 @@ void SyntaxChunker::ParserDeleter::operator()(TSParser* p) const { ts_parser_del
 
 SyntaxChunker::SyntaxChunker(const LanguageSpec& spec) : spec_(spec), parser_(ts_parser_new()) {
   const TSLanguage* lang = spec.ts_language();
-  language_ok_ = ts_parser_set_language(parser_.get(), lang);
-  if (!language_ok_) return;
+  if (!ts_parser_set_language(parser_.get(), lang)) return;
   ts_parser_set_cancellation_flag(parser_.get(), &cancel_flag_);
-  symbols_.resize(ts_language_symbol_count(lang));
-  for (TSSymbol sym = 0; sym < symbols_.size(); ++sym) {
-    if (ts_language_symbol_type(lang, sym) != TSSymbolTypeRegular) continue;
-    std::string_view name = ts_language_symbol_name(lang, sym);
-    SymbolInfo& info = symbols_[sym];
-    for (size_t i = 0; i < spec.defs.size(); ++i) {
-      if (spec.defs[i].node_type == name) info.def_rule = static_cast<int16_t>(i);
-    }
-    for (const auto& [type, rule] : spec.imports) {
-      if (type == name) info.import = rule;
-    }
-    for (std::string_view type : spec.comments) info.comment |= type == name;
-    for (std::string_view type : spec.attributes) info.attribute |= type == name;
-  }
-  for (const DefRule& rule : spec.defs) inner_fields_.push_back(FieldId(lang, rule.inner_field));
-  fields_.name = FieldId(lang, "name");
-  fields_.declarator = FieldId(lang, "declarator");
-  fields_.type = FieldId(lang, "type");
-  fields_.receiver = FieldId(lang, "receiver");
-  fields_.value = FieldId(lang, "value");
-  fields_.body = FieldId(lang, "body");
-  fields_.method = FieldId(lang, "method");
-  fields_.property = FieldId(lang, "property");
+  rules_.emplace(spec, lang);
 }
 
 SyntaxChunker::~SyntaxChunker() = default;
@@ -1061,7 +292,7 @@ SyntaxChunker::~SyntaxChunker() = default;
 SyntaxChunker::Outcome SyntaxChunker::Chunk(const TextIndex& index, const ChunkOptions& options,
                                             std::string_view path,
                                             const std::atomic<bool>* cancel, ChunkSink* sink) {
-  if (!language_ok_) return Outcome::kUnavailable;
+  if (!rules_.has_value()) return Outcome::kUnavailable;
   cancel_flag_ = 0;
   ts_parser_set_timeout_micros(parser_.get(),
                                static_cast<uint64_t>(std::max(0, options.parse_timeout_ms)) * 1000);
@@ -1072,39 +303,11 @@ SyntaxChunker::Outcome SyntaxChunker::Chunk(const TextIndex& index, const ChunkO
     return cancelled ? Outcome::kCancelled : Outcome::kTimeout;
   };
   const SkeletonKind kind = spec_.skeleton;
-  std::vector<ByteRange> left_out;
-  std::vector<uint32_t> headers;  // Ruby: where each left-out method begins
-  std::vector<IndentInterior> candidates;
-  if (options.skeleton_parse && kind != SkeletonKind::kNone && SkeletonCandidates(spec_, index, &candidates)) {
-    // The outermost interiors that fit in a chunk. One over the size limit belongs to a
-    // definition that will be split: it stays in (parsing it now beats parsing its item
-    // again later), and the bodies inside it that fit are left out in its place.
-    // In JavaScript and TypeScript only top-level ones (methods' bodies, as class braces
-    // are transparent): a bundle is one wrapping function, and looking inside a body
-    // left out deep in it means parsing most of the file again (bench, side by side:
-    // the JavaScript eval corpus' chunk CPU +12% with nested ones, /usr/share/nodejs
-    // -8%; java.base -4%, C -6-9%, Go -14%, Rust -7%).
-    const bool nested = kind != SkeletonKind::kBraces ||
-                        (spec_.braces != BraceDialect::kJavaScript && spec_.braces != BraceDialect::kTypeScript);
-    uint32_t covered = 0;
-    uint32_t outer = 0;  // end of the definitions seen so far
-    for (const IndentInterior& c : candidates) {
-      const ByteRange& r = c.left_out;
-      bool inside = r.begin < outer;
-      outer = std::max(outer, c.body_end);
-      if ((inside && !nested) || r.begin < covered || index.Nws(r.begin, c.body_end) > options.max_chunk_chars) {
-        continue;
-      }
-      left_out.push_back(r);
-      headers.push_back(c.header);
-      // Python: what is left out of the kept last statement too (brace interiors end
-      // where their definitions do).
-      covered = r.end;
-    }
-  }
+  LeftOut left_out;
+  if (options.skeleton_parse) left_out = ChooseLeftOut(spec_, index, options.max_chunk_chars);
   Tree tree;
   Tree skeleton;
-  if (!left_out.empty()) {
+  if (!left_out.interiors.empty()) {
     // The skeleton: everything but the interiors; the walk looks inside one by
     // FullParses when it must, and when even that fails the file is walked again from
     // a whole parse. A syntax error in the skeleton is kept: tree-sitter recovers from
@@ -1112,28 +315,23 @@ SyntaxChunker::Outcome SyntaxChunker::Chunk(const TextIndex& index, const ChunkO
     // in them (`list_for_each_entry(...) {`) no longer derail the recovery around
     // definitions (design.md, "Skeleton parse"). Ruby's skeleton rests on a guess the
     // parse must confirm.
-    skeleton.reset(ParseIncluded(parser_.get(), input, IncludedRanges(index, left_out)));
+    skeleton.reset(ParseIncluded(parser_.get(), input, IncludedRanges(index, left_out.interiors)));
     if (skeleton == nullptr) return no_tree();
-    if (kind == SkeletonKind::kRuby && !RubySkeletonConfirmed(skeleton.get(), index, left_out, headers)) {
+    if (kind == SkeletonKind::kRuby && !RubySkeletonConfirmed(skeleton.get(), index, left_out)) {
       skeleton.reset();
     }
   }
   if (skeleton != nullptr) {
-    // PHP: the opening tag (BraceInteriors made sure the file begins with it).
-    uint32_t prefix = 0;
-    if (kind == SkeletonKind::kBraces && spec_.braces == BraceDialect::kPhp) {
-      size_t tag = index.text().find("<?php");
-      prefix = tag == std::string_view::npos ? 0 : static_cast<uint32_t>(tag + 5);
-    }
-    FullParses full(parser_.get(), input, index, skeleton.get(), left_out, kind, prefix);
-    Walk walk(spec_, symbols_, inner_fields_, fields_, index, options, &full);
+    FullParses full(parser_.get(), input, index, skeleton.get(), left_out.interiors, kind,
+                    ItemPrefix(spec_, index));
+    Walk walk(*rules_, index, options, &full);
     if (walk.Run(ts_tree_root_node(skeleton.get()), path, sink)) return Outcome::kOk;
     if (full.stopped()) return no_tree();
     tree = full.TakeWhole();
   }
   if (tree == nullptr) tree.reset(ParseIncluded(parser_.get(), input, {}));
   if (tree == nullptr) return no_tree();
-  Walk walk(spec_, symbols_, inner_fields_, fields_, index, options, nullptr);
+  Walk walk(*rules_, index, options, nullptr);
   walk.Run(ts_tree_root_node(tree.get()), path, sink);
   return Outcome::kOk;
 }
