@@ -24,6 +24,7 @@
 
 #include "base/mutex.h"
 #include "discover/ignore.h"
+#include "discover/ignore_stack.h"
 #include "discover/language.h"
 
 namespace trawl {
@@ -103,16 +104,9 @@ int ReadAt(int dir_fd, const char* name, bool follow, size_t max_bytes, std::str
   return 0;
 }
 
-// The ignore rules of one directory, chained to its parent's. Lives in the walk's
-// arena for the whole walk; directories without ignore files share their parent's.
-struct Level {
-  const Level* parent = nullptr;
-  std::vector<IgnoreFile> files;  // later files take precedence: .trawlignore over .gitignore
-};
-
 struct DirTask {
   std::string rel;  // relative to the root: "" or "a/b/"
-  const Level* level = nullptr;
+  const IgnoreLevel* level = nullptr;  // lives in the walk's levels_ for the whole walk
   // Set when the directory itself is ignored but holds files git tracks: only those
   // are kept (git cannot re-include anything else below an excluded directory).
   const IgnoreRule* ignored_by = nullptr;
@@ -149,11 +143,8 @@ class Walk {
  private:
   Status Setup();
   void OpenRepository();
-  const Level* AddLevel(const Level* parent, std::vector<IgnoreFile> files);
+  const IgnoreLevel* AddLevel(const IgnoreLevel* parent, std::vector<IgnoreFile> files);
   void VisitDir(const DirTask& task, oneapi::tbb::feeder<DirTask>& feeder);
-  const IgnoreRule* Decide(const Level* level, std::string_view match_path, bool is_dir) const;
-  bool IsTracked(std::string_view match_path) const;
-  bool HasTrackedUnder(std::string_view match_dir) const;
   bool Cancelled() const { return cancel_ != nullptr && cancel_->load(std::memory_order_relaxed); }
   void Skip(std::vector<FileEntry>* out, std::string rel, SkipReason skip, std::string reason) const;
   // `rel` exists (or existed) but could not be stat'ed or opened: errno `err`.
@@ -171,28 +162,26 @@ class Walk {
   bool in_work_tree_ = false;  // the root is inside a git work tree
   std::vector<std::string> exclude_rel_;  // exclude_dirs under the root: "a/b/"
   std::optional<PathScope> scope_;        // DiscoverOptions::scope, when given
-  std::optional<IgnoreFile> info_exclude_;
-  std::optional<IgnoreFile> defaults_;
-  const Level* root_level_ = nullptr;  // .gitignore files above the root, if any
+  IgnoreStack ignores_;  // .git/info/exclude, defaults, tracked files
+  const IgnoreLevel* root_level_ = nullptr;  // .gitignore files above the root, if any
 
   bool git_initialized_ = false;
   std::unique_ptr<git_repository, GitRepoDeleter> repo_;
   std::unique_ptr<git_index, GitIndexDeleter> index_;
-  std::vector<std::string_view> tracked_;  // work-tree-relative, sorted; point into index_
 
   Mutex mu_;
-  std::vector<std::unique_ptr<Level>> levels_ GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<IgnoreLevel>> levels_ GUARDED_BY(mu_);
   std::vector<FileEntry> results_ GUARDED_BY(mu_);
   std::vector<DirTask> pending_links_ GUARDED_BY(mu_);  // directory symlinks for the next round
   std::map<DevIno, std::string> visited_ GUARDED_BY(mu_);  // follow_symlinks only
   Status root_error_ GUARDED_BY(mu_);
 };
 
-const Level* Walk::AddLevel(const Level* parent, std::vector<IgnoreFile> files) {
-  auto level = std::make_unique<Level>();
+const IgnoreLevel* Walk::AddLevel(const IgnoreLevel* parent, std::vector<IgnoreFile> files) {
+  auto level = std::make_unique<IgnoreLevel>();
   level->parent = parent;
   level->files = std::move(files);
-  const Level* ptr = level.get();
+  const IgnoreLevel* ptr = level.get();
   MutexLock lock(&mu_);
   levels_.push_back(std::move(level));
   return ptr;
@@ -226,14 +215,15 @@ void Walk::OpenRepository() {
   if (git_repository_index(&index, raw) == 0) {
     index_.reset(index);
     size_t n = git_index_entrycount(index);
-    tracked_.reserve(n);
+    std::vector<std::string_view> tracked;  // point into index_
+    tracked.reserve(n);
     for (size_t i = 0; i < n; ++i) {
       const git_index_entry* e = git_index_get_byindex(index, i);
       if (e == nullptr || e->path == nullptr) continue;
       std::string_view path(e->path);
-      if (path.starts_with(git_prefix_)) tracked_.push_back(path);
+      if (path.starts_with(git_prefix_)) tracked.push_back(path);
     }
-    if (!std::is_sorted(tracked_.begin(), tracked_.end())) std::sort(tracked_.begin(), tracked_.end());
+    ignores_.set_tracked(TrackedPaths(std::move(tracked)));
   }
 
   // .git/info/exclude: below every .gitignore in precedence.
@@ -244,7 +234,7 @@ void Walk::OpenRepository() {
     if (ReadAt(AT_FDCWD, path.c_str(), true, kMaxIgnoreFileBytes, &content) == 0) {
       std::string source = std::filesystem::path(path).lexically_relative(root_real).string();
       if (source.empty()) source = path;
-      info_exclude_ = IgnoreFile::Parse(content, "", std::move(source));
+      ignores_.set_info_exclude(IgnoreFile::Parse(content, "", std::move(source)));
     }
   }
 
@@ -257,7 +247,7 @@ void Walk::OpenRepository() {
       start = slash + 1;
     }
     // parts: "sub/", "sub/dir/"; the ancestors are "", "sub/" (all but the last).
-    const Level* level = nullptr;
+    const IgnoreLevel* level = nullptr;
     for (size_t i = 0; i < parts.size(); ++i) {
       std::string base = i == 0 ? "" : std::string(parts[i - 1]);
       std::string dir = top + "/" + base;
@@ -310,37 +300,9 @@ Status Walk::Setup() {
   }
 
   if (options_.use_default_ignores) {
-    defaults_ = IgnoreFile::Parse(kDefaultIgnores, "", "default", RuleOrigin::kDefault);
+    ignores_.set_defaults(IgnoreFile::Parse(kDefaultIgnores, "", "default", RuleOrigin::kDefault));
   }
   return Status::Ok();
-}
-
-const IgnoreRule* Walk::Decide(const Level* level, std::string_view match_path, bool is_dir) const {
-  for (const Level* l = level; l != nullptr; l = l->parent) {
-    for (auto it = l->files.rbegin(); it != l->files.rend(); ++it) {
-      if (const IgnoreRule* r = it->Match(match_path, is_dir)) return r;
-    }
-  }
-  if (info_exclude_) {
-    if (const IgnoreRule* r = info_exclude_->Match(match_path, is_dir)) return r;
-  }
-  if (defaults_) {
-    if (const IgnoreRule* r = defaults_->Match(match_path, is_dir)) return r;
-  }
-  return nullptr;
-}
-
-bool Walk::IsTracked(std::string_view match_path) const {
-  return std::binary_search(tracked_.begin(), tracked_.end(), match_path);
-}
-
-bool Walk::HasTrackedUnder(std::string_view match_dir) const {
-  auto it = std::lower_bound(tracked_.begin(), tracked_.end(), match_dir);
-  return it != tracked_.end() && it->starts_with(match_dir);
-}
-
-bool TrackedOverrides(const IgnoreRule& rule) {
-  return rule.origin == RuleOrigin::kGit || (rule.origin == RuleOrigin::kDefault && rule.dir_only);
 }
 
 void Walk::SkipUnreadable(std::vector<FileEntry>* out, std::string rel, int err) const {
@@ -475,7 +437,7 @@ void Walk::VisitDir(const DirTask& task, oneapi::tbb::feeder<DirTask>& feeder) {
 
   // The ignore files of this directory: .gitignore, then .trawlignore (which wins),
   // then at the root the config patterns (which win over both).
-  const Level* level = task.level;
+  const IgnoreLevel* level = task.level;
   std::string match_dir = git_prefix_ + task.rel;  // paths as git sees them
   {
     std::vector<IgnoreFile> files;
@@ -544,32 +506,9 @@ void Walk::VisitDir(const DirTask& task, oneapi::tbb::feeder<DirTask>& feeder) {
       match_path += entry.name;
       mpath = match_path;
     }
-    const IgnoreRule* rule = nullptr;  // the rule that ignores this entry, if any
-    bool tracked_exception = false;     // ignored, but git tracks it (or files below it)
-    if (task.ignored_by != nullptr) {
-      rule = task.ignored_by;
-      if (is_dir) {
-        tracked_exception = HasTrackedUnder(std::string(mpath) + "/");
-      } else if (IsTracked(mpath)) {
-        // Tracked files inside still answer to trawl's own rules.
-        const IgnoreRule* own = Decide(level, mpath, false);
-        if (own != nullptr && !own->negated && !TrackedOverrides(*own)) {
-          rule = own;
-        } else {
-          tracked_exception = true;
-        }
-      }
-    } else {
-      const IgnoreRule* r = Decide(level, mpath, is_dir);
-      if (r != nullptr && !r->negated) {
-        rule = r;
-        if (TrackedOverrides(*r)) {
-          tracked_exception = is_dir ? HasTrackedUnder(std::string(mpath) + "/") : IsTracked(mpath);
-        }
-      }
-    }
-
-    if (rule != nullptr && !tracked_exception) {
+    IgnoreVerdict verdict = ignores_.Judge(level, task.ignored_by, mpath, is_dir);
+    const IgnoreRule* rule = verdict.rule;
+    if (verdict.ignored()) {
       if (is_dir) rel += '/';
       Skip(&out, std::move(rel), SkipReason::kIgnored, "ignored: " + rule->Describe());
       continue;
