@@ -23,6 +23,7 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include "base/mutex.h"
+#include "discover/dir_entry.h"
 #include "discover/ignore.h"
 #include "discover/ignore_stack.h"
 #include "discover/language.h"
@@ -113,6 +114,12 @@ struct DirTask {
   bool via_symlink = false;
 };
 
+// One entry of a directory as readdir gives it.
+struct DirEntry {
+  std::string name;
+  unsigned char type;  // d_type
+};
+
 struct DevIno {
   dev_t dev;
   ino_t ino;
@@ -144,7 +151,23 @@ class Walk {
   Status Setup();
   void OpenRepository();
   const IgnoreLevel* AddLevel(const IgnoreLevel* parent, std::vector<IgnoreFile> files);
-  void VisitDir(const DirTask& task, oneapi::tbb::feeder<DirTask>& feeder);
+  using Feeder = oneapi::tbb::feeder<DirTask>;
+  // A directory being visited: what its entries are judged by.
+  struct DirVisit {
+    const DirTask& task;
+    int fd;                    // the open directory
+    const IgnoreLevel* level;  // its rules and its ancestors'
+    std::string match_dir;     // its path as git sees it: git_prefix_ + task.rel
+  };
+
+  void VisitDir(const DirTask& task, Feeder& feeder);
+  void VisitEntry(const DirVisit& dir, const DirEntry& entry, Feeder& feeder, std::vector<FileEntry>* out);
+  // What `entry` of the open directory `dir_fd` is, and the stat made on the way if
+  // any; errno-style error when it cannot be lstat'ed.
+  int ResolveEntry(int dir_fd, const DirEntry& entry, EntryFacts* facts, std::optional<struct stat>* st) const;
+  // Neither walked nor reported: outside the scope, or an excluded directory.
+  bool OutsideWalk(const std::string& rel, bool is_dir) const;
+  void FeedDir(DirTask child, Feeder& feeder);
   bool Cancelled() const { return cancel_ != nullptr && cancel_->load(std::memory_order_relaxed); }
   void Skip(std::vector<FileEntry>* out, std::string rel, SkipReason skip, std::string reason) const;
   // `rel` exists (or existed) but could not be stat'ed or opened: errno `err`.
@@ -372,7 +395,7 @@ void Walk::ClassifyFile(int dir_fd, const char* name, std::string rel, bool foll
   out->push_back(std::move(e));
 }
 
-void Walk::VisitDir(const DirTask& task, oneapi::tbb::feeder<DirTask>& feeder) {
+void Walk::VisitDir(const DirTask& task, Feeder& feeder) {
   if (Cancelled()) return;
   std::vector<FileEntry> out;
   std::string dir_abs = root_prefix_ + task.rel;
@@ -419,11 +442,7 @@ void Walk::VisitDir(const DirTask& task, oneapi::tbb::feeder<DirTask>& feeder) {
     for (FileEntry& e : out) results_.push_back(std::move(e));
     return;
   }
-  struct Entry {
-    std::string name;
-    unsigned char type;
-  };
-  std::vector<Entry> entries;
+  std::vector<DirEntry> entries;
   bool has_gitignore = false;
   bool has_trawlignore = false;
   while (struct dirent* de = readdir(dir)) {
@@ -466,83 +485,8 @@ void Walk::VisitDir(const DirTask& task, oneapi::tbb::feeder<DirTask>& feeder) {
     if (!files.empty()) level = AddLevel(level, std::move(files));
   }
 
-  std::string match_path;
-  for (Entry& entry : entries) {
-    std::string rel = task.rel + entry.name;
-    struct stat st;
-    bool have_stat = false;
-    unsigned char type = entry.type;
-    if (type == DT_UNKNOWN) {
-      if (fstatat(dfd, entry.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-        SkipUnreadable(&out, std::move(rel), errno);
-        continue;
-      }
-      have_stat = true;
-      type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : S_ISLNK(st.st_mode) ? DT_LNK : DT_FIFO;
-    }
-    bool is_link = type == DT_LNK;
-    bool is_dir = type == DT_DIR;
-    bool link_target_ok = false;
-    if (is_link && options_.follow_symlinks) {
-      // Followed links are what they point to; git itself treats links as files.
-      if (fstatat(dfd, entry.name.c_str(), &st, 0) == 0) {
-        have_stat = true;
-        link_target_ok = true;
-        is_dir = S_ISDIR(st.st_mode);
-        if (!is_dir && !S_ISREG(st.st_mode)) type = DT_FIFO;
-      } else {
-        have_stat = false;
-      }
-    }
-    if (scope_ && !scope_->Reaches(rel, is_dir)) continue;
-    if (is_dir && !exclude_rel_.empty()) {
-      std::string with_slash = rel + "/";
-      if (std::find(exclude_rel_.begin(), exclude_rel_.end(), with_slash) != exclude_rel_.end()) continue;
-    }
-
-    std::string_view mpath = rel;
-    if (!git_prefix_.empty()) {
-      match_path.assign(match_dir);
-      match_path += entry.name;
-      mpath = match_path;
-    }
-    IgnoreVerdict verdict = ignores_.Judge(level, task.ignored_by, mpath, is_dir);
-    const IgnoreRule* rule = verdict.rule;
-    if (verdict.ignored()) {
-      if (is_dir) rel += '/';
-      Skip(&out, std::move(rel), SkipReason::kIgnored, "ignored: " + rule->Describe());
-      continue;
-    }
-    if (is_link && !options_.follow_symlinks) {
-      Skip(&out, std::move(rel), SkipReason::kSymlink, "symlink");
-      continue;
-    }
-    if (is_link && !link_target_ok) {
-      Skip(&out, std::move(rel), SkipReason::kUnreadable, "unreadable: dangling symlink");
-      continue;
-    }
-    if (is_dir) {
-      DirTask child;
-      child.rel = rel + "/";
-      child.level = level;
-      child.ignored_by = rule;  // non-null: ignored, entered only for tracked files
-      if (is_link) {
-        // Walked in a later round, in path order, so that which path of a directory
-        // reachable twice gets walked does not depend on thread timing.
-        child.via_symlink = true;
-        MutexLock lock(&mu_);
-        pending_links_.push_back(std::move(child));
-      } else {
-        feeder.add(std::move(child));
-      }
-      continue;
-    }
-    if (type != DT_REG && type != DT_LNK) {
-      Skip(&out, std::move(rel), SkipReason::kUnsupported, "unsupported: not a regular file");
-      continue;
-    }
-    ClassifyFile(dfd, entry.name.c_str(), std::move(rel), is_link, have_stat ? &st : nullptr, &out);
-  }
+  DirVisit visit{task, dfd, level, std::move(match_dir)};
+  for (const DirEntry& entry : entries) VisitEntry(visit, entry, feeder, &out);
   closedir(dir);
 
   if (!out.empty()) {
@@ -552,6 +496,85 @@ void Walk::VisitDir(const DirTask& task, oneapi::tbb::feeder<DirTask>& feeder) {
     } else {
       for (FileEntry& e : out) results_.push_back(std::move(e));
     }
+  }
+}
+
+void Walk::VisitEntry(const DirVisit& dir, const DirEntry& entry, Feeder& feeder, std::vector<FileEntry>* out) {
+  std::string rel = dir.task.rel + entry.name;
+  EntryFacts facts;
+  std::optional<struct stat> st;
+  if (int err = ResolveEntry(dir.fd, entry, &facts, &st); err != 0) {
+    SkipUnreadable(out, std::move(rel), err);
+    return;
+  }
+  bool is_dir = facts.kind == EntryKind::kDir;
+  if (OutsideWalk(rel, is_dir)) return;
+  std::string match_path;  // as git sees it, when the root is below the work tree's top
+  if (!git_prefix_.empty()) match_path = dir.match_dir + entry.name;
+  std::string_view mpath = git_prefix_.empty() ? std::string_view(rel) : std::string_view(match_path);
+  IgnoreVerdict verdict = ignores_.Judge(dir.level, dir.task.ignored_by, mpath, is_dir);
+  switch (ChooseAction(facts, verdict.ignored())) {
+    case EntryAction::kSkipIgnored:
+      if (is_dir) rel += '/';
+      Skip(out, std::move(rel), SkipReason::kIgnored, "ignored: " + verdict.rule->Describe());
+      return;
+    case EntryAction::kSkipSymlink:
+      Skip(out, std::move(rel), SkipReason::kSymlink, "symlink");
+      return;
+    case EntryAction::kSkipDanglingSymlink:
+      Skip(out, std::move(rel), SkipReason::kUnreadable, "unreadable: dangling symlink");
+      return;
+    case EntryAction::kEnterDir:
+    case EntryAction::kEnterLinkedDir:
+      // A non-null ignored_by: the directory is ignored, entered only for tracked files.
+      FeedDir(DirTask{rel + "/", dir.level, verdict.rule, facts.via_link}, feeder);
+      return;
+    case EntryAction::kSkipSpecial:
+      Skip(out, std::move(rel), SkipReason::kUnsupported, "unsupported: not a regular file");
+      return;
+    case EntryAction::kClassifyFile:
+      ClassifyFile(dir.fd, entry.name.c_str(), std::move(rel), facts.via_link, st ? &*st : nullptr, out);
+      return;
+  }
+}
+
+int Walk::ResolveEntry(int dir_fd, const DirEntry& entry, EntryFacts* facts, std::optional<struct stat>* st) const {
+  struct stat buf;
+  std::optional<EntryKind> kind = KindFromDirentType(entry.type);
+  if (!kind) {
+    if (fstatat(dir_fd, entry.name.c_str(), &buf, AT_SYMLINK_NOFOLLOW) != 0) return errno;
+    *st = buf;
+    kind = KindFromMode(buf.st_mode);
+  }
+  facts->kind = *kind;
+  if (*kind == EntryKind::kSymlink && options_.follow_symlinks) {
+    // Followed links are what they point to; git itself treats links as files.
+    if (fstatat(dir_fd, entry.name.c_str(), &buf, 0) == 0) {
+      *st = buf;
+      facts->kind = KindFromMode(buf.st_mode);
+      facts->via_link = true;
+    } else {
+      st->reset();
+      facts->kind = EntryKind::kDanglingSymlink;
+    }
+  }
+  return 0;
+}
+
+bool Walk::OutsideWalk(const std::string& rel, bool is_dir) const {
+  if (scope_ && !scope_->Reaches(rel, is_dir)) return true;
+  return is_dir && !exclude_rel_.empty() &&
+         std::find(exclude_rel_.begin(), exclude_rel_.end(), rel + "/") != exclude_rel_.end();
+}
+
+void Walk::FeedDir(DirTask child, Feeder& feeder) {
+  if (child.via_symlink) {
+    // Walked in a later round, in path order, so that which path of a directory
+    // reachable twice gets walked does not depend on thread timing.
+    MutexLock lock(&mu_);
+    pending_links_.push_back(std::move(child));
+  } else {
+    feeder.add(std::move(child));
   }
 }
 
