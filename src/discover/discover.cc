@@ -120,6 +120,45 @@ struct DirEntry {
   unsigned char type;  // d_type
 };
 
+// The entries of an open directory but ".", ".." and ".git" (git never looks inside
+// .git), read whole before any is visited. Owns the directory: entries are stat'ed
+// and opened relative to fd().
+class DirListing {
+ public:
+  explicit DirListing(DIR* dir) : dir_(dir) {
+    while (struct dirent* de = readdir(dir)) {
+      std::string_view name(de->d_name);
+      if (name == "." || name == ".." || name == ".git") continue;
+      if (name == ".gitignore") has_gitignore_ = true;
+      if (name == ".trawlignore") has_trawlignore_ = true;
+      entries_.push_back({std::string(name), de->d_type});
+    }
+  }
+  int fd() const { return dirfd(dir_.get()); }
+  const std::vector<DirEntry>& entries() const { return entries_; }
+  bool has_gitignore() const { return has_gitignore_; }
+  bool has_trawlignore() const { return has_trawlignore_; }
+
+ private:
+  struct Closer {
+    void operator()(DIR* dir) const { closedir(dir); }
+  };
+  std::unique_ptr<DIR, Closer> dir_;
+  std::vector<DirEntry> entries_;
+  bool has_gitignore_ = false;
+  bool has_trawlignore_ = false;
+};
+
+// Appends the rules of the ignore file `name` of the directory `dir_fd` (at `rel`),
+// when it is a regular file that can be read and has any.
+void ReadIgnoreFile(int dir_fd, const char* name, const std::string& match_dir, const std::string& rel,
+                    RuleOrigin origin, std::vector<IgnoreFile>* files) {
+  std::string content;
+  if (ReadAt(dir_fd, name, false, kMaxIgnoreFileBytes, &content) != 0) return;
+  IgnoreFile f = IgnoreFile::Parse(content, match_dir, rel + name, origin);
+  if (!f.empty()) files->push_back(std::move(f));
+}
+
 struct DevIno {
   dev_t dev;
   ino_t ino;
@@ -151,6 +190,7 @@ class Walk {
   Status Setup();
   void OpenRepository();
   const IgnoreLevel* AddLevel(const IgnoreLevel* parent, std::vector<IgnoreFile> files);
+
   using Feeder = oneapi::tbb::feeder<DirTask>;
   // A directory being visited: what its entries are judged by.
   struct DirVisit {
@@ -160,7 +200,24 @@ class Walk {
     std::string match_dir;     // its path as git sees it: git_prefix_ + task.rel
   };
 
+  // One directory: read it, read its ignore files, visit each entry, publish what
+  // was found. The walk's per-directory task.
   void VisitDir(const DirTask& task, Feeder& feeder);
+  // The directory's entries, or nullopt when it cannot be read (reported in `out`,
+  // or for the root, the walk's error) or was walked already by another path.
+  std::optional<DirListing> ReadDir(const DirTask& task, std::vector<FileEntry>* out);
+  // Follows a link only for the root and for directories reached through a followed
+  // link; -1 when the directory cannot be opened (reported as ReadDir says).
+  int OpenDir(const DirTask& task, std::vector<FileEntry>* out);
+  // With follow_symlinks, a directory reachable by two paths (a link to an ancestor,
+  // two links to one folder) is walked once: false, and a symlink skip, for the second.
+  bool FirstVisit(const DirTask& task, int fd, std::vector<FileEntry>* out);
+  // The rules of the directory's entries: its .gitignore, then its .trawlignore
+  // (which wins), then at the root the config patterns (which win over both), over
+  // its parent's.
+  const IgnoreLevel* LevelFor(const DirTask& task, const DirListing& dir, const std::string& match_dir);
+  // One entry: what it is, whether the walk covers it, whether it is ignored, then
+  // skip it, feed it (a directory) or classify it (a file).
   void VisitEntry(const DirVisit& dir, const DirEntry& entry, Feeder& feeder, std::vector<FileEntry>* out);
   // What `entry` of the open directory `dir_fd` is, and the stat made on the way if
   // any; errno-style error when it cannot be lstat'ed.
@@ -168,6 +225,9 @@ class Walk {
   // Neither walked nor reported: outside the scope, or an excluded directory.
   bool OutsideWalk(const std::string& rel, bool is_dir) const;
   void FeedDir(DirTask child, Feeder& feeder);
+  // Adds a directory's entries to the walk's results.
+  void Publish(std::vector<FileEntry> out);
+
   bool Cancelled() const { return cancel_ != nullptr && cancel_->load(std::memory_order_relaxed); }
   void Skip(std::vector<FileEntry>* out, std::string rel, SkipReason skip, std::string reason) const;
   // `rel` exists (or existed) but could not be stat'ed or opened: errno `err`.
@@ -398,105 +458,82 @@ void Walk::ClassifyFile(int dir_fd, const char* name, std::string rel, bool foll
 void Walk::VisitDir(const DirTask& task, Feeder& feeder) {
   if (Cancelled()) return;
   std::vector<FileEntry> out;
-  std::string dir_abs = root_prefix_ + task.rel;
-  bool is_root = task.rel.empty();
-  int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | ((is_root || task.via_symlink) ? 0 : O_NOFOLLOW);
-  int fd = open(dir_abs.c_str(), flags);
-  if (fd < 0) {
-    int err = errno;
-    if (is_root) {
-      MutexLock lock(&mu_);
-      root_error_ = Status::IoError("discover: cannot open " + root_abs_ + ": " + Errno(err));
-      return;
-    }
-    SkipUnreadable(&out, task.rel, err);
-    MutexLock lock(&mu_);
-    for (FileEntry& e : out) results_.push_back(std::move(e));
-    return;
+  if (std::optional<DirListing> listing = ReadDir(task, &out)) {
+    DirVisit dir{task, listing->fd(), nullptr, git_prefix_ + task.rel};
+    dir.level = LevelFor(task, *listing, dir.match_dir);
+    for (const DirEntry& entry : listing->entries()) VisitEntry(dir, entry, feeder, &out);
   }
-  if (options_.follow_symlinks) {
-    struct stat st;
-    if (fstat(fd, &st) == 0) {
-      MutexLock lock(&mu_);
-      auto [it, inserted] = visited_.emplace(DevIno{st.st_dev, st.st_ino}, task.rel);
-      if (!inserted) {
-        close(fd);
-        if (options_.report_skipped) {
-          FileEntry e;
-          e.path = task.rel;
-          e.abs_path = dir_abs;
-          e.skip = SkipReason::kSymlink;
-          e.reason = "symlink: already walked as " + (it->second.empty() ? std::string("./") : it->second);
-          results_.push_back(std::move(e));
-        }
-        return;
-      }
-    }
+  Publish(std::move(out));
+}
+
+std::optional<DirListing> Walk::ReadDir(const DirTask& task, std::vector<FileEntry>* out) {
+  int fd = OpenDir(task, out);
+  if (fd < 0) return std::nullopt;
+  if (!FirstVisit(task, fd, out)) {
+    close(fd);
+    return std::nullopt;
   }
   DIR* dir = fdopendir(fd);
   if (dir == nullptr) {
     int err = errno;
     close(fd);
-    SkipUnreadable(&out, task.rel, err);
-    MutexLock lock(&mu_);
-    for (FileEntry& e : out) results_.push_back(std::move(e));
-    return;
+    SkipUnreadable(out, task.rel, err);
+    return std::nullopt;
   }
-  std::vector<DirEntry> entries;
-  bool has_gitignore = false;
-  bool has_trawlignore = false;
-  while (struct dirent* de = readdir(dir)) {
-    std::string_view name(de->d_name);
-    if (name == "." || name == ".." || name == ".git") continue;  // git never looks inside .git
-    if (name == ".gitignore") has_gitignore = true;
-    if (name == ".trawlignore") has_trawlignore = true;
-    entries.push_back({std::string(name), de->d_type});
-  }
-  int dfd = dirfd(dir);
+  return DirListing(dir);
+}
 
-  // The ignore files of this directory: .gitignore, then .trawlignore (which wins),
-  // then at the root the config patterns (which win over both).
-  const IgnoreLevel* level = task.level;
-  std::string match_dir = git_prefix_ + task.rel;  // paths as git sees them
+int Walk::OpenDir(const DirTask& task, std::vector<FileEntry>* out) {
+  bool is_root = task.rel.empty();
+  int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | ((is_root || task.via_symlink) ? 0 : O_NOFOLLOW);
+  int fd = open((root_prefix_ + task.rel).c_str(), flags);
+  if (fd >= 0) return fd;
+  int err = errno;
+  if (is_root) {
+    MutexLock lock(&mu_);
+    root_error_ = Status::IoError("discover: cannot open " + root_abs_ + ": " + Errno(err));
+  } else {
+    SkipUnreadable(out, task.rel, err);
+  }
+  return -1;
+}
+
+bool Walk::FirstVisit(const DirTask& task, int fd, std::vector<FileEntry>* out) {
+  if (!options_.follow_symlinks) return true;
+  struct stat st;
+  if (fstat(fd, &st) != 0) return true;
+  std::string first;
   {
-    std::vector<IgnoreFile> files;
-    std::string content;
-    // Like git since 2.32, an in-tree ignore file that is a symlink is not read.
-    // As git (and ripgrep) do, .gitignore files count only inside a git work tree: an
-    // unpacked tarball's .gitignore describes a repository that is not there.
-    bool read_gitignore = has_gitignore && (in_work_tree_ || !options_.require_git);
-    if (read_gitignore && ReadAt(dfd, ".gitignore", false, kMaxIgnoreFileBytes, &content) == 0) {
-      IgnoreFile f = IgnoreFile::Parse(content, match_dir, task.rel + ".gitignore", RuleOrigin::kGit);
-      if (!f.empty()) files.push_back(std::move(f));
-    }
-    if (has_trawlignore && ReadAt(dfd, ".trawlignore", false, kMaxIgnoreFileBytes, &content) == 0) {
-      IgnoreFile f = IgnoreFile::Parse(content, match_dir, task.rel + ".trawlignore", RuleOrigin::kTrawl);
-      if (!f.empty()) files.push_back(std::move(f));
-    }
-    if (is_root && !task.via_symlink && !options_.extra_patterns.empty()) {
-      std::string joined;
-      for (const std::string& p : options_.extra_patterns) {
-        joined += p;
-        joined += '\n';
-      }
-      IgnoreFile f = IgnoreFile::Parse(joined, match_dir, "config", RuleOrigin::kTrawl);
-      if (!f.empty()) files.push_back(std::move(f));
-    }
-    if (!files.empty()) level = AddLevel(level, std::move(files));
-  }
-
-  DirVisit visit{task, dfd, level, std::move(match_dir)};
-  for (const DirEntry& entry : entries) VisitEntry(visit, entry, feeder, &out);
-  closedir(dir);
-
-  if (!out.empty()) {
     MutexLock lock(&mu_);
-    if (results_.empty()) {
-      results_ = std::move(out);
-    } else {
-      for (FileEntry& e : out) results_.push_back(std::move(e));
-    }
+    auto [it, inserted] = visited_.emplace(DevIno{st.st_dev, st.st_ino}, task.rel);
+    if (inserted) return true;
+    first = it->second;
   }
+  Skip(out, task.rel, SkipReason::kSymlink, "symlink: already walked as " + (first.empty() ? std::string("./") : first));
+  return false;
+}
+
+const IgnoreLevel* Walk::LevelFor(const DirTask& task, const DirListing& dir, const std::string& match_dir) {
+  std::vector<IgnoreFile> files;
+  // Like git since 2.32, an in-tree ignore file that is a symlink is not read.
+  // As git (and ripgrep) do, .gitignore files count only inside a git work tree: an
+  // unpacked tarball's .gitignore describes a repository that is not there.
+  if (dir.has_gitignore() && (in_work_tree_ || !options_.require_git)) {
+    ReadIgnoreFile(dir.fd(), ".gitignore", match_dir, task.rel, RuleOrigin::kGit, &files);
+  }
+  if (dir.has_trawlignore()) {
+    ReadIgnoreFile(dir.fd(), ".trawlignore", match_dir, task.rel, RuleOrigin::kTrawl, &files);
+  }
+  if (task.rel.empty() && !task.via_symlink && !options_.extra_patterns.empty()) {
+    std::string joined;
+    for (const std::string& p : options_.extra_patterns) {
+      joined += p;
+      joined += '\n';
+    }
+    IgnoreFile f = IgnoreFile::Parse(joined, match_dir, "config", RuleOrigin::kTrawl);
+    if (!f.empty()) files.push_back(std::move(f));
+  }
+  return files.empty() ? task.level : AddLevel(task.level, std::move(files));
 }
 
 void Walk::VisitEntry(const DirVisit& dir, const DirEntry& entry, Feeder& feeder, std::vector<FileEntry>* out) {
@@ -575,6 +612,16 @@ void Walk::FeedDir(DirTask child, Feeder& feeder) {
     pending_links_.push_back(std::move(child));
   } else {
     feeder.add(std::move(child));
+  }
+}
+
+void Walk::Publish(std::vector<FileEntry> out) {
+  if (out.empty()) return;
+  MutexLock lock(&mu_);
+  if (results_.empty()) {
+    results_ = std::move(out);
+  } else {
+    for (FileEntry& e : out) results_.push_back(std::move(e));
   }
 }
 
