@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "trawl/chunk.h"
 #include "trawl/options.h"
 #include "trawl/status.h"
 
@@ -23,16 +24,9 @@ struct FileListing {
 // The files under options.root and, when `include_skipped`, those skipped and why.
 Result<std::vector<FileListing>> ListFiles(const Options& options, bool include_skipped);
 
-struct ChunkListing {
-  int start_line = 0;
-  int end_line = 0;
-  uint32_t start_byte = 0;
-  uint32_t end_byte = 0;
-  std::string kind;
-  std::string symbol;
+// A chunk of `trawl chunk`: what the indexer would store for it.
+struct ChunkListing : ChunkSpan {
   std::string language;
-  std::string context;
-  std::string content;
 };
 
 struct ChunkFileResult {

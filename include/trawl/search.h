@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "trawl/chunk.h"
 #include "trawl/options.h"
 #include "trawl/status.h"
 
@@ -58,18 +59,13 @@ struct QueryReading {
   bool has_code = false;  // code, a trace or an error message: documentation and tests weigh less
 };
 
-struct SearchResult {
+// A chunk as an answer: its span, its file and its score.
+struct SearchResult : ChunkSpan {
   std::string repo;  // the repository, when a shared store is searched across several ("" otherwise)
   std::string path;  // relative to the indexed root
   std::string path_hex;  // the path's bytes in hex when they are not UTF-8 (JSON shows `path` with U+FFFD)
-  int start_line = 0;
-  int end_line = 0;
   std::string language;
-  std::string kind;
-  std::string symbol;
   double score = 0;
-  std::string content;
-  std::string context;
   std::string git_commit;
   std::string git_author;
   int64_t git_time = 0;

@@ -9,12 +9,12 @@
 #pragma once
 
 #include <atomic>
-#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "trawl/chunk.h"
 #include "trawl/options.h"
 #include "trawl/status.h"
 
@@ -34,23 +34,9 @@ struct ChunkOptions {
   bool skeleton_parse = true;
 };
 
-struct Chunk {
-  int start_line = 0;  // 1-based, inclusive
-  int end_line = 0;
-  uint32_t start_byte = 0;  // byte range in the (normalised, UTF-8) file text
-  uint32_t end_byte = 0;
-  std::string kind;      // "function", "method", "class", "struct", "interface", "enum",
-                         // "trait", "impl", "record", "namespace", "module", "type",
-                         // "imports", "block" (other code), "section" (markdown), "window"
-  // Qualified: "Class.method", "ns::Type::fn"; may be empty. A piece of a definition
-  // split for size carries the definition's symbol. When small definitions were
-  // merged into one chunk, the largest of them names it.
-  std::string symbol;
+// A chunk as the chunker cuts it: its span and its file's language.
+struct Chunk : ChunkSpan {
   std::string language;
-  std::string content;   // the chunk's source text
-  // What a reader needs to understand it out of place: "path/to/file.py > class Foo"
-  // (file path and enclosing definitions). Indexed with the chunk, not part of content.
-  std::string context;
 };
 
 struct ChunkedFile {

@@ -100,15 +100,7 @@ std::unique_ptr<FileWork> CpuStage::ProcessFile(const FileEntry& entry, Chunker&
   chunks.reserve(chunked->chunks.size());
   work->embed_texts.reserve(chunked->chunks.size());
   for (auto& c : chunked->chunks) {
-    ChunkRecord cr;
-    cr.start_line = c.start_line;
-    cr.end_line = c.end_line;
-    cr.start_byte = c.start_byte;
-    cr.end_byte = c.end_byte;
-    cr.kind = std::move(c.kind);
-    cr.symbol = std::move(c.symbol);
-    cr.context = std::move(c.context);
-    cr.content = std::move(c.content);
+    ChunkRecord cr{std::move(c.span())};
     std::string embed = EmbedText(entry.path, cr.context, cr.content);
     cr.content_hash = HashHex(embed);
     work->embed_texts.push_back(std::move(embed));

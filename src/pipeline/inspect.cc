@@ -60,17 +60,7 @@ Result<ChunkFileResult> ChunkFile(const Options& options, const std::string& pat
   TRAWL_ASSIGN_OR_RETURN(ChunkedFile chunked, chunker.ChunkFile(path, text, result.language));
   result.notes = std::move(chunked.notes);
   for (auto& c : chunked.chunks) {
-    ChunkListing l;
-    l.start_line = c.start_line;
-    l.end_line = c.end_line;
-    l.start_byte = c.start_byte;
-    l.end_byte = c.end_byte;
-    l.kind = std::move(c.kind);
-    l.symbol = std::move(c.symbol);
-    l.language = std::move(c.language);
-    l.context = std::move(c.context);
-    l.content = std::move(c.content);
-    result.chunks.push_back(std::move(l));
+    result.chunks.push_back(ChunkListing{std::move(c.span()), std::move(c.language)});
   }
   return result;
 }

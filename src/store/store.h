@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "trawl/chunk.h"
 #include "trawl/options.h"
 #include "trawl/status.h"
 
@@ -58,15 +59,8 @@ struct FileRecord {
   int chunk_count = 0;       // filled by ListFiles
 };
 
-struct ChunkRecord {
-  int start_line = 0;
-  int end_line = 0;
-  uint32_t start_byte = 0;
-  uint32_t end_byte = 0;
-  std::string kind;
-  std::string symbol;
-  std::string content;
-  std::string context;       // header: path and enclosing definitions
+// A chunk as a file's write stores it (its file's language is in FileRecord).
+struct ChunkRecord : ChunkSpan {
   std::string content_hash;  // key of the chunk's vector: hash of the embedded text
   std::vector<float> vector; // the chunk's embedding (dimension of the store's embedder)
   // Filled by Store::Prepare (store-specific derived data; empty otherwise).
@@ -103,19 +97,12 @@ struct ChunkHit {
   double score = 0;  // higher is better; the scale depends on the retriever
 };
 
-struct ChunkView {
+// A stored chunk as a reader gets it, with its file's path, language and git fields.
+struct ChunkView : ChunkSpan {
   int64_t chunk_id = 0;
   std::string repo;  // the repository, when a shared store is read across several ("" otherwise)
   std::string path;
   std::string language;
-  int start_line = 0;
-  int end_line = 0;
-  uint32_t start_byte = 0;
-  uint32_t end_byte = 0;
-  std::string kind;
-  std::string symbol;
-  std::string content;
-  std::string context;
   std::string content_hash;
   std::string git_commit;
   std::string git_author;
