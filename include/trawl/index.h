@@ -81,9 +81,15 @@ struct ThreadSummary {
   double cpu_s = 0;
 };
 
+// An index run's state: a run of `trawl index` ends finished, cancelled or failed; a run
+// of the watch service is queued and running before that.
+enum class RunState { kQueued, kRunning, kFinished, kCancelled, kFailed };
+// "queued", "running", "finished", "cancelled", "failed": the word JSON, SQL and text use.
+const char* RunStateName(RunState state);
+
 struct IndexSummary {
   std::string run_id;
-  std::string state;  // "finished", "cancelled", "failed"
+  RunState state = RunState::kFinished;
   std::string error;  // why a failed run stopped
   int workers = 0;
   int64_t files_seen = 0;

@@ -67,7 +67,7 @@ class IndexRun {
   void Reporter();
   void Emit(const IndexProgress& p) EXCLUDES(emit_mu_);
   IndexProgress Snapshot(const char* event);
-  IndexSummary Summarize(const std::string& state) EXCLUDES(failures_mu_);
+  IndexSummary Summarize(RunState state) EXCLUDES(failures_mu_);
 
   const IndexRequest& req_;
   std::optional<PathScope> scope_;  // IndexRequest::paths, when given
@@ -142,7 +142,7 @@ Status IndexRun::Prepare() {
   RunRecord rec;
   rec.id = run_id_;
   rec.started_at = std::chrono::duration_cast<std::chrono::seconds>(now).count();
-  rec.state = "running";
+  rec.state = RunStateName(RunState::kRunning);
   return store_->SaveRun(rec);
 }
 
@@ -249,7 +249,7 @@ void IndexRun::Reporter() {
   }
 }
 
-IndexSummary IndexRun::Summarize(const std::string& state) {
+IndexSummary IndexRun::Summarize(RunState state) {
   IndexSummary s;
   s.run_id = run_id_;
   s.state = state;
@@ -416,14 +416,14 @@ Result<IndexSummary> IndexRun::Run() {
     }
   }
   stop_reporter();
-  std::string state = !fatal.ok() ? "failed" : (cancelled ? "cancelled" : "finished");
+  RunState state = !fatal.ok() ? RunState::kFailed : (cancelled ? RunState::kCancelled : RunState::kFinished);
   IndexSummary summary = Summarize(state);
   RunRecord rec;
   rec.id = run_id_;
   auto now = std::chrono::system_clock::now().time_since_epoch();
   rec.finished_at = std::chrono::duration_cast<std::chrono::seconds>(now).count();
   rec.started_at = rec.finished_at - static_cast<int64_t>(summary.elapsed_s);
-  rec.state = state;
+  rec.state = RunStateName(state);
   rec.summary_json = summary.ToJson();
   (void)store_->SaveRun(rec);  // history only: a failure here loses nothing indexed
   IndexProgress fin = Snapshot("finished");

@@ -67,7 +67,7 @@ class IndexRunTest : public ::testing::Test {
 TEST_F(IndexRunTest, SameContentForOneAndFourWorkers) {
   Options one = MakeOptions(1, "_idx1"), four = MakeOptions(4, "_idx4");
   IndexSummary a = Run(one), b = Run(four);
-  EXPECT_EQ(a.state, "finished");
+  EXPECT_EQ(a.state, RunState::kFinished);
   EXPECT_EQ(a.files_indexed, 60);
   EXPECT_EQ(b.files_indexed, 60);
   EXPECT_EQ(a.chunks, b.chunks);
@@ -182,10 +182,10 @@ TEST_F(IndexRunTest, CancelledRunCommitsWhatIsCompleteAndNextRunFinishes) {
   Options o = MakeOptions(2, "_cancel");
   std::atomic<bool> cancel{true};  // cancelled before the first file
   IndexSummary s = Run(o, &cancel);
-  EXPECT_EQ(s.state, "cancelled");
+  EXPECT_EQ(s.state, RunState::kCancelled);
   cancel = false;
   IndexSummary next = Run(o, &cancel);
-  EXPECT_EQ(next.state, "finished");
+  EXPECT_EQ(next.state, RunState::kFinished);
   EXPECT_EQ(next.files_indexed + next.files_unchanged, 60);
   Options ref = MakeOptions(1, "_ref");
   Run(ref);

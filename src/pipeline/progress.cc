@@ -19,6 +19,17 @@ double Round(double v, int digits = 3) {
 
 }  // namespace
 
+const char* RunStateName(RunState state) {
+  switch (state) {
+    case RunState::kQueued: return "queued";
+    case RunState::kRunning: return "running";
+    case RunState::kFinished: return "finished";
+    case RunState::kCancelled: return "cancelled";
+    case RunState::kFailed: return "failed";
+  }
+  return "failed";
+}
+
 std::string DumpJson(const nlohmann::ordered_json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -55,7 +66,7 @@ nlohmann::ordered_json ProgressJson(const IndexProgress& p) {
 nlohmann::ordered_json SummaryJson(const IndexSummary& sum) {
   nlohmann::ordered_json j;
   j["run_id"] = sum.run_id;
-  j["state"] = sum.state;
+  j["state"] = RunStateName(sum.state);
   if (!sum.error.empty()) j["error"] = sum.error;
   j["workers"] = sum.workers;
   j["files_seen"] = sum.files_seen;
@@ -113,7 +124,7 @@ std::string IndexSummary::ToText() const {
   std::ostringstream o;
   o << fmt::format("{} in {:.2f}s: {} files indexed, {} unchanged, {} deleted, {} failed, {} skipped; "
                    "{} chunks, {:.1f} MB ({:.1f} files/s, {:.2f} MB/s)\n",
-                   state, elapsed_s, files_indexed, files_unchanged, files_deleted, files_failed,
+                   RunStateName(state), elapsed_s, files_indexed, files_unchanged, files_deleted, files_failed,
                    files_skipped, chunks, static_cast<double>(bytes) / 1e6,
                    elapsed_s > 0 ? static_cast<double>(files_total) / elapsed_s : 0.0,
                    elapsed_s > 0 ? static_cast<double>(bytes) / elapsed_s / 1e6 : 0.0);

@@ -37,23 +37,6 @@ bool IsIgnoreFile(const std::string& rel) {
 
 }  // namespace
 
-const char* RunStateName(RunState s) {
-  switch (s) {
-    case RunState::kQueued: return "queued";
-    case RunState::kRunning: return "running";
-    case RunState::kFinished: return "finished";
-    case RunState::kCancelled: return "cancelled";
-    case RunState::kFailed: return "failed";
-  }
-  return "failed";
-}
-
-RunState RunStateOfSummary(const std::string& summary_state) {
-  if (summary_state == "finished") return RunState::kFinished;
-  if (summary_state == "cancelled") return RunState::kCancelled;
-  return RunState::kFailed;
-}
-
 std::string ReindexRun::ToJson() const { return Dump(JsonValue()); }
 
 nlohmann::ordered_json ReindexRun::JsonValue() const {
@@ -360,7 +343,7 @@ void ReindexService::ExecuteRun(const std::string& id, std::vector<std::string> 
     stats_.run_seconds += secs;
     stats_.last_run_seconds = secs;
     if (summary.ok()) {
-      r->state = RunStateOfSummary(summary->state);
+      r->state = summary->state;
       // A run over some paths that stopped early: the next one walks the whole tree.
       if (!whole && r->state != RunState::kFinished) whole_next_ = true;
       r->index_run_id = summary->run_id;

@@ -35,12 +35,6 @@ namespace trawl {
 
 class TreeWatcher;
 
-enum class RunState { kQueued, kRunning, kFinished, kCancelled, kFailed };
-// "queued", "running", "finished", "cancelled", "failed": the API's and events' words.
-const char* RunStateName(RunState s);
-// A finished IndexSummary's state ("finished", "cancelled", else failed).
-RunState RunStateOfSummary(const std::string& summary_state);
-
 // One run of the service, as GET /v1/runs/{id} shows it.
 struct ReindexRun {
   std::string id;            // "r1", "r2", ... (the service's; known before the run starts)

@@ -124,11 +124,11 @@ Runner RegisterIndex(CLI::App& app) {
     } else if (!json) {
       std::fputs(summary->ToText().c_str(), stderr);
     }
-    if (summary->state == "cancelled") {
+    if (summary->state == RunState::kCancelled) {
       std::fprintf(stderr, "trawl: interrupted; what was complete is committed, the next run finishes the job\n");
       return kExitInterrupted;
     }
-    if (summary->state == "failed") {
+    if (summary->state == RunState::kFailed) {
       std::fprintf(stderr, "trawl: %s\n", summary->error.c_str());
       return kExitFailure;
     }
