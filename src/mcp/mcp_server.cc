@@ -35,8 +35,6 @@ constexpr int kMethodNotFound = -32601;
 constexpr int kInvalidParams = -32602;
 constexpr int kServerBusy = -32000;
 
-std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
-
 // The tools, as tools/list describes them: names, descriptions written for a model,
 // JSON Schemas (2020-12) of their arguments and results.
 const Json& ToolDefinitions() {
@@ -228,7 +226,7 @@ bool IntArg(const Json& args, const char* key, int lo, int hi, int fallback, int
   // 5 and 5.0 are both integers to JSON Schema; 5.5, "5" and 1e300 are not in range.
   double d = v.is_number() ? v.get<double>() : std::nan("");
   if (!(d >= lo && d <= hi) || std::floor(d) != d) {
-    *error = fmt::format("{} must be an integer from {} to {}, got {}", key, lo, hi, Dump(v));
+    *error = fmt::format("{} must be an integer from {} to {}, got {}", key, lo, hi, DumpJson(v));
     return false;
   }
   *out = static_cast<int>(d);
@@ -315,7 +313,7 @@ void McpSession::Respond(const Outbox& out, const Json& id, Json result) {
   msg["jsonrpc"] = "2.0";
   msg["id"] = id;
   msg["result"] = std::move(result);
-  out(Dump(msg), true);
+  out(DumpJson(msg), true);
 }
 
 void McpSession::RespondError(const Outbox& out, const Json& id, int code, const std::string& message) {
@@ -323,7 +321,7 @@ void McpSession::RespondError(const Outbox& out, const Json& id, int code, const
   msg["jsonrpc"] = "2.0";
   msg["id"] = id;
   msg["error"] = {{"code", code}, {"message", message}};
-  out(Dump(msg), true);
+  out(DumpJson(msg), true);
 }
 
 McpSession::Reply McpSession::Receive(const std::string& text, Outbox out) {
@@ -362,7 +360,7 @@ McpSession::Reply McpSession::Receive(const std::string& text, Outbox out) {
       MutexLock lock(&mu_);
       initialized_ = true;
     } else if (method == "notifications/cancelled" && params.is_object() && params.contains("requestId")) {
-      std::string key = Dump(params["requestId"]);
+      std::string key = DumpJson(params["requestId"]);
       MutexLock lock(&mu_);
       for (auto& call : calls_) {
         if (call->key == key) call->cancelled.store(true);
@@ -466,7 +464,7 @@ void McpSession::StartCall(const Json& id, const Json& params, Outbox out) {
     token = params["_meta"]["progressToken"];
   }
   auto call = std::make_shared<Call>();
-  call->key = Dump(id);
+  call->key = DumpJson(id);
   {
     MutexLock lock(&mu_);
     Reap();
@@ -758,7 +756,7 @@ McpSession::Json McpSession::Reindex(const Json& args, const Json& progress_toke
     n["params"] = {{"progressToken", progress_token}, {"progress", done}};
     if (total > 0) n["params"]["total"] = total;
     n["params"]["message"] = fmt::format("{}: {} of {} files", stage.empty() ? "index" : stage, done, total);
-    out(Dump(n), false);
+    out(DumpJson(n), false);
   };
   for (;;) {
     run = service->WaitRun(id, std::chrono::milliseconds(100));

@@ -1,6 +1,7 @@
 #include "pipeline/index_export.h"
 
 #include "base/utf8.h"
+#include "pipeline/index_json.h"
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -9,8 +10,6 @@ namespace trawl {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
 std::string FormatFloat(float f) {
   char buf[32];
@@ -24,7 +23,7 @@ Status WriteExport(Store* store, std::string* out, bool with_vectors) {
   TRAWL_ASSIGN_OR_RETURN(StoreStats stats, store->Stats());
   TRAWL_ASSIGN_OR_RETURN(std::unique_ptr<StoreScan> scan, store->Scan());
   out->clear();
-  *out += Dump(Json{{"embedder", stats.embedder}, {"dimensions", stats.dimensions}, {"schema_version", kExportFormat}});
+  *out += DumpJson(Json{{"embedder", stats.embedder}, {"dimensions", stats.dimensions}, {"schema_version", kExportFormat}});
   *out += '\n';
   ScannedFile sf;
   for (;;) {
@@ -45,7 +44,7 @@ Status WriteExport(Store* store, std::string* out, bool with_vectors) {
     fj["git_author"] = f.git_author;
     fj["git_time"] = f.git_time;
     fj["git_commits"] = f.git_commits;
-    *out += Dump(fj);
+    *out += DumpJson(fj);
     *out += '\n';
     for (const ChunkRecord& c : sf.chunks) {
       Json cj;
@@ -58,7 +57,7 @@ Status WriteExport(Store* store, std::string* out, bool with_vectors) {
       cj["content"] = c.content;
       cj["context"] = c.context;
       cj["content_hash"] = c.content_hash;
-      std::string line = Dump(cj);
+      std::string line = DumpJson(cj);
       line.pop_back();  // '}': the vector is appended by hand for its "%.9g" floats
       line += ",\"vector\":[";
       for (size_t i = 0; with_vectors && i < c.vector.size(); ++i) {

@@ -37,11 +37,9 @@ namespace {
 using Json = nlohmann::ordered_json;
 using Clock = std::chrono::steady_clock;
 
-std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
-
 void SendJson(httplib::Response& res, int status, const Json& body) {
   res.status = status;
-  res.set_content(Dump(body), "application/json");
+  res.set_content(DumpJson(body), "application/json");
 }
 
 void SendError(httplib::Response& res, int status, const std::string& message) {
@@ -71,7 +69,6 @@ bool ConstantTimeEquals(const std::string& a, const std::string& b) {
   }
   return diff == 0;
 }
-
 
 // All values of a repeatable query parameter, each also split on commas.
 std::vector<std::string> ParamList(const httplib::Request& req, const char* key) {
@@ -756,7 +753,6 @@ class ApiServer::Impl {
   LatencyHistogram run_latency_;
   std::atomic<int64_t> search_errors_{0};
   std::array<std::atomic<int64_t>, 6> responses_{};
-
 
   static constexpr size_t kMaxMcpSessions = 64;
   Mutex mcp_mu_;

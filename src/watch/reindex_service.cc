@@ -23,8 +23,6 @@ double UnixNow() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-std::string Dump(const Json& j) { return DumpJson(j); }
-
 // A run over more changed paths than this walks the whole tree instead (a checkout of
 // another branch): one walk then costs less than the folders on the way to each.
 constexpr size_t kMaxScopedPaths = 4096;
@@ -37,7 +35,7 @@ bool IsIgnoreFile(const std::string& rel) {
 
 }  // namespace
 
-std::string ReindexRun::ToJson() const { return Dump(JsonValue()); }
+std::string ReindexRun::ToJson() const { return DumpJson(JsonValue()); }
 
 nlohmann::ordered_json ReindexRun::JsonValue() const {
   nlohmann::ordered_json j;
@@ -308,7 +306,7 @@ void ReindexService::ExecuteRun(const std::string& id, std::vector<std::string> 
   started["trigger"] = trigger;
   started["changed_paths"] = paths.size();
   started["whole_tree"] = whole;
-  Emit("run_started", Dump(started));
+  Emit("run_started", DumpJson(started));
 
   IndexRequest req;
   req.options = config_.options;
@@ -389,7 +387,7 @@ void ReindexService::ExecuteRun(const std::string& id, std::vector<std::string> 
   if (!done.error.empty()) fin["error"] = done.error;
   fin["elapsed_s"] = secs;
   fin["summary"] = done.summary ? SummaryJson(*done.summary) : Json(nullptr);
-  Emit("run_finished", Dump(fin));
+  Emit("run_finished", DumpJson(fin));
   if (summary.ok() && (summary->files_total > 0 || summary->files_deleted > 0)) {
     Json files;
     files["id"] = id;
@@ -403,7 +401,7 @@ void ReindexService::ExecuteRun(const std::string& id, std::vector<std::string> 
     for (size_t i = 0; i < paths.size() && i < kPathsInEvent; ++i) changed.push_back(paths[i]);
     files["changed_paths"] = std::move(changed);
     files["changed_paths_total"] = paths.size();
-    Emit("files_reindexed", Dump(files));
+    Emit("files_reindexed", DumpJson(files));
   }
 }
 
