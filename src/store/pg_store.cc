@@ -21,67 +21,14 @@
 #include "store/embedded_store_internal.h"
 #include "store/lexical_query.h"
 #include "store/path_filter.h"
+#include "store/pg_lexical.h"
 #include "store/pg_conn.h"
 #include "store/vector_index.h"
 
 namespace trawl::store_internal {
 namespace {
 
-// PostgreSQL limits of a tsvector: positions 1..16383, at most 256 per lexeme.
-constexpr int kMaxPosition = 16383;
-constexpr size_t kMaxPositionsPerLexeme = 256;
-// The weight label of each lexical column's positions (symbol, path, body).
-constexpr char kColumnLabels[3] = {'A', 'B', 'D'};
 constexpr int64_t kSchemaLock = 0x7472617721;  // pg_advisory_xact_lock key: "trawl!"
-
-// FTS5's ascii tokenizer: runs of ASCII alphanumerics and non-ASCII bytes, ASCII
-// folded to lower case.
-template <class Emit>
-void ForEachFtsToken(std::string_view text, Emit&& emit) {
-  std::string token;
-  auto flush = [&] {
-    if (!token.empty()) emit(token);
-    token.clear();
-  };
-  for (char ch : text) {
-    auto c = static_cast<unsigned char>(ch);
-    if (c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')) {
-      token += ch;
-    } else if (c >= 'A' && c <= 'Z') {
-      token += static_cast<char>(c - 'A' + 'a');
-    } else {
-      flush();
-    }
-  }
-  flush();
-}
-
-std::vector<std::string> FtsTokens(std::string_view text) {
-  std::vector<std::string> out;
-  ForEachFtsToken(text, [&](const std::string& t) { out.push_back(t); });
-  return out;
-}
-
-// A token as a tsvector lexeme: itself when it is plain ASCII of a modest length,
-// otherwise a digest (tsvector text must be valid UTF-8, and lexemes are at most 2 KB).
-std::string Lexeme(const std::string& token) {
-  bool plain = token.size() <= 200 && std::all_of(token.begin(), token.end(), [](char c) {
-                 return static_cast<unsigned char>(c) < 0x80;
-               });
-  if (plain) return token;
-  char buf[24];
-  std::snprintf(buf, sizeof(buf), "~%016" PRIx64, Hash64(token));
-  return buf;
-}
-
-std::string QuoteLexeme(const std::string& lexeme) {
-  std::string out = "'";
-  for (char c : lexeme) {
-    if (c == '\'' || c == '\\') out += c == '\'' ? '\'' : '\\';
-    out += c;
-  }
-  return out + "'";
-}
 
 std::string IdArray(const std::vector<int64_t>& ids) {
   std::string out = "{";
@@ -100,19 +47,6 @@ std::string TextArray(const std::vector<std::string>& v) {
     out += '"';
   }
   return out + "}";
-}
-
-// Occurrences of the token sequence `phrase` in `tokens` (overlapping ones too, as
-// FTS5 counts phrase instances).
-int CountPhrase(const std::vector<std::string>& tokens, const std::vector<std::string>& phrase) {
-  if (phrase.empty() || phrase.size() > tokens.size()) return 0;
-  int n = 0;
-  for (size_t i = 0; i + phrase.size() <= tokens.size(); ++i) {
-    size_t j = 0;
-    while (j < phrase.size() && tokens[i + j] == phrase[j]) ++j;
-    if (j == phrase.size()) ++n;
-  }
-  return n;
 }
 
 // This process, as other processes see it in claims and runs: host:pid.
@@ -886,8 +820,7 @@ Result<std::vector<int64_t>> PgStore::MatchCounts(const std::vector<LexicalExpr>
     for (int i = 0; i < r.rows() && static_cast<size_t>(i) < where.size(); ++i) {
       out[where[static_cast<size_t>(i)]] = r.Int(i, 0);
       counted.emplace_back(ask[static_cast<size_t>(i)], r.Int(i, 0));
-    }
-  }
+    }  }
   MutexLock lock(&df_mu_);
   if (df_cache_seq_ == commits) {
     for (auto& [q, n] : counted) df_cache_[std::move(q)] = n;
@@ -898,22 +831,28 @@ Result<std::vector<int64_t>> PgStore::MatchCounts(const std::vector<LexicalExpr>
 Result<std::vector<ChunkHit>> PgStore::RankLexical(const LexicalPlan& plan, const SearchFilter& filter) {
   std::vector<ChunkHit> out;
   std::vector<std::vector<std::string>> phrases;  // every phrase's tokens, in the plan's numbering
-  std::vector<std::vector<std::string>> groups;
   for (const auto& t : plan.terms) {
-    for (const auto& p : t.phrases) {
-      phrases.push_back(FtsTokens(p));
-      groups.push_back(phrases.back());
-    }
+    for (const auto& p : t.phrases) phrases.push_back(FtsTokens(p));
   }
-  std::string query = PgTsQuery(groups);
+  std::string query = PgTsQuery(phrases);
   if (query.empty()) return out;
-  std::string sql =
-      "SELECT c.id, c.symbol, c.text, c.path, c.tokens FROM trawl_chunks c JOIN trawl_files f ON f.repo_id = c.repo_id "
-      "AND f.path = c.path WHERE c.repo_id = ANY($1::bigint[]) AND c.tsv @@ $2::tsquery";
+  const PgQueryLexemes lexemes = PgQueryLexemes::Of(phrases);
   TRAWL_ASSIGN_OR_RETURN(std::string repos, SearchRepos(filter));
   std::vector<PgParam> params = {PgParam::Text(repos), PgParam::Text(query)};
+  // Ranked, a row comes with its positions of the query's lexemes (and its text when
+  // PostgreSQL's limits may have cut its positions short).
+  std::string sql = "SELECT c.id, c.path";
+  if (plan.rank) {
+    sql += ", c.symbol, c.tokens, ts_filter(setweight(c.tsv, 'C', $3::text[]), '{c}')::text, CASE WHEN c.tokens + 2 >= " +
+           std::to_string(kPgMaxPosition) + " THEN c.text END";
+    params.push_back(PgParam::Text(TextArray(lexemes.lexemes)));
+  }
+  sql += " FROM trawl_chunks c";
+  // The file's row only for its language.
+  if (!filter.languages.empty()) sql += " JOIN trawl_files f ON f.repo_id = c.repo_id AND f.path = c.path";
+  sql += " WHERE c.repo_id = ANY($1::bigint[]) AND c.tsv @@ $2::tsquery";
   if (!filter.languages.empty()) {
-    sql += " AND f.language = ANY($3::text[])";
+    sql += " AND f.language = ANY($" + std::to_string(params.size() + 1) + "::text[])";
     params.push_back(PgParam::Text(TextArray(filter.languages)));
   }
   if (!plan.rank && filter.path_globs.empty()) {
@@ -921,13 +860,33 @@ Result<std::vector<ChunkHit>> PgStore::RankLexical(const LexicalPlan& plan, cons
   }
   TRAWL_ASSIGN_OR_RETURN(PgPool::Lease c, pool_.Acquire());
   TRAWL_ASSIGN_OR_RETURN(PgResult r, c->Exec(sql, params));
-  std::vector<ChunkHit> scored;
-  std::vector<double> freq;
   const double weights[3] = {lexical_opts_.bm25_symbol_weight, lexical_opts_.bm25_path_weight,
                              lexical_opts_.bm25_content_weight};
   std::unordered_map<std::string, std::vector<std::string>> path_tokens;
+  auto tokens_of_path = [&](const std::string& path) -> const std::vector<std::string>& {
+    auto it = path_tokens.find(path);
+    if (it == path_tokens.end()) it = path_tokens.emplace(path, FtsTokens(PartTermsText(path))).first;
+    return it->second;
+  };
+  // The text way: the row's columns tokenised again, each phrase counted in them.
+  auto freq_from_text = [&](std::string_view symbol, std::string_view text, const std::string& path,
+                            std::vector<double>* freq) -> Status {
+    std::string context, content;
+    TRAWL_RETURN_IF_ERROR(UnpackChunkText(text, &context, &content).WithContext(path));
+    const std::vector<std::string> columns[3] = {FtsTokens(CodeTermsText(symbol)), tokens_of_path(path),
+                                                 FtsTokens(BodyTerms(content, context))};
+    freq->assign(phrases.size(), 0.0);
+    for (size_t ph = 0; ph < phrases.size(); ++ph) {
+      for (int col = 0; col < 3; ++col) (*freq)[ph] += weights[col] * CountPhrase(columns[col], phrases[ph]);
+    }
+    return Status::Ok();
+  };
+  std::vector<ChunkHit> scored;
+  std::vector<int64_t> cut;  // rows to score from their text
+  std::vector<double> freq;
+  std::vector<std::vector<int>> positions;
   for (int i = 0; i < r.rows(); ++i) {
-    std::string path = r.Str(i, 3);
+    std::string path = r.Str(i, 1);
     if (!filter.path_globs.empty() &&
         std::none_of(filter.path_globs.begin(), filter.path_globs.end(),
                      [&](const std::string& g) { return PathMatchesGlob(g, path); })) {
@@ -935,22 +894,34 @@ Result<std::vector<ChunkHit>> PgStore::RankLexical(const LexicalPlan& plan, cons
     }
     double score = 0;
     if (plan.rank) {
-      std::string context, content;
-      TRAWL_RETURN_IF_ERROR(UnpackChunkText(r.Bytes(i, 2), &context, &content).WithContext(path));
-      auto pt = path_tokens.find(path);
-      if (pt == path_tokens.end()) pt = path_tokens.emplace(path, FtsTokens(PartTermsText(path))).first;
-      const std::vector<std::string> columns[3] = {FtsTokens(CodeTermsText(r.Bytes(i, 1))), {},
-                                                   FtsTokens(BodyTerms(content, context))};
-      freq.assign(phrases.size(), 0.0);
-      for (size_t ph = 0; ph < phrases.size(); ++ph) {
-        for (int col = 0; col < 3; ++col) {
-          const auto& tokens = col == 1 ? pt->second : columns[col];
-          freq[ph] += weights[col] * CountPhrase(tokens, phrases[ph]);
+      const int64_t tokens = r.Int(i, 3);
+      if (!r.IsNull(i, 5)) {
+        TRAWL_RETURN_IF_ERROR(freq_from_text(r.Bytes(i, 2), r.Bytes(i, 5), path, &freq));
+      } else {
+        if (!ParseQueryPositions(r.Bytes(i, 4), lexemes, &positions)) {
+          return Status::Corruption("the lexical index of chunk " + std::to_string(r.Int(i, 0)) + " (" + path +
+                                    ") does not read as a tsvector: run `trawl index --rebuild`");
         }
+        if (PositionsMayBeCut(tokens, positions)) {
+          cut.push_back(r.Int(i, 0));
+          continue;
+        }
+        const int64_t symbol_tokens = static_cast<int64_t>(FtsTokens(CodeTermsText(r.Bytes(i, 2))).size());
+        PhraseFrequencies(lexemes, positions, symbol_tokens, static_cast<int64_t>(tokens_of_path(path).size()),
+                          weights, &freq);
       }
-      score = Bm25Score(freq, plan.idf, r.Int(i, 4), plan.avgdl);
+      score = Bm25Score(freq, plan.idf, tokens, plan.avgdl);
     }
     scored.push_back({r.Int(i, 0), score});
+  }
+  if (!cut.empty()) {
+    TRAWL_ASSIGN_OR_RETURN(PgResult t, c->Exec("SELECT id, path, symbol, tokens, text FROM trawl_chunks WHERE id = "
+                                               "ANY($1::bigint[])",
+                                               {PgParam::Text(IdArray(cut))}));
+    for (int i = 0; i < t.rows(); ++i) {
+      TRAWL_RETURN_IF_ERROR(freq_from_text(t.Bytes(i, 2), t.Bytes(i, 4), t.Str(i, 1), &freq));
+      scored.push_back({t.Int(i, 0), Bm25Score(freq, plan.idf, t.Int(i, 3), plan.avgdl)});
+    }
   }
   // Best first; equal scores by id, as the embedded store's rows come.
   std::sort(scored.begin(), scored.end(), [](const ChunkHit& a, const ChunkHit& b) {
@@ -1230,48 +1201,6 @@ Result<std::unique_ptr<StoreScan>> PgStore::Scan() {
 }
 
 }  // namespace
-
-PgTerms MakePgTerms(std::string_view symbol_terms, std::string_view path_terms, std::string_view body_terms) {
-  // Positions run on across the columns with a gap between them, so that a phrase never
-  // matches across two columns (FTS5 phrases stay within one); each position's weight
-  // label names its column (symbol A, path B, body unlabelled: D).
-  std::map<std::string, std::vector<std::pair<int, char>>> positions;
-  PgTerms out;
-  int pos = 0;
-  const std::string_view columns[3] = {symbol_terms, path_terms, body_terms};
-  for (int col = 0; col < 3; ++col) {
-    ForEachFtsToken(columns[col], [&](const std::string& token) {
-      ++pos;
-      ++out.tokens;
-      auto& list = positions[Lexeme(token)];
-      int p = std::min(pos, kMaxPosition);
-      if (list.size() < kMaxPositionsPerLexeme && (list.empty() || list.back().first != p)) {
-        list.emplace_back(p, kColumnLabels[col]);
-      }
-    });
-    ++pos;
-  }
-  for (const auto& [lexeme, list] : positions) {
-    if (!out.tsvector.empty()) out.tsvector += ' ';
-    out.tsvector += QuoteLexeme(lexeme);
-    for (size_t i = 0; i < list.size(); ++i) {
-      out.tsvector += (i ? "," : ":") + std::to_string(list[i].first);
-      if (list[i].second != 'D') out.tsvector += list[i].second;
-    }
-  }
-  return out;
-}
-
-std::string PgTsQuery(const std::vector<std::vector<std::string>>& phrase_groups) {
-  std::string out;
-  for (const auto& phrase : phrase_groups) {
-    if (phrase.empty()) continue;
-    out += out.empty() ? "(" : " | (";
-    for (size_t i = 0; i < phrase.size(); ++i) out += (i ? " <-> " : "") + QuoteLexeme(Lexeme(phrase[i]));
-    out += ")";
-  }
-  return out;
-}
 
 Result<std::unique_ptr<Store>> OpenPgStore(const StoreConfig& config, OpenMode mode) {
   auto store = std::make_unique<PgStore>(config, mode);

@@ -11,8 +11,9 @@
 // Lexical search matches the same terms as the embedded store (Prepare's code-aware
 // terms, tokenised as FTS5's ascii tokenizer does) through a tsvector with a GIN index
 // (positions, so that a whole identifier matches as the phrase of its parts), and scores
-// the matching rows here with the embedded store's BM25 (lexical_query.h), so both
-// stores rank a query's chunks alike. Semantic search uses pgvector's HNSW index when
+// the matching rows here, from their positions of the query's lexemes (pg_lexical.h),
+// with the embedded store's BM25 (lexical_query.h), so both stores rank a query's
+// chunks alike. Semantic search uses pgvector's HNSW index when
 // the server has pgvector; without it, semantic and hybrid search fail saying how to
 // install it, and lexical search works.
 // Thread-safety: as Store; connections come from a pool (StoreConfig::pool_size).
@@ -27,16 +28,5 @@ namespace trawl::store_internal {
 inline constexpr int kPgSchemaVersion = 1;
 
 Result<std::unique_ptr<Store>> OpenPgStore(const StoreConfig& config, OpenMode mode);
-
-// What the lexical index of the PostgreSQL store holds for a chunk: its terms as
-// FTS5's ascii tokenizer splits them (columns symbol, path, body), as tsvector text
-// with positions, and how many tokens there are. Exposed for tests.
-struct PgTerms {
-  std::string tsvector;
-  int64_t tokens = 0;
-};
-PgTerms MakePgTerms(std::string_view symbol_terms, std::string_view path_terms, std::string_view body_terms);
-// An expression as tsquery text ("" when it can match nothing).
-std::string PgTsQuery(const std::vector<std::vector<std::string>>& phrase_groups);
 
 }  // namespace trawl::store_internal

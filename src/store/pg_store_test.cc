@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "store/embedded_store.h"
+#include "store/pg_lexical.h"
 #include "store/pg_store.h"
 #include "store/pg_test_cluster.h"
 #include "store/store.h"
@@ -140,6 +141,87 @@ TEST(PgStore, HoldsWhatTheEmbeddedStoreHoldsAndRanksLexicalQueriesAlike) {
   EXPECT_EQ(df_p->doc_freq, df_e->doc_freq);
   EXPECT_EQ(df_p->chunks, df_e->chunks);
   EXPECT_TRUE((*reader)->Verify().ok());
+}
+
+// Rows past PostgreSQL's tsvector limits (more than 16383 positions, more than 256 of
+// one lexeme) are scored from their text, and rank as in the embedded store.
+TEST(PgStore, ChunksPastTheTsvectorLimitsRankAlike) {
+  TempDir tmp;
+  auto embedded = OpenEmbeddedStore(tmp.index(), OpenMode::kWrite);
+  ASSERT_TRUE(embedded.ok()) << embedded.status().ToString();
+  auto pg = OpenPg(TestUrl(), "limits", OpenMode::kWrite);
+  ASSERT_TRUE(pg.ok()) << pg.status().ToString();
+  std::string repeated, long_text;
+  for (int i = 0; i < 400; ++i) repeated += i % 3 ? "event " : "handler event ";
+  for (int i = 0; i < 9000; ++i) long_text += "word" + std::to_string(i % 50) + " parse_event ";
+  long_text += "handler event at the end";
+  std::vector<FileWrite> files;
+  files.push_back(MakeFile("a/repeat.py", "python", {MakeChunk(repeated, Vec(1), 1, "handler_event")}));
+  files.push_back(MakeFile("a/long.py", "python", {MakeChunk(long_text, Vec(2), 1, "parseEvent")}));
+  files.push_back(MakeFile("a/short.py", "python",
+                           {MakeChunk("def handler(event): return parse_event(event)", Vec(3), 1, "handler"),
+                            MakeChunk("word7 word8 at the end", Vec(4), 9, "word7")}));
+  for (Store* s : {embedded->get(), pg->get()}) {
+    ASSERT_TRUE(s->BindEmbedder("test", kDim, false).ok());
+    ASSERT_TRUE(s->Commit(files, {}).ok());
+  }
+  for (const char* q : {"handler event", "event", "parseEvent", "word7 end", "handler_event at the end"}) {
+    auto e = (*embedded)->SearchLexical(LexicalQuery::FromText(q), 5, {});
+    auto p = (*pg)->SearchLexical(LexicalQuery::FromText(q), 5, {});
+    ASSERT_TRUE(e.ok() && p.ok()) << q << ": " << p.status().ToString();
+    EXPECT_EQ(p->size(), e->size()) << q;
+    EXPECT_EQ(Describe(pg->get(), *p), Describe(embedded->get(), *e)) << "query '" << q << "'";
+  }
+}
+
+// Phrase counts read from the positions PostgreSQL's ts_filter leaves equal the counts
+// in the tokens themselves, for random columns and phrases of a small vocabulary.
+TEST(PgStore, PhraseCountsFromPositionsEqualCountsInTheTokens) {
+  auto c = PgConn::Connect(TestUrl());
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const std::vector<std::string> vocab = {"a", "b", "c", "d", "caf\xe9", "x1"};
+  std::mt19937 rng(11);
+  auto pick = [&](size_t n) {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < n; ++i) out.push_back(vocab[rng() % vocab.size()]);
+    return out;
+  };
+  auto join = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& t : v) out += (out.empty() ? "" : " ") + t;
+    return out;
+  };
+  const double weights[3] = {10, 2, 1};
+  int compared = 0, nonzero = 0;
+  for (int trial = 0; trial < 200; ++trial) {
+    const std::vector<std::string> cols[3] = {pick(rng() % 4), pick(rng() % 4), pick(rng() % 40)};
+    std::vector<std::vector<std::string>> phrases;
+    for (int i = 0; i < 4; ++i) phrases.push_back(pick(1 + rng() % 3));
+    auto terms = store_internal::MakePgTerms(join(cols[0]), join(cols[1]), join(cols[2]));
+    auto query = store_internal::PgQueryLexemes::Of(phrases);
+    std::string lexemes = "{";
+    for (const auto& l : query.lexemes) lexemes += (lexemes.size() > 1 ? ",\"" : "\"") + l + "\"";
+    lexemes += "}";
+    auto r = (*c)->Exec("SELECT ts_filter(setweight($1::tsvector, 'C', $2::text[]), '{c}')::text",
+                        {store_internal::PgParam::Text(terms.tsvector), store_internal::PgParam::Text(lexemes)});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    std::vector<std::vector<int>> positions;
+    ASSERT_TRUE(store_internal::ParseQueryPositions(r->Bytes(0, 0), query, &positions)) << r->Str(0, 0);
+    ASSERT_FALSE(store_internal::PositionsMayBeCut(terms.tokens, positions));
+    std::vector<double> freq;
+    store_internal::PhraseFrequencies(query, positions, static_cast<int64_t>(cols[0].size()),
+                                      static_cast<int64_t>(cols[1].size()), weights, &freq);
+    for (size_t ph = 0; ph < phrases.size(); ++ph) {
+      double want = 0;
+      for (int col = 0; col < 3; ++col) want += weights[col] * store_internal::CountPhrase(cols[col], phrases[ph]);
+      EXPECT_EQ(freq[ph], want) << "phrase '" << join(phrases[ph]) << "' in '" << join(cols[0]) << " | "
+                                << join(cols[1]) << " | " << join(cols[2]) << "'";
+      ++compared;
+      if (want > 0) ++nonzero;
+    }
+  }
+  EXPECT_EQ(compared, 800);
+  EXPECT_GT(nonzero, 200);
 }
 
 TEST(PgStore, SemanticSearchWithoutPgvectorSaysHowToGetIt) {
