@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -199,6 +200,46 @@ TEST_F(IndexRunTest, CancelledRunCommitsWhatIsCompleteAndNextRunFinishes) {
 
 namespace trawl {
 namespace {
+
+// A definition split for size shows once in a search's head: its further pieces come
+// after every other match, even when they match more strongly.
+TEST_F(IndexRunTest, PiecesOfALongFunctionDoNotCrowdOutOtherMatches) {
+  {
+    std::ofstream out(root_ / "long.py");
+    out << "def zebra_long(x):\n";
+    for (int i = 0; i < 400; ++i) out << "    y = zebrafish(x, " << i << ")  # zebrafish step " << i << "\n";
+    out << "    return y\n";
+  }
+  for (int i = 0; i < 3; ++i) {
+    std::ofstream out(root_ / ("small_" + std::to_string(i) + ".py"));
+    out << "def helper_" << i << "(x):\n    return zebrafish(x) + " << i << "\n";
+  }
+  Options o = MakeOptions(2, "_pieces");
+  Run(o);
+  auto searcher = Searcher::Open(o);
+  ASSERT_TRUE(searcher.ok()) << searcher.status().ToString();
+  SearchRequest req;
+  req.query = "zebrafish";
+  req.mode = "lexical";
+  req.k = 8;
+  auto r = (*searcher)->Search(req);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  std::vector<std::string> order;
+  int pieces = 0, last_small = -1, second_piece = -1;
+  for (size_t i = 0; i < r->results.size(); ++i) {
+    const SearchResult& h = r->results[i];
+    order.push_back(h.path + ":" + h.symbol);
+    if (h.symbol == "zebra_long" && ++pieces == 2) second_piece = static_cast<int>(i);
+    if (h.path.rfind("small_", 0) == 0) last_small = static_cast<int>(i);
+  }
+  std::string listed;
+  for (const auto& s : order) listed += s + " ";
+  ASSERT_GE(pieces, 2) << "the function should be split into several pieces: " << listed;
+  ASSERT_EQ(std::count_if(order.begin(), order.end(), [](const std::string& s) { return s.rfind("small_", 0) == 0; }), 3)
+      << listed;
+  EXPECT_LT(last_small, second_piece) << listed;
+  fs::remove_all(root_.parent_path() / (root_.filename().string() + "_pieces"));
+}
 
 // Hybrid search runs its two retrievers on two threads and shares one store between
 // concurrent searches; an index run may commit meanwhile (the server's case).

@@ -1,5 +1,4 @@
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -15,6 +14,7 @@
 #include "base/tokenize.h"
 #include "discover/discover.h"
 #include "search/fusion.h"
+#include "search/pieces.h"
 #include "search/query_analysis.h"
 #include "search/rerank.h"
 #include "embed/embedder.h"
@@ -170,8 +170,34 @@ class HybridSearcher final : public Searcher {
                        });
     }
     SearchResponse resp;
-    // Take in rank order; collapse chunks overlapping a better-ranked one of the same file.
+    // Take in rank order; collapse chunks overlapping a better-ranked one of the same
+    // file. The further pieces of a symbol split in several chunks come after every other
+    // result: its first piece already answers for it.
     std::unordered_map<std::string, std::vector<std::pair<int, int>>> taken;
+    std::unordered_set<std::string> symbols_taken;
+    std::vector<size_t> further_pieces;
+    auto take = [&](size_t i) {
+      ChunkView& v = views.find(fused[i].chunk_id)->second;
+      auto& spans = taken[v.repo.empty() ? v.path : v.repo + '\n' + v.path];
+      for (const auto& [s, e] : spans) {
+        if (v.start_line <= e && s <= v.end_line) return;
+      }
+      spans.emplace_back(v.start_line, v.end_line);
+      SearchResult r{std::move(v.span())};
+      r.repo = std::move(v.repo);
+      r.path = std::move(v.path);
+      if (!IsValidUtf8(r.path)) r.path_hex = HexBytes(r.path);
+      r.language = std::move(v.language);
+      r.score = fused[i].score;
+      r.git_commit = std::move(v.git_commit);
+      r.git_author = std::move(v.git_author);
+      r.git_time = v.git_time;
+      if (plan.explain) {
+        auto w = why.find(fused[i].chunk_id);
+        r.explain = w == why.end() ? ResultExplanation() : w->second;
+      }
+      resp.results.push_back(std::move(r));
+    };
     size_t pos = 0;
     while (static_cast<int>(resp.results.size()) < req.k && pos < fused.size()) {
       size_t end = std::min(fused.size(), pos + static_cast<size_t>(req.k) * 2);
@@ -179,28 +205,21 @@ class HybridSearcher final : public Searcher {
       for (size_t i = pos; i < end && static_cast<int>(resp.results.size()) < req.k; ++i) {
         auto it = views.find(fused[i].chunk_id);
         if (it == views.end()) continue;  // deleted since the candidate lists were made
-        ChunkView& v = it->second;
-        auto& spans = taken[v.repo.empty() ? v.path : v.repo + '\n' + v.path];
-        bool overlaps = false;
-        for (const auto& [s, e] : spans) overlaps |= v.start_line <= e && s <= v.end_line;
-        if (overlaps) continue;
-        spans.emplace_back(v.start_line, v.end_line);
-        SearchResult r{std::move(v.span())};
-        r.repo = std::move(v.repo);
-        r.path = std::move(v.path);
-        if (!IsValidUtf8(r.path)) r.path_hex = HexBytes(r.path);
-        r.language = std::move(v.language);
-        r.score = fused[i].score;
-        r.git_commit = std::move(v.git_commit);
-        r.git_author = std::move(v.git_author);
-        r.git_time = v.git_time;
-        if (plan.explain) {
-          auto w = why.find(fused[i].chunk_id);
-          r.explain = w == why.end() ? ResultExplanation() : w->second;
+        const ChunkView& v = it->second;
+        if (!v.symbol.empty()) {
+          bool seen = !symbols_taken.insert(v.repo + '\n' + v.path + '\n' + v.symbol).second;
+          if (seen && IsFurtherPiece(v)) {
+            further_pieces.push_back(i);
+            continue;
+          }
         }
-        resp.results.push_back(std::move(r));
+        take(i);
       }
       pos = end;
+    }
+    for (size_t i : further_pieces) {
+      if (static_cast<int>(resp.results.size()) >= req.k) break;
+      take(i);
     }
     if (plan.explain) resp.reading = Reading(plan);
     TRAWL_ASSIGN_OR_RETURN(StoreStats stats, CachedStats());
