@@ -134,6 +134,75 @@ bool CodeLine(std::string_view line) {
          StartsWith(t, "$ ");
 }
 
+// The aliases most code uses for the most used libraries, when a query does not say.
+constexpr std::pair<std::string_view, std::string_view> kUsualAliases[] = {
+    {"np", "numpy"}, {"pd", "pandas"}, {"plt", "matplotlib"}, {"mpl", "matplotlib"}, {"tf", "tensorflow"}};
+constexpr size_t kMaxImports = 64;
+
+// The first dotted component: "numpy" of "numpy.linalg".
+std::string_view TopModule(std::string_view dotted) { return dotted.substr(0, dotted.find('.')); }
+
+// What a Python import statement binds ("import a.b as x, c", "from a.b import x, y as
+// z"), each alias -> its top-level module; relative imports ("from . import x") bind
+// nothing outside. `line` trimmed; an interpreter prompt before it is skipped.
+void ReadImport(std::string_view line, std::unordered_map<std::string, std::string>* imports) {
+  for (std::string_view prompt : {">>> ", "... "}) {
+    if (StartsWith(line, prompt)) line = Trim(line.substr(prompt.size()));
+  }
+  if (StartsWith(line, "In [")) {
+    size_t close = line.find("]:");
+    if (close == std::string_view::npos) return;
+    line = Trim(line.substr(close + 2));
+  }
+  auto words = [](std::string_view s) {
+    std::vector<std::string_view> out;
+    for (size_t i = 0; i < s.size();) {
+      while (i < s.size() && (s[i] == ' ' || s[i] == ',' || s[i] == '(' || s[i] == ')')) ++i;
+      size_t j = i;
+      while (j < s.size() && !(s[j] == ' ' || s[j] == ',' || s[j] == '(' || s[j] == ')')) ++j;
+      if (j > i) out.push_back(s.substr(i, j - i));
+      i = j;
+    }
+    return out;
+  };
+  auto bind = [&](std::string_view alias, std::string_view module) {
+    if (imports->size() >= kMaxImports || alias.empty() || module.empty() || module.front() == '.') return;
+    (*imports)[std::string(alias)] = std::string(TopModule(module));
+  };
+  std::vector<std::string_view> w = words(line);
+  // The statement ends at the first word that is no dotted name ("import io >>> f(x)").
+  auto dotted = [](std::string_view x) {
+    return !x.empty() && !ascii::IsDigit(x.front()) &&
+           std::all_of(x.begin(), x.end(), [](char c) { return ascii::IsIdentChar(c) || c == '.'; });
+  };
+  for (size_t i = 0; i < w.size(); ++i) {
+    if (!dotted(w[i]) && !(i == 3 && w[i] == "*")) {
+      w.resize(i);
+      break;
+    }
+  }
+  if (w.size() >= 2 && w[0] == "import") {
+    for (size_t i = 1; i < w.size(); ++i) {
+      if (i + 2 < w.size() && w[i + 1] == "as") {
+        bind(w[i + 2], w[i]);
+        i += 2;
+      } else {
+        bind(TopModule(w[i]), w[i]);
+      }
+    }
+  } else if (w.size() >= 4 && w[0] == "from" && w[2] == "import") {
+    for (size_t i = 3; i < w.size(); ++i) {
+      if (w[i] == "*") continue;
+      if (i + 2 < w.size() && w[i + 1] == "as") {
+        bind(w[i + 2], w[1]);
+        i += 2;
+      } else {
+        bind(w[i], w[1]);
+      }
+    }
+  }
+}
+
 class Analyzer {
  public:
   explicit Analyzer(QueryAnalysis* out) : out_(out) {}
@@ -195,17 +264,22 @@ class Analyzer {
             s = (last && called) || qualified ? 0.3 : styled ? 0.2 : 0;
             break;
         }
-        if (s > 0) AddName(w, c > 0 ? chain[c - 1] : std::string_view(), s);
+        if (s > 0) AddName(w, c > 0 ? chain[c - 1] : std::string_view(), s, preceded_by_dot ? "" : chain[0]);
       }
     }
   }
 
-  void AddName(std::string_view name, std::string_view qualifier, double salience) {
+  // `root`: the first name of the chain it was written in ("" when unknown: after a
+  // dot, as in "x.y().name").
+  void AddName(std::string_view name, std::string_view qualifier, double salience, std::string_view root) {
     auto [it, fresh] = name_index_.try_emplace(std::string(name), out_->names.size());
-    if (fresh) out_->names.push_back({std::string(name), std::string(qualifier), 0});
+    if (fresh) out_->names.push_back({std::string(name), std::string(qualifier), 0, {}});
     CodeName& n = out_->names[it->second];
     n.salience = std::min(1.0, n.salience + salience);
     if (n.qualifier.empty() && !qualifier.empty()) n.qualifier = std::string(qualifier);
+    if (n.roots.size() < kMaxRoots && std::find(n.roots.begin(), n.roots.end(), root) == n.roots.end()) {
+      n.roots.emplace_back(root);
+    }
   }
 
   void AddModule(const std::vector<std::string_view>& chain) {
@@ -229,11 +303,12 @@ class Analyzer {
 
   // The plain words of the title, as names of salience `salience`.
   void AddTitleWords(double salience) {
-    for (std::string_view w : title_words_) AddName(w, {}, salience);
+    for (std::string_view w : title_words_) AddName(w, {}, salience, "");
   }
 
   static constexpr double kProseWeight = 0.6;
   static constexpr size_t kMaxModules = 64;
+  static constexpr size_t kMaxRoots = 4;
 
  private:
   std::vector<std::string_view> title_words_;
@@ -377,6 +452,7 @@ QueryAnalysis AnalyzeQuery(std::string_view query) {
     }
     if (fenced || CodeLine(line)) {
       out.has_code = true;
+      ReadImport(t, &out.imports);
       analyzer.Segment(line, QueryPart::kCode, false);
       continue;
     }
@@ -409,13 +485,40 @@ QueryAnalysis AnalyzeQuery(std::string_view query) {
   // A traceback's innermost frames are nearest the fault.
   for (size_t f = 0; f < frames.size(); ++f) {
     if (frames[f].size() < 2 || frames[f] == "module" || IgnoredName(frames[f])) continue;
-    analyzer.AddName(frames[f], {}, 0.2 + 0.4 * static_cast<double>(f + 1) / static_cast<double>(frames.size()));
+    analyzer.AddName(frames[f], {}, 0.2 + 0.4 * static_cast<double>(f + 1) / static_cast<double>(frames.size()), "");
   }
   out.structured = lines > 1;
   if (out.structured) analyzer.AddTitleWords(0.3);
+  for (const auto& [alias, module] : kUsualAliases) out.imports.try_emplace(std::string(alias), module);
   std::stable_sort(out.names.begin(), out.names.end(),
                    [](const CodeName& a, const CodeName& b) { return a.salience > b.salience; });
   return out;
+}
+
+bool PathIndex::HasModule(std::string_view top) const {
+  if (top.empty()) return false;
+  for (std::string_view ext : kSourceExtensions) {
+    if (by_name_.count(std::string(top) + "." + std::string(ext)) > 0) return true;
+  }
+  auto inits = by_name_.find("__init__.py");
+  if (inits == by_name_.end()) return false;
+  const std::string suffix = std::string(top) + "/__init__.py";
+  for (const auto& path : inits->second) {
+    if (path.size() >= suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+        (path.size() == suffix.size() || path[path.size() - suffix.size() - 1] == '/')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool IsForeignName(const CodeName& name, const QueryAnalysis& analysis, const PathIndex& paths) {
+  if (name.roots.empty()) return false;
+  for (const std::string& root : name.roots) {
+    auto it = analysis.imports.find(root);
+    if (it == analysis.imports.end() || paths.HasModule(it->second)) return false;
+  }
+  return true;
 }
 
 std::vector<std::string> PathIndex::ResolveModule(std::string_view module) const {

@@ -26,6 +26,9 @@ struct CodeName {
   std::string name;       // as written: "as_set"
   std::string qualifier;  // the name before it in a dotted chain: "Contains" (or "")
   double salience = 0;    // (0, 1]: how much the query is about it (title, prose, code)
+  // The first names of the dotted chains it was written in ("np" for "np.array"), or
+  // itself when written alone; distinct, at most 4.
+  std::vector<std::string> roots;
 };
 
 // Where a query's text is: what its words are worth.
@@ -45,12 +48,23 @@ struct QueryAnalysis {
   // The weight of each term (ForEachCodeTerm form) by where it occurs: 1 in the title or
   // code, less when it is only in prose. Terms not in the map weigh 1.
   std::unordered_map<std::string, double> term_weight;
+  // What the import statements of its code bind: alias -> the top-level module
+  // ("np" -> "numpy" for "import numpy as np", "array" -> "numpy" for "from numpy
+  // import array"), and the usual aliases of the most used libraries (np, pd, plt)
+  // unless the query binds them otherwise.
+  std::unordered_map<std::string, std::string> imports;
   // The query has structure beyond one line of words (code, a trace, a title and a body).
   bool structured = false;
   // It holds code: a code block or session, a traceback, or an error message.
   bool has_code = false;
 };
 QueryAnalysis AnalyzeQuery(std::string_view query);
+
+class PathIndex;
+// Whether every use of `name` is through a module the query imports from outside the
+// indexed code ("array" in "np.array(x)" after "import numpy as np", when no indexed
+// package is named numpy): such a name is another library's, not one to look for here.
+bool IsForeignName(const CodeName& name, const QueryAnalysis& analysis, const PathIndex& paths);
 
 // The literal parts of an error message, as code would hold them in a string: the runs
 // of at least three words between interpolated values (quoted parts, numbers,
@@ -72,6 +86,10 @@ class PathIndex {
   // every component; or, when the last component is no file (a class or function:
   // "sympy.core.numbers.Float"), the module before it. Empty when none or ambiguous.
   std::vector<std::string> ResolveModule(std::string_view module) const;
+  // Whether a top-level module of that name is indexed: a package folder with an
+  // "__init__.py" ("sympy/__init__.py", "src/sympy/__init__.py") or a module file
+  // ("six.py").
+  bool HasModule(std::string_view top) const;
 
  private:
   std::unordered_map<std::string, std::vector<std::string>> by_name_;  // paths sorted

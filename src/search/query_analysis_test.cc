@@ -126,3 +126,73 @@ TEST(PathIndexTest, ModulesNameTheirFileOrPackage) {
 
 }  // namespace
 }  // namespace trawl
+
+namespace trawl {
+namespace {
+
+const CodeName* Named(const QueryAnalysis& a, std::string_view name) {
+  for (const auto& n : a.names) {
+    if (n.name == name) return &n;
+  }
+  return nullptr;
+}
+
+TEST(AnalyzeQueryTest, ImportsSayWhoseNamesASnippetUses) {
+  QueryAnalysis a = AnalyzeQuery(
+      "Lambdify misreads identity matrices\n"
+      "```python\n"
+      ">>> import numpy as np\n"
+      ">>> from matplotlib.pyplot import subplots, show as display\n"
+      ">>> from sympy import lambdify, MatrixSymbol\n"
+      ">>> a = np.array([[1, 2], [3, 4]])\n"
+      ">>> f = lambdify(A, A + Identity(n))\n"
+      ">>> fig, ax = subplots()\n"
+      ">>> sympy.Matrix.zeros(2)\n"
+      "```\n");
+  EXPECT_EQ(a.imports.at("np"), "numpy");
+  EXPECT_EQ(a.imports.at("subplots"), "matplotlib");
+  EXPECT_EQ(a.imports.at("display"), "matplotlib");
+  EXPECT_EQ(a.imports.at("lambdify"), "sympy");
+  EXPECT_EQ(a.imports.at("pd"), "pandas");  // the usual alias, unbound here
+  EXPECT_EQ(a.imports.count("show"), 0u);
+  // A statement ends where its names do.
+  QueryAnalysis doctest = AnalyzeQuery(">>> import io >>> read_int4(io.BytesIO(b'\\xff')) 255");
+  EXPECT_EQ(doctest.imports.at("io"), "io");
+  EXPECT_EQ(doctest.imports.count("read_int4"), 0u);
+  EXPECT_EQ(doctest.imports.count(">>>"), 0u);
+  PathIndex project({"sympy/__init__.py", "sympy/utilities/lambdify.py", "sympy/matrices/dense.py"});
+  ASSERT_NE(Named(a, "array"), nullptr);
+  EXPECT_TRUE(IsForeignName(*Named(a, "array"), a, project));
+  ASSERT_NE(Named(a, "subplots"), nullptr);
+  EXPECT_TRUE(IsForeignName(*Named(a, "subplots"), a, project));
+  ASSERT_NE(Named(a, "lambdify"), nullptr);
+  EXPECT_FALSE(IsForeignName(*Named(a, "lambdify"), a, project));
+  ASSERT_NE(Named(a, "Identity"), nullptr);
+  EXPECT_FALSE(IsForeignName(*Named(a, "Identity"), a, project));  // bound by no import
+  ASSERT_NE(Named(a, "zeros"), nullptr);
+  EXPECT_FALSE(IsForeignName(*Named(a, "zeros"), a, project));
+  // In numpy's own repository, np.array is its own.
+  PathIndex numpy({"numpy/__init__.py", "numpy/core/numeric.py"});
+  EXPECT_FALSE(IsForeignName(*Named(a, "array"), a, numpy));
+}
+
+TEST(AnalyzeQueryTest, ANameAlsoUsedThroughTheProjectIsNotForeign) {
+  QueryAnalysis a = AnalyzeQuery(
+      "Two arrays\n"
+      "    import numpy as np\n"
+      "    from sympy import Array\n"
+      "    np.asarray(1).size\n"
+      "    sympy.asarray(x)\n");
+  PathIndex project({"src/sympy/__init__.py", "src/sympy/tensor/array/ndim_array.py"});
+  EXPECT_TRUE(project.HasModule("sympy"));
+  EXPECT_FALSE(project.HasModule("numpy"));
+  EXPECT_FALSE(project.HasModule("ympy"));
+  ASSERT_NE(Named(a, "asarray"), nullptr);
+  EXPECT_FALSE(IsForeignName(*Named(a, "asarray"), a, project));
+  // After a call, whose value's library is unknown.
+  ASSERT_NE(Named(a, "size"), nullptr);
+  EXPECT_FALSE(IsForeignName(*Named(a, "size"), a, project));
+}
+
+}  // namespace
+}  // namespace trawl

@@ -283,6 +283,18 @@ class HybridSearcher final : public Searcher {
       // at the innermost frame), and the names it uses as code.
       plan.analysis = AnalyzeQuery(plan.query);
       plan.analysis.paths = MentionedPaths(full_query);
+      // Names used only through another library ("np.array") are not looked for here.
+      auto& names = plan.analysis.names;
+      auto imported = [&](const CodeName& n) {
+        return std::any_of(n.roots.begin(), n.roots.end(),
+                           [&](const std::string& r) { return plan.analysis.imports.count(r) > 0; });
+      };
+      if (std::any_of(names.begin(), names.end(), imported)) {
+        TRAWL_ASSIGN_OR_RETURN(auto paths, IndexedPaths());
+        names.erase(std::remove_if(names.begin(), names.end(),
+                                   [&](const CodeName& n) { return IsForeignName(n, plan.analysis, *paths); }),
+                    names.end());
+      }
       if (!plan.analysis.paths.empty() || !plan.analysis.modules.empty()) {
         TRAWL_ASSIGN_OR_RETURN(auto paths, IndexedPaths());
         auto& mentioned = plan.evidence.mentioned;
