@@ -221,7 +221,8 @@ struct LineDeclaration {
 // line before held only a type ("static int", "void __iomem *"), so a name and "(" at
 // the start of this line is a definition in the GNU style. Returns whether this line is
 // such a type line itself.
-bool ScanDeclarationLine(std::string_view line, bool after_type_line, std::vector<LineDeclaration>* out) {
+bool ScanDeclarationLine(std::string_view line, bool after_type_line, DeclarationReading reading,
+                         std::vector<LineDeclaration>* out) {
   auto separator = [](char c) { return IsBlank(c) || c == '*' || c == '&'; };
   size_t i = 0;
   int words = 0;
@@ -242,6 +243,7 @@ bool ScanDeclarationLine(std::string_view line, bool after_type_line, std::vecto
       continue;
     }
     size_t s = i;
+    const size_t word_start = i;
     while (i < line.size() && IsWordByte(static_cast<unsigned char>(line[i]))) {
       ++i;
       // A qualified name ("Store::Commit", "Map.Entry", Ruby's "self.build") is one
@@ -278,6 +280,17 @@ bool ScanDeclarationLine(std::string_view line, bool after_type_line, std::vecto
     if (j < line.size() && line[j] == '(') {
       if (IsDigit(static_cast<unsigned char>(word[0]))) return false;
       if (words > 0) {
+        if (reading == DeclarationReading::kStrict) {
+          // A type and the name it declares have a blank between them ("char **name(",
+          // "int* f("); "x**f(" and "a*b(" are expressions.
+          size_t b = word_start;
+          bool blank = false;
+          while (b > 0 && separator(line[b - 1])) {
+            if (IsBlank(line[b - 1])) blank = true;
+            --b;
+          }
+          if (!blank) return false;
+        }
         out->push_back({word, j});
         return false;
       }
@@ -320,7 +333,7 @@ bool ScanDeclarationLine(std::string_view line, bool after_type_line, std::vecto
 
 }  // namespace
 
-std::vector<Declaration> Declarations(std::string_view content) {
+std::vector<Declaration> Declarations(std::string_view content, DeclarationReading reading) {
   std::vector<Declaration> out;
   std::vector<LineDeclaration> found;
   size_t pos = 0;
@@ -333,7 +346,7 @@ std::vector<Declaration> Declarations(std::string_view content) {
     pos = eol + 1;
     while (!line.empty() && (IsBlank(line.back()) || line.back() == '\r')) line.remove_suffix(1);
     found.clear();
-    type_line = !line.empty() && ScanDeclarationLine(line, type_line, &found);
+    type_line = !line.empty() && ScanDeclarationLine(line, type_line, reading, &found);
     for (const LineDeclaration& d : found) {
       // The signature runs to the end of the line where the parameter list closes
       // (parameters may continue over a few lines), else to the end of this line.

@@ -71,7 +71,13 @@ struct Declaration {
   std::string_view name;
   std::string_view signature;
 };
-std::vector<Declaration> Declarations(std::string_view content);
+// How a line reads as a declaration. kStrict also wants a blank between a type and the
+// name it declares, so that "x**f(" and "a*b(" (expressions) declare nothing.
+// kHashEmbedderV4 is the reading the hash embedder's vectors are made with: the vectors
+// of an index stay comparable with its queries only while it does not change.
+enum class DeclarationReading { kStrict, kHashEmbedderV4 };
+std::vector<Declaration> Declarations(std::string_view content,
+                                      DeclarationReading reading = DeclarationReading::kStrict);
 
 namespace tokenize_internal {
 

@@ -23,6 +23,23 @@ std::vector<std::string> DeclaredNames(std::string_view content) {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
+TEST(DeclarationsTest, AnExpressionIsNoPointerDeclaration) {
+  // Products and powers in code and in doctests declare nothing.
+  EXPECT_THAT(DeclaredNames("        x**Rational(-5, 2)) == \"e = x**Rational(-5, 2)\"\n"), IsEmpty());
+  EXPECT_THAT(DeclaredNames("    y = a*sin(x) + b*cos(x)\n"), IsEmpty());
+  // Pointer and reference declarations keep their blank.
+  EXPECT_THAT(DeclaredNames("static char **split_args(const char *s)\n"), ElementsAre("split_args"));
+  EXPECT_THAT(DeclaredNames("Node* find_node(Tree& t, int k) {\n"), ElementsAre("find_node"));
+  EXPECT_THAT(DeclaredNames("const std::string& Name() const {\n"), ElementsAre("Name"));
+  EXPECT_THAT(DeclaredNames("    def self.build(gemfile, lockfile)\n"), ElementsAre("build"));
+  // The hash embedder's reading is the one its vectors were made with.
+  std::vector<std::string> v4;
+  for (const Declaration& d : Declarations("  x**Rational(-5, 2)\n", DeclarationReading::kHashEmbedderV4)) {
+    v4.emplace_back(d.name);
+  }
+  EXPECT_THAT(v4, ElementsAre("Rational"));
+}
+
 TEST(SplitIdentifierTest, SplitsCasesAndDigits) {
   EXPECT_THAT(SplitIdentifier("parse_file"), ElementsAre("parse", "file"));
   EXPECT_THAT(SplitIdentifier("parseFile"), ElementsAre("parse", "file"));

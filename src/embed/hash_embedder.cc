@@ -158,7 +158,7 @@ Vector HashEmbedder::EmbedOne(std::string_view text,
   // so a chunk's vector never depends on the rest of the index.
   sc.names.clear();
   if (role == TextRole::kDocument) {
-    for (const Declaration& d : Declarations(text)) {
+    for (const Declaration& d : Declarations(text, DeclarationReading::kHashEmbedderV4)) {
       ForEachCodeTerm(d.name, [&](std::string_view t, bool) { sc.names.push_back(Hash64(t, kSeed)); });
     }
     std::sort(sc.names.begin(), sc.names.end());
