@@ -114,11 +114,13 @@ TEST(RerankScoresTest, AHandlerNamedAfterANameTheQueryUsesCounts) {
       Chunk("printing/latex.py", "LatexPrinter._print_Add", "def _print_Add(self, expr):\n    pass\n",
             "printing/latex.py > class LatexPrinter"),
       Chunk("core/assume.py", "Expr._eval_is_zero", "def _eval_is_zero(self):\n    pass\n", "core/assume.py"),
-      Chunk("misc.py", "print_x", "def print_x():\n    pass\n", "misc.py")};
+      Chunk("misc.py", "print_x", "def print_x():\n    pass\n", "misc.py"),
+      Chunk("tests/test_latex.py", "test_latex_Poly", "def test_latex_Poly():\n    pass\n", "tests/test_latex.py")};
   RerankEvidence evidence;
   evidence.names = {{"Poly", 1.0}, {"is_zero", 0.5}, {"x", 1.0}};
   std::vector<RerankScore> s =
-      RerankScores(RerankQueryTerms("latex of Poly"), chunks, {1.0, 1.0, 1.0, 1.0}, RerankWeights(), evidence);
+      RerankScores(RerankQueryTerms("latex of Poly"), chunks, {1.0, 1.0, 1.0, 1.0, 1.0}, RerankWeights(), evidence);
+  EXPECT_EQ(s[4].handles, 0) << "a test named after a name tests it";
   EXPECT_DOUBLE_EQ(s[0].handles, 1.0);
   EXPECT_EQ(s[1].handles, 0);
   EXPECT_DOUBLE_EQ(s[2].handles, 0.5);
