@@ -172,7 +172,7 @@ std::vector<RerankScore> RerankScores(const std::vector<QueryTerm>& query, const
     for (const std::string& f : evidence.fragments) {
       if (c.content.find(f) != std::string::npos) r.message = 1;
     }
-    if (evidence.wants_code) {
+    if (evidence.pasted) {
       r.prose = c.language == "markdown" || c.language == "rst" || c.language == "text" ? 1 : 0;
       r.test = IsTestPath(c.path) ? 1 : 0;
     }

@@ -37,7 +37,7 @@ struct RerankWeights {
   double defines = 2.5;     // the candidate defines a name the query uses as code
   double file_defines = 1.0;  // ... its file does (the best of the file's candidates)
   double handles = 1.0;       // the candidate is a handler named after such a name (`_print_Poly`)
-  // Subtracted when the query has code in it (a bug report): documentation, and tests,
+  // Subtracted when the query is a pasted text (a bug report): documentation, and tests,
   // which use the code the query is about more often than they are it.
   double prose = 0.5;
   double test = 1.0;
@@ -52,8 +52,9 @@ struct RerankEvidence {
   std::unordered_map<std::string, double> names;
   // Literal parts of the error messages the query quotes (MessageFragments).
   std::vector<std::string> fragments;
-  // The query holds code (a snippet, a trace): documentation answers it less well.
-  bool wants_code = false;
+  // The query is a pasted text (several lines, or code, a trace): a bug report, which
+  // documentation and tests answer less well than the code they are about.
+  bool pasted = false;
 };
 
 // One candidate's score and what it is made of (each feature before its weight).

@@ -81,7 +81,7 @@ TEST(RerankScoresTest, DefinitionOfANameTheQueryUsesLeads) {
   chunks[2].language = "markdown";
   RerankEvidence evidence;
   evidence.names = {{"kernS", 1.0}};
-  evidence.wants_code = true;
+  evidence.pasted = true;
   std::vector<RerankScore> s = RerankScores(q, chunks, {1.0, 0.5, 1.0}, RerankWeights(), evidence);
   EXPECT_GT(s[1].total, s[0].total);
   EXPECT_GT(s[1].total, s[2].total);
@@ -139,7 +139,7 @@ TEST(RerankScoresTest, DocumentationOfEveryMarkupIsProse) {
   chunks[2].language = "text";
   chunks[3].language = "python";
   RerankEvidence evidence;
-  evidence.wants_code = true;
+  evidence.pasted = true;
   std::vector<RerankScore> s =
       RerankScores(RerankQueryTerms("routes subdomains"), chunks, {1.0, 1.0, 1.0, 1.0}, RerankWeights(), evidence);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(s[static_cast<size_t>(i)].prose, 1) << chunks[static_cast<size_t>(i)].path;

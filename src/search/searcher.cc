@@ -321,7 +321,7 @@ class HybridSearcher final : public Searcher {
       if (plan.analysis.structured || plan.analysis.has_code) {
         for (const CodeName& n : plan.analysis.names) plan.evidence.names.emplace(n.name, n.salience);
       }
-      plan.evidence.wants_code = plan.analysis.has_code;
+      plan.evidence.pasted = plan.analysis.has_code || plan.analysis.structured;
       for (const std::string& m : plan.analysis.messages) {
         for (std::string& f : MessageFragments(m)) plan.evidence.fragments.push_back(std::move(f));
       }
