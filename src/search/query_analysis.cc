@@ -385,6 +385,10 @@ PathIndex::PathIndex(std::vector<std::string> paths) {
   std::sort(paths.begin(), paths.end());
   for (auto& p : paths) {
     size_t slash = p.rfind('/');
+    for (size_t start = 0, cut = p.find('/'); cut != std::string::npos && cut <= slash;
+         start = cut + 1, cut = p.find('/', start)) {
+      folders_.emplace(p.substr(start, cut - start));
+    }
     std::string name = slash == std::string::npos ? p : p.substr(slash + 1);
     by_name_[std::move(name)].push_back(std::move(p));
   }
@@ -497,17 +501,9 @@ QueryAnalysis AnalyzeQuery(std::string_view query) {
 
 bool PathIndex::HasModule(std::string_view top) const {
   if (top.empty()) return false;
+  if (folders_.count(std::string(top)) > 0) return true;
   for (std::string_view ext : kSourceExtensions) {
     if (by_name_.count(std::string(top) + "." + std::string(ext)) > 0) return true;
-  }
-  auto inits = by_name_.find("__init__.py");
-  if (inits == by_name_.end()) return false;
-  const std::string suffix = std::string(top) + "/__init__.py";
-  for (const auto& path : inits->second) {
-    if (path.size() >= suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0 &&
-        (path.size() == suffix.size() || path[path.size() - suffix.size() - 1] == '/')) {
-      return true;
-    }
   }
   return false;
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace trawl {
@@ -86,13 +87,14 @@ class PathIndex {
   // every component; or, when the last component is no file (a class or function:
   // "sympy.core.numbers.Float"), the module before it. Empty when none or ambiguous.
   std::vector<std::string> ResolveModule(std::string_view module) const;
-  // Whether a top-level module of that name is indexed: a package folder with an
-  // "__init__.py" ("sympy/__init__.py", "src/sympy/__init__.py") or a module file
+  // Whether a module of that name may be indexed: a folder of that name anywhere
+  // ("sympy/", "src/sympy/"; a package, a namespace package) or a source file
   // ("six.py").
   bool HasModule(std::string_view top) const;
 
  private:
   std::unordered_map<std::string, std::vector<std::string>> by_name_;  // paths sorted
+  std::unordered_set<std::string> folders_;  // every folder's name
 };
 
 }  // namespace trawl

@@ -187,6 +187,8 @@ TEST(AnalyzeQueryTest, ANameAlsoUsedThroughTheProjectIsNotForeign) {
   EXPECT_TRUE(project.HasModule("sympy"));
   EXPECT_FALSE(project.HasModule("numpy"));
   EXPECT_FALSE(project.HasModule("ympy"));
+  EXPECT_TRUE(PathIndex({"calc/ops.py"}).HasModule("calc")) << "a namespace package";
+  EXPECT_TRUE(PathIndex({"lib/six.py"}).HasModule("six"));
   ASSERT_NE(Named(a, "asarray"), nullptr);
   EXPECT_FALSE(IsForeignName(*Named(a, "asarray"), a, project));
   // After a call, whose value's library is unknown.
