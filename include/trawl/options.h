@@ -66,6 +66,9 @@ struct SearchOptions {
   // enclosing headers, its file's strength; docs/design.md, Retrieval) in hybrid and
   // lexical mode. 0: off, the first-stage order.
   int rerank_depth = 100;
+  // The same for a pasted text (several lines, or code: an issue, a trace), whose many
+  // words leave the right code deeper in the first-stage lists.
+  int pasted_rerank_depth = 200;
 };
 
 struct ServerOptions {

@@ -121,6 +121,7 @@ const std::vector<KeySpec>& Keys() {
         CHOICE_KEY("search.fusion", search.fusion, "score", "rrf"),
         INT_KEY("search.rrf_k", search.rrf_k, 1, 100000),
         INT_KEY("search.rerank_depth", search.rerank_depth, 0, 10000),
+        INT_KEY("search.pasted_rerank_depth", search.pasted_rerank_depth, 0, 10000),
         STR_KEY("server.host", server.host),
         INT_KEY("server.port", server.port, 0, 65535),
         STR_KEY("server.token_file", server.token_file),

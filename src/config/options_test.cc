@@ -118,12 +118,15 @@ TEST_F(OptionsTest, DefaultsWithoutConfig) {
   EXPECT_EQ(o->index_dir, dir_.string() + "/.trawl");
   EXPECT_TRUE(o->ignore.use_defaults);
   EXPECT_GE(o->EffectiveWorkers(), 1);
+  EXPECT_EQ(o->search.rerank_depth, 100);
+  EXPECT_EQ(o->search.pasted_rerank_depth, 200);
 }
 
 TEST_F(OptionsTest, YamlThenEnvironmentThenFlags) {
   Write(".trawl.yaml",
         "indexing:\n  concurrent_workers: 3\n  max_file_size_kb: 10\n"
-        "ignore:\n  patterns: ['*.log', 'tmp/']\n  use_defaults: false\n");
+        "ignore:\n  patterns: ['*.log', 'tmp/']\n  use_defaults: false\n"
+        "search:\n  pasted_rerank_depth: 50\n");
   setenv("TRAWL_INDEXING__MAX_FILE_SIZE_KB", "20", 1);
   auto o = Load({{"indexing.concurrent_workers", "5"}});
   unsetenv("TRAWL_INDEXING__MAX_FILE_SIZE_KB");
@@ -133,6 +136,7 @@ TEST_F(OptionsTest, YamlThenEnvironmentThenFlags) {
   EXPECT_FALSE(o->ignore.use_defaults);
   EXPECT_THAT(o->ignore.patterns, ElementsAre("*.log", "tmp/"));
   EXPECT_EQ(o->EffectiveWorkers(), 5);
+  EXPECT_EQ(o->search.pasted_rerank_depth, 50);
 }
 
 TEST_F(OptionsTest, EnableParallelFalseMeansOneWorker) {

@@ -239,6 +239,7 @@ class HybridSearcher final : public Searcher {
     std::string query;  // bounded (kMaxQueryTerms)
     int depth = 0;      // candidates per list
     bool rerank = false;
+    int rerank_depth = 0;  // candidates the rerank scores
     SearchFilter filter;
     LexicalQuery lexical;
     // idf of the query's terms (ForEachCodeTerm form), when the reranker or the dense
@@ -322,6 +323,8 @@ class HybridSearcher final : public Searcher {
         for (const CodeName& n : plan.analysis.names) plan.evidence.names.emplace(n.name, n.salience);
       }
       plan.evidence.pasted = plan.analysis.has_code || plan.analysis.structured;
+      plan.rerank_depth = plan.evidence.pasted ? options_.search.pasted_rerank_depth : options_.search.rerank_depth;
+      if (plan.rerank_depth <= 0) plan.rerank = false;
       for (const std::string& m : plan.analysis.messages) {
         for (std::string& f : MessageFragments(m)) plan.evidence.fragments.push_back(std::move(f));
       }
@@ -441,7 +444,7 @@ class HybridSearcher final : public Searcher {
     std::vector<ChunkHit>& fused = *fused_out;
     // The pool does not cut a group of equal scores (their order is the chunk ids',
     // which follow indexing history, not content): up to a bounded number more.
-    size_t n = std::min(fused.size(), static_cast<size_t>(options_.search.rerank_depth));
+    size_t n = std::min(fused.size(), static_cast<size_t>(plan.rerank_depth));
     const size_t n_max = std::min(fused.size(), 2 * n);
     while (n > 0 && n < n_max && fused[n].score == fused[n - 1].score) ++n;
     std::vector<int64_t> ids;
