@@ -14,16 +14,8 @@ tree=$(realpath "${1:?usage: bench/pg_latency.sh TREE [N]}")
 n=${2:-200}
 here=$(cd "$(dirname "$0")/.." && pwd)
 trawl=${TRAWL:-$here/build/release/tools/trawl/trawl}
-work=$(mktemp -d /tmp/trawl_pglat_XXXXXX)
-chmod 755 "$work"  # the server runs as nobody when this runs as root
-cleanup() { "$here/scripts/pg_test_cluster.sh" stop "$work/pg" || true; rm -rf "$work"; }
-trap cleanup EXIT
-export TRAWL_CONFIG_DIR=$work/config
-
-base=$("$here/scripts/pg_test_cluster.sh" start "$work/pg")
-psql "$base" -qc "ALTER SYSTEM SET shared_buffers = '${SHARED_BUFFERS:-2GB}'" >/dev/null
-"$here/scripts/pg_test_cluster.sh" stop "$work/pg"
-base=$("$here/scripts/pg_test_cluster.sh" start "$work/pg" | sed 's/ dbname=postgres//')
+. "$here/bench/pg_cluster.sh"
+SHARED_BUFFERS=${SHARED_BUFFERS:-2GB} pg_bench_start trawl_pglat
 psql "$base dbname=postgres" -qc "CREATE DATABASE lat" >/dev/null
 url="$base dbname=lat"
 echo "server: $(psql "$url" -Atc 'SHOW server_version'), shared_buffers $(psql "$url" -Atc 'SHOW shared_buffers')"

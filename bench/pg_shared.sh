@@ -10,13 +10,8 @@ tree=$(realpath "${1:?usage: bench/pg_shared.sh TREE [KILL_TRIALS]}")
 trials=${2:-10}
 here=$(cd "$(dirname "$0")/.." && pwd)
 trawl=${TRAWL:-$here/build/release/tools/trawl/trawl}
-work=$(mktemp -d /tmp/trawl_pgbench_XXXXXX)
-chmod 755 "$work"  # the server runs as nobody when this runs as root
-cleanup() { "$here/scripts/pg_test_cluster.sh" stop "$work/pg" || true; rm -rf "$work"; }
-trap cleanup EXIT
-export TRAWL_CONFIG_DIR=$work/config
-
-base=$("$here/scripts/pg_test_cluster.sh" start "$work/pg" | sed 's/ dbname=postgres//')
+. "$here/bench/pg_cluster.sh"
+pg_bench_start trawl_pgbench
 db() { psql "$base dbname=postgres" -qc "CREATE DATABASE $1" >/dev/null; echo "$base dbname=$1"; }
 sql() { psql "$1" -Atc "$2"; }
 now() { date +%s.%N; }

@@ -277,8 +277,13 @@ class Analyzer {
     CodeName& n = out_->names[it->second];
     n.salience = std::min(1.0, n.salience + salience);
     if (n.qualifier.empty() && !qualifier.empty()) n.qualifier = std::string(qualifier);
-    if (n.roots.size() < kMaxRoots && std::find(n.roots.begin(), n.roots.end(), root) == n.roots.end()) {
-      n.roots.emplace_back(root);
+    if (std::find(n.roots.begin(), n.roots.end(), root) == n.roots.end()) {
+      // Past the bound, the last root says "unknown", which no import can make foreign.
+      if (n.roots.size() < kMaxRoots) {
+        n.roots.emplace_back(root);
+      } else {
+        n.roots.back().clear();
+      }
     }
   }
 

@@ -28,7 +28,8 @@ struct CodeName {
   std::string qualifier;  // the name before it in a dotted chain: "Contains" (or "")
   double salience = 0;    // (0, 1]: how much the query is about it (title, prose, code)
   // The first names of the dotted chains it was written in ("np" for "np.array"), or
-  // itself when written alone; distinct, at most 4.
+  // itself when written alone; "" when unknown (after a call: "f(x).name"); distinct,
+  // at most 4 (the last "" when there were more).
   std::vector<std::string> roots;
 };
 

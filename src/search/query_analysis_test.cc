@@ -171,6 +171,10 @@ TEST(AnalyzeQueryTest, ImportsSayWhoseNamesASnippetUses) {
   EXPECT_FALSE(IsForeignName(*Named(a, "Identity"), a, project));  // bound by no import
   ASSERT_NE(Named(a, "zeros"), nullptr);
   EXPECT_FALSE(IsForeignName(*Named(a, "zeros"), a, project));
+  // Past four roots a name's origin is unknown: never foreign.
+  QueryAnalysis many = AnalyzeQuery("t\n    np.fit(1)\n    pd.fit(2)\n    plt.fit(3)\n    tf.fit(4)\n    sympy.fit(5)\n");
+  ASSERT_NE(Named(many, "fit"), nullptr);
+  EXPECT_FALSE(IsForeignName(*Named(many, "fit"), many, project));
   // In numpy's own repository, np.array is its own.
   PathIndex numpy({"numpy/__init__.py", "numpy/core/numeric.py"});
   EXPECT_FALSE(IsForeignName(*Named(a, "array"), a, numpy));
