@@ -2,13 +2,15 @@
 # Lexical search latency of the PostgreSQL store beside the embedded store's, on one
 # tree, against a throwaway postgresql-15 cluster (scripts/pg_test_cluster.sh): the tree
 # indexed into both, N queries drawn from the indexed code (bench/draw_queries.py, seed
-# 7), `trawl search --queries` (batch mode, k 10, lexical) two rounds each after a
-# warm-up pass; prints
+# 7), `trawl search --queries` (batch mode, k 10; MODES, default lexical: semantic and
+# hybrid need a server with pgvector) two rounds each after a warm-up pass; prints
 # p50/p90/p99/max and whether every result list equals the embedded store's.
 #   bench/pg_latency.sh TREE [N=200]
 # TRAWL (default build/release) is measured; REF=another trawl binary is measured beside
 # it on the same database (two builds, one run). SHARED_BUFFERS (default 2GB) sizes the
-# server's cache; the test cluster's own default is PostgreSQL's 128MB.
+# server's cache; the test cluster's own default is PostgreSQL's 128MB. PG_BIN chooses
+# the server's binaries (scripts/pg_test_cluster.sh): one with pgvector for MODES
+# "semantic hybrid".
 set -euo pipefail
 tree=$(realpath "${1:?usage: bench/pg_latency.sh TREE [N]}")
 n=${2:-200}
@@ -42,15 +44,17 @@ if len(sys.argv) > 3:
 print(line)
 PY
 }
-# A first pass, not reported, brings the tables into the server's cache.
-"$trawl" search --store "$url" --repo tree --queries "$work/queries.jsonl" --mode lexical -k 10 >/dev/null
-for round in 1 2; do
-  "$trawl" search --index "$work/index" --queries "$work/queries.jsonl" --mode lexical -k 10 >"$work/embedded.out"
-  report "embedded" "$work/embedded.out"
-  "$trawl" search --store "$url" --repo tree --queries "$work/queries.jsonl" --mode lexical -k 10 >"$work/pg.out"
-  report "postgresql" "$work/pg.out" "$work/embedded.out"
-  if [[ -n "${REF:-}" ]]; then
-    "$REF" search --store "$url" --repo tree --queries "$work/queries.jsonl" --mode lexical -k 10 >"$work/ref.out"
-    report "postgresql, REF" "$work/ref.out" "$work/embedded.out"
-  fi
+for mode in ${MODES:-lexical}; do
+  # A first pass, not reported, brings the tables into the server's cache.
+  "$trawl" search --store "$url" --repo tree --queries "$work/queries.jsonl" --mode "$mode" -k 10 >/dev/null
+  for round in 1 2; do
+    "$trawl" search --index "$work/index" --queries "$work/queries.jsonl" --mode "$mode" -k 10 >"$work/embedded.out"
+    report "embedded $mode" "$work/embedded.out"
+    "$trawl" search --store "$url" --repo tree --queries "$work/queries.jsonl" --mode "$mode" -k 10 >"$work/pg.out"
+    report "postgresql $mode" "$work/pg.out" "$work/embedded.out"
+    if [[ -n "${REF:-}" ]]; then
+      "$REF" search --store "$url" --repo tree --queries "$work/queries.jsonl" --mode "$mode" -k 10 >"$work/ref.out"
+      report "postgresql $mode, REF" "$work/ref.out" "$work/embedded.out"
+    fi
+  done
 done
