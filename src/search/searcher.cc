@@ -284,13 +284,17 @@ class HybridSearcher final : public Searcher {
       // at the innermost frame), and the names it uses as code.
       plan.analysis = AnalyzeQuery(plan.query);
       plan.analysis.paths = MentionedPaths(full_query);
+      // A pasted text (several lines, code, a trace) is a bug report: its names and
+      // dotted module names count, documentation and tests answer it less well, and its
+      // many words leave the right code deeper in the first-stage lists.
+      const bool pasted = plan.analysis.structured || plan.analysis.has_code;
       // Names used only through another library ("np.array") are not looked for here.
       auto& names = plan.analysis.names;
       auto imported = [&](const CodeName& n) {
         return std::any_of(n.roots.begin(), n.roots.end(),
                            [&](const std::string& r) { return plan.analysis.imports.count(r) > 0; });
       };
-      if (std::any_of(names.begin(), names.end(), imported)) {
+      if (pasted && std::any_of(names.begin(), names.end(), imported)) {
         TRAWL_ASSIGN_OR_RETURN(auto paths, IndexedPaths());
         names.erase(std::remove_if(names.begin(), names.end(),
                                    [&](const CodeName& n) { return IsForeignName(n, plan.analysis, *paths); }),
@@ -308,7 +312,6 @@ class HybridSearcher final : public Searcher {
           }
         }
         // (Dotted names are read as modules in pasted texts only, as names are below.)
-        const bool pasted = plan.analysis.structured || plan.analysis.has_code;
         for (size_t i = 0; pasted && i < plan.analysis.modules.size() && i < kMaxModules; ++i) {
           for (std::string& p : paths->ResolveModule(plan.analysis.modules[i])) {
             double& s = mentioned[std::move(p)];
@@ -319,11 +322,11 @@ class HybridSearcher final : public Searcher {
       // Names count as definitions to find in a pasted text (several lines, code, a
       // trace): one line of words names other functions as often as the one it
       // describes (on the docstring benchmark, MRR@10 fell 0.469 -> 0.459 with them).
-      if (plan.analysis.structured || plan.analysis.has_code) {
+      if (pasted) {
         for (const CodeName& n : plan.analysis.names) plan.evidence.names.emplace(n.name, n.salience);
       }
-      plan.evidence.pasted = plan.analysis.has_code || plan.analysis.structured;
-      plan.rerank_depth = plan.evidence.pasted ? options_.search.pasted_rerank_depth : options_.search.rerank_depth;
+      plan.evidence.pasted = pasted;
+      plan.rerank_depth = pasted ? options_.search.pasted_rerank_depth : options_.search.rerank_depth;
       if (plan.rerank_depth <= 0) plan.rerank = false;
       for (const std::string& m : plan.analysis.messages) {
         for (std::string& f : MessageFragments(m)) plan.evidence.fragments.push_back(std::move(f));
